@@ -1,0 +1,168 @@
+// The one small interface between the engine and a stack under test. The engine never knows
+// which stack it drives: the live Linux kernel (real time, tun device, real syscalls), the
+// bundled TypeScript stack (virtual time), or a remote stack (pcap + raw sockets).
+//
+// Everything crosses this boundary in the stack's own terms: packets as raw IP bytes (the
+// engine decodes and encodes them with src/wire), socket option values and structs as raw bytes
+// in Linux x86-64 layout (src/sys/structs.ts), errno by name. So a new stack is one new file.
+
+/** Script time in microseconds since the script's time 0. */
+export type Usecs = number;
+
+export type TargetName = 'kernel' | 'ts' | 'remote';
+
+/** A clock the engine schedules on. Real for the kernel, virtual for the bundled stack. */
+export interface Clock {
+  readonly kind: 'real' | 'virtual';
+  /** Microseconds since the script's time 0 (the moment `start()` was called). */
+  now(): Usecs;
+  /** Marks script time 0. */
+  start(): void;
+  /**
+   * Waits until script time `t` (returns at once when already past). On a virtual clock this
+   * advances time, firing the stack's timers on the way, so packets the stack sends meanwhile
+   * are queued with their exact virtual send time.
+   */
+  sleepUntil(t: Usecs): Promise<void>;
+}
+
+export interface NetworkConfig {
+  ipVersion: 'ipv4' | 'ipv4-mapped-ipv6' | 'ipv6';
+  /** Address of the stack under test. */
+  localIp: string;
+  /** The script's (the peer's) address; `remotePrefix` is routed towards the test device. */
+  remoteIp: string;
+  remotePrefix: number;
+  gatewayIp: string;
+  /** IPv4 netmask of the local address, dotted ("255.255.0.0"). */
+  netmaskIp: string;
+  mtu: number;
+  /** Test interface name the stack sees (exported as OPT_LOCAL_DEV). */
+  device: string;
+}
+
+/** A packet the stack sent, as raw IP bytes, with the script time it left the stack. */
+export interface SentPacket {
+  bytes: Uint8Array;
+  time: Usecs;
+}
+
+/** Socket addresses in syscalls. */
+export interface SockAddr {
+  family: 'inet' | 'inet6';
+  address: string;
+  port: number;
+}
+
+/**
+ * One system call, already lowered by the engine from script expressions to concrete values.
+ * File descriptors here are the target's own. Buffers that the script leaves as `...` arrive as
+ * zero-filled bytes of the right length.
+ */
+export type SyscallRequest =
+  | { name: 'socket'; domain: number; type: number; protocol: number }
+  | { name: 'bind'; fd: number; addr: SockAddr | Uint8Array; addrLen: number }
+  | { name: 'listen'; fd: number; backlog: number }
+  | { name: 'accept' | 'accept4'; fd: number; flags: number; wantAddr: boolean }
+  | { name: 'connect'; fd: number; addr: SockAddr | Uint8Array; addrLen: number }
+  | { name: 'read' | 'recv' | 'recvfrom'; fd: number; len: number; flags: number }
+  | { name: 'readv'; fd: number; iov: number[] }
+  | { name: 'write' | 'send'; fd: number; data: Uint8Array; flags: number }
+  | { name: 'sendto'; fd: number; data: Uint8Array; flags: number; addr?: SockAddr }
+  | { name: 'writev'; fd: number; iov: Uint8Array[] }
+  | { name: 'sendmsg'; fd: number; iov: Uint8Array[]; flags: number; addr?: SockAddr; control?: Uint8Array }
+  | { name: 'recvmsg'; fd: number; iov: number[]; flags: number; controlLen: number }
+  | { name: 'close'; fd: number }
+  | { name: 'shutdown'; fd: number; how: number }
+  | { name: 'setsockopt'; fd: number; level: number; optname: number; value: Uint8Array; optlen: number }
+  | { name: 'getsockopt'; fd: number; level: number; optname: number; optlen: number; value?: Uint8Array }
+  | { name: 'fcntl'; fd: number; cmd: number; arg?: number }
+  | { name: 'ioctl'; fd: number; request: number; arg?: Uint8Array }
+  | { name: 'poll'; fds: Array<{ fd: number; events: number }>; timeoutMs: number }
+  | { name: 'epoll_create' | 'epoll_create1'; size: number }
+  | { name: 'epoll_ctl'; epfd: number; op: number; fd: number; events: number; data: bigint }
+  | { name: 'epoll_wait'; epfd: number; maxEvents: number; timeoutMs: number }
+  | { name: 'pipe'; flags: number }
+  | { name: 'splice'; fdIn: number; offIn?: bigint; fdOut: number; offOut?: bigint; len: number; flags: number }
+  | { name: 'sendfile'; outFd: number; inFd: number; offset?: bigint; count: number }
+  | { name: 'open'; path: string; flags: number; mode: number };
+
+export type SyscallName = SyscallRequest['name'];
+
+/** What a call returned. `errno` is the symbolic name (e.g. 'EAGAIN') when ret is -1. */
+export interface SyscallResult {
+  ret: number;
+  errno?: string;
+  /** Output data of calls that produce some. */
+  out?: SyscallOutput;
+}
+
+export type SyscallOutput =
+  | { kind: 'data'; data: Uint8Array; flags?: number; addr?: SockAddr; control?: Uint8Array }
+  | { kind: 'addr'; addr: SockAddr }
+  /** getsockopt/ioctl: value bytes as the kernel wrote them (Linux x86-64 layout) and optlen. */
+  | { kind: 'opt'; value: Uint8Array; optlen: number }
+  | { kind: 'poll'; revents: number[] }
+  | { kind: 'epoll'; events: Array<{ events: number; data: bigint }> }
+  | { kind: 'fds'; fds: number[] };
+
+export interface ShellResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /**
+   * Lines the target could not honour (e.g. on the bundled stack `sysctl` of an unknown key, or
+   * a command it does not emulate), each a sentence. The engine reports them; a script whose
+   * command could not be honoured is a skip, never a silent pass.
+   */
+  unsupported?: string[];
+  /** Settings that were accepted but cannot take effect as written (e.g. cubic in a netns). */
+  warnings?: string[];
+}
+
+export interface TargetCapabilities {
+  /** Can run syscalls (remote targets drive packets only). */
+  syscalls: boolean;
+  mptcp: boolean;
+  /** Syscall names this target cannot perform: a script using them is a skip with the reason. */
+  unsupportedSyscalls: ReadonlySet<SyscallName>;
+}
+
+export interface Target {
+  readonly name: TargetName;
+  readonly clock: Clock;
+  readonly capabilities: TargetCapabilities;
+
+  /** Brings up the network the script sees. Throws TargetUnavailable when it cannot run at all. */
+  open(net: NetworkConfig): Promise<void>;
+
+  /**
+   * Performs a system call. Calls that block resolve when they complete; the engine keeps
+   * injecting and reading packets meanwhile. A virtual-time target resolves them from within
+   * `clock.sleepUntil`.
+   */
+  syscall(req: SyscallRequest): Promise<SyscallResult>;
+
+  /** Delivers a packet to the stack as if it arrived on the test interface. */
+  inject(bytes: Uint8Array): Promise<void>;
+
+  /**
+   * Next packet the stack sent on the test interface, waiting until script time `deadline` at
+   * most; null when none came by then.
+   */
+  receive(deadline: Usecs): Promise<SentPacket | null>;
+
+  /** Runs a shell command inside the test's network (namespace or emulation). */
+  shell(command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ShellResult>;
+
+  /** Tears everything down; must leave nothing behind, also when called after a failure. */
+  close(): Promise<void>;
+}
+
+/** The target cannot run here: missing privilege, device or kernel feature. Exit code 4 (skip). */
+export class TargetUnavailable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetUnavailable';
+  }
+}

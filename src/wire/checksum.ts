@@ -1,0 +1,54 @@
+// Internet checksum (RFC 1071) pieces. Sums are kept as plain integers and folded at the end:
+// a JS number holds the sum of far more 16-bit words than any packet has.
+
+/** Sum of the big-endian 16-bit words of bytes[start, end) (odd tail padded with zero). */
+export function sumWords(bytes: Uint8Array, start: number, end: number): number {
+  let s = 0;
+  let i = start;
+  for (; i + 1 < end; i += 2) s += (bytes[i]! << 8) | bytes[i + 1]!;
+  if (i < end) s += bytes[i]! << 8;
+  return s;
+}
+
+/** Fold carries and invert: the value to put in a checksum field. */
+export function finishChecksum(sum: number): number {
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  return ~sum & 0xffff;
+}
+
+/** IPv4 header checksum of header bytes [start, end), the checksum field (start+10) counted as 0. */
+export function ipv4HeaderChecksum(bytes: Uint8Array, start: number, end: number): number {
+  const field = (bytes[start + 10]! << 8) | bytes[start + 11]!;
+  return finishChecksum(sumWords(bytes, start, end) - field);
+}
+
+/**
+ * TCP checksum of a segment (header + payload) over the pseudo-header of RFC 793 / RFC 8200;
+ * the family follows from the address length (4 or 16 bytes). The segment's own checksum
+ * field (bytes 16-17) is counted as zero, so this is the value the field should hold.
+ */
+export function tcpChecksum(src: Uint8Array, dst: Uint8Array, segment: Uint8Array): number {
+  return transportChecksum(src, 0, dst, 0, src.length, 6, segment, 0, segment.length, 16);
+}
+
+/** The general form used by the codec: addresses and segment as ranges of larger buffers. */
+export function transportChecksum(
+  srcBuf: Uint8Array,
+  srcAt: number,
+  dstBuf: Uint8Array,
+  dstAt: number,
+  addrLen: number,
+  protocol: number,
+  seg: Uint8Array,
+  segStart: number,
+  segEnd: number,
+  fieldOffset: number,
+): number {
+  const len = segEnd - segStart;
+  let s = sumWords(srcBuf, srcAt, srcAt + addrLen) + sumWords(dstBuf, dstAt, dstAt + addrLen);
+  s += protocol + (len & 0xffff) + Math.floor(len / 0x10000);
+  s += sumWords(seg, segStart, segEnd);
+  const f = segStart + fieldOffset;
+  if (f + 1 < segEnd) s -= (seg[f]! << 8) | seg[f + 1]!;
+  return finishChecksum(s);
+}
