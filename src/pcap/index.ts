@@ -1,4 +1,4 @@
 export type { CaptureFormat, CaptureFrame, CaptureReadResult } from './frame.js';
 export { LinkType, extractIp } from './linktype.js';
-export { readCapture, readCaptureFile } from './reader.js';
+export { describeFsError, readCapture, readCaptureFile } from './reader.js';
 export { PcapWriter, encodePcap, pcapGlobalHeader, pcapRecord } from './writer.js';

@@ -1,0 +1,197 @@
+import test from 'ava';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LinkType, readCapture } from '../src/pcap/index.js';
+import { decodeIp, encodeIp } from '../src/wire/codec.js';
+import { classicPcap } from './helpers/capture-builder.js';
+import { hasStackTrace, lines, runCli } from './helpers/cli.js';
+import { TcpFlag, tcpPacket, udpPacket } from './helpers/packets.js';
+import { cliPath, realCapturePath } from './helpers/paths.js';
+
+const real = readFileSync(realCapturePath);
+const realFrames = readCapture(real).frames;
+
+function tempDir(t: { teardown: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mptcpdrill-decode-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('decode prints one .pkt line per TCP packet of the real capture, MPTCP options decoded', (t) => {
+  const r = runCli(['decode', realCapturePath]);
+  t.is(r.status, 0);
+  t.is(r.stderr, '');
+  const out = lines(r.stdout);
+  t.is(out.length, realFrames.length);
+  t.regex(out[0]!, /^0\.000000 10\.0\.1\.1:\d+ > 10\.0\.1\.2:5201 S \d+:\d+\(0\) win \d+ <.*mpcapable v1 flags\[flag_h\] nokey>$/);
+  t.true(out.some((l) => /[<,]mp_join_syn backup=0 address_id=\d+ token=\d+ /.test(l)));
+  t.true(out.some((l) => /[<,]add_address address_id=1 addr\[10\.0\.2\.2\] hmac=0x[0-9a-f]{16}/.test(l)));
+  t.true(out.some((l) => /[<,]add_address address_id=1 addr\[10\.0\.2\.2\] addr_echo/.test(l)));
+  t.true(out.some((l) => /[<,]dss dack[48]=\d+ dsn8=\d+ ssn=0 dll=1 nocs fin[,>]/.test(l)), 'a bare DATA_FIN');
+  // Times are seconds since the first frame and never go backwards.
+  const times = out.map((l) => Number(l.split(' ')[0]));
+  t.deepEqual([...times].sort((a, b) => a - b), times);
+});
+
+test('decode --relative: seq/ack from each subflow ISN, DSN from the IDSN, contiguous across both subflows', (t) => {
+  const r = runCli(['decode', '--relative', realCapturePath]);
+  t.is(r.status, 0);
+  const out = lines(r.stdout);
+  const syns = out.filter((l) => / S\.? /.test(l));
+  t.is(syns.length, 4, 'two SYNs and two SYN-ACKs');
+  for (const l of syns) t.regex(l, / S\.? 0:0\(0\) /);
+  for (const l of syns.filter((s) => / S\. /.test(s))) t.regex(l, / ack 1 /);
+  // Every mapping the client sent, on either subflow, in DSN order: starts at 1, no gap.
+  const mappings = out
+    .filter((l) => l.includes(' 10.0.1.1:') || l.includes(' 10.0.2.1:'))
+    .filter((l) => /^\S+ 10\.0\.[12]\.1:/.test(l))
+    .map((l) => /dsn8=(\d+) ssn=\d+ dll=(\d+)/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => [Number(m[1]), Number(m[2])] as const)
+    .filter(([, dll]) => dll > 1)
+    .sort((a, b) => a[0] - b[0]);
+  t.true(mappings.length >= 16);
+  t.is(mappings[0]![0], 1);
+  for (let i = 1; i < mappings.length; i++) t.is(mappings[i]![0], mappings[i - 1]![0] + mappings[i - 1]![1]);
+  // The data went over both subflows.
+  t.true(out.some((l) => /^\S+ 10\.0\.2\.1:\d+ > 10\.0\.2\.2:5201 P\. 1:701\(700\)/.test(l)));
+  // Relative DATA_ACKs from the server acknowledge what the client sent: the largest equals 1 + all bytes.
+  const total = mappings.reduce((sum, [, dll]) => sum + dll, 0);
+  const dacks = out.filter((l) => /^\S+ 10\.0\.[12]\.2:5201/.test(l)).map((l) => Number(/dack8=(\d+)/.exec(l)?.[1] ?? 0));
+  t.true(dacks.includes(1 + total) || dacks.includes(2 + total), 'the last DATA_ACK covers all data (and the DATA_FIN)');
+});
+
+test('decode --json prints one object per TCP packet with frame, time and the decoded options', (t) => {
+  const r = runCli(['decode', '--json', realCapturePath]);
+  t.is(r.status, 0);
+  const objects = lines(r.stdout).map((l) => JSON.parse(l) as { frame: number; time: number; options: Array<{ subtype?: string }> });
+  t.is(objects.length, realFrames.length);
+  t.deepEqual(objects.map((o) => o.frame), realFrames.map((f) => f.index));
+  t.deepEqual(objects.map((o) => o.time), realFrames.map((f) => f.time));
+  const subtypes = new Set(objects.flatMap((o) => o.options.map((x) => x.subtype)).filter(Boolean));
+  for (const s of ['mp_capable', 'mp_join', 'dss', 'add_addr', 'mp_prio']) t.true(subtypes.has(s), s);
+});
+
+test('decode skips non-TCP frames, counting them on stderr with -v', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'mixed.pcap');
+  const tcp = encodeIp(tcpPacket({ flags: TcpFlag.SYN, seq: 1000 }));
+  const eth = (ethertype: number, body: Uint8Array) => Uint8Array.from([...new Uint8Array(12), ethertype >> 8, ethertype & 0xff, ...body]);
+  writeFileSync(
+    file,
+    classicPcap({ endian: 'be', linktype: LinkType.ETHERNET }, [
+      { data: eth(0x0806, new Uint8Array(28)), seconds: 5, fraction: 0 },
+      { data: eth(0x0800, encodeIp(udpPacket())), seconds: 5, fraction: 1000 },
+      { data: eth(0x0800, tcp), seconds: 5, fraction: 2000 },
+    ]),
+  );
+  const quiet = runCli(['decode', file]);
+  t.is(quiet.status, 0);
+  t.is(quiet.stderr, '');
+  t.deepEqual(lines(quiet.stdout), ['0.002000 192.0.2.1:40000 > 192.0.2.2:8080 S 1000:1000(0) win 502']);
+  const verbose = runCli(['decode', '-v', file]);
+  t.is(verbose.status, 0);
+  t.is(verbose.stderr, '3 frames, 1 TCP; skipped 1 non-IP and 1 non-TCP frames\n');
+});
+
+test('decode of a missing file: one sentence, exit 2, no stack trace', (t) => {
+  const r = runCli(['decode', '/nonexistent/capture.pcap']);
+  t.is(r.status, 2);
+  t.is(r.stdout, '');
+  t.deepEqual(lines(r.stderr), ['mptcpdrill decode: cannot read /nonexistent/capture.pcap: no such file or directory']);
+});
+
+test('decode of a file that is not a capture: one sentence, exit 2', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'notes.txt');
+  writeFileSync(file, 'just some text\n');
+  const r = runCli(['decode', file]);
+  t.is(r.status, 2);
+  t.deepEqual(lines(r.stderr), [`mptcpdrill decode: ${file}: not a pcap or pcapng capture`]);
+  t.false(hasStackTrace(r.stderr));
+});
+
+test('decode of a truncated capture prints the packets before the damage, then one sentence, exit 2', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'cut.pcap');
+  const cut = real.subarray(0, real.length - 30);
+  writeFileSync(file, cut);
+  const survivors = readCapture(cut).frames.length;
+  t.true(survivors > 0 && survivors < realFrames.length);
+  const r = runCli(['decode', file]);
+  t.is(r.status, 2);
+  t.is(lines(r.stdout).length, survivors);
+  const full = lines(runCli(['decode', realCapturePath]).stdout);
+  t.deepEqual(lines(r.stdout), full.slice(0, survivors));
+  const err = lines(r.stderr);
+  t.is(err.length, 1);
+  t.regex(err[0]!, new RegExp(`^mptcpdrill decode: .*cut\\.pcap: record ${survivors + 1} is truncated .*\\(after ${survivors} frames\\)$`));
+});
+
+test('decode of a packet with damage shows the decoder errors on its line', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'bad.pcap');
+  const bytes = encodeIp(tcpPacket({ flags: TcpFlag.ACK, seq: 5, ack: 6 }));
+  bytes[bytes.length - 1] ^= 0xff; // corrupts the TCP checksum (last byte of the urgent pointer)
+  writeFileSync(file, classicPcap({ endian: 'le', linktype: LinkType.RAW }, [{ data: bytes, seconds: 1, fraction: 0 }]));
+  const r = runCli(['decode', file]);
+  t.is(r.status, 0);
+  const expected = decodeIp(bytes).errors;
+  t.true(expected.length > 0);
+  t.true(lines(r.stdout)[0]!.endsWith(expected.join('; ')));
+});
+
+test('usage errors: missing FILE, extra argument, unknown flag, --json with --relative', (t) => {
+  for (const [args, sentence] of [
+    [['decode'], 'mptcpdrill decode: missing the capture FILE to decode.'],
+    [['decode', 'a', 'b'], 'mptcpdrill decode: unexpected argument b.'],
+    [['decode', '--bogus', 'a'], 'mptcpdrill decode: unknown option --bogus.'],
+    [['decode', '--json', '--relative', 'a'], 'mptcpdrill decode: --relative applies to text output; --json always prints wire values.'],
+  ] as const) {
+    const r = runCli([...args]);
+    t.is(r.status, 2, args.join(' '));
+    const err = lines(r.stderr);
+    t.is(err[0], sentence);
+    t.true(err.includes('Usage: mptcpdrill decode FILE [--json] [--relative] [-v]'));
+    t.is(r.stdout, '');
+  }
+});
+
+test('global CLI: --help, help <cmd>, --version, unknown command, no command', (t) => {
+  const help = runCli(['--help']);
+  t.is(help.status, 0);
+  t.regex(help.stdout, /^Usage: mptcpdrill <command>/);
+  t.regex(help.stdout, /^ {2}decode {2}/m);
+  const cmdHelp = runCli(['decode', '--help']);
+  t.is(cmdHelp.status, 0);
+  t.regex(cmdHelp.stdout, /^Usage: mptcpdrill decode FILE/);
+  t.is(runCli(['help', 'decode']).stdout, cmdHelp.stdout);
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const version = runCli(['--version']);
+  t.is(version.status, 0);
+  t.is(version.stdout, `mptcpdrill ${pkg.version}\n`);
+  const unknown = runCli(['frobnicate']);
+  t.is(unknown.status, 2);
+  t.is(lines(unknown.stderr)[0], "mptcpdrill: unknown command 'frobnicate'.");
+  t.regex(unknown.stderr, /Usage: mptcpdrill <command>/);
+  const none = runCli([]);
+  t.is(none.status, 2);
+  t.regex(none.stderr, /^Usage: mptcpdrill <command>/);
+});
+
+test('the launcher says how to build when dist/ is missing', (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'bin'));
+  copyFileSync(cliPath, join(dir, 'bin', 'mptcpdrill.js'));
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  const r = runCliAt(join(dir, 'bin', 'mptcpdrill.js'));
+  t.is(r.status, 2);
+  t.deepEqual(lines(r.stderr), ['mptcpdrill is not built (dist/ is missing): run npm install (which builds) first.']);
+});
+
+import { spawnSync } from 'node:child_process';
+function runCliAt(path: string) {
+  const r = spawnSync(process.execPath, [path, 'decode', 'x'], { encoding: 'utf8' });
+  return { status: r.status, stderr: r.stderr };
+}
