@@ -23,6 +23,17 @@ const SUBTYPE_NAMES = [
 /** DSS flag bits of byte 3. */
 export const DssFlag = { A: 0x01, a: 0x02, M: 0x04, m: 0x08, F: 0x10 } as const;
 
+/** A DSS DATA_ACK or DSN field: 8 bytes when `wide`, else the low 4. */
+function readSeq(v: DataView, p: number, wide: boolean): bigint {
+  return wide ? v.getBigUint64(p) : BigInt(v.getUint32(p));
+}
+
+function writeSeq(v: DataView, p: number, value: bigint, wide: boolean): number {
+  if (wide) v.setBigUint64(p, BigInt.asUintN(64, value));
+  else v.setUint32(p, Number(BigInt.asUintN(32, value)));
+  return p + (wide ? 8 : 4);
+}
+
 function unknown(b: Uint8Array, at: number, len: number, code: number, reason?: string): MptcpUnknown {
   const opt: MptcpUnknown = { kind: 'mptcp', subtype: 'unknown', code, data: b.subarray(at + 2, at + len) };
   if (reason !== undefined) opt.reason = reason;
@@ -93,22 +104,12 @@ export function decodeMptcpOption(b: Uint8Array, v: DataView, at: number, len: n
       const o: Dss = { kind: 'mptcp', subtype: 'dss', dataFin: (f & DssFlag.F) !== 0, dataAck64: ack64, dsn64 };
       let p = at + 4;
       if (hasAck) {
-        if (ack64) {
-          o.dataAck = v.getBigUint64(p);
-          p += 8;
-        } else {
-          o.dataAck = BigInt(v.getUint32(p));
-          p += 4;
-        }
+        o.dataAck = readSeq(v, p, ack64);
+        p += ack64 ? 8 : 4;
       }
       if (hasMap) {
-        if (dsn64) {
-          o.dsn = v.getBigUint64(p);
-          p += 8;
-        } else {
-          o.dsn = BigInt(v.getUint32(p));
-          p += 4;
-        }
+        o.dsn = readSeq(v, p, dsn64);
+        p += dsn64 ? 8 : 4;
         o.ssn = v.getUint32(p);
         o.dll = v.getUint16(p + 4);
         if (withCsum) o.checksum = v.getUint16(p + 6);
@@ -273,23 +274,9 @@ export function writeMptcpOption(b: Uint8Array, v: DataView, at: number, o: Mptc
         (o.dataAck64 ? DssFlag.a : 0) |
         (hasAck ? DssFlag.A : 0);
       let p = at + 4;
-      if (o.dataAck !== undefined) {
-        if (o.dataAck64) {
-          v.setBigUint64(p, BigInt.asUintN(64, o.dataAck));
-          p += 8;
-        } else {
-          v.setUint32(p, Number(BigInt.asUintN(32, o.dataAck)));
-          p += 4;
-        }
-      }
+      if (o.dataAck !== undefined) p = writeSeq(v, p, o.dataAck, o.dataAck64);
       if (o.dsn !== undefined) {
-        if (o.dsn64) {
-          v.setBigUint64(p, BigInt.asUintN(64, o.dsn));
-          p += 8;
-        } else {
-          v.setUint32(p, Number(BigInt.asUintN(32, o.dsn)));
-          p += 4;
-        }
+        p = writeSeq(v, p, o.dsn, o.dsn64);
         v.setUint32(p, (o.ssn ?? 0) >>> 0);
         v.setUint16(p + 4, (o.dll ?? 0) & 0xffff);
         if (o.checksum !== undefined) v.setUint16(p + 6, o.checksum & 0xffff);
