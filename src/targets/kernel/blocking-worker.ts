@@ -1,0 +1,14 @@
+// Worker thread entry: performs syscalls that may block, one at a time, so the main thread's
+// event loop (packet injection, the tun reader, timers) keeps running meanwhile, and errno is
+// read on the thread that made the call. Threads share the process's fds and network namespace.
+import { parentPort } from 'node:worker_threads';
+import type { SyscallRequest, SyscallResult } from '../target.js';
+import { performSyscall } from './syscalls.js';
+
+export interface BlockingCall { id: number; req: SyscallRequest }
+export interface BlockingReply { id: number; res: SyscallResult }
+
+parentPort?.on('message', (msg: BlockingCall) => {
+  const reply: BlockingReply = { id: msg.id, res: performSyscall(msg.req) };
+  parentPort?.postMessage(reply);
+});

@@ -1,0 +1,183 @@
+// The live Linux kernel as a Target: real sockets through libc, packets through a tun device,
+// real time. Must run inside the private namespace made by reexecInFreshNetns (netns.ts); open()
+// refuses anywhere else so the host's network is never touched.
+import { Worker } from 'node:worker_threads';
+import {
+  TargetUnavailable,
+  type NetworkConfig, type SentPacket, type SyscallRequest, type SyscallResult, type Target, type TargetCapabilities, type Usecs,
+  type ShellResult,
+} from '../target.js';
+import { BlockingPool } from './blocking-pool.js';
+import { call, F_GETFL, O_NONBLOCK, openTun } from './libc.js';
+import { configureNetwork } from './net-setup.js';
+import { dieWithParent, inPrivateNetns, NETNS_ENV, preflight } from './netns.js';
+import { ignoreReason } from './packet-filter.js';
+import { RealClock } from './real-clock.js';
+import { ShellRunner, type ShellOptions } from './shell.js';
+import { createdFds, performSyscall } from './syscalls.js';
+import { errnoName } from '../../sys/symbols.js';
+import type { TunReaderData, TunReaderMessage } from './tun-reader-worker.js';
+
+const MSG_DONTWAIT = 0x40;
+const SHUT_RDWR = 2;
+/** Workers started at open(), so the first blocking calls do not pay a thread start-up. */
+const WARM_WORKERS = 2;
+const READER_POLL_MS = 50;
+const MAX_IGNORED_KEPT = 1000;
+
+export interface IgnoredPacket extends SentPacket { reason: string }
+
+export interface KernelTargetOptions {
+  /** Called for each packet read from the tun device that is not part of the test (verbose log). */
+  onIgnored?: (p: IgnoredPacket) => void;
+}
+
+interface Waiter { resolve: (p: SentPacket | null) => void; deadline: Usecs; timer?: NodeJS.Timeout }
+
+export class KernelTarget implements Target {
+  readonly name = 'kernel' as const;
+  readonly clock = new RealClock();
+  readonly capabilities: TargetCapabilities = { syscalls: true, mptcp: true, unsupportedSyscalls: new Set() };
+  /** Packets set aside by the filter (most recent MAX_IGNORED_KEPT), for a verbose log. */
+  readonly ignored: IgnoredPacket[] = [];
+
+  private tunFd = -1;
+  private reader: Worker | null = null;
+  private readerStop: SharedArrayBuffer | null = null;
+  private readerDone: Promise<void> = Promise.resolve();
+  private readerError: string | null = null;
+  private readonly queue: SentPacket[] = [];
+  private readonly waiters: Waiter[] = [];
+  private readonly fds = new Set<number>();
+  private readonly pool = new BlockingPool();
+  private readonly shells = new ShellRunner();
+
+  constructor(private readonly opts: KernelTargetOptions = {}) {}
+
+  async open(net: NetworkConfig): Promise<void> {
+    const missing = preflight();
+    if (missing) throw new TargetUnavailable(missing);
+    if (!inPrivateNetns()) {
+      throw new TargetUnavailable(
+        `The kernel target only runs inside its own network namespace (re-executed with reexecInFreshNetns, marker ${NETNS_ENV}); refusing to configure the host's network.`);
+    }
+    dieWithParent();
+    const tun = openTun(net.device);
+    if (tun.ret < 0) throw new TargetUnavailable(`Cannot create tun device ${net.device}: ${errnoName(tun.errno)}; load the tun driver (modprobe tun).`);
+    this.tunFd = tun.ret;
+    try {
+      await configureNetwork(net);
+    } catch (e) {
+      throw new Error(`Setting up ${net.device} in the test namespace failed: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`);
+    }
+    this.startReader();
+    this.pool.warm(WARM_WORKERS);
+  }
+
+  async syscall(req: SyscallRequest): Promise<SyscallResult> {
+    const res = this.mayBlock(req) ? await this.pool.run(req) : performSyscall(req);
+    for (const fd of createdFds(req, res)) this.fds.add(fd);
+    if (req.name === 'close' && res.ret === 0) this.fds.delete(req.fd);
+    return res;
+  }
+
+  async inject(bytes: Uint8Array): Promise<void> {
+    if (this.tunFd < 0) throw new Error('inject() before open(): no tun device');
+    const r = call('write', this.tunFd, bytes, bytes.byteLength);
+    if (r.ret < 0) throw new Error(`Writing the packet to the tun device failed: ${errnoName(r.errno)}.`);
+  }
+
+  receive(deadline: Usecs): Promise<SentPacket | null> {
+    const next = this.queue.shift();
+    if (next) return Promise.resolve(next);
+    if (this.readerError) return Promise.reject(new Error(this.readerError));
+    if (deadline <= this.clock.now()) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const w: Waiter = { resolve, deadline };
+      this.waiters.push(w);
+      this.arm(w);
+    });
+  }
+
+  shell(command: string, opts: ShellOptions): Promise<ShellResult> {
+    return this.shells.run(command, opts);
+  }
+
+  async close(): Promise<void> {
+    this.shells.killAll();
+    // Calls blocked in a worker (accept, recv...) return once their socket is shut down.
+    if (this.pool.busy > 0) for (const fd of this.fds) call('shutdown', fd, SHUT_RDWR);
+    for (const fd of this.fds) call('close', fd);
+    this.fds.clear();
+    await this.pool.close();
+    if (this.readerStop) Atomics.store(new Int32Array(this.readerStop), 0, 1);
+    // The reader notices the flag within one poll period; terminate it if it does not.
+    const stopped = await Promise.race([this.readerDone.then(() => true), sleep(4 * READER_POLL_MS).then(() => false)]);
+    if (!stopped) await this.reader?.terminate();
+    this.reader = null;
+    if (this.tunFd >= 0) call('close', this.tunFd);
+    this.tunFd = -1;
+    for (const w of this.waiters.splice(0)) { clearTimeout(w.timer); w.resolve(null); }
+  }
+
+  /** True when the call could wait in the kernel: it then runs in a worker thread. */
+  private mayBlock(req: SyscallRequest): boolean {
+    switch (req.name) {
+      case 'accept': case 'accept4': case 'connect': case 'readv': case 'writev': case 'read': case 'write':
+        return !isNonBlocking(req.fd);
+      case 'recv': case 'recvfrom': case 'recvmsg': case 'send': case 'sendto': case 'sendmsg':
+        return (req.flags & MSG_DONTWAIT) === 0 && !isNonBlocking(req.fd);
+      case 'splice': return !isNonBlocking(req.fdIn) || !isNonBlocking(req.fdOut);
+      case 'sendfile': return !isNonBlocking(req.outFd);
+      case 'poll': case 'epoll_wait': return req.timeoutMs !== 0;
+      default: return false;
+    }
+  }
+
+  private startReader(): void {
+    this.readerStop = new SharedArrayBuffer(4);
+    const data: TunReaderData = { fd: this.tunFd, stop: this.readerStop, pollMs: READER_POLL_MS };
+    const reader = new Worker(new URL('./tun-reader-worker.js', import.meta.url), { workerData: data });
+    this.reader = reader;
+    this.readerDone = new Promise((resolve) => {
+      reader.on('message', (m: TunReaderMessage) => {
+        if (m.kind === 'packet') this.onPacket(m.bytes, this.clock.fromHrtime(m.hrtime));
+        else if (m.errno !== undefined) this.readerError = `Reading the tun device failed: ${errnoName(m.errno)}.`;
+      });
+      reader.on('error', (e) => { this.readerError = `The tun reader failed: ${e.message}`; });
+      reader.on('exit', () => resolve());
+    });
+  }
+
+  private onPacket(bytes: Uint8Array, time: Usecs): void {
+    const reason = ignoreReason(bytes);
+    if (reason) {
+      const p: IgnoredPacket = { bytes, time, reason };
+      this.ignored.push(p);
+      if (this.ignored.length > MAX_IGNORED_KEPT) this.ignored.shift();
+      this.opts.onIgnored?.(p);
+      return;
+    }
+    const w = this.waiters.shift();
+    if (w) { clearTimeout(w.timer); w.resolve({ bytes, time }); } else this.queue.push({ bytes, time });
+  }
+
+  /** Resolves the waiter with null at its deadline (re-arming when the timer fires early). */
+  private arm(w: Waiter): void {
+    const ms = Math.max(0, (w.deadline - this.clock.now()) / 1000);
+    w.timer = setTimeout(() => {
+      if (this.clock.now() < w.deadline) { this.arm(w); return; }
+      const i = this.waiters.indexOf(w);
+      if (i >= 0) this.waiters.splice(i, 1);
+      w.resolve(null);
+    }, ms);
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** O_NONBLOCK set on the fd; an invalid fd counts as non-blocking (the call fails at once). */
+function isNonBlocking(fd: number): boolean {
+  const r = call('fcntl', fd, F_GETFL, 0);
+  return r.ret < 0 || (r.ret & O_NONBLOCK) !== 0;
+}
