@@ -1,0 +1,465 @@
+// Executes a checked script statement by statement on the target's clock (pkt-language §5,
+// §9, §10). Packets are built and judged by the packet port; this file owns time, the order of
+// events, blocking calls, shell lines and Python blocks, and the end-of-run clean-up.
+//
+// Time is only ever read from `target.clock`, so the same code runs in real time against the
+// kernel and in virtual time against the bundled stack.
+
+import { dirname } from 'node:path';
+import type { Event, PacketAction, Script, ShellAction, SourceRange, SyscallAction } from '../script/ast.js';
+import type { SentPacket, SyscallResult, Target, Usecs } from '../targets/target.js';
+import { decodeIp } from '../wire/codec.js';
+import type { IpPacket } from '../wire/packet.js';
+import { ScriptFailure, ScriptSkip } from './outcome.js';
+import { stateLines, type PacketPort } from './packet-port.js';
+import { blockSource } from './python-source.js';
+import { recordSocketInfo, runBlocks, type RecordedBlock } from './python-blocks.js';
+import { applyFdEffects, compareResult } from './syscalls/compare.js';
+import { CallError } from './syscalls/expr.js';
+import { FdTable } from './syscalls/fd-table.js';
+import { lowerCall, type LoweredCall } from './syscalls/lower.js';
+import { rangeTimingError, sec, Timeline, timingError, type Due } from './timeline.js';
+import type { EngineSettings, Failure, RunOptions, TraceEntry } from './types.js';
+
+const DEFAULT_GRACE_US = 50_000;
+const DEFAULT_ANY_WAIT_US = 5_000_000;
+const DEFAULT_LATE_WAIT_US = 1_000_000;
+const DEFAULT_SHELL_TIMEOUT_MS = 180_000;
+
+interface Observed {
+  sent: SentPacket;
+  live: IpPacket;
+  entry: Extract<TraceEntry, { kind: 'outbound' }>;
+}
+
+/** A `T...E` call started and left running while later events proceed. */
+interface PendingCall {
+  event: Event;
+  action: SyscallAction;
+  call: LoweredCall;
+  dueEnd: Usecs;
+  tolerance: Usecs;
+  outcome?: { result: SyscallResult; at: Usecs } | { error: unknown; at: Usecs };
+  promise: Promise<void>;
+}
+
+export class Runner {
+  readonly trace: TraceEntry[] = [];
+  readonly warnings: string[] = [];
+  private readonly timeline: Timeline;
+  private readonly fds = new FdTable();
+  private readonly settings: EngineSettings;
+  private readonly packets: PacketPort;
+  private readonly queue: Observed[] = [];
+  private readonly pending: PendingCall[] = [];
+  private readonly blocks: RecordedBlock[] = [];
+  /** Script fd the script last worked with: Python blocks read its TCP_INFO. */
+  private currentFd: number | undefined;
+  private lastActual: Usecs = 0;
+
+  constructor(
+    private readonly script: Script,
+    private readonly text: string,
+    private readonly target: Target,
+    private readonly opts: RunOptions,
+  ) {
+    this.settings = opts.settings;
+    this.packets = opts.packets;
+    this.timeline = new Timeline({
+      toleranceUsecs: this.settings.toleranceUsecs,
+      tolerancePercent: this.settings.tolerancePercent,
+      scale: opts.toleranceScale ?? 1,
+    });
+  }
+
+  get clock() {
+    return this.target.clock;
+  }
+
+  get endTime(): Usecs {
+    return this.lastActual;
+  }
+
+  /** Runs the init command (untimed), then starts the clock. */
+  async init(): Promise<void> {
+    if (this.script.initCommand) await this.runShell(this.script.initCommand, undefined);
+    this.clock.start();
+  }
+
+  async runEvents(): Promise<void> {
+    for (const event of this.script.events) {
+      await this.checkPending(false);
+      await this.runEvent(event);
+    }
+    await this.checkPending(true);
+    this.lastActual = Math.max(this.lastActual, this.clock.now());
+    await this.settle();
+  }
+
+  /** Runs the Python blocks recorded during the run, in one process. */
+  async runPython(): Promise<void> {
+    if (this.blocks.length === 0) return;
+    const outcome = await runBlocks(this.blocks, this.settings.codeCommand, dirname(this.script.file));
+    if (outcome.ok) return;
+    const where = `${this.script.file}:${outcome.line ?? '?'}`;
+    const range = outcome.line !== undefined ? lineRange(this.text, outcome.line) : undefined;
+    if (outcome.kind === 'assert') {
+      throw new ScriptFailure({ kind: 'code', range, message: `assertion failed at ${where}: ${outcome.message}`, output: outcome.output });
+    }
+    if (outcome.kind === 'exception') {
+      throw new ScriptFailure({ kind: 'code', range, message: `Python block failed at ${where}: ${outcome.message}`, output: outcome.output });
+    }
+    if (outcome.kind === 'syntax') {
+      throw new ScriptFailure({ kind: 'script', range, message: `error in Python block at ${where}: ${outcome.message}`, output: outcome.output });
+    }
+    throw new ScriptFailure({ kind: 'script', message: `cannot run the Python blocks: ${outcome.message}`, output: outcome.output });
+  }
+
+  /** End of run, pass or fail: reset open connections, so nothing keeps retransmitting. */
+  async injectResets(): Promise<void> {
+    for (const r of this.packets.cleanupResets()) {
+      const bytes = r instanceof Uint8Array ? r : r.bytes;
+      await this.target.inject(bytes);
+      this.record({ kind: 'inbound', time: this.clock.now(), line: 0, bytes, text: this.describePacket(bytes) });
+    }
+  }
+
+  async runCleanup(): Promise<void> {
+    if (this.script.cleanupCommand) await this.runShell(this.script.cleanupCommand, undefined);
+  }
+
+  /** Packets seen but never matched by a line: shown in failure reports. */
+  unmatched(): string[] {
+    return this.queue.filter((o) => o.entry.testTraffic).map((o) => `${sec(o.sent.time)} ${o.entry.text}`);
+  }
+
+  connectionState(): string[] {
+    try {
+      return stateLines(this.packets);
+    } catch {
+      return [];
+    }
+  }
+
+  // ---- events -------------------------------------------------------------------------------
+
+  private async runEvent(event: Event): Promise<void> {
+    const a = event.action;
+    switch (a.kind) {
+      case 'packet':
+        if (a.direction === 'inbound') await this.inbound(event, a);
+        else await this.outbound(event, a);
+        return;
+      case 'syscall':
+        await this.syscall(event, a);
+        return;
+      case 'shell': {
+        const t = await this.startAt(event, 'shell command');
+        await this.runShell(a, event);
+        this.complete(t, this.clock.now(), false);
+        return;
+      }
+      case 'code': {
+        const t = await this.startAt(event, 'Python block');
+        const info = this.currentFd === undefined ? undefined : this.fds.info(this.currentFd);
+        const values = await recordSocketInfo(this.target, info?.target, info?.mptcp ?? false);
+        this.blocks.push({ ...blockSource(this.text, a), values });
+        this.record({ kind: 'code', time: this.clock.now(), line: event.range.start.line, note: `recorded ${Object.keys(values).length} values` });
+        this.complete(t, this.clock.now(), false);
+        return;
+      }
+    }
+  }
+
+  /** Waits for a point-timed event and fails when the runner could only start it late. */
+  private async startAt(event: Event, what: string): Promise<Usecs> {
+    const due = this.timeline.due(event.time, event.action.kind === 'packet' && event.action.direction === 'inbound');
+    const at = due.kind === 'point' ? due.at : due.kind === 'blocking' ? due.start : this.clock.now();
+    await this.clock.sleepUntil(at);
+    const now = this.clock.now();
+    const tol = this.timeline.tolerance(at);
+    if (now - at > tol) this.fail('timing', event.range, timingError(what, at, now, tol));
+    return at;
+  }
+
+  private complete(scriptTime: Usecs, actual: Usecs, anchored: boolean): void {
+    this.timeline.complete(scriptTime, actual, anchored);
+    this.lastActual = actual;
+  }
+
+  private async inbound(event: Event, action: PacketAction): Promise<void> {
+    const t = await this.startAt(event, 'inbound packet');
+    await this.drain();
+    const now = this.clock.now();
+    const built = this.packets.buildInbound(action, now);
+    if (!built.ok) this.fail('packet', built.range ?? action.range, `error handling packet: ${built.message}`, { expected: this.safeExpected(action) });
+    await this.target.inject(built.bytes);
+    this.record({ kind: 'inbound', time: now, line: event.range.start.line, bytes: built.bytes, text: this.safeActual(built.packet) });
+    this.complete(t, now, true);
+  }
+
+  private async outbound(event: Event, action: PacketAction): Promise<void> {
+    const due = this.timeline.due(event.time, false);
+    const now = this.clock.now();
+    const window = dueWindow(due);
+    const tol = window ? this.timeline.tolerance(window.end) : 0;
+    const deadline = window ? window.end + tol + (this.opts.lateWaitUs ?? DEFAULT_LATE_WAIT_US) : now + (this.opts.anyTimeWaitUs ?? DEFAULT_ANY_WAIT_US);
+    let first: Observed | undefined;
+    for (;;) {
+      const o = await this.nextPacket(deadline);
+      if (!o) {
+        const when = window ? (window.start === window.end ? `at ${sec(window.start)} sec` : `between ${sec(window.start)} and ${sec(window.end)} sec`) : 'at any time';
+        const what = first ? 'the rest of the outbound packet' : 'outbound packet';
+        this.fail('packet', event.range, `error handling packet: timed out waiting for ${what} expected ${when} (waited until ${sec(deadline)} sec)`, {
+          expected: this.safeExpected(action),
+        });
+      }
+      if (!o.entry.testTraffic) continue;
+      const m = this.packets.matchOutbound(action, o.live, o.sent.time);
+      o.entry.line = event.range.start.line;
+      if (m.status === 'mismatch') {
+        const message = `error handling packet: ${m.message ?? 'live packet differs from the script'}`;
+        if (this.settings.nonFatal.packet) {
+          this.warn(`${this.where(event.range)}: ${message} (non_fatal=packet)`);
+          break;
+        }
+        this.fail('packet', event.range, message, { expected: this.safeExpected(action), actual: o.entry.text });
+      }
+      if (!first) {
+        first = o;
+        if (window && (o.sent.time < window.start - tol || o.sent.time > window.end + tol)) {
+          const msg = window.start === window.end
+            ? timingError('outbound packet', window.start, o.sent.time, tol)
+            : rangeTimingError('outbound packet', window.start, window.end, o.sent.time, tol);
+          this.fail('timing', event.range, msg, { expected: this.safeExpected(action), actual: o.entry.text });
+        }
+      }
+      if (m.status === 'match') break;
+    }
+    const actual = first?.sent.time ?? this.clock.now();
+    this.complete(due.kind === 'point' ? due.at : actual, actual, false);
+  }
+
+  private async syscall(event: Event, action: SyscallAction): Promise<void> {
+    const due = this.timeline.due(event.time, false);
+    const start = await this.startAt(event, 'system call start');
+    const name = action.name;
+    if (name === 'psp_rx_assoc' || name === 'psp_tx_assoc') throw new ScriptSkip([`${this.where(action.range)}: ${name} (PSP) is not supported.`]);
+    if (name === 'cap_set') {
+      this.warn(`${this.where(action.range)}: cap_set is accepted but not performed (the runner keeps its capabilities).`);
+      this.complete(start, this.clock.now(), false);
+      return;
+    }
+    let call: LoweredCall;
+    try {
+      call = lowerCall(action, { fds: this.fds, settings: this.settings });
+    } catch (err) {
+      if (err instanceof CallError) this.fail('syscall', err.range ?? action.range, `runtime error in ${name} call: ${err.message}`);
+      throw err;
+    }
+    if (call.scriptFd !== undefined && this.fds.info(call.scriptFd)?.kind === 'socket') this.currentFd = call.scriptFd;
+    const issuedAt = this.clock.now();
+    const promise = this.target.syscall(call.request);
+
+    if (due.kind === 'blocking') {
+      const p: PendingCall = { event, action, call, dueEnd: due.end, tolerance: this.timeline.tolerance(due.end), promise: Promise.resolve() };
+      p.promise = promise.then(
+        (result) => { p.outcome = { result, at: this.clock.now() }; },
+        (error: unknown) => { p.outcome = { error, at: this.clock.now() }; },
+      );
+      this.pending.push(p);
+      this.complete(start, issuedAt, false);
+      return;
+    }
+
+    const tol = this.timeline.tolerance(start);
+    const settled = await this.settleWithin(promise, start + tol);
+    if (!settled) {
+      this.fail('syscall', event.range, `runtime error in ${name} call: the call blocked, but the line expects it to return at once ` +
+        `(still running at ${sec(this.clock.now())} sec; tolerance ${sec(tol)} sec); write it as a blocking call, e.g. "+0...0.1 ${name}(...)"`);
+    }
+    const result = await promise;
+    const end = this.clock.now();
+    this.judgeCall(event, action, call, result, issuedAt, end);
+    this.complete(start, end, false);
+  }
+
+  /** True when `promise` settles before script time `deadline` (a blocked call does not). */
+  private async settleWithin(promise: Promise<unknown>, deadline: Usecs): Promise<boolean> {
+    let done = false;
+    const flag = promise.then(() => { done = true; }, () => { done = true; });
+    // A call that completes at once settles within one turn, without moving a virtual clock.
+    await new Promise<void>((r) => setImmediate(r));
+    if (!done) await Promise.race([flag, this.clock.sleepUntil(deadline)]);
+    return done;
+  }
+
+  private judgeCall(event: Event, action: SyscallAction, call: LoweredCall, result: SyscallResult, start: Usecs, end: Usecs): void {
+    const text = sourceText(this.text, action.range);
+    this.record({ kind: 'syscall', time: start, endTime: end, line: event.range.start.line, call: text, result: resultText(result) });
+    const mismatch = compareResult(action, call, result);
+    if (mismatch) {
+      const message = `runtime error in ${action.name} call: ${mismatch}`;
+      if (!this.settings.nonFatal.syscall) this.fail('syscall', action.range, message);
+      this.warn(`${this.where(action.range)}: ${message} (non_fatal=syscall)`);
+    }
+    try {
+      applyFdEffects(action, call, result, this.fds);
+    } catch (err) {
+      if (err instanceof CallError) this.fail('syscall', err.range ?? action.range, `runtime error in ${action.name} call: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /** Judges blocking calls that returned; with `final`, waits for the rest until their due time. */
+  private async checkPending(final: boolean): Promise<void> {
+    while (this.pending.length > 0) {
+      const p = this.pending[0]!;
+      if (!p.outcome && final) await Promise.race([p.promise, this.clock.sleepUntil(p.dueEnd + p.tolerance)]);
+      if (!p.outcome) {
+        if (!final) return;
+        this.fail('timing', p.event.range,
+          `timing error: expected system call return at ${sec(p.dueEnd)} sec but it had not returned at ${sec(this.clock.now())} sec; tolerance ${sec(p.tolerance)} sec`);
+      }
+      this.pending.shift();
+      const o = p.outcome!;
+      if ('error' in o) throw o.error;
+      if (Math.abs(o.at - p.dueEnd) > p.tolerance) {
+        this.record({ kind: 'syscall', time: o.at, line: p.event.range.start.line, call: sourceText(this.text, p.action.range), result: resultText(o.result) });
+        this.fail('timing', p.event.range, timingError('system call return', p.dueEnd, o.at, p.tolerance));
+      }
+      this.judgeCall(p.event, p.action, p.call, o.result, o.at, o.at);
+    }
+  }
+
+  // ---- shell ----------------------------------------------------------------------------------
+
+  private async runShell(action: ShellAction, event: Event | undefined): Promise<void> {
+    const res = await this.target.shell(action.command, {
+      cwd: dirname(this.script.file),
+      env: this.settings.shellEnv,
+      timeoutMs: this.opts.shellTimeoutMs ?? DEFAULT_SHELL_TIMEOUT_MS,
+    });
+    this.record({ kind: 'shell', time: event ? this.clock.now() : 0, line: action.range.start.line, command: action.command, code: res.code });
+    for (const w of res.warnings ?? []) this.warn(`${this.where(action.range)}: ${w}`);
+    if (res.unsupported && res.unsupported.length > 0) throw new ScriptSkip(res.unsupported.map((u) => `${this.where(action.range)}: ${u}`));
+    if (res.code !== 0) {
+      const output = [res.stdout, res.stderr].filter((s) => s.trim() !== '').join('\n').trimEnd();
+      this.fail('shell', action.range, `error executing \`${action.command}\` command: non-zero status ${res.code}`, { output });
+    }
+  }
+
+  // ---- packets from the stack -----------------------------------------------------------------
+
+  /** Reads what the stack has sent so far, so -v and --pcap show it in order. */
+  private async drain(): Promise<void> {
+    for (;;) {
+      const sent = await this.target.receive(this.clock.now());
+      if (!sent) return;
+      this.queue.push(this.observe(sent));
+    }
+  }
+
+  private async nextPacket(deadline: Usecs): Promise<Observed | null> {
+    const queued = this.queue.shift();
+    if (queued) return queued;
+    const sent = await this.target.receive(deadline);
+    return sent ? this.observe(sent) : null;
+  }
+
+  private observe(sent: SentPacket): Observed {
+    const live = decodeIp(sent.bytes);
+    let testTraffic: boolean;
+    try {
+      testTraffic = this.packets.isTestTraffic(live);
+    } catch {
+      testTraffic = true;
+    }
+    const entry: Observed['entry'] = { kind: 'outbound', time: sent.time, bytes: sent.bytes, text: this.safeActual(live), testTraffic };
+    this.record(entry);
+    return { sent, live, entry };
+  }
+
+  /** After the last event: let the stack settle; with strict tail, any test packet fails. */
+  private async settle(): Promise<void> {
+    const deadline = this.clock.now() + (this.opts.graceUs ?? DEFAULT_GRACE_US);
+    for (;;) {
+      const o = await this.nextPacket(deadline);
+      if (!o) break;
+      if (o.entry.testTraffic && this.opts.strictTail) {
+        this.fail('unexpected-packet', undefined, `error handling packet: unexpected packet after the last event: ${o.entry.text}`, { actual: o.entry.text });
+      }
+    }
+    await this.clock.sleepUntil(deadline);
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  private record(entry: TraceEntry): void {
+    this.trace.push(entry);
+    this.opts.onTrace?.(entry);
+  }
+
+  private warn(text: string): void {
+    this.warnings.push(text);
+  }
+
+  private where(range: SourceRange): string {
+    return `${this.script.file}:${range.start.line}`;
+  }
+
+  private fail(kind: Failure['kind'], range: SourceRange | undefined, message: string, extra: Partial<Failure> = {}): never {
+    throw new ScriptFailure({ kind, range, message, ...extra });
+  }
+
+  private safeExpected(action: PacketAction): string | undefined {
+    try {
+      return this.packets.renderExpected(action);
+    } catch {
+      return sourceText(this.text, action.range);
+    }
+  }
+
+  private safeActual(live: IpPacket): string {
+    try {
+      return this.packets.renderActual(live);
+    } catch {
+      return `(${live.errors.join('; ') || 'packet that cannot be printed'})`;
+    }
+  }
+
+  private describePacket(bytes: Uint8Array): string {
+    return this.safeActual(decodeIp(bytes));
+  }
+}
+
+/** The window an outbound line accepts; undefined for `*`. */
+function dueWindow(due: Due): { start: Usecs; end: Usecs } | undefined {
+  switch (due.kind) {
+    case 'point': return { start: due.at, end: due.at };
+    case 'range': return { start: due.start, end: due.end };
+    case 'blocking': return { start: due.start, end: due.end };
+    case 'any': return undefined;
+  }
+}
+
+export function sourceText(text: string, range: SourceRange): string {
+  return text.slice(range.start.offset, range.end.offset).replace(/\s+/g, ' ').trim();
+}
+
+function resultText(r: SyscallResult): string {
+  return r.ret === -1 && r.errno ? `-1 ${r.errno}` : `${r.ret}`;
+}
+
+/** A range covering line `line` of `text` (1-based), for failures found by line number. */
+export function lineRange(text: string, line: number): SourceRange {
+  const lines = text.split('\n');
+  let offset = 0;
+  for (let i = 0; i < line - 1 && i < lines.length; i++) offset += lines[i]!.length + 1;
+  const len = lines[line - 1]?.length ?? 0;
+  const indent = (lines[line - 1] ?? '').length - (lines[line - 1] ?? '').trimStart().length;
+  return {
+    start: { line, column: indent + 1, offset: offset + indent },
+    end: { line, column: len + 1, offset: offset + len },
+  };
+}
