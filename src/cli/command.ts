@@ -12,6 +12,14 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
+/** A module of src/cli/commands/: exports its command as `command`. */
+export interface CommandModule {
+  command: Command;
+}
+
+/** Command name → loader of its module (the key must equal the command's `name`). */
+export type CommandRegistry = Readonly<Record<string, () => Promise<CommandModule>>>;
+
 /** Exit status for bad usage and for input that cannot be processed (missing file, damaged capture). */
 export const EXIT_USAGE = 2;
 

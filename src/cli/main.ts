@@ -1,15 +1,32 @@
 // mptcpdrill's command line: finds the subcommand, handles --help / --version, and turns every
 // failure into one sentence on stderr (with the stack only when MPTCPDRILL_DEBUG=1).
 
-import { CliError, EXIT_USAGE, UsageError, type Command } from './command.js';
+import { CliError, EXIT_USAGE, UsageError, type Command, type CommandRegistry } from './command.js';
 import { commands } from './commands/index.js';
 import { packageVersion } from './version.js';
 
 const PROGRAM = 'mptcpdrill';
 
-function globalUsage(list: readonly Command[]): string {
-  const width = Math.max(...list.map((c) => c.name.length));
-  const lines = list.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+/** Loads a command; a module that cannot load becomes one sentence, not a stack trace. */
+async function load(registry: CommandRegistry, name: string): Promise<Command | string> {
+  const loader = registry[name];
+  if (!loader) return `unknown command '${name}'`;
+  try {
+    return (await loader()).command;
+  } catch (err) {
+    if (debugging() && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+    return `cannot load this command (${sentence(err)}); run npm run build`;
+  }
+}
+
+async function globalUsage(registry: CommandRegistry): Promise<string> {
+  const names = Object.keys(registry);
+  const loaded = await Promise.all(names.map((name) => load(registry, name)));
+  const width = Math.max(...names.map((n) => n.length));
+  const lines = names.map((name, i) => {
+    const c = loaded[i]!;
+    return `  ${name.padEnd(width)}  ${typeof c === 'string' ? `(unavailable: ${c})` : c.summary}`;
+  });
   return [
     `Usage: ${PROGRAM} <command> [options]`,
     '',
@@ -47,27 +64,31 @@ const processIo: MainIo = {
 };
 
 /** Runs the CLI with `argv` (without node and the script) and resolves to the exit status. */
-export async function main(argv: string[], registry: readonly Command[] = commands, io: MainIo = processIo): Promise<number> {
+export async function main(argv: string[], registry: CommandRegistry = commands, io: MainIo = processIo): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined) {
-    io.err(globalUsage(registry));
+    io.err(await globalUsage(registry));
     return EXIT_USAGE;
   }
   if (first === '--help' || first === '-h' || first === 'help') {
-    const target = first === 'help' ? registry.find((c) => c.name === rest[0]) : undefined;
-    io.out(target ? target.usage : globalUsage(registry));
+    const target = first === 'help' && rest[0] !== undefined && Object.hasOwn(registry, rest[0]) ? await load(registry, rest[0]) : undefined;
+    io.out(target === undefined ? await globalUsage(registry) : typeof target === 'string' ? target : target.usage);
     return 0;
   }
   if (first === '--version' || first === '-V') {
     io.out(`${PROGRAM} ${packageVersion()}`);
     return 0;
   }
-  const command = registry.find((c) => c.name === first);
-  if (!command) {
+  if (first.startsWith('-') || !Object.hasOwn(registry, first)) {
     const what = first.startsWith('-') ? `unknown option ${first}` : `unknown command '${first}'`;
     io.err(`${PROGRAM}: ${what}.`);
-    io.err(globalUsage(registry));
+    io.err(await globalUsage(registry));
     return EXIT_USAGE;
+  }
+  const command = await load(registry, first);
+  if (typeof command === 'string') {
+    io.err(`${PROGRAM} ${first}: ${command}.`);
+    return 1;
   }
   if (wantsHelp(rest)) {
     io.out(command.usage);

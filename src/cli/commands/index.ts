@@ -1,11 +1,13 @@
-// The subcommand registry. Adding a command: create src/cli/commands/<name>.ts exporting a
-// `Command` (see ../command.ts) as `command`, then add one line below.
+// The subcommand registry. Adding a command: create src/cli/commands/<name>.ts exporting
+// `export const command: Command = { name, summary, usage, run }` (see ../command.ts), then add
+// one line below: `<name>: () => import('./<name>.js'),`.
+//
+// Commands are loaded on demand, so that running one loads only its own code (fast start-up),
+// and a command whose code is broken or half-built cannot stop the others from working.
 
-import type { Command } from '../command.js';
-import { command as check } from './check.js';
-import { command as decode } from './decode.js';
+import type { CommandRegistry } from '../command.js';
 
-export const commands: readonly Command[] = [
-  check,
-  decode,
-];
+export const commands: CommandRegistry = {
+  check: () => import('./check.js'),
+  decode: () => import('./decode.js'),
+};
