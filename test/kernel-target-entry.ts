@@ -1,6 +1,7 @@
 // Runs inside a fresh network namespace (started by test/kernel-target.test.ts through
 // reexecInFreshNetns) and drives KernelTarget directly. Prints one JSON line of observations;
 // the ava test asserts on them, so a failure shows there with the values.
+import { execFileSync } from 'node:child_process';
 import { decodeIp, encodeIp } from '../src/wire/codec.js';
 import { TcpFlag, type IpPacket, type MpCapable, type TcpOption } from '../src/wire/packet.js';
 import { KernelTarget } from '../src/targets/kernel/kernel-target.js';
@@ -105,7 +106,8 @@ async function passiveOpen(): Promise<void> {
   const bad = await sc({ name: 'close', fd: 999 });
   out.badClose = { ret: bad.ret, errno: bad.errno };
   const w = await sc({ name: 'write', fd: conn, data: new Uint8Array(10), flags: 0 });
-  const data = await nextTcp(1000);
+  let data = await nextTcp(1000);
+  while (data?.tcp && data.tcp.payload.length === 0) data = await nextTcp(1000);
   out.write = { ret: w.ret, payloadLen: data?.tcp?.payload.length, dss: data?.tcp?.options.some((o) => o.kind === 'mptcp' && o.subtype === 'dss') };
   out.openFds = [fd, conn, ep];
 }
@@ -184,8 +186,13 @@ async function hang(): Promise<void> {
   await new Promise(() => setInterval(() => undefined, 1000));
 }
 
+async function notFresh(): Promise<void> {
+  execFileSync('ip', ['link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1']);
+  await target.open(V4);
+}
+
 const scenarios: Record<string, () => Promise<void>> = {
-  passive: passiveOpen, active4: () => activeOpen(V4), active6: () => activeOpen(V6), misc, hang,
+  passive: passiveOpen, active4: () => activeOpen(V4), active6: () => activeOpen(V6), misc, hang, notfresh: notFresh,
 };
 
 const name = process.argv[2] ?? '';

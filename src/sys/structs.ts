@@ -52,40 +52,34 @@ export function decodeInt(b: Uint8Array): number {
 
 // ---- socket addresses ---------------------------------------------------------------------
 
-/** Encodes a SockAddr as sockaddr_in (16 bytes) or sockaddr_in6 (28 bytes); null if the address text is not valid. */
+/** Where the two families keep their fields: sockaddr_in (16 bytes) and sockaddr_in6 (28 bytes). */
+const SOCKADDR_FORMS = {
+  inet: { af: AF_INET, size: SOCKADDR_IN_SIZE, addrAt: 4, addrLen: 4, minLen: 8 },
+  inet6: { af: AF_INET6, size: SOCKADDR_IN6_SIZE, addrAt: 8, addrLen: 16, minLen: 24 },
+} as const;
+
+/** Encodes a SockAddr as sockaddr_in or sockaddr_in6; null if the address text is not of that family. */
 export function encodeSockAddr(addr: SockAddr): Uint8Array | null {
-  if (addr.family === 'inet') {
-    const ip = parseAddress(addr.address);
-    if (ip?.family !== 4) return null;
-    const out = new Uint8Array(SOCKADDR_IN_SIZE);
-    const v = new DataView(out.buffer);
-    v.setUint16(0, AF_INET, true);
-    v.setUint16(2, addr.port, false);
-    out.set(ip.bytes, 4);
-    return out;
-  }
+  const form = SOCKADDR_FORMS[addr.family];
   const ip = parseAddress(addr.address);
-  if (ip?.family !== 6) return null;
-  const out = new Uint8Array(SOCKADDR_IN6_SIZE);
+  if (ip?.bytes.length !== form.addrLen) return null;
+  const out = new Uint8Array(form.size);
   const v = new DataView(out.buffer);
-  v.setUint16(0, AF_INET6, true);
+  v.setUint16(0, form.af, true);
   v.setUint16(2, addr.port, false);
-  out.set(ip.bytes, 8);
+  out.set(ip.bytes, form.addrAt);
   return out;
 }
 
 /** Decodes a sockaddr_in / sockaddr_in6 (e.g. from accept or a sockaddr_storage); null for other families or short input. */
 export function decodeSockAddr(b: Uint8Array, len = b.byteLength): SockAddr | null {
-  if (len < 2 || b.byteLength < 2) return null;
+  if (Math.min(len, b.byteLength) < 2) return null;
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const family = v.getUint16(0, true);
-  if (family === AF_INET && len >= 8 && b.byteLength >= 8) {
-    return { family: 'inet', port: v.getUint16(2, false), address: formatAddress(b, 4, 4) };
-  }
-  if (family === AF_INET6 && len >= 24 && b.byteLength >= 24) {
-    return { family: 'inet6', port: v.getUint16(2, false), address: formatAddress(b, 8, 16) };
-  }
-  return null;
+  const entry = Object.entries(SOCKADDR_FORMS).find(([, form]) => form.af === family);
+  if (!entry || Math.min(len, b.byteLength) < entry[1].minLen) return null;
+  const [name, form] = entry;
+  return { family: name as SockAddr['family'], port: v.getUint16(2, false), address: formatAddress(b, form.addrAt, form.addrLen) };
 }
 
 // ---- SOL_MPTCP helpers ----------------------------------------------------------------------

@@ -10,7 +10,7 @@ import {
 import { BlockingPool } from './blocking-pool.js';
 import { call, F_GETFL, O_NONBLOCK, openTun } from './libc.js';
 import { configureNetwork } from './net-setup.js';
-import { dieWithParent, inPrivateNetns, NETNS_ENV, preflight } from './netns.js';
+import { dieWithParent, inPrivateNetns, NETNS_ENV, netnsInterfaces, preflight } from './netns.js';
 import { ignoreReason } from './packet-filter.js';
 import { RealClock } from './real-clock.js';
 import { ShellRunner, type ShellOptions } from './shell.js';
@@ -60,6 +60,10 @@ export class KernelTarget implements Target {
     if (!inPrivateNetns()) {
       throw new TargetUnavailable(
         `The kernel target only runs inside its own network namespace (re-executed with reexecInFreshNetns, marker ${NETNS_ENV}); refusing to configure the host's network.`);
+    }
+    const foreign = netnsInterfaces().filter((n) => n !== 'lo');
+    if (foreign.length > 0) {
+      throw new TargetUnavailable(`The test namespace is not fresh (it has ${foreign.join(', ')}); refusing to configure it.`);
     }
     dieWithParent();
     const tun = openTun(net.device);

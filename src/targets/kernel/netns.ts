@@ -53,16 +53,28 @@ const netnsOf = (pid: string): string | null => {
 
 /**
  * True when this process was re-executed by reexecInFreshNetns and really sits in another network
- * namespace than the one it was launched from (the marker holds that namespace's id), and than
- * PID 1's when that is readable (in some containers /proc/1/ns is not).
+ * namespace than the one it was launched from: the marker holds that namespace's id, and the
+ * parent's and PID 1's namespaces are compared too when readable (in some containers /proc/1/ns
+ * is not). A marker copied into the environment by hand therefore does not pass.
  */
 export function inPrivateNetns(): boolean {
   const launchedFrom = process.env[NETNS_ENV];
   if (!launchedFrom || !/^net:\[\d+\]$/.test(launchedFrom)) return false;
   const mine = netnsOf('self');
-  const init = netnsOf('1');
-  return mine !== null && mine !== launchedFrom && (init === null || mine !== init);
+  if (mine === null || mine === launchedFrom) return false;
+  return [netnsOf(String(process.ppid)), netnsOf('1')].every((other) => other === null || other !== mine);
 }
+
+/** Interfaces of this process's network namespace (from /proc/self/net/dev, which follows the namespace). */
+export function netnsInterfaces(): string[] {
+  try {
+    return readFileSync('/proc/self/net/dev', 'utf8').split('\n').slice(2)
+      .map((l) => l.split(':')[0]!.trim()).filter((n) => n !== '');
+  } catch {
+    return [];
+  }
+}
+
 
 /**
  * Runs `process.execPath ...argv` in a fresh anonymous network namespace (`unshare --net`, which

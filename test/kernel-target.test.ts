@@ -1,0 +1,163 @@
+// KernelTarget against the live kernel. Each scenario runs test/kernel-target-entry.ts in a fresh
+// network namespace (reexecInFreshNetns) and reports what it saw as JSON. These tests need root;
+// CI runs as root, so without it they fail (loudly) instead of skipping.
+import test, { type ExecutionContext } from 'ava';
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { inPrivateNetns, NETNS_ENV, preflight, reexecInFreshNetns } from '../src/targets/kernel/netns.js';
+import { KernelTarget } from '../src/targets/kernel/kernel-target.js';
+import { TargetUnavailable } from '../src/targets/target.js';
+
+const ENTRY = fileURLToPath(new URL('./kernel-target-entry.js', import.meta.url));
+const MODULE = fileURLToPath(new URL('../src/targets/kernel/netns.js', import.meta.url));
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Obs = Record<string, any>;
+
+function requireRoot(t: ExecutionContext): void {
+  if (process.getuid?.() !== 0) t.fail('kernel target tests need root (CI runs them as root)');
+}
+
+function runScenario(name: string): Promise<Obs> {
+  return new Promise((resolve, reject) => {
+    const child = reexecInFreshNetns([ENTRY, name], process.env, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('close', () => {
+      clearTimeout(timer);
+      const line = stdout.trim().split('\n').pop() ?? '';
+      try { resolve(JSON.parse(line) as Obs); } catch { reject(new Error(`scenario ${name} printed no result: ${stdout}${stderr}`)); }
+    });
+  });
+}
+
+const hostState = () => ({
+  links: execFileSync('ip', ['-o', 'link', 'show']).toString().split('\n').map((l) => l.replace(/^\d+: /, '').split(':')[0]).sort(),
+  netns: execFileSync('ip', ['netns', 'list']).toString(),
+  runNetns: (() => { try { return readdirSync('/run/netns').sort(); } catch { return []; } })(),
+});
+
+test.serial('passive MPTCP open: SYN/ACK with a key, blocking accept, TCP_INFO and MPTCP_INFO', async (t) => {
+  requireRoot(t);
+  const o = await runScenario('passive');
+  t.is(o.error, undefined);
+  t.deepEqual([o.reuse, o.bind, o.listen], [0, 0, 0]);
+  t.like(o.synAck, { flags: 0x12, ack: 1001, src: '192.168.0.2', dst: '192.0.2.1', mpcVersion: 1, hasKey: true });
+  t.true(o.acceptStillBlocked, 'accept returned before the third ACK');
+  t.true(o.accept.ret >= 0);
+  t.deepEqual(o.accept.addr, { family: 'inet', address: '192.0.2.1', port: 40000 });
+  t.like(o.tcpInfo, { optlen: 280, tcpi_state: 1, tcpi_snd_wscale: 7, tcpi_snd_mss: 1448, tcpi_snd_cwnd: 10, tcpi_pmtu: 1500 });
+  t.is(o.tcpInfo.tcpi_options & 0x7, 0x7, 'timestamps, SACK and window scaling negotiated');
+  t.like(o.mptcpInfo, { optlen: 96, mptcpi_subflows: 0, mptcpi_subflows_total: 1, mptcpi_csum_enabled: 0 });
+  t.is(o.mptcpInfo.mptcpi_flags & 2, 2, 'remote key received');
+  t.not(o.mptcpInfo.mptcpi_token, 0);
+  t.deepEqual(o.blockingRead, { ret: 100, sevens: true });
+  t.deepEqual(o.nonblockingRead, { ret: -1, errno: 'EAGAIN' });
+  t.deepEqual(o.poll, { ret: 1, revents: [4] });
+  t.is(o.epollCtl, 0);
+  t.deepEqual(o.epollWait, { ret: 1, events: [{ events: 4, data: '1122334455667788' }] });
+  t.deepEqual(o.badClose, { ret: -1, errno: 'EBADF' });
+  t.deepEqual(o.write, { ret: 10, payloadLen: 10, dss: true });
+});
+
+for (const v of ['4', '6'] as const) {
+  test.serial(`active MPTCP open over IPv${v}: EINPROGRESS, SYN with MP_CAPABLE, blocking connect`, async (t) => {
+    requireRoot(t);
+    const o = await runScenario(`active${v}`);
+    t.is(o.error, undefined);
+    t.deepEqual(o.nonblockingConnect, { ret: -1, errno: 'EINPROGRESS' });
+    t.like(o.syn, v === '4'
+      ? { flags: 2, src: '192.168.0.2', dst: '192.0.2.1', mpc: { version: 1, hasKey: false } }
+      : { flags: 2, src: 'fd3d:fa7b:d17d::', dst: '2001:db8::1', mpc: { version: 1, hasKey: false } });
+    t.true(o.connectStillBlocked, 'connect returned before the SYN/ACK');
+    t.is(o.blockingConnect.ret, 0);
+    t.deepEqual(o.thirdAck, { flags: 0x10, receiverKey: '102030405060708' });
+  });
+}
+
+test.serial('shell warnings, timeouts, pipes, and close() releasing a blocked accept', async (t) => {
+  requireRoot(t);
+  const o = await runScenario('misc');
+  t.is(o.error, undefined);
+  t.is(o.cubic.warnings.length, 1);
+  t.regex(o.cubic.warnings[0], /"cubic".*reno bbr/);
+  t.deepEqual(o.reno, { code: 0, warnings: [] });
+  t.regex(o.ipShow, /inet 192\.168\.0\.2\/16/);
+  t.regex(o.ipShow, /192\.0\.2\.0\/24 via 192\.168\.0\.1 dev tun0/);
+  t.regex(o.ipShow, /\n0\n\/tmp\n$/, 'blackhole_timeout 0, cwd honoured');
+  t.is(o.timeout.code, 124);
+  t.regex(o.timeout.stderr, /timed out/);
+  t.deepEqual(o.pipe, { ret: 0, read: 3 });
+  t.is(o.pendingAccept.settled, 'rejected');
+  t.true(o.closeUs < 2_000_000);
+  t.deepEqual(o.fdsAfterClose, ['EBADF', 'EBADF', 'EBADF']);
+});
+
+test.serial('open() refuses to run in the host namespace and creates nothing there', async (t) => {
+  requireRoot(t);
+  const before = hostState();
+  t.false(inPrivateNetns());
+  const target = new KernelTarget();
+  const err = await t.throwsAsync(target.open({
+    ipVersion: 'ipv4', localIp: '192.168.0.2', remoteIp: '192.0.2.1', remotePrefix: 24, gatewayIp: '192.168.0.1',
+    netmaskIp: '255.255.0.0', mtu: 1500, device: 'tun0',
+  }));
+  t.true(err instanceof TargetUnavailable);
+  t.regex(err?.message ?? '', /own network namespace/);
+  await target.close();
+  t.deepEqual(hostState(), before);
+});
+
+test.serial('a forged namespace marker in the host namespace does not count as private', (t) => {
+  requireRoot(t);
+  // Only the pure check runs here: nothing in this test may configure the host namespace.
+  const script = `import(${JSON.stringify(MODULE)}).then((m) => process.stdout.write(String(m.inPrivateNetns())))`;
+  const hostNs = execFileSync('readlink', ['/proc/self/ns/net']).toString().trim();
+  for (const marker of ['net:[1]', hostNs, '1']) {
+    const out = execFileSync(process.execPath, ['-e', script], { env: { ...process.env, [NETNS_ENV]: marker } }).toString();
+    t.is(out, 'false', `marker ${marker}`);
+  }
+});
+
+test.serial('open() refuses a namespace that already has other interfaces', async (t) => {
+  requireRoot(t);
+  const o = await runScenario('notfresh');
+  t.regex(o.error ?? '', /TargetUnavailable: The test namespace is not fresh \(it has veth\d, veth\d\)/);
+});
+
+test('preflight passes as root and names the missing privilege otherwise', (t) => {
+  requireRoot(t);
+  t.is(preflight(), null);
+  const script = `import(${JSON.stringify(MODULE)}).then((m) => process.stdout.write(String(m.preflight())))`;
+  const out = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script]).toString();
+  t.regex(out, /needs root.*run as root or with CAP_NET_ADMIN/);
+});
+
+test.serial('a SIGKILLed run leaves no namespace, tun device or process behind', async (t) => {
+  requireRoot(t);
+  const before = hostState();
+  const child = reexecInFreshNetns([ENTRY, 'hang'], process.env, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const ready = await new Promise<{ pid: number } | null>((resolve) => {
+    let s = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      s += d.toString();
+      if (s.includes('\n')) resolve(JSON.parse(s.split('\n')[0]!) as { pid: number });
+    });
+    child.on('close', () => resolve(null));
+  });
+  t.truthy(ready, 'the scenario did not get ready');
+  const ns = execFileSync('readlink', [`/proc/${ready!.pid}/ns/net`]).toString().trim();
+  // The namespace really had a tun device with the test address while it lived.
+  const inside = execFileSync('nsenter', ['-t', String(ready!.pid), '-n', 'ip', '-o', 'addr', 'show', 'dev', 'tun0']).toString();
+  t.regex(inside, /192\.168\.0\.2\/16/);
+  const exited = new Promise((r) => child.on('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+  t.deepEqual(hostState(), before);
+  const netNamespaces = execFileSync('lsns', ['-t', 'net', '-n', '-o', 'NS']).toString();
+  t.false(netNamespaces.includes(ns.replace(/\D/g, '')), `namespace ${ns} still exists`);
+});
