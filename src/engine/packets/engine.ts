@@ -1,0 +1,286 @@
+// PacketEngine: the packet half of the engine (pkt-language §7 and §8).
+//
+//   const pe = new PacketEngine({ ipVersion, localIp, remoteIp, bindPort, connectPort,
+//                                 tsEcrScaled, tsTickUsecs, toleranceUsecs?, strictSegments, seed });
+//   pe.buildInbound(action, nowUs)        → { ok, packet, bytes } | { ok: false, message, range }
+//   pe.matchOutbound(action, live, nowUs) → { status: 'match' | 'more' | 'mismatch', mismatches, message }
+//   pe.isTestTraffic(live)                → packets of the test's addresses / subflows
+//   pe.renderExpected(action), pe.renderActual(live, relativeTo?)   → .pkt text
+//   pe.describeState()                    → ['label: value', ...]  (describeEntries() as pairs)
+//   pe.cleanupResets()                    → RST bytes for every subflow still open
+//
+// One engine per script run: it remembers subflows, ISNs, TS values, MPTCP keys, nonces and
+// DSNs. A line changes that memory only when it is built / matched (see state.ts, Txn).
+// 'more' (strict_segments off): the live segment is a correct first part of a longer line;
+// call matchOutbound again with the *same* action object and the next live segment. Any other
+// action drops the pending split. A mismatch `message` is the sentence that follows
+// `error handling packet: `, e.g. `live packet field tcp_ack_seq: expected: 101 (0x65) vs actual: 1 (0x1)`.
+
+import type { PacketAction, TcpBody } from '../../script/ast.js';
+import type { IpPacket } from '../../wire/packet.js';
+import { TcpFlag } from '../../wire/packet.js';
+import { decodeIp, encodeIp } from '../../wire/codec.js';
+import { renderPacket } from '../../wire/render.js';
+import { keyIdsn, keyToken } from '../../wire/crypto.js';
+import type { PacketPort } from '../packet-port.js';
+import { wireAddress, type Env } from './env.js';
+import { buildIpHeader, buildTcpHeader, flagsMismatch, matchIpHeader, matchTcpHeader, payloadMismatch, SPLIT_FLAGS, wireFlags } from './header.js';
+import type { Line } from './line.js';
+import { buildTcpOptions } from './options-build.js';
+import { matchTcpOptions } from './options-match.js';
+import { printPacketLine } from './print-line.js';
+import { SeededRandom } from './random.js';
+import { selectInbound, selectOutbound } from './select.js';
+import { endpointText, Txn, World, type Subflow } from './state.js';
+import { fieldMismatch, numberMismatch, PacketLineError, type BuildResult, type FieldMismatch, type MatchResult, type PacketContext } from './types.js';
+
+interface PendingSplit {
+  action: PacketAction;
+  sub: Subflow;
+  /** Live sequence number the next segment must start at. */
+  nextSeq: number;
+  got: number;
+}
+
+function mismatch(mismatches: FieldMismatch[]): MatchResult {
+  return { status: 'mismatch', mismatches, message: mismatches[0]?.message ?? 'packet does not match' };
+}
+
+function tcpBody(action: PacketAction): TcpBody | undefined {
+  return action.body.kind === 'tcp' ? action.body : undefined;
+}
+
+export class PacketEngine implements PacketPort {
+  private readonly env: Env;
+  private pending?: PendingSplit;
+
+  constructor(ctx: PacketContext) {
+    const norm: PacketContext = { ...ctx, localIp: wireAddress(ctx.localIp), remoteIp: wireAddress(ctx.remoteIp) };
+    const world = new World();
+    world.scriptAddresses.push(norm.remoteIp);
+    this.env = { ctx: norm, rng: new SeededRandom(ctx.seed), world, family: ctx.ipVersion === 'ipv6' ? 6 : 4 };
+  }
+
+  buildInbound(action: PacketAction, nowUs: number): BuildResult {
+    try {
+      return this.build(action, nowUs);
+    } catch (e) {
+      if (e instanceof PacketLineError) return { ok: false, message: e.message, range: e.range ?? action.range };
+      return { ok: false, message: `cannot build the packet: ${(e as Error).message}`, range: action.range };
+    }
+  }
+
+  private build(action: PacketAction, nowUs: number): BuildResult {
+    const body = tcpBody(action);
+    if (action.direction !== 'inbound') throw new PacketLineError('buildInbound needs an inbound (`<`) line', action.range);
+    if (!body) throw new PacketLineError(`injecting ${action.body.kind} packets is not supported yet`, action.body.range);
+    if (action.encaps.length) throw new PacketLineError('encapsulated packets (ipv4/ipv6/gre/mpls) are not supported yet', action.encaps[0]!.range);
+    const tx = new Txn(this.env.world);
+    const { subflow: sub } = selectInbound(this.env, tx, action, body);
+    const line: Line = { env: this.env, tx, action, body, sub, conn: sub.conn, nowUs };
+    const header = buildTcpHeader(line);
+    const options = buildTcpOptions(line);
+    const packet: IpPacket = {
+      ip: buildIpHeader(this.env.family, action.ip, sub.remote.address, sub.local.address),
+      tcp: { ...header, options },
+      errors: [],
+    };
+    const bytes = encodeIp(packet);
+    if (action.badChecksum) {
+      // Corrupt the TCP checksum (bytes 16-17 of the TCP header) so it is surely wrong.
+      const at = (this.env.family === 4 ? (bytes[0]! & 0x0f) * 4 : 40) + 16;
+      bytes[at] = bytes[at]! ^ 0xff;
+      bytes[at + 1] = bytes[at + 1]! ^ 0xff;
+    }
+    const flags = body.flags;
+    tx.later(() => {
+      if (flags & TcpFlag.SYN) sub.scriptIsn = body.seqStart >>> 0;
+      else sub.established = true;
+      if (flags & TcpFlag.RST) sub.reset = true;
+    });
+    tx.commit();
+    return { ok: true, packet: decodeIp(bytes), bytes };
+  }
+
+  matchOutbound(action: PacketAction, live: IpPacket, nowUs: number): MatchResult {
+    const body = tcpBody(action);
+    if (!body) return mismatch([fieldMismatch('protocol', action.body.kind, live.tcp ? 'tcp' : `ip proto ${live.other?.protocol ?? '?'}`, 'only TCP lines are checked so far')]);
+    if (!live.tcp) return mismatch([fieldMismatch('protocol', 'tcp', `ip proto ${live.other?.protocol ?? '?'}`)]);
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending && pending.action === action) return this.continueSplit(pending, body, live);
+    try {
+      return this.match(action, body, live, nowUs);
+    } catch (e) {
+      if (!(e instanceof PacketLineError)) throw e;
+      return mismatch([{ field: 'script', expected: '', actual: '', message: e.message }]);
+    }
+  }
+
+  private match(action: PacketAction, body: TcpBody, live: IpPacket, nowUs: number): MatchResult {
+    const tcp = live.tcp!;
+    const tx = new Txn(this.env.world);
+    const sel = selectOutbound(this.env, tx, action, body, live);
+    if (!sel.ok) return mismatch(sel.mismatches);
+    const sub = sel.line.subflow;
+    const line: Line = { env: this.env, tx, action, body, sub, conn: sub.conn, nowUs };
+    const partial = !this.env.ctx.strictSegments && tcp.payload.length > 0 && tcp.payload.length < body.payloadLength;
+    const out: FieldMismatch[] = [];
+    matchIpHeader(action.ip, live, out);
+    matchTcpHeader(line, tcp, partial, out);
+    matchTcpOptions(line, tcp.options, tcp.payload, out);
+    const bad = live.errors.find((e) => e.startsWith('TCP checksum'));
+    if (bad) out.push({ field: 'tcp_checksum', expected: 'a correct checksum', actual: bad, message: `live packet field tcp_checksum: ${bad}` });
+    if (out.length) return mismatch(out);
+    tx.later(() => {
+      if (tcp.flags & TcpFlag.ACK) sub.lastStackAck = tcp.ack;
+      if (tcp.flags & TcpFlag.RST) sub.reset = true;
+    });
+    tx.commit();
+    if (!partial) return { status: 'match' };
+    this.pending = { action, sub, nextSeq: (tcp.seq + tcp.payload.length) >>> 0, got: tcp.payload.length };
+    return { status: 'more' };
+  }
+
+  /** The next live segment of a split line: continues the previous one, adds up to LEN. */
+  private continueSplit(p: PendingSplit, body: TcpBody, live: IpPacket): MatchResult {
+    const tcp = live.tcp!;
+    const out: FieldMismatch[] = [];
+    const here = this.env.world.findByTuple({ address: live.ip.src, port: tcp.srcPort }, { address: live.ip.dst, port: tcp.dstPort });
+    if (here !== p.sub) return mismatch([fieldMismatch('subflow', p.sub.label(), here ? here.label() : `${live.ip.src}:${tcp.srcPort} > ${live.ip.dst}:${tcp.dstPort}`, 'the rest of a split segment came on another path')]);
+    if (tcp.seq !== p.nextSeq) {
+      const off = p.sub.stackOffset();
+      out.push(numberMismatch('tcp_seq', (p.nextSeq - off) >>> 0, (tcp.seq - off) >>> 0, 'the next part of a split segment must continue the previous one'));
+    }
+    const got = p.got + tcp.payload.length;
+    const done = got >= body.payloadLength;
+    const f = flagsMismatch(wireFlags(body), tcp.flags, done ? ~TcpFlag.PSH : ~SPLIT_FLAGS);
+    if (f) out.push(f);
+    if (got > body.payloadLength) out.push(payloadMismatch(body.payloadLength, got));
+    if (out.length) return mismatch(out);
+    if (tcp.flags & TcpFlag.ACK) p.sub.lastStackAck = tcp.ack;
+    if (done) return { status: 'match' };
+    this.pending = { ...p, nextSeq: (tcp.seq + tcp.payload.length) >>> 0, got };
+    return { status: 'more' };
+  }
+
+  isTestTraffic(live: IpPacket): boolean {
+    const { world, ctx } = this.env;
+    if (live.raw) return false;
+    if (live.tcp) {
+      const local = { address: live.ip.src, port: live.tcp.srcPort };
+      const remote = { address: live.ip.dst, port: live.tcp.dstPort };
+      if (world.findByTuple(local, remote)) return true;
+    }
+    return live.ip.dst === ctx.remoteIp || world.scriptAddresses.includes(live.ip.dst);
+  }
+
+  renderExpected(action: PacketAction): string {
+    const sub = this.lineSubflow(action);
+    if (!sub) return printPacketLine(action);
+    const [a, b] = action.direction === 'inbound' ? [sub.remote, sub.local] : [sub.local, sub.remote];
+    return printPacketLine(action, `${endpointText(a)} > ${endpointText(b)}`);
+  }
+
+  /** The subflow a line is on as far as known now, without changing anything. */
+  private lineSubflow(action: PacketAction): Subflow | undefined {
+    const world = this.env.world;
+    const t = action.tuple;
+    const names = t ? [t.src, t.dst].map((e) => (e?.kind === 'named' ? world.addresses.get(e.name) : undefined)) : [];
+    if (!names.some((n) => n)) return world.newest();
+    const [srcB, dstB] = names;
+    const inbound = action.direction === 'inbound';
+    for (let i = world.subflows.length - 1; i >= 0; i--) {
+      const s = world.subflows[i]!;
+      const [src, dst] = inbound ? [s.remote, s.local] : [s.local, s.remote];
+      if ((!srcB || srcB.address === src.address) && (!dstB || dstB.address === dst.address)) return s;
+    }
+    return undefined;
+  }
+
+  renderActual(live: IpPacket, relativeTo?: PacketAction): string {
+    const { world } = this.env;
+    if (!live.tcp) return renderPacket(live);
+    const tcp = live.tcp;
+    const outbound = world.findByTuple({ address: live.ip.src, port: tcp.srcPort }, { address: live.ip.dst, port: tcp.dstPort });
+    const inbound = outbound ? undefined : world.findByTuple({ address: live.ip.dst, port: tcp.dstPort }, { address: live.ip.src, port: tcp.srcPort });
+    const sub = outbound ?? inbound ?? (relativeTo ? this.lineSubflow(relativeTo) : undefined);
+    if (!sub) return renderPacket(live);
+    const stackIdsn = this.idsnOf(sub.conn.stackKeyName, sub.conn.version);
+    const scriptIdsn = this.idsnOf(sub.conn.scriptKeyName, sub.conn.version);
+    const fromStack = !inbound;
+    const stackIsn = sub.stackIsn ? sub.stackOffset() : 0;
+    const names = new Map<bigint, string>();
+    for (const [n, k] of world.keys) if (!names.has(k)) names.set(k, n);
+    return renderPacket(live, {
+      isn: fromStack ? { sender: stackIsn, receiver: 0 } : { sender: 0, receiver: stackIsn },
+      ...(stackIdsn !== undefined && scriptIdsn !== undefined
+        ? { idsn: fromStack ? { sender: stackIdsn, receiver: scriptIdsn } : { sender: scriptIdsn, receiver: stackIdsn } }
+        : {}),
+      keyName: (k) => names.get(k),
+      addressName: (address, port) => {
+        for (const [n, b] of world.addresses) if (b.address === address && (port === undefined || b.port === undefined || b.port === port)) return n;
+        return undefined;
+      },
+    });
+  }
+
+  private idsnOf(name: string | undefined, version: 0 | 1): bigint | undefined {
+    const k = name !== undefined ? this.env.world.keys.get(name) : undefined;
+    return k === undefined ? undefined : keyIdsn(k, version);
+  }
+
+  /** Keys (by script name), tokens, IDSNs, ISNs per subflow, ports, current DSN / DACK. */
+  describeEntries(): Array<[label: string, value: string]> {
+    const { world } = this.env;
+    const out: Array<[string, string]> = [];
+    const hex = (n: bigint | number, w: number) => `0x${n.toString(16).padStart(w, '0')}`;
+    for (const c of world.connections) {
+      const p = `connection ${c.id}`;
+      if (!c.mptcp) continue;
+      out.push([`${p} version`, `v${c.version}${c.checksum ? ', DSS checksums' : ''}`]);
+      for (const side of ['script', 'stack'] as const) {
+        const name = side === 'script' ? c.scriptKeyName : c.stackKeyName;
+        const key = name !== undefined ? world.keys.get(name) : undefined;
+        if (name === undefined || key === undefined) continue;
+        const idsn = keyIdsn(key, c.version);
+        out.push([`${p} ${side} key ${name}`, `${key} (${hex(key, 16)}), token ${hex(keyToken(key, c.version), 8)}, IDSN ${idsn} (${hex(idsn, 16)})`]);
+        const next = side === 'script' ? c.scriptNextDsn : c.stackNextDsn;
+        const cur = next ?? BigInt.asUintN(64, idsn + 1n);
+        out.push([`${p} next ${side} DSN`, `${BigInt.asUintN(64, cur - idsn)} relative (${cur})`]);
+      }
+    }
+    for (const s of world.subflows) {
+      const p = `subflow ${s.id}`;
+      out.push([`${p} tuple`, `stack ${s.localName ? `addr[${s.localName}] ` : ''}${endpointText(s.local)} <-> script ${s.remoteName ? `addr[${s.remoteName}] ` : ''}${endpointText(s.remote)}${s.join ? ' (MP_JOIN)' : ''}`]);
+      out.push([`${p} ISNs`, `script ${s.scriptIsn ?? '?'}, stack ${s.stackIsn ? `${s.stackIsn.live} (script writes ${s.stackIsn.script})` : '?'}`]);
+      if (s.scriptNonce !== undefined || s.stackNonce !== undefined) {
+        out.push([`${p} MP_JOIN`, `script nonce ${s.scriptNonce !== undefined ? hex(s.scriptNonce, 8) : '?'} id ${s.scriptAddrId ?? '?'}, stack nonce ${s.stackNonce !== undefined ? hex(s.stackNonce, 8) : '?'} id ${s.stackAddrId ?? '?'}`]);
+      }
+    }
+    for (const [n, a] of world.addresses) out.push([`addr[${n}]`, `${a.address}${a.port !== undefined ? ` port ${a.port}` : ''}${a.id !== undefined ? ` id ${a.id}` : ''}`]);
+    return out;
+  }
+
+  describeState(): string[] {
+    return this.describeEntries().map(([l, v]) => `${l}: ${v}`);
+  }
+
+  cleanupResets(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const s of this.env.world.subflows) {
+      if (s.reset || s.scriptIsn === undefined) continue;
+      // The stack's last ACK is where it expects the script's next byte: a RST there is accepted.
+      const seq = s.lastStackAck ?? (s.scriptIsn + 1) >>> 0;
+      out.push(
+        encodeIp({
+          ip: buildIpHeader(this.env.family, undefined, s.remote.address, s.local.address),
+          tcp: { srcPort: s.remote.port, dstPort: s.local.port, seq, ack: 0, flags: TcpFlag.RST, window: 0, urgent: 0, options: [], payload: new Uint8Array(0) },
+          errors: [],
+        }),
+      );
+      s.reset = true;
+    }
+    return out;
+  }
+}

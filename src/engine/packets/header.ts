@@ -1,0 +1,101 @@
+// IP and TCP headers: built for inbound lines, compared for outbound ones (pkt-language §7.1,
+// §7.2). The script's sequence space is used as written; the stack's is remapped by the ISN
+// it sent in its SYN / SYN-ACK, learned here.
+
+import type { IpInfo, TcpBody } from '../../script/ast.js';
+import type { IpHeader, IpPacket, TcpSegment } from '../../wire/packet.js';
+import { TcpFlag } from '../../wire/packet.js';
+import { flagsToString } from '../../wire/render.js';
+import type { Line } from './line.js';
+import { fieldMismatch, numberMismatch, PacketLineError, type FieldMismatch } from './types.js';
+
+const ECN_BITS = { noecn: 0, ect1: 1, ect0: 2, ce: 3 } as const;
+
+/** Flags as on the wire: the AccECN ACE value written after the flags sets AE, CWR, ECE. */
+export function wireFlags(body: TcpBody): number {
+  if (body.ace === undefined) return body.flags;
+  const ace = body.ace;
+  return (body.flags & ~(TcpFlag.AE | TcpFlag.CWR | TcpFlag.ECE)) | (ace & 4 ? TcpFlag.AE : 0) | (ace & 2 ? TcpFlag.CWR : 0) | (ace & 1 ? TcpFlag.ECE : 0);
+}
+
+export function buildIpHeader(family: 4 | 6, info: IpInfo | undefined, src: string, dst: string): IpHeader {
+  if (info?.ecn === 'ect01') throw new PacketLineError('`ect01` (either ECT codepoint) is only allowed on outbound packets', info.range);
+  const tos = info?.tos ?? (info?.ecn ? ECN_BITS[info.ecn] : 0);
+  const ttl = info?.ttl ?? 64;
+  if (family === 4) return { version: 4, tos, id: 0, fragment: 0x4000, ttl, protocol: 6, src, dst, options: new Uint8Array(0) };
+  return { version: 6, trafficClass: tos, flowLabel: info?.flowLabel ?? 0, nextHeader: 6, hopLimit: ttl, src, dst, extensions: new Uint8Array(0) };
+}
+
+export function buildTcpHeader(line: Line): Omit<TcpSegment, 'options'> {
+  const { body, sub } = line;
+  if (body.win === undefined) throw new PacketLineError('window must be specified for inbound packets', body.range);
+  const off = sub.stackOffset();
+  return {
+    srcPort: sub.remote.port,
+    dstPort: sub.local.port,
+    seq: body.seqStart >>> 0,
+    ack: body.ack !== undefined ? (body.ack + off) >>> 0 : 0,
+    flags: wireFlags(body),
+    window: body.win,
+    urgent: body.urg ?? 0,
+    payload: new Uint8Array(body.payloadLength),
+  };
+}
+
+export function matchIpHeader(info: IpInfo | undefined, live: IpPacket, out: FieldMismatch[]): void {
+  if (!info) return;
+  const v4 = live.ip.version === 4;
+  const tos = live.ip.version === 4 ? live.ip.tos : live.ip.trafficClass;
+  const p = v4 ? 'ipv4' : 'ipv6';
+  if (info.tos !== undefined && info.tos !== tos) out.push(numberMismatch(v4 ? 'ipv4_tos' : 'ipv6_traffic_class', info.tos, tos));
+  if (info.ecn) {
+    const ecn = tos & 3;
+    const ok = info.ecn === 'ect01' ? ecn === 1 || ecn === 2 : ecn === ECN_BITS[info.ecn];
+    if (!ok) out.push(fieldMismatch(`${p}_ecn`, info.ecn, ['noecn', 'ect1', 'ect0', 'ce'][ecn]!));
+  }
+  if (info.flowLabel !== undefined && live.ip.version === 6 && info.flowLabel !== live.ip.flowLabel) out.push(numberMismatch('ipv6_flow_label', info.flowLabel, live.ip.flowLabel));
+  const ttl = live.ip.version === 4 ? live.ip.ttl : live.ip.hopLimit;
+  if (info.ttl !== undefined && info.ttl !== ttl) out.push(numberMismatch(v4 ? 'ipv4_ttl' : 'ipv6_hop_limit', info.ttl, ttl));
+}
+
+/** Flags a TSO/GSO split may move to the last segment only. */
+export const SPLIT_FLAGS = TcpFlag.PSH | TcpFlag.FIN;
+
+export function payloadMismatch(expected: number, actual: number): FieldMismatch {
+  return {
+    field: 'tcp_payload_len',
+    expected: String(expected),
+    actual: String(actual),
+    message: `live packet payload: expected ${expected} bytes vs actual ${actual} bytes`,
+  };
+}
+
+export function flagsMismatch(want: number, got: number, mask: number): FieldMismatch | undefined {
+  if ((want & mask) === (got & mask)) return undefined;
+  return fieldMismatch('tcp_flags', flagsToString(want), flagsToString(got));
+}
+
+/**
+ * Compares the TCP header of the stack's segment; `partial` = the first of several segments
+ * that together carry the line's payload (PSH/FIN may come on the last one).
+ */
+export function matchTcpHeader(line: Line, tcp: TcpSegment, partial: boolean, out: FieldMismatch[]): void {
+  const { body, sub, tx } = line;
+  const want = wireFlags(body);
+  const f = flagsMismatch(want, tcp.flags, partial ? ~SPLIT_FLAGS : ~0);
+  if (f) out.push(f);
+  if (body.flags & TcpFlag.SYN || !sub.stackIsn) {
+    // The stack's ISN: learned from its SYN / SYN-ACK (or its first segment), not compared.
+    const learned = { live: tcp.seq, script: body.seqStart >>> 0 };
+    tx.later(() => (sub.stackIsn = learned));
+  } else {
+    const rel = (tcp.seq - sub.stackOffset()) >>> 0;
+    if (rel !== body.seqStart >>> 0) out.push(numberMismatch('tcp_seq', body.seqStart >>> 0, rel));
+  }
+  const len = tcp.payload.length;
+  if (partial ? len > body.payloadLength : len !== body.payloadLength) out.push(payloadMismatch(body.payloadLength, len));
+  // The stack acknowledges script data: the script's side is not remapped.
+  if (body.flags & TcpFlag.ACK && body.ack !== undefined && tcp.ack !== body.ack >>> 0) out.push(numberMismatch('tcp_ack_seq', body.ack >>> 0, tcp.ack));
+  if (body.win !== undefined && body.win !== tcp.window) out.push(numberMismatch('tcp_window', body.win, tcp.window));
+  if (body.urg !== undefined && body.urg !== tcp.urgent) out.push(numberMismatch('tcp_urg_ptr', body.urg, tcp.urgent));
+}
