@@ -7,10 +7,10 @@ export class LineSink {
   private closed = false;
 
   constructor(private readonly stream: NodeJS.WritableStream = process.stdout, private readonly chunkBytes = 1 << 16) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      // The reader went away (`| head`): stop writing, quietly.
-      if (err.code === 'EPIPE') this.closed = true;
-      else throw err;
+    stream.on('error', () => {
+      // The reader went away (`| head`, EPIPE) or the output cannot be written: stop writing,
+      // quietly; there is nobody left to read a message on that stream anyway.
+      this.closed = true;
     });
   }
 
