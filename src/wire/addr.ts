@@ -68,12 +68,14 @@ export function parseAddress(text: string): ParsedAddress | undefined {
   return parseIpv4Into(text, bytes, 0) ? { family: 4, bytes } : undefined;
 }
 
+const WORDS = new Uint16Array(8);
+
 /** Canonical text of 4 or 16 address bytes at `offset` of `bytes`. */
 export function formatAddress(bytes: Uint8Array, offset = 0, length = bytes.length - offset): string {
   if (length === 4) {
     return `${bytes[offset]}.${bytes[offset + 1]}.${bytes[offset + 2]}.${bytes[offset + 3]}`;
   }
-  const words: number[] = new Array<number>(8);
+  const words = WORDS;
   for (let i = 0; i < 8; i++) words[i] = (bytes[offset + i * 2]! << 8) | bytes[offset + i * 2 + 1]!;
   if (words[0] === 0 && words[1] === 0 && words[2] === 0 && words[3] === 0 && words[4] === 0 && words[5] === 0xffff) {
     return `::ffff:${formatAddress(bytes, offset + 12, 4)}`;
@@ -94,9 +96,17 @@ export function formatAddress(bytes: Uint8Array, offset = 0, length = bytes.leng
     }
     i = j;
   }
-  const hex = (from: number, to: number): string => words.slice(from, to).map((w) => w.toString(16)).join(':');
-  if (bestStart < 0) return hex(0, 8);
-  return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      s += '::';
+      i += bestLen - 1;
+      continue;
+    }
+    if (s !== '' && !s.endsWith(':')) s += ':';
+    s += words[i]!.toString(16);
+  }
+  return s;
 }
 
 const cache = new Map<string, ParsedAddress | undefined>();

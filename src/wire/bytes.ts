@@ -67,3 +67,23 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
 export function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+
+const SLAB_SIZE = 64 * 1024;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabUsed = 0;
+
+/**
+ * A zero-filled Uint8Array of `n` bytes carved from a shared slab (like Node's Buffer pool):
+ * allocating one ArrayBuffer per packet dominates encoding otherwise. Each region is handed
+ * out once, so it is still all zeros. Large sizes get their own buffer.
+ */
+export function allocBytes(n: number): Uint8Array {
+  if (n > SLAB_SIZE / 8) return new Uint8Array(n);
+  if (slabUsed + n > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab, slabUsed, n);
+  slabUsed += (n + 7) & ~7;
+  return out;
+}

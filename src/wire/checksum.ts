@@ -5,6 +5,12 @@
 export function sumWords(bytes: Uint8Array, start: number, end: number): number {
   let s = 0;
   let i = start;
+  // Eight bytes per round: the sum of four words, fewer loop tests (this is the hot loop).
+  for (; i + 7 < end; i += 8) {
+    s +=
+      ((bytes[i]! + bytes[i + 2]! + bytes[i + 4]! + bytes[i + 6]!) << 8) +
+      bytes[i + 1]! + bytes[i + 3]! + bytes[i + 5]! + bytes[i + 7]!;
+  }
   for (; i + 1 < end; i += 2) s += (bytes[i]! << 8) | bytes[i + 1]!;
   if (i < end) s += bytes[i]! << 8;
   return s;

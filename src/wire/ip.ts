@@ -2,7 +2,7 @@
 // kept raw and described in `errors`, and encodeIp(decodeIp(b)) gives b back byte for byte.
 
 import type { IpPacket, Ipv4Header, Ipv6Header, TcpSegment } from './packet.js';
-import { EMPTY, viewOf } from './bytes.js';
+import { allocBytes, EMPTY, viewOf } from './bytes.js';
 import { formatAddress, parseAddressCached } from './addr.js';
 import { ipv4HeaderChecksum, transportChecksum } from './checksum.js';
 import { decodeTcp, tcpHeaderLength, writeTcp } from './tcp.js';
@@ -217,7 +217,7 @@ export function encodeIp(pkt: IpPacket): Uint8Array {
   const trailer = pkt.trailer ?? EMPTY;
   if (ip.version === 4) {
     const ihl = IPV4_HEADER_MIN + ((ip.options.length + 3) & ~3);
-    const out = new Uint8Array(ihl + tlen + trailer.length);
+    const out = allocBytes(ihl + tlen + trailer.length);
     const v = viewOf(out);
     out[0] = 0x40 | ((ihl >> 2) & 15);
     out[1] = ip.tos & 0xff;
@@ -235,7 +235,7 @@ export function encodeIp(pkt: IpPacket): Uint8Array {
     return out;
   }
   const ext = ip.extensions;
-  const out = new Uint8Array(IPV6_HEADER + ext.length + tlen + trailer.length);
+  const out = allocBytes(IPV6_HEADER + ext.length + tlen + trailer.length);
   const v = viewOf(out);
   v.setUint32(0, ((6 << 28) | ((ip.trafficClass & 0xff) << 20) | (ip.flowLabel & 0xfffff)) >>> 0);
   v.setUint16(4, (ip.payloadLengthOnWire ?? ext.length + tlen) & 0xffff);
