@@ -10,4 +10,5 @@ import type { CommandRegistry } from '../command.js';
 export const commands: CommandRegistry = {
   check: () => import('./check.js'),
   decode: () => import('./decode.js'),
+  run: () => import('./run.js'),
 };

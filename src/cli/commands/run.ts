@@ -1,0 +1,176 @@
+// `mptcpdrill run FILE`: runs one script against a target and reports the outcome.
+// Exit status: 0 pass, 1 fail, 2 error (script errors, bad usage), 4 skip.
+//
+// The kernel target runs in a fresh network namespace: unless this process already is in one,
+// it re-executes the same command line under `unshare --net` and returns the child's status.
+
+import { randomInt } from 'node:crypto';
+import { parseCommandArgs, requirePositionals } from '../args.js';
+import { CliError, UsageError, type Command } from '../command.js';
+import { formatDiagnostic, wantsColor } from '../../script/diagnostics.js';
+import { loadScript } from '../../script/load.js';
+import { splitOptionArgs } from '../../script/options.js';
+import type { Target, TargetName } from '../../targets/target.js';
+import { prepareRun } from '../../engine/prepare.js';
+import { runScript } from '../../engine/run.js';
+import type { RunResult, RunStatus } from '../../engine/types.js';
+import { formatRunReport } from '../../report/failure-report.js';
+import { fanOut, pcapSink, verboseSink, type PcapSink } from '../../report/sinks.js';
+
+const USAGE = `Usage: mptcpdrill run [--target kernel|ts] [-v] [--pcap FILE] [--tolerance-scale F] [--seed N]
+                      [--grace-ms MS] [--strict-tail] [-D NAME=VALUE] [--NAME=VALUE] FILE
+
+Runs one .pkt script against a stack and reports pass, fail (with expected and actual packets),
+error or skip.
+
+Options:
+  --target NAME        kernel (the live Linux kernel, in a fresh network namespace; needs root)
+                       or ts (the bundled TypeScript stack, virtual time). Default: kernel
+  -v, --verbose        print every packet injected and observed and every call, with times
+  --pcap FILE          write every packet injected and observed to FILE (pcap, link type RAW)
+  --tolerance-scale F  multiply every timing tolerance by F (slow machines)
+  --seed N             seed of the random ports, keys and nonces (reproducible runs)
+  --grace-ms MS        how long the stack may settle after the last event (default 50)
+  --strict-tail        fail on any test packet the stack sends after the last event
+  -D NAME=VALUE        define NAME (substituted in the script, exported to shell commands)
+  --NAME=VALUE         any script option (e.g. --ip_version=ipv6, --tolerance_usecs=10000);
+                       overrides the script's own line
+
+Exit status: 0 pass, 1 fail, 2 error, 4 skip.`;
+
+export const EXIT: Record<RunStatus, number> = { pass: 0, fail: 1, error: 2, skip: 4 };
+
+export interface RunIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  color: boolean;
+}
+
+const processIo = (): RunIo => ({
+  out: (line) => process.stdout.write(line + '\n'),
+  err: (line) => process.stderr.write(line + '\n'),
+  color: wantsColor(process.stdout),
+});
+
+function numberFlag(value: string | undefined, name: string, check: (n: number) => boolean): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`${name} needs a positive number, not '${value}'`);
+  return n;
+}
+
+/** The bundled stack's target, once it exists (src/stack/, another part of the tree). */
+async function createTsTarget(): Promise<Target> {
+  const modulePath = '../../stack/target.js';
+  let mod: { createTsTarget?: () => Target };
+  try {
+    mod = (await import(modulePath)) as { createTsTarget?: () => Target };
+  } catch {
+    throw new CliError('the bundled stack is not available yet; use --target kernel.', EXIT.error);
+  }
+  if (!mod.createTsTarget) throw new CliError('the bundled stack is not available yet; use --target kernel.', EXIT.error);
+  return mod.createTsTarget();
+}
+
+/** Re-runs this very command in a fresh network namespace; resolves to the child's exit status. */
+async function runInFreshNetns(argv: string[]): Promise<number> {
+  const { reexecInFreshNetns } = await import('../../targets/kernel/netns.js');
+  const child = reexecInFreshNetns([process.argv[1]!, 'run', ...argv]);
+  const forward = (signal: NodeJS.Signals) => (): void => { child.kill(signal); };
+  const onInt = forward('SIGINT');
+  const onTerm = forward('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  try {
+    return await new Promise<number>((resolve) => {
+      child.on('error', (err) => resolve(reportSpawnError(err)));
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + signalNumber(signal) : EXIT.error)));
+    });
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
+}
+
+function reportSpawnError(err: Error): number {
+  process.stderr.write(`mptcpdrill run: cannot start the test namespace: ${err.message}\n`);
+  return EXIT.error;
+}
+
+function signalNumber(signal: NodeJS.Signals): number {
+  return signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : signal === 'SIGKILL' ? 9 : 1;
+}
+
+export async function runRun(argv: string[], io: RunIo = processIo()): Promise<number> {
+  const { options: scriptOptions, rest } = splitOptionArgs(argv);
+  const { values, positionals } = parseCommandArgs(rest, {
+    target: { type: 'string' },
+    pcap: { type: 'string' },
+    'tolerance-scale': { type: 'string' },
+    seed: { type: 'string' },
+    'grace-ms': { type: 'string' },
+    'strict-tail': { type: 'boolean' },
+  });
+  const [file] = requirePositionals(positionals, ['FILE']);
+  const targetName = (values.target ?? 'kernel') as TargetName;
+  if (targetName !== 'kernel' && targetName !== 'ts') throw new UsageError(`--target must be kernel or ts, not '${values.target}'`);
+  const toleranceScale = numberFlag(values['tolerance-scale'], '--tolerance-scale', (n) => n > 0);
+  const seed = numberFlag(values.seed, '--seed', (n) => Number.isInteger(n) && n >= 0) ?? randomInt(0, 2 ** 31);
+  const graceMs = numberFlag(values['grace-ms'], '--grace-ms', (n) => n >= 0);
+
+  const loaded = loadScript(file!, { target: targetName, cli: scriptOptions });
+  for (const d of loaded.diagnostics) io.err(formatDiagnostic(d, loaded.text, { color: io.color }));
+  if (!loaded.script || !loaded.options || loaded.diagnostics.some((d) => d.severity === 'error')) return EXIT.error;
+  if (loaded.options.dryRun) return EXIT.pass;
+
+  let target: Target;
+  if (targetName === 'kernel') {
+    const netns = await import('../../targets/kernel/netns.js');
+    const missing = netns.preflight();
+    if (missing) {
+      io.err(`SKIP ${file}: ${missing}`);
+      return EXIT.skip;
+    }
+    if (!netns.inPrivateNetns()) return runInFreshNetns(argv);
+    const { KernelTarget } = await import('../../targets/kernel/kernel-target.js');
+    target = new KernelTarget();
+  } else {
+    target = await createTsTarget();
+  }
+
+  let pcap: PcapSink | undefined;
+  if (values.pcap !== undefined) {
+    try {
+      pcap = pcapSink(values.pcap);
+    } catch (err) {
+      throw new CliError(`cannot write ${values.pcap}: ${(err as Error).message}`, EXIT.error);
+    }
+  }
+  const verbose = loaded.options.verbose ? verboseSink(io.out) : undefined;
+  if (verbose) io.out(`# ${file} on the ${targetName} target, seed ${seed}`);
+  const opts = prepareRun(loaded.options, targetName, {
+    seed,
+    toleranceScale,
+    graceUs: graceMs === undefined ? undefined : graceMs * 1000,
+    strictTail: values['strict-tail'] ?? false,
+    onTrace: fanOut([verbose, pcap?.sink]),
+  });
+  let result: RunResult;
+  try {
+    result = await runScript(loaded, target, opts);
+  } finally {
+    pcap?.close();
+  }
+  const report = formatRunReport(result, loaded.text, { color: io.color });
+  if (result.status === 'pass') io.out(report);
+  else io.err(report);
+  if (result.status === 'fail' && !loaded.options.verbose) io.err(`(seed ${seed}; rerun with -v to see every packet)`);
+  return EXIT[result.status];
+}
+
+export const command: Command = {
+  name: 'run',
+  summary: 'run one .pkt script against the kernel or the bundled stack',
+  usage: USAGE,
+  run: (argv) => runRun(argv),
+};
