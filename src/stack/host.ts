@@ -1,0 +1,164 @@
+// The host: its addresses, the packets it has sent (with their virtual send times), and the
+// routing of arriving segments to connections and listeners. Segments for nobody get the RST
+// Linux sends (tcp_v4_send_reset).
+import type { NetworkConfig, SentPacket } from '../targets/target.js';
+import { decodeIp, encodeIp } from '../wire/codec.js';
+import type { IpPacket, TcpSegment } from '../wire/packet.js';
+import { TcpFlag } from '../wire/packet.js';
+import { validSynCapable } from './mptcp/capable.js';
+import { MptcpConnection, type MptcpSettings } from './mptcp/connection.js';
+import { generateKey } from './mptcp/keys.js';
+import { Prng } from './prng.js';
+import { Sysctls } from './sysctl.js';
+import { TcpConnection, type ConnEnv, type SocketSettings } from './tcp/connection.js';
+import { ipPacket, tupleKey, type FourTuple } from './tcp/endpoint.js';
+import { seqAdd } from './tcp/seq.js';
+import { VirtualClock } from './virtual-clock.js';
+
+export interface Listener {
+  family: 4 | 6;
+  address: string | undefined;
+  port: number;
+  backlog: number;
+  mptcp: boolean;
+  settings: SocketSettings;
+  /** Established connections waiting for accept(). */
+  queue: TcpConnection[];
+  /** Handshakes in progress. */
+  pending: Set<TcpConnection>;
+}
+
+export const ANY4 = '0.0.0.0';
+export const ANY6 = '::';
+
+export class Host {
+  readonly clock = new VirtualClock();
+  readonly sysctls = new Sysctls();
+  readonly prng: Prng;
+  mtu = 1500;
+  readonly addresses = new Set<string>();
+  readonly sent: SentPacket[] = [];
+  /** Every packet sent, for traces and determinism checks. */
+  readonly trace: SentPacket[] = [];
+  readonly conns = new Map<string, TcpConnection>();
+  readonly listeners: Listener[] = [];
+  /** Called after every state change (packet in, timer, call): the socket layer re-checks blocked calls. */
+  onChange: () => void = () => {};
+
+  constructor(seed: number) {
+    this.prng = new Prng(seed);
+    this.clock.onAfterTimer = () => this.onChange();
+  }
+
+  configure(net: NetworkConfig): void {
+    this.mtu = net.mtu;
+    this.addresses.add(net.localIp);
+  }
+
+  /** Environment handed to every connection. */
+  env(onEstablished: (c: TcpConnection) => void = () => {}): ConnEnv {
+    return {
+      clock: this.clock,
+      sysctls: this.sysctls,
+      prng: this.prng,
+      mtu: this.mtu,
+      send: (pkt) => this.emit(pkt),
+      closed: (c) => { if (this.conns.get(tupleKey(c.tuple)) === c) this.conns.delete(tupleKey(c.tuple)); },
+      established: onEstablished,
+    };
+  }
+
+  emit(pkt: IpPacket): void {
+    const sp = { bytes: encodeIp(pkt), time: this.clock.now() };
+    this.sent.push(sp);
+    this.trace.push(sp);
+  }
+
+  mptcpSettings(): MptcpSettings {
+    return {
+      checksumEnabled: this.sysctls.int('net.mptcp.checksum_enabled') > 0,
+      allowJoinInitial: this.sysctls.int('net.mptcp.allow_join_initial_addr_port') > 0,
+      synRetransBeforeFallback: this.sysctls.int('net.mptcp.syn_retrans_before_tcp_fallback'),
+    };
+  }
+
+  newMptcp(role: 'client' | 'server'): MptcpConnection {
+    return new MptcpConnection(role, generateKey(this.prng), this.mptcpSettings(), () => this.clock.now());
+  }
+
+  register(c: TcpConnection): void {
+    this.conns.set(tupleKey(c.tuple), c);
+  }
+
+  portInUse(port: number): boolean {
+    if (this.listeners.some((l) => l.port === port)) return true;
+    for (const c of this.conns.values()) if (c.tuple.localPort === port) return true;
+    return false;
+  }
+
+  ephemeralPort(): number {
+    const [lo, hi] = this.sysctls.ints('net.ipv4.ip_local_port_range');
+    for (let i = 0; i < 1000; i++) {
+      const p = this.prng.range(lo ?? 32768, hi ?? 60999);
+      if (!this.portInUse(p)) return p;
+    }
+    return lo ?? 32768;
+  }
+
+  /** A packet arrives on the test interface. */
+  input(bytes: Uint8Array): void {
+    const pkt = decodeIp(bytes);
+    const seg = pkt.tcp;
+    if (!seg || pkt.raw) return;
+    if (pkt.errors.some((e) => /checksum/i.test(e))) return; // the NIC/IP layer drops these
+    const family = pkt.ip.version;
+    const tuple: FourTuple = { family, localIp: pkt.ip.dst, localPort: seg.dstPort, remoteIp: pkt.ip.src, remotePort: seg.srcPort };
+    const conn = this.conns.get(tupleKey(tuple));
+    if (conn) { conn.input(seg); this.onChange(); return; }
+    const l = this.findListener(tuple);
+    if (l) { this.listenerInput(l, tuple, seg); this.onChange(); return; }
+    this.resetFor(tuple, seg);
+  }
+
+  private findListener(t: FourTuple): Listener | undefined {
+    return this.listeners.find((l) => l.port === t.localPort && (l.address === undefined || l.address === t.localIp) && (l.family === t.family || l.family === 6));
+  }
+
+  private listenerInput(l: Listener, tuple: FourTuple, seg: TcpSegment): void {
+    const f = seg.flags;
+    if (f & TcpFlag.RST) return;
+    if (f & TcpFlag.ACK) { this.resetFor(tuple, seg); return; }
+    if (!(f & TcpFlag.SYN)) return;
+    if (l.queue.length + l.pending.size > l.backlog) return; // Linux drops SYNs beyond the backlog
+    let mptcp: MptcpConnection | undefined;
+    if (l.mptcp) {
+      mptcp = this.newMptcp('server');
+      const opts = seg.options.filter((o) => o.kind === 'mptcp');
+      const cap = this.sysctls.int('net.mptcp.enabled') > 0 ? validSynCapable(opts as never) : undefined;
+      if (cap) mptcp.acceptSyn(cap.flags);
+      else mptcp.fallBack();
+    }
+    const child = new TcpConnection(this.env((c) => this.onChildEstablished(l, c)), tuple, { ...l.settings }, mptcp);
+    l.pending.add(child);
+    const env = child.env;
+    const closed = env.closed;
+    env.closed = (c) => { closed(c); l.pending.delete(c); };
+    this.register(child);
+    child.acceptSyn(seg);
+  }
+
+  private onChildEstablished(l: Listener, c: TcpConnection): void {
+    l.pending.delete(c);
+    l.queue.push(c);
+  }
+
+  /** RST for a segment that matches no socket (RFC 793 / tcp_v4_send_reset). */
+  resetFor(t: FourTuple, seg: TcpSegment): void {
+    if (seg.flags & TcpFlag.RST) return;
+    const len = seg.payload.length + (seg.flags & TcpFlag.SYN ? 1 : 0) + (seg.flags & TcpFlag.FIN ? 1 : 0);
+    const rst: TcpSegment = (seg.flags & TcpFlag.ACK)
+      ? { srcPort: t.localPort, dstPort: t.remotePort, seq: seg.ack, ack: 0, flags: TcpFlag.RST, window: 0, urgent: 0, options: [], payload: new Uint8Array(0) }
+      : { srcPort: t.localPort, dstPort: t.remotePort, seq: 0, ack: seqAdd(seg.seq, len), flags: TcpFlag.RST | TcpFlag.ACK, window: 0, urgent: 0, options: [], payload: new Uint8Array(0) };
+    this.emit(ipPacket(t, rst));
+  }
+}

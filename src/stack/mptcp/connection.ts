@@ -1,0 +1,304 @@
+// MPTCP v1 over a single subflow, as Linux 6.18 shows it on the wire (mptcp-wire.md §4-§6):
+// the MP_CAPABLE handshake, the data-sequence space, DSS mappings and DATA_ACKs, DATA_FIN,
+// checksums, MP_FASTCLOSE / MP_TCPRST and every single-path fallback condition. The TCP state
+// machine owns the subflow and asks this object which options to write and what received
+// options mean. With one subflow the data stream is the subflow stream, so DSN = IDSN + SSN.
+import { dssChecksum, expandSeq32 } from '../../wire/crypto.js';
+import type { Dss, MptcpOption, TcpOption } from '../../wire/packet.js';
+import { padded } from '../tcp/options.js';
+import { capableLength, findCapable, FLAG_A_CHECKSUM, localFlags, validCapable } from './capable.js';
+import type { KeyMaterial } from './keys.js';
+import { material } from './keys.js';
+
+const MASK64 = (1n << 64n) - 1n;
+const add64 = (a: bigint, n: bigint | number): bigint => (a + BigInt(n)) & MASK64;
+
+export interface MptcpSettings {
+  checksumEnabled: boolean;
+  allowJoinInitial: boolean;
+  synRetransBeforeFallback: number;
+}
+
+/** The mapping a stretch of written data is sent under (repeated on every segment cut from it). */
+export interface TxMapping {
+  dsn: bigint;
+  ssn: number;
+  dll: number;
+  checksum?: number;
+}
+
+export interface TxSegmentInfo {
+  mapping?: TxMapping;
+  payloadLen: number;
+  /** Sequence number of the segment relative to the subflow ISN (1 = first byte after the SYN). */
+  seqRel: number;
+  fin: boolean;
+  /** A zero-length segment carrying the bare DATA_FIN. */
+  dataFin: boolean;
+  rst?: { fastclose: boolean; reason: number | undefined };
+}
+
+export type RxVerdict = 'ok' | 'fastclose-on-ack' | 'reset-mptcp-error';
+
+interface RxMapping {
+  dsn: bigint;
+  ssn: number;
+  dll: number;
+  checksum: number | undefined;
+  dataFin: boolean;
+  parts: Uint8Array[];
+  got: number;
+}
+
+export class MptcpConnection {
+  fallback = false;
+  checksum = false;
+  fullyEstablished = false;
+  remote: KeyMaterial | undefined;
+  /** Send a 64-bit DATA_ACK (the last mapping received had a 64-bit DSN). */
+  use64bitAck = false;
+  /** Data level: next DSN to write (write_seq), oldest unacked (snd_una), next expected (rcv_nxt). */
+  writeSeq: bigint;
+  sndUna: bigint;
+  rcvNxt = 0n;
+  dataFinDsn: bigint | undefined;
+  dataFinAcked = false;
+  peerDataFin = false;
+  private peerDataFinDsn: bigint | undefined;
+  private mappingSeen = false;
+  private validChecksumSeen = false;
+  private rxMap: RxMapping | undefined;
+  private pendingMpFail: bigint | undefined;
+  stats = { bytesSent: 0n, bytesReceived: 0n, bytesAcked: 0n, bytesRetrans: 0n, retransmits: 0, lastDataSent: 0, lastDataRecv: 0, lastAckRecv: 0 };
+
+  constructor(
+    readonly role: 'client' | 'server',
+    readonly local: KeyMaterial,
+    private readonly settings: MptcpSettings,
+    private readonly now: () => number,
+  ) {
+    this.writeSeq = add64(local.idsn, 1);
+    this.sndUna = this.writeSeq;
+  }
+
+  private get flags(): number {
+    return localFlags(this.settings.checksumEnabled, this.settings.allowJoinInitial);
+  }
+
+  // ---- opening ------------------------------------------------------------------------------
+
+  /** Client SYN option; from the (limit+1)-th retransmission on, the SYN is plain TCP (fallback). */
+  synOptions(retransmissions: number): TcpOption[] {
+    if (this.fallback || retransmissions > this.settings.synRetransBeforeFallback) {
+      this.fallBack();
+      return [];
+    }
+    return [{ kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: this.flags }];
+  }
+
+  /** Server: the SYN asked for MPTCP with these flags; checksums if either side wants them. */
+  acceptSyn(peerFlags: number): void {
+    this.checksum = this.settings.checksumEnabled || (peerFlags & FLAG_A_CHECKSUM) !== 0;
+  }
+
+  synAckOptions(): TcpOption[] {
+    if (this.fallback) return [];
+    return [{ kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: this.flags, senderKey: this.local.key }];
+  }
+
+  /** Client: a SYN/ACK with a valid 12-byte MP_CAPABLE, or fallback. */
+  onSynAck(opts: readonly MptcpOption[]): void {
+    if (this.fallback) return;
+    const c = validCapable(opts, [12]);
+    if (!c || c.senderKey === undefined) { this.fallBack(); return; }
+    this.setRemote(c.senderKey);
+    this.checksum = this.settings.checksumEnabled || (c.flags & FLAG_A_CHECKSUM) !== 0;
+  }
+
+  /**
+   * Server: the segment completing the handshake must carry MP_CAPABLE with both keys (20 on a
+   * pure ACK, 22/24 with data); otherwise the connection falls back to TCP.
+   */
+  onThirdAck(opts: readonly MptcpOption[], payloadLen: number): void {
+    if (this.fallback) return;
+    const c = validCapable(opts, payloadLen > 0 ? [22, 24] : [20]);
+    if (!c || c.senderKey === undefined) { this.fallBack(); return; }
+    this.setRemote(c.senderKey);
+    if ((c.flags & FLAG_A_CHECKSUM) !== 0) this.checksum = true;
+    this.fullyEstablished = true;
+  }
+
+  private setRemote(key: bigint): void {
+    this.remote = material(key);
+    this.rcvNxt = add64(this.remote.idsn, 1);
+  }
+
+  fallBack(): void {
+    this.fallback = true;
+    this.rxMap = undefined;
+  }
+
+  // ---- sending --------------------------------------------------------------------------------
+
+  /** Maps `data` written at subflow-relative sequence `ssn`; advances the data-level write_seq. */
+  mapWrite(ssn: number, data: Uint8Array): TxMapping {
+    const dsn = add64(this.local.idsn, ssn);
+    this.writeSeq = add64(dsn, data.length);
+    const m: TxMapping = { dsn, ssn, dll: data.length };
+    if (this.checksum) m.checksum = dssChecksum(dsn, ssn, data.length, data);
+    return m;
+  }
+
+  /** True when the bare DATA_FIN should go out (the app closed; all data was sent). */
+  queueDataFin(): void {
+    if (this.dataFinDsn === undefined) {
+      this.dataFinDsn = this.writeSeq;
+      this.writeSeq = add64(this.writeSeq, 1);
+    }
+  }
+
+  /** Both DATA_FINs exchanged and acknowledged: the subflow may close with a TCP FIN. */
+  get dataLevelClosed(): boolean {
+    return this.dataFinAcked && this.peerDataFin;
+  }
+
+  txOptions(s: TxSegmentInfo): TcpOption[] {
+    if (this.fallback) return [];
+    if (s.rst) {
+      const out: TcpOption[] = [];
+      if (s.rst.fastclose && this.remote) out.push({ kind: 'mptcp', subtype: 'mp_fastclose', receiverKey: this.remote.key });
+      if (s.rst.reason !== undefined) out.push({ kind: 'mptcp', subtype: 'mp_tcprst', flags: 0, reason: s.rst.reason });
+      return out;
+    }
+    if (!this.remote) return [];
+    if (this.role === 'client' && !this.fullyEstablished) {
+      if (s.mapping && s.mapping.ssn === 1) {
+        const o: MptcpOption = { kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: this.flags, senderKey: this.local.key, receiverKey: this.remote.key, dataLen: s.mapping.dll };
+        if (this.checksum) o.checksum = s.mapping.checksum ?? 0;
+        return padded(o);
+      }
+      if (!s.mapping && !s.dataFin && s.payloadLen === 0 && s.seqRel === 1 && !s.fin) {
+        return padded({ kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: this.flags, senderKey: this.local.key, receiverKey: this.remote.key });
+      }
+    }
+    const dss: Dss = { kind: 'mptcp', subtype: 'dss', dataFin: false, dataAck: this.rcvNxt, dataAck64: this.use64bitAck, dsn64: false };
+    if (!this.use64bitAck) dss.dataAck = this.rcvNxt & 0xffffffffn;
+    if (s.mapping) {
+      Object.assign(dss, { dsn: s.mapping.dsn, dsn64: true, ssn: s.mapping.ssn, dll: s.mapping.dll });
+      if (this.checksum) dss.checksum = s.mapping.checksum ?? 0;
+    } else if (s.dataFin && this.dataFinDsn !== undefined) {
+      Object.assign(dss, { dataFin: true, dsn: this.dataFinDsn, dsn64: true, ssn: 0, dll: 1 });
+      if (this.checksum) dss.checksum = dssChecksum(this.dataFinDsn, 0, 1, new Uint8Array(0));
+    }
+    const out = padded(dss);
+    if (this.pendingMpFail !== undefined) {
+      out.push({ kind: 'mptcp', subtype: 'mp_fail', dsn: this.pendingMpFail });
+      this.pendingMpFail = undefined;
+    }
+    return out;
+  }
+
+  onDataSent(bytes: number, retransmit: boolean): void {
+    if (retransmit) { this.stats.bytesRetrans += BigInt(bytes); this.stats.retransmits++; }
+    else this.stats.bytesSent += BigInt(bytes);
+    if (bytes > 0) this.stats.lastDataSent = this.now();
+  }
+
+  // ---- receiving ----------------------------------------------------------------------------
+
+  /** MP_FASTCLOSE carrying our key (§5.5). */
+  isFastClose(opts: readonly MptcpOption[]): boolean {
+    return !this.fallback && opts.some((o) => o.subtype === 'mp_fastclose' && o.receiverKey === this.local.key);
+  }
+
+  /**
+   * Options of an acceptable non-SYN segment after the handshake. `seqRel` is its sequence
+   * relative to the peer's ISN; `inOrder` whether it starts at rcv_nxt.
+   */
+  onSegment(opts: readonly MptcpOption[], payload: Uint8Array, seqRel: number, inOrder: boolean): RxVerdict {
+    if (this.fallback) return 'ok';
+    if (this.isFastClose(opts)) return 'fastclose-on-ack';
+    const dss = opts.find((o): o is Dss => o.subtype === 'dss');
+    if (this.role === 'client' && !this.fullyEstablished && inOrder) {
+      const addAddr = opts.some((o) => o.subtype === 'add_addr' && !o.echo);
+      if (dss?.dataAck !== undefined || addAddr) this.fullyEstablished = true;
+      else { this.fallBack(); return 'ok'; }
+    }
+    if (dss?.dataAck !== undefined) this.onDataAck(dss.dataAck64 ? dss.dataAck : expandSeq32(Number(dss.dataAck), this.sndUna));
+    let mapping: RxMapping | undefined;
+    let checksumPresent = false;
+    const mpc = findCapable(opts);
+    if (dss?.dsn !== undefined && dss.ssn !== undefined && dss.dll !== undefined) {
+      const dsn = dss.dsn64 ? dss.dsn : expandSeq32(Number(dss.dsn), this.rcvNxt);
+      this.use64bitAck = dss.dsn64;
+      checksumPresent = dss.checksum !== undefined;
+      mapping = { dsn, ssn: dss.ssn, dll: dss.dll, checksum: dss.checksum, dataFin: dss.dataFin, parts: [], got: 0 };
+      if (dss.dataFin && (payload.length > 0 || dss.dll === 1)) this.peerDataFinDsn = add64(dsn, dss.dll - 1);
+    } else if (mpc && payload.length > 0 && capableLength(mpc) >= 22 && this.remote) {
+      this.use64bitAck = true;
+      checksumPresent = mpc.checksum !== undefined;
+      mapping = { dsn: add64(this.remote.idsn, 1), ssn: 1, dll: mpc.dataLen ?? 0, checksum: mpc.checksum, dataFin: false, parts: [], got: 0 };
+    }
+    if (mapping && mapping.dll > 0 && (payload.length > 0 || !mapping.dataFin)) {
+      this.mappingSeen = true;
+      if (checksumPresent !== this.checksum) {
+        if (!this.validChecksumSeen) { this.fallBack(); return 'ok'; }
+        return 'reset-mptcp-error';
+      }
+      if (this.checksum && payload.length > 0) this.rxMap = mapping;
+    } else if (payload.length > 0 && !this.mappingSeen) {
+      // Data with no mapping at the start of the connection: Linux falls back to TCP.
+      this.fallBack();
+      return 'ok';
+    }
+    if (this.checksum && this.rxMap && payload.length > 0 && inOrder) this.collect(this.rxMap, payload, seqRel);
+    return 'ok';
+  }
+
+  private collect(m: RxMapping, payload: Uint8Array, seqRel: number): void {
+    const start = seqRel - m.ssn;
+    const dataLen = m.dll - (m.dataFin ? 1 : 0);
+    if (start < m.got || start >= dataLen) return;
+    const take = payload.subarray(0, Math.min(payload.length, dataLen - start));
+    m.parts.push(take);
+    m.got += take.length;
+    if (m.got < dataLen) return;
+    const all = new Uint8Array(m.got);
+    let at = 0;
+    for (const p of m.parts) { all.set(p, at); at += p.length; }
+    const ok = dssChecksum(m.dsn, m.ssn, m.dll, all) === m.checksum;
+    this.rxMap = undefined;
+    if (ok) { this.validChecksumSeen = true; return; }
+    if (!this.validChecksumSeen) this.fallBack();
+    else this.pendingMpFail = m.dsn;
+  }
+
+  private onDataAck(ack: bigint): void {
+    this.stats.lastAckRecv = this.now();
+    const adv = ack - this.sndUna;
+    if (adv > 0n && ack <= this.writeSeq) {
+      this.stats.bytesAcked += adv;
+      this.sndUna = ack;
+    }
+    if (this.dataFinDsn !== undefined && ack === add64(this.dataFinDsn, 1)) {
+      this.dataFinAcked = true;
+      if (this.stats.bytesAcked > 0n && this.sndUna === ack) this.stats.bytesAcked -= 1n; // the DATA_FIN is no data
+    }
+  }
+
+  /** `n` in-order bytes reached the receive queue; returns true when the peer's DATA_FIN is now consumed. */
+  onDelivered(n: number): boolean {
+    if (this.fallback) return false;
+    if (n > 0) {
+      this.rcvNxt = add64(this.rcvNxt, n);
+      this.stats.bytesReceived += BigInt(n);
+      this.stats.lastDataRecv = this.now();
+    }
+    if (!this.peerDataFin && this.peerDataFinDsn !== undefined && this.peerDataFinDsn === this.rcvNxt) {
+      this.peerDataFin = true;
+      this.rcvNxt = add64(this.rcvNxt, 1);
+      return true;
+    }
+    return false;
+  }
+}

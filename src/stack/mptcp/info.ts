@@ -1,0 +1,44 @@
+// struct mptcp_info (SOL_MPTCP / MPTCP_INFO, 96 bytes on 6.18) from the connection's state.
+import { encodeStruct, MPTCP_INFO_FLAG_FALLBACK, MPTCP_INFO_FLAG_REMOTE_KEY_RECEIVED, MPTCP_INFO_LAYOUT, type StructValues } from '../../sys/structs.js';
+import type { MptcpConnection } from './connection.js';
+
+export interface PmLimits {
+  subflows: number;
+  addAddrAccepted: number;
+  signalEndpoints: number;
+  localAddrMax: number;
+}
+
+const msAgo = (now: number, t: number): number => (t === 0 ? 0 : Math.floor((now - t) / 1000));
+
+export function mptcpInfoValues(m: MptcpConnection | undefined, limits: PmLimits, now: number): StructValues {
+  const base: StructValues = {
+    mptcpi_subflows_max: limits.subflows,
+    mptcpi_add_addr_signal_max: limits.signalEndpoints,
+    mptcpi_add_addr_accepted_max: limits.addAddrAccepted,
+    mptcpi_local_addr_max: limits.localAddrMax,
+  };
+  if (!m) return base;
+  return {
+    ...base,
+    mptcpi_flags: (m.fallback ? MPTCP_INFO_FLAG_FALLBACK : 0) | (m.remote ? MPTCP_INFO_FLAG_REMOTE_KEY_RECEIVED : 0),
+    mptcpi_token: m.local.token,
+    mptcpi_write_seq: m.writeSeq,
+    mptcpi_snd_una: m.sndUna,
+    mptcpi_rcv_nxt: m.rcvNxt,
+    mptcpi_csum_enabled: m.checksum ? 1 : 0,
+    mptcpi_retransmits: m.stats.retransmits,
+    mptcpi_bytes_retrans: m.stats.bytesRetrans,
+    mptcpi_bytes_sent: m.stats.bytesSent,
+    mptcpi_bytes_received: m.stats.bytesReceived,
+    mptcpi_bytes_acked: m.stats.bytesAcked,
+    mptcpi_subflows_total: 1,
+    mptcpi_last_data_sent: msAgo(now, m.stats.lastDataSent),
+    mptcpi_last_data_recv: msAgo(now, m.stats.lastDataRecv),
+    mptcpi_last_ack_recv: msAgo(now, m.stats.lastAckRecv),
+  };
+}
+
+export function encodeMptcpInfo(m: MptcpConnection | undefined, limits: PmLimits, now: number): Uint8Array {
+  return encodeStruct(MPTCP_INFO_LAYOUT, mptcpInfoValues(m, limits, now));
+}

@@ -1,0 +1,125 @@
+// getsockopt / setsockopt with Linux's values, struct layouts (src/sys/structs.ts) and errnos.
+import type { SyscallResult } from '../targets/target.js';
+import { decodeInt, decodeStruct, encodeInt, encodeStruct, LINGER_LAYOUT } from '../sys/structs.js';
+import { errnoValue } from '../sys/symbols.js';
+import * as K from './constants.js';
+import type { Host } from './host.js';
+import { encodeMptcpInfo } from './mptcp/info.js';
+import type { PathManagerConfig } from './mptcp/pm.js';
+import type { Socket } from './socket.js';
+import { encodeTcpInfo } from './tcp/info.js';
+
+const TCP_CA_NAME_MAX = 16;
+const fail = (errno: string): SyscallResult => ({ ret: -1, errno });
+
+function opt(value: Uint8Array, optlen: number): SyscallResult {
+  const n = Math.max(0, Math.min(optlen, value.length));
+  return { ret: 0, out: { kind: 'opt', value: value.slice(0, n), optlen: n } };
+}
+
+const intOpt = (v: number, optlen: number): SyscallResult => (optlen < 0 ? fail('EINVAL') : opt(encodeInt(v), Math.min(optlen, 4)));
+
+export function getsockopt(host: Host, pm: PathManagerConfig, s: Socket, level: number, name: number, optlen: number): SyscallResult {
+  if (optlen < 0) return fail('EINVAL');
+  const c = s.conn;
+  if (level === K.SOL_SOCKET) {
+    switch (name) {
+      case K.SO_ERROR: return intOpt(errnoNumber(s.takeError()), optlen);
+      case K.SO_REUSEADDR: return intOpt(s.reuseAddr ? 1 : 0, optlen);
+      case K.SO_REUSEPORT: return intOpt(s.reusePort ? 1 : 0, optlen);
+      case K.SO_KEEPALIVE: return intOpt(s.keepAlive ? 1 : 0, optlen);
+      case K.SO_SNDBUF: return intOpt(s.settings.sndBuf, optlen);
+      case K.SO_RCVBUF: return intOpt(s.settings.rcvBuf, optlen);
+      case K.SO_TYPE: return intOpt(K.SOCK_STREAM, optlen);
+      case K.SO_ACCEPTCONN: return intOpt(s.listener ? 1 : 0, optlen);
+      case K.SO_DOMAIN: return intOpt(s.family === 4 ? K.AF_INET : K.AF_INET6, optlen);
+      case K.SO_PROTOCOL: return intOpt(s.mptcp ? K.IPPROTO_MPTCP : K.IPPROTO_TCP, optlen);
+      case K.SO_LINGER: return opt(encodeStruct(LINGER_LAYOUT, { l_onoff: s.linger.onoff, l_linger: s.linger.linger }), optlen);
+      default: return fail('ENOPROTOOPT');
+    }
+  }
+  if (level === K.SOL_TCP) {
+    switch (name) {
+      case K.TCP_NODELAY: return intOpt(s.settings.nodelay ? 1 : 0, optlen);
+      case K.TCP_CORK: return intOpt(s.settings.cork ? 1 : 0, optlen);
+      case K.TCP_MAXSEG: return intOpt(c && c.state !== 'LISTEN' && c.state !== 'CLOSED' ? c.sndMss : s.settings.userMss || 536, optlen);
+      case K.TCP_KEEPIDLE: return intOpt(s.keepIdle, optlen);
+      case K.TCP_KEEPINTVL: return intOpt(s.keepIntvl, optlen);
+      case K.TCP_KEEPCNT: return intOpt(s.keepCnt, optlen);
+      case K.TCP_DEFER_ACCEPT: return intOpt(s.deferAccept, optlen);
+      case K.TCP_QUICKACK: return intOpt(c?.isQuickAck ? 1 : 0, optlen);
+      case K.TCP_NOTSENT_LOWAT: return intOpt(s.notsentLowat, optlen);
+      case K.TCP_IS_MPTCP: return intOpt(s.mptcp && !(c?.mptcp?.fallback ?? false) ? 1 : 0, optlen);
+      case K.TCP_INFO: return opt(encodeTcpInfo(c, host.clock.now(), host.mtu), optlen);
+      case K.TCP_CONGESTION: {
+        const b = new Uint8Array(TCP_CA_NAME_MAX);
+        b.set(new TextEncoder().encode(s.congestion).subarray(0, TCP_CA_NAME_MAX));
+        return opt(b, optlen);
+      }
+      default: return fail('ENOPROTOOPT');
+    }
+  }
+  if (level === K.SOL_MPTCP) {
+    if (!s.mptcp) return fail('EOPNOTSUPP');
+    if (c?.mptcp?.fallback) return fail('EOPNOTSUPP');
+    if (name === K.MPTCP_INFO) {
+      const limits = { subflows: pm.subflows, addAddrAccepted: pm.addAddrAccepted, signalEndpoints: pm.signalCount, localAddrMax: pm.endpoints.length };
+      return opt(encodeMptcpInfo(c?.mptcp, limits, host.clock.now()), optlen);
+    }
+    if (name === K.MPTCP_TCPINFO || name === K.MPTCP_SUBFLOW_ADDRS || name === K.MPTCP_FULL_INFO) return fail('EOPNOTSUPP');
+    return fail('ENOPROTOOPT');
+  }
+  return fail('ENOPROTOOPT');
+}
+
+export function setsockopt(host: Host, s: Socket, level: number, name: number, value: Uint8Array, optlen: number): SyscallResult {
+  const needInt = (): number | undefined => (optlen < 4 || value.length < 4 ? undefined : decodeInt(value.subarray(0, 4)));
+  if (level === K.SOL_SOCKET) {
+    if (name === K.SO_LINGER) {
+      if (optlen < 8) return fail('EINVAL');
+      const l = decodeStruct(LINGER_LAYOUT, value);
+      s.linger = { onoff: Number(l.l_onoff ?? 0), linger: Number(l.l_linger ?? 0) };
+      return { ret: 0 };
+    }
+    const v = needInt();
+    if (v === undefined) return fail('EINVAL');
+    switch (name) {
+      case K.SO_REUSEADDR: s.reuseAddr = v !== 0; return { ret: 0 };
+      case K.SO_REUSEPORT: s.reusePort = v !== 0; return { ret: 0 };
+      case K.SO_KEEPALIVE: s.keepAlive = v !== 0; return { ret: 0 };
+      case K.SO_SNDBUF: s.settings.sndBuf = Math.max(4608, 2 * Math.min(v, host.sysctls.int('net.core.wmem_max'))); return { ret: 0 };
+      case K.SO_RCVBUF: s.settings.rcvBuf = Math.max(2304, 2 * Math.min(v, host.sysctls.int('net.core.rmem_max'))); return { ret: 0 };
+      default: return fail('ENOPROTOOPT');
+    }
+  }
+  if (level === K.SOL_TCP) {
+    if (name === K.TCP_CONGESTION) {
+      const text = new TextDecoder().decode(value.subarray(0, Math.min(optlen, value.length))).replace(/\0.*$/s, '');
+      const allowed = (host.sysctls.get('net.ipv4.tcp_available_congestion_control') ?? '').split(/\s+/);
+      if (!allowed.includes(text)) return fail('ENOENT');
+      s.congestion = text;
+      return { ret: 0 };
+    }
+    const v = needInt();
+    if (v === undefined) return fail('EINVAL');
+    switch (name) {
+      case K.TCP_NODELAY: s.settings.nodelay = v !== 0; if (v) s.conn?.output(); return { ret: 0 };
+      case K.TCP_CORK: s.settings.cork = v !== 0; if (!v) s.conn?.output(); return { ret: 0 };
+      case K.TCP_MAXSEG:
+        if (v !== 0 && (v < 88 || v > 32767)) return fail('EINVAL');
+        s.settings.userMss = v;
+        return { ret: 0 };
+      case K.TCP_KEEPIDLE: if (v < 1) return fail('EINVAL'); s.keepIdle = v; return { ret: 0 };
+      case K.TCP_KEEPINTVL: if (v < 1) return fail('EINVAL'); s.keepIntvl = v; return { ret: 0 };
+      case K.TCP_KEEPCNT: if (v < 1) return fail('EINVAL'); s.keepCnt = v; return { ret: 0 };
+      case K.TCP_DEFER_ACCEPT: s.deferAccept = v; return { ret: 0 };
+      case K.TCP_QUICKACK: if (v && s.conn) s.conn.sendAckIfPending(); return { ret: 0 };
+      case K.TCP_NOTSENT_LOWAT: s.notsentLowat = v; return { ret: 0 };
+      default: return fail('ENOPROTOOPT');
+    }
+  }
+  if (level === K.SOL_MPTCP) return fail(s.mptcp ? 'EOPNOTSUPP' : 'ENOPROTOOPT');
+  return fail('ENOPROTOOPT');
+}
+
+const errnoNumber = (e: string | undefined): number => (e ? errnoValue(e) ?? 0 : 0);

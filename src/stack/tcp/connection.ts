@@ -1,0 +1,1000 @@
+// One TCP connection (and, through `mptcp`, the single subflow of an MPTCP connection): a state
+// machine fed with parsed segments and the current virtual time, emitting parsed segments. Its
+// visible behaviour follows Linux: option order, window scale, quick-ACK then delayed ACKs,
+// RTO with backoff, SYN retransmission with linear timeouts, every FIN state, RST on close with
+// unread data.
+import type { IpPacket, TcpOption, TcpSegment } from '../../wire/packet.js';
+import { TcpFlag } from '../../wire/packet.js';
+import type { MptcpConnection, TxMapping } from '../mptcp/connection.js';
+import type { Prng } from '../prng.js';
+import type { Sysctls } from '../sysctl.js';
+import type { Timer, VirtualClock } from '../virtual-clock.js';
+import { ipPacket, type FourTuple } from './endpoint.js';
+import { findTimestamp, mptcpOptions, optionBytes, readSynOptions, segmentOptions, synOptions } from './options.js';
+import { Reassembly } from './reassembly.js';
+import { INITIAL_RTO_US, MAX_RTO_US, RttEstimator } from './rtt.js';
+import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from './seq.js';
+import { canReceive, canSend, type TcpState } from './state.js';
+import { initialReceiveWindow, synWindowField, windowScale } from './window.js';
+
+const MS = 1000;
+const DELACK_US = 40 * MS;
+const TIME_WAIT_US = 60_000 * MS;
+const MAX_QUICKACKS = 16;
+const DEFAULT_PEER_MSS = 536;
+const INITIAL_CWND = 10;
+/** Linux caps one MPTCP mapping (one socket buffer) near 64 KB. */
+const MAX_MAPPING = 65536;
+
+export interface ConnEnv {
+  clock: VirtualClock;
+  sysctls: Sysctls;
+  prng: Prng;
+  mtu: number;
+  send(pkt: IpPacket): void;
+  /** The connection reached CLOSED and may be forgotten. */
+  closed(conn: TcpConnection): void;
+  /** A passive connection completed its handshake. */
+  established(conn: TcpConnection): void;
+}
+
+interface SendChunk {
+  seq: number;
+  data: Uint8Array;
+  /** PSH on the segment that ends this chunk (end of a write). */
+  push: boolean;
+  mapping: TxMapping | undefined;
+}
+
+interface InFlight {
+  seq: number;
+  len: number;
+  syn: boolean;
+  fin: boolean;
+  sentAt: number;
+  retrans: boolean;
+  lost: boolean;
+}
+
+export interface SocketSettings {
+  nodelay: boolean;
+  cork: boolean;
+  userMss: number;
+  rcvBuf: number;
+  sndBuf: number;
+}
+
+export class TcpConnection {
+  state: TcpState = 'CLOSED';
+  iss = 0;
+  sndUna = 0;
+  sndNxt = 0;
+  sndWnd = 0;
+  private sndWl1 = 0;
+  private sndWl2 = 0;
+  maxSndWnd = 0;
+  irs = 0;
+  rcvNxt = 0;
+  private rcvWup = 0;
+  private rcvRightEdge = 0;
+  rcvWnd = 0;
+  private rcvSsthresh = 0;
+  sndWscale = 0;
+  rcvWscale = 0;
+  wscaleOk = false;
+  tsOk = false;
+  sackOk = false;
+  private tsOffset = 0;
+  private tsRecent = 0;
+  peerMss = DEFAULT_PEER_MSS;
+  advMss: number;
+  rcvMss = DEFAULT_PEER_MSS;
+
+  private chunks: SendChunk[] = [];
+  /** Sequence number after the last byte written by the application. */
+  sndEnd = 0;
+  finQueued = false;
+  finSent = false;
+  private finSeq = 0;
+  private sndSml = 0;
+
+  private rcvQueue: Uint8Array[] = [];
+  rcvQueued = 0;
+  /** Peer's FIN (or DATA_FIN) consumed: reads return 0 once the queue is empty. */
+  rcvEof = false;
+  private pendingFinSeq: number | undefined;
+  private ooo = new Reassembly();
+
+  readonly rtt: RttEstimator;
+  backoff = 0;
+  retransmits = 0;
+  totalRetrans = 0;
+  cwnd = INITIAL_CWND;
+  ssthresh = 0x7fffffff;
+  private cwndCount = 0;
+  private dupAcks = 0;
+  private inflight: InFlight[] = [];
+  private maxPacketsOut = 0;
+  caState = 0;
+
+  private rtxTimer: Timer | undefined;
+  private delackTimer: Timer | undefined;
+  private endTimer: Timer | undefined;
+  private dataFinTimer: Timer | undefined;
+  private dataFinBackoff = 0;
+  private quick = 0;
+  private pingpong = false;
+  private lastRcvTime = -1;
+  private ato = 0;
+  synRetrans = 0;
+  /** Pending socket error (sk_err), reported once by the next call or SO_ERROR. */
+  error: string | undefined;
+  /** The connection ended by a reset or timeout (not a graceful close). */
+  aborted = false;
+  /** close() was called: no file descriptor refers to it any more. */
+  orphaned = false;
+  shutRd = false;
+  shutWr = false;
+
+  // tcp_info counters
+  segsOut = 0;
+  segsIn = 0;
+  dataSegsOut = 0;
+  dataSegsIn = 0;
+  bytesAcked = 0;
+  bytesReceived = 0;
+  bytesSent = 0;
+  bytesRetrans = 0;
+  lastDataSent = 0;
+  lastDataRecv = 0;
+  lastAckRecv = 0;
+
+  constructor(
+    readonly env: ConnEnv,
+    readonly tuple: FourTuple,
+    readonly settings: SocketSettings,
+    public mptcp: MptcpConnection | undefined,
+  ) {
+    this.advMss = env.mtu - (tuple.family === 4 ? 40 : 60);
+    if (settings.userMss > 0) this.advMss = Math.min(this.advMss, settings.userMss);
+    this.rtt = new RttEstimator(env.sysctls.int('net.ipv4.tcp_rto_min_us'));
+    this.tsOffset = env.prng.next32();
+    this.iss = env.prng.next32();
+  }
+
+  private get now(): number {
+    return this.env.clock.now();
+  }
+
+  private get mptcpActive(): boolean {
+    return this.mptcp !== undefined && !this.mptcp.fallback;
+  }
+
+  private tsVal(): number {
+    return (Math.floor(this.now / MS) + this.tsOffset) >>> 0;
+  }
+
+  /** Largest payload per segment with no options at all. */
+  private get mssNoOptions(): number {
+    const pathMss = this.env.mtu - (this.tuple.family === 4 ? 40 : 60);
+    let m = Math.min(this.peerMss, pathMss);
+    if (this.settings.userMss > 0) m = Math.min(m, this.settings.userMss);
+    return m;
+  }
+
+  /** snd_mss as tcp_info reports it: the MSS minus the timestamp option. */
+  get sndMss(): number {
+    return this.mssNoOptions - (this.tsOk ? 12 : 0);
+  }
+
+  // ---- opening ------------------------------------------------------------------------------
+
+  private localWscale(): number {
+    const rmem = this.env.sysctls.ints('net.ipv4.tcp_rmem');
+    return windowScale(rmem[2] ?? 0, this.env.sysctls.int('net.core.rmem_max'));
+  }
+
+  private setupReceiveWindow(mss: number): void {
+    this.rcvWnd = initialReceiveWindow(this.settings.rcvBuf, mss);
+    this.rcvSsthresh = this.rcvWnd;
+  }
+
+  /** Active open: sends the SYN. */
+  connect(): void {
+    const s = this.env.sysctls;
+    this.tsOk = s.int('net.ipv4.tcp_timestamps') > 0;
+    this.sackOk = s.int('net.ipv4.tcp_sack') > 0;
+    this.wscaleOk = s.int('net.ipv4.tcp_window_scaling') > 0;
+    this.rcvWscale = this.wscaleOk ? this.localWscale() : 0;
+    this.setupReceiveWindow(this.advMss);
+    this.sndUna = this.iss;
+    this.sndNxt = seqAdd(this.iss, 1);
+    this.sndEnd = this.sndNxt;
+    this.state = 'SYN_SENT';
+    this.sendSyn();
+  }
+
+  private sendSyn(): void {
+    const mp = this.mptcp ? this.mptcp.synOptions(this.synRetrans) : [];
+    const opts = synOptions({ mss: this.advMss, timestamps: this.tsOk, sack: this.sackOk, wscale: this.wscaleOk ? this.rcvWscale : undefined, tsVal: this.tsVal(), tsEcr: 0 }, mp);
+    this.transmit({ flags: TcpFlag.SYN, seq: this.iss, ack: 0, window: synWindowField(this.rcvWnd), options: opts, payload: new Uint8Array(0) });
+    this.trackInFlight(this.iss, 0, true, false, this.synRetrans > 0);
+    this.armRtx(this.synTimeout());
+  }
+
+  /** RTO of the SYN: linear for the first tcp_syn_linear_timeouts retries, then doubling. */
+  private synTimeout(): number {
+    const linear = this.env.sysctls.int('net.ipv4.tcp_syn_linear_timeouts');
+    if (this.synRetrans < linear) return INITIAL_RTO_US;
+    return Math.min(MAX_RTO_US, INITIAL_RTO_US * 2 ** (this.synRetrans - linear + 1));
+  }
+
+  /** Passive open: the listener accepted this SYN; answers with a SYN/ACK. */
+  acceptSyn(seg: TcpSegment): void {
+    const s = this.env.sysctls;
+    const peer = readSynOptions(seg.options);
+    this.irs = seg.seq;
+    this.rcvNxt = seqAdd(seg.seq, 1);
+    this.rcvWup = this.rcvNxt;
+    this.peerMss = peer.mss ?? DEFAULT_PEER_MSS;
+    this.tsOk = peer.ts !== undefined && s.int('net.ipv4.tcp_timestamps') > 0;
+    this.sackOk = peer.sackOk && s.int('net.ipv4.tcp_sack') > 0;
+    this.wscaleOk = peer.wscale !== undefined && s.int('net.ipv4.tcp_window_scaling') > 0;
+    this.sndWscale = this.wscaleOk ? peer.wscale! : 0;
+    this.rcvWscale = this.wscaleOk ? this.localWscale() : 0;
+    if (peer.ts) this.tsRecent = peer.ts.val;
+    this.sndWnd = seg.window;
+    this.maxSndWnd = this.sndWnd;
+    this.setupReceiveWindow(this.advMss - (this.tsOk ? 12 : 0));
+    this.sndUna = this.iss;
+    this.sndNxt = seqAdd(this.iss, 1);
+    this.sndEnd = this.sndNxt;
+    this.state = 'SYN_RECV';
+    this.sendSynAck();
+  }
+
+  private sendSynAck(): void {
+    const mp = this.mptcp ? this.mptcp.synAckOptions() : [];
+    const opts = synOptions({ mss: this.advMss, timestamps: this.tsOk, sack: this.sackOk, wscale: this.wscaleOk ? this.rcvWscale : undefined, tsVal: this.tsVal(), tsEcr: this.tsRecent }, mp);
+    this.transmit({ flags: TcpFlag.SYN | TcpFlag.ACK, seq: this.iss, ack: this.rcvNxt, window: synWindowField(this.rcvWnd), options: opts, payload: new Uint8Array(0) });
+    this.trackInFlight(this.iss, 0, true, false, this.synRetrans > 0);
+    this.armRtx(Math.min(MAX_RTO_US, INITIAL_RTO_US * 2 ** this.synRetrans));
+  }
+
+  // ---- application side ----------------------------------------------------------------------
+
+  /** Queues application data; returns the number of bytes taken (bounded by the send buffer). */
+  write(data: Uint8Array): number {
+    const room = Math.max(0, this.settings.sndBuf - seqDiff(this.sndEnd, this.sndUna));
+    const n = Math.min(room, data.length);
+    let at = 0;
+    while (at < n) {
+      const take = Math.min(n - at, this.mptcpActive ? MAX_MAPPING : n - at);
+      const piece = data.slice(at, at + take);
+      const mapping = this.mptcpActive ? this.mptcp!.mapWrite(seqDiff(this.sndEnd, this.iss), piece) : undefined;
+      this.chunks.push({ seq: this.sndEnd, data: piece, push: at + take === n, mapping });
+      this.sndEnd = seqAdd(this.sndEnd, take);
+      at += take;
+    }
+    if (n > 0) this.output();
+    return n;
+  }
+
+  sendBufferFree(): number {
+    return Math.max(0, this.settings.sndBuf - seqDiff(this.sndEnd, this.sndUna));
+  }
+
+  /** Bytes written but not yet acknowledged (SIOCOUTQ). */
+  get unackedBytes(): number {
+    return Math.max(0, seqDiff(this.sndEnd, this.sndUna) - (this.state === 'SYN_SENT' || this.state === 'SYN_RECV' ? 1 : 0));
+  }
+
+  get notSentBytes(): number {
+    return Math.max(0, seqDiff(this.sndEnd, this.sndNxt));
+  }
+
+  read(max: number, peek = false): Uint8Array {
+    const n = Math.min(max, this.rcvQueued);
+    const out = new Uint8Array(n);
+    let at = 0;
+    let i = 0;
+    while (at < n) {
+      const c = this.rcvQueue[i]!;
+      const take = Math.min(c.length, n - at);
+      out.set(c.subarray(0, take), at);
+      at += take;
+      if (peek) { i++; continue; }
+      if (take === c.length) this.rcvQueue.shift();
+      else this.rcvQueue[0] = c.subarray(take);
+    }
+    if (!peek && n > 0) {
+      const before = this.advertisedWindow();
+      this.rcvQueued -= n;
+      // Linux sends a window update when reading opened the window a lot (tcp_cleanup_rbuf).
+      if (this.state !== 'CLOSED' && before < this.rcvWnd / 2 && this.advertisedWindow() >= 2 * before + this.rcvMss) this.sendAck();
+    }
+    return out;
+  }
+
+  /** shutdown(SHUT_WR) / close(): FIN after the queued data (for MPTCP, DATA_FIN first). */
+  shutdownWrite(): void {
+    if (this.shutWr) return;
+    this.shutWr = true;
+    if (this.state === 'SYN_SENT') { this.becomeClosed(); return; }
+    if (this.mptcpActive && this.mptcp!.remote) {
+      this.mptcp!.queueDataFin();
+      this.output();
+      return;
+    }
+    this.queueFin();
+  }
+
+  private queueFin(): void {
+    if (this.finQueued) return;
+    if (this.state === 'ESTABLISHED' || this.state === 'SYN_RECV') this.state = 'FIN_WAIT1';
+    else if (this.state === 'CLOSE_WAIT') this.state = 'LAST_ACK';
+    else return;
+    this.finQueued = true;
+    this.finSeq = this.sndEnd;
+    this.sndEnd = seqAdd(this.sndEnd, 1);
+    this.output();
+  }
+
+  /**
+   * close(): with unread data (or SO_LINGER 0) Linux resets (with MP_FASTCLOSE on MPTCP);
+   * otherwise it closes gracefully and the connection lives on as an orphan.
+   */
+  close(abort: boolean): void {
+    this.orphaned = true;
+    if (this.state === 'CLOSED' || this.state === 'TIME_WAIT') return;
+    if (this.state === 'SYN_SENT') { this.becomeClosed(); return; }
+    if (abort || this.rcvQueued > 0 || this.ooo.size > 0) {
+      if (this.state !== 'SYN_RECV') this.sendReset(this.sndNxt, true, { fastclose: true, reason: 0 });
+      this.becomeClosed();
+      return;
+    }
+    this.shutdownWrite();
+  }
+
+  // ---- input --------------------------------------------------------------------------------
+
+  input(seg: TcpSegment): void {
+    this.segsIn++;
+    switch (this.state) {
+      case 'SYN_SENT': return this.inputSynSent(seg);
+      case 'SYN_RECV': return this.inputSynRecv(seg);
+      case 'CLOSED':
+      case 'LISTEN': return;
+      default: return this.inputSynchronized(seg);
+    }
+  }
+
+  private inputSynSent(seg: TcpSegment): void {
+    const f = seg.flags;
+    if (f & TcpFlag.ACK) {
+      if (seg.ack !== this.sndNxt) {
+        if (!(f & TcpFlag.RST)) this.sendBareReset(seg.ack, undefined);
+        return;
+      }
+    }
+    if (f & TcpFlag.RST) {
+      if (f & TcpFlag.ACK) { this.error = 'ECONNREFUSED'; this.aborted = true; this.becomeClosed(); }
+      return;
+    }
+    if (!(f & TcpFlag.SYN) || !(f & TcpFlag.ACK)) return;
+    const peer = readSynOptions(seg.options);
+    this.irs = seg.seq;
+    this.rcvNxt = seqAdd(seg.seq, 1);
+    this.rcvWup = this.rcvNxt;
+    this.peerMss = peer.mss ?? DEFAULT_PEER_MSS;
+    if (!peer.ts) this.tsOk = false;
+    if (!peer.sackOk) this.sackOk = false;
+    if (peer.wscale === undefined) { this.wscaleOk = false; this.rcvWscale = 0; }
+    this.sndWscale = this.wscaleOk ? peer.wscale! : 0;
+    if (peer.ts) this.tsRecent = peer.ts.val;
+    this.ackedUpTo(seg.ack);
+    this.sndWnd = seg.window; // the window of a SYN is never scaled
+    this.maxSndWnd = this.sndWnd;
+    this.sndWl1 = seg.seq;
+    this.sndWl2 = seg.ack;
+    this.mptcp?.onSynAck(mptcpOptions(seg.options));
+    this.state = 'ESTABLISHED';
+    this.lastAckRecv = this.now;
+    this.sendAck();
+    this.output();
+  }
+
+  private inputSynRecv(seg: TcpSegment): void {
+    const f = seg.flags;
+    if (f & TcpFlag.RST) { if (seg.seq === this.rcvNxt) this.becomeClosed(); return; }
+    if (f & TcpFlag.SYN) {
+      if (seg.seq === this.irs) { this.synRetrans++; this.retransmitHead(); }
+      return;
+    }
+    if (!(f & TcpFlag.ACK)) return;
+    if (seg.ack !== seqAdd(this.iss, 1)) { this.sendBareReset(seg.ack, undefined); return; }
+    this.mptcp?.onThirdAck(mptcpOptions(seg.options), seg.payload.length);
+    this.state = 'ESTABLISHED';
+    this.ackedUpTo(seg.ack);
+    this.sndWnd = seg.window << this.sndWscale;
+    this.maxSndWnd = this.sndWnd;
+    this.sndWl1 = seg.seq;
+    this.sndWl2 = seg.ack;
+    this.lastAckRecv = this.now;
+    this.env.established(this);
+    // Whatever else the segment carries (data, FIN) is processed like any later segment.
+    if (seg.payload.length > 0 || (f & TcpFlag.FIN)) this.inputSynchronized(seg, true);
+  }
+
+  /** Linux's tcp_sequence(): the segment overlaps [rcv_wup, rcv_nxt + window]. */
+  private acceptable(seg: TcpSegment): boolean {
+    const len = seg.payload.length + ((seg.flags & TcpFlag.FIN) ? 1 : 0);
+    const end = seqAdd(seg.seq, len);
+    return seqGe(end, this.rcvWup) && seqLe(seg.seq, seqAdd(this.rcvNxt, this.advertisedWindow()));
+  }
+
+  private inputSynchronized(seg: TcpSegment, ackDone = false): void {
+    const f = seg.flags;
+    const mopts = mptcpOptions(seg.options);
+    if (this.state === 'TIME_WAIT') {
+      if (f & TcpFlag.RST) { this.becomeClosed(); return; }
+      if (f & TcpFlag.FIN) { this.sendAck(); this.armEnd(TIME_WAIT_US); }
+      return;
+    }
+    if (!this.acceptable(seg)) {
+      if (!(f & TcpFlag.RST)) this.sendAck();
+      return;
+    }
+    if (f & TcpFlag.RST) {
+      if (seg.seq !== this.rcvNxt) { this.sendAck(); return; } // challenge ACK (RFC 5961)
+      this.onReset();
+      return;
+    }
+    if (f & TcpFlag.SYN) { this.sendAck(); return; }
+    if (!(f & TcpFlag.ACK)) return;
+    const ts = findTimestamp(seg.options);
+    if (ts && this.tsOk && seqLe(seg.seq, this.rcvNxt)) this.tsRecent = ts.val;
+    if (!ackDone && !this.processAck(seg)) return;
+    if (this.state === 'CLOSED') return;
+    const inOrder = seg.seq === this.rcvNxt;
+    if (this.mptcp) {
+      const verdict = this.mptcp.onSegment(mopts, seg.payload, seqDiff(seg.seq, this.irs), inOrder);
+      if (verdict === 'fastclose-on-ack') {
+        this.sendReset(this.sndNxt, true, { fastclose: false, reason: 0 });
+        this.error = 'ECONNRESET';
+        this.aborted = true;
+        this.becomeClosed();
+        return;
+      }
+      if (verdict === 'reset-mptcp-error') {
+        this.sendReset(this.sndNxt, true, { fastclose: false, reason: 1 });
+        this.error = 'ECONNRESET';
+        this.aborted = true;
+        this.becomeClosed();
+        return;
+      }
+    }
+    this.processData(seg);
+    this.afterDataLevelChange();
+    this.output();
+  }
+
+  private onReset(): void {
+    if (this.state === 'CLOSE_WAIT' || this.state === 'ESTABLISHED' || this.state === 'FIN_WAIT1' || this.state === 'FIN_WAIT2') {
+      this.error = this.state === 'CLOSE_WAIT' ? 'EPIPE' : 'ECONNRESET';
+    }
+    this.aborted = true;
+    this.becomeClosed();
+  }
+
+  /** Returns false when the segment must be dropped (an ACK of data never sent). */
+  private processAck(seg: TcpSegment): boolean {
+    const ack = seg.ack;
+    if (seqGt(ack, this.sndNxt)) { this.sendAck(); return false; }
+    const window = seg.window << this.sndWscale;
+    if (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack))) {
+      const opened = window > this.sndWnd;
+      this.sndWnd = window;
+      this.maxSndWnd = Math.max(this.maxSndWnd, window);
+      this.sndWl1 = seg.seq;
+      this.sndWl2 = ack;
+      if (opened && this.sndWnd > 0) this.cancelProbeIfAny();
+    }
+    if (seqGt(ack, this.sndUna)) {
+      this.lastAckRecv = this.now;
+      this.dupAcks = 0;
+      this.ackedUpTo(ack);
+    } else if (ack === this.sndUna && seg.payload.length === 0 && this.inflight.length > 0 && window === this.sndWnd && !(seg.flags & TcpFlag.FIN)) {
+      this.onDupAck();
+    }
+    return true;
+  }
+
+  /** New data acknowledged up to `ack`: RTT, congestion window, timers, FIN states. */
+  private ackedUpTo(ack: number): void {
+    const wasOut = this.inflight.length;
+    let ackedPkts = 0;
+    let rttSample: number | undefined;
+    while (this.inflight.length > 0) {
+      const e = this.inflight[0]!;
+      const end = seqAdd(e.seq, e.len + (e.syn ? 1 : 0) + (e.fin ? 1 : 0));
+      if (seqGt(end, ack)) break;
+      this.inflight.shift();
+      ackedPkts++;
+      if (!e.retrans) rttSample = this.now - e.sentAt;
+    }
+    const dataAcked = Math.max(0, seqDiff(ack, this.sndUna) - (seqLe(this.sndUna, this.iss) ? 1 : 0) - (this.finSent && seqGt(ack, this.finSeq) ? 1 : 0));
+    this.bytesAcked += dataAcked;
+    this.sndUna = ack;
+    while (this.chunks.length > 0) {
+      const c = this.chunks[0]!;
+      if (seqGt(seqAdd(c.seq, c.data.length), ack)) break;
+      this.chunks.shift();
+    }
+    if (rttSample !== undefined) this.rtt.sample(rttSample);
+    this.backoff = 0;
+    this.retransmits = 0;
+    if (ackedPkts > 0 && this.state !== 'SYN_SENT' && this.state !== 'SYN_RECV') this.growCwnd(ackedPkts, wasOut);
+    if (this.caState !== 0 && this.inflight.every((e) => !e.lost)) this.caState = 0;
+    if (this.inflight.length === 0) { this.rtxTimer?.cancel(); this.rtxTimer = undefined; }
+    else this.armRtx(this.rtt.rtoUs);
+    if (this.finSent && seqGt(ack, this.finSeq)) this.onFinAcked();
+  }
+
+  private growCwnd(acked: number, packetsOutBefore: number): void {
+    // Only a window that limited the sender grows (tcp_is_cwnd_limited).
+    const limited = this.cwnd < 2 * Math.max(this.maxPacketsOut, packetsOutBefore);
+    this.maxPacketsOut = this.inflight.length;
+    if (!limited) return;
+    if (this.cwnd < this.ssthresh) { this.cwnd = Math.min(this.cwnd + acked, Math.max(this.ssthresh, this.cwnd)); return; }
+    this.cwndCount += acked;
+    if (this.cwndCount >= this.cwnd) { this.cwndCount -= this.cwnd; this.cwnd++; }
+  }
+
+  private onDupAck(): void {
+    this.dupAcks++;
+    if (this.dupAcks !== 3) return;
+    // Fast retransmit: halve (cubic's beta is close enough for the visible sequence), resend the head.
+    this.ssthresh = Math.max(Math.floor((this.inflight.length * 717) / 1024), 2);
+    this.cwnd = this.ssthresh;
+    this.caState = 3;
+    const head = this.inflight[0];
+    if (head) { head.lost = true; this.retransmitLost(1); }
+  }
+
+  private onFinAcked(): void {
+    if (this.state === 'FIN_WAIT1') {
+      this.state = 'FIN_WAIT2';
+      if (this.orphaned) this.armEnd(this.env.sysctls.int('net.ipv4.tcp_fin_timeout') * 1_000_000);
+    } else if (this.state === 'CLOSING') this.enterTimeWait();
+    else if (this.state === 'LAST_ACK') this.becomeClosed();
+  }
+
+  private processData(seg: TcpSegment): void {
+    const fin = (seg.flags & TcpFlag.FIN) !== 0;
+    let payload = seg.payload;
+    let seq = seg.seq;
+    if (payload.length > 0 || fin) this.lastRcvTime = this.now;
+    if (payload.length > 0) {
+      this.dataSegsIn++;
+      if (!canReceive(this.state)) return;
+      // Trim what we already have.
+      if (seqLt(seq, this.rcvNxt)) {
+        const skip = seqDiff(this.rcvNxt, seq);
+        if (skip >= payload.length) { this.sendAck(); return; }
+        payload = payload.subarray(skip);
+        seq = this.rcvNxt;
+      }
+      if (payload.length >= this.rcvMss) this.rcvMss = Math.min(payload.length, this.advMss);
+      if (seq !== this.rcvNxt) {
+        this.ooo.insert(seq, payload.slice());
+        if (fin) this.pendingFinSeq = seqAdd(seq, payload.length);
+        this.quick = Math.max(this.quick, 1);
+        this.sendAck();
+        return;
+      }
+      const hadHole = this.ooo.size > 0;
+      this.deliver(payload);
+      for (const more of this.ooo.take(this.rcvNxt)) this.deliver(more);
+      if (fin) this.pendingFinSeq = seqAdd(seq, payload.length);
+      if (this.pendingFinSeq !== undefined && this.pendingFinSeq === this.rcvNxt) { this.receiveFin(); return; }
+      this.scheduleAck(hadHole);
+      return;
+    }
+    if (fin) {
+      if (seq !== this.rcvNxt) { this.pendingFinSeq = seq; this.sendAck(); return; }
+      this.receiveFin();
+    }
+  }
+
+  private deliver(data: Uint8Array): void {
+    if (this.ato === 0) {
+      // First data: quick-ACK mode for up to 16 segments (tcp_incr_quickack).
+      this.ato = DELACK_US;
+      this.quick = Math.min(MAX_QUICKACKS, Math.max(2, Math.floor(this.rcvWnd / (2 * this.rcvMss))));
+    }
+    this.rcvNxt = seqAdd(this.rcvNxt, data.length);
+    this.bytesReceived += data.length;
+    this.lastDataRecv = this.now;
+    if (!this.shutRd) { this.rcvQueue.push(data.slice()); this.rcvQueued += data.length; }
+    if (this.mptcp?.onDelivered(data.length)) this.rcvEof = true;
+  }
+
+  private receiveFin(): void {
+    this.rcvNxt = seqAdd(this.rcvNxt, 1);
+    this.pendingFinSeq = undefined;
+    this.rcvEof = true;
+    switch (this.state) {
+      case 'ESTABLISHED':
+        this.state = 'CLOSE_WAIT';
+        // Linux expects the application to answer soon: delayed ACK (pingpong mode).
+        this.pingpong = true;
+        this.scheduleAck(false);
+        return;
+      case 'FIN_WAIT1':
+        if (this.finSent && seqGt(this.sndUna, this.finSeq)) this.enterTimeWait();
+        else this.state = 'CLOSING';
+        this.sendAck();
+        return;
+      case 'FIN_WAIT2':
+        this.sendAck();
+        this.enterTimeWait();
+        return;
+      default:
+        this.sendAck();
+    }
+  }
+
+  /** The data level (MPTCP) may have changed: DATA_FIN received or acknowledged. */
+  private afterDataLevelChange(): void {
+    const m = this.mptcp;
+    if (!m || m.fallback) return;
+    if (m.peerDataFin) this.rcvEof = true;
+    if (m.dataFinAcked) { this.dataFinTimer?.cancel(); this.dataFinTimer = undefined; }
+    if (m.dataLevelClosed && !this.finQueued) this.queueFin();
+  }
+
+  private scheduleAck(force: boolean): void {
+    const quickMode = this.quick > 0 && !this.pingpong;
+    const twoSegments = seqDiff(this.rcvNxt, this.rcvWup) > this.rcvMss;
+    if (force || quickMode || twoSegments) { this.sendAck(); return; }
+    if (!this.delackTimer) this.delackTimer = this.env.clock.schedule(this.now + DELACK_US, () => this.onDelack());
+  }
+
+  private onDelack(): void {
+    this.delackTimer = undefined;
+    if (this.pingpong) this.pingpong = false; // Linux leaves pingpong mode when a delayed ACK fires
+    if (this.state !== 'CLOSED') this.sendAck();
+  }
+
+  // ---- output -------------------------------------------------------------------------------
+
+  /** Sends what the windows and Nagle allow; then FIN / DATA_FIN when due. */
+  output(): void {
+    if (!canSend(this.state) && this.state !== 'FIN_WAIT1' && this.state !== 'LAST_ACK' && this.state !== 'CLOSING') return;
+    this.retransmitLost(Infinity);
+    for (;;) {
+      const dataEnd = this.finQueued ? this.finSeq : this.sndEnd;
+      const avail = seqDiff(dataEnd, this.sndNxt);
+      if (avail <= 0) break;
+      if (this.inflight.length >= this.cwnd) break;
+      const chunk = this.chunkAt(this.sndNxt);
+      const mapping = this.mptcpActive ? chunk?.mapping : undefined;
+      const mp = this.mptcpTx(mapping, 1, false, false);
+      const mss = this.payloadRoom(mp);
+      let len = Math.min(avail, mss);
+      if (mapping && chunk) len = Math.min(len, seqDiff(seqAdd(chunk.seq, chunk.data.length), this.sndNxt));
+      const wndRoom = seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndNxt);
+      if (wndRoom <= 0) { this.armProbe(); break; }
+      if (len > wndRoom) {
+        len = wndRoom;
+      }
+      if (len < mss && len === avail) {
+        const nagle = !this.settings.nodelay && seqGt(this.sndSml, this.sndUna) && this.inflight.length > 0;
+        if (this.settings.cork || nagle) break;
+      }
+      const withFin = this.finQueued && seqAdd(this.sndNxt, len) === this.finSeq;
+      this.sendData(this.sndNxt, len, withFin, false);
+      this.sndNxt = seqAdd(this.sndNxt, len + (withFin ? 1 : 0));
+      if (withFin) this.finSent = true;
+      if (len < mss) this.sndSml = this.sndNxt;
+    }
+    if (this.finQueued && !this.finSent && this.sndNxt === this.finSeq) {
+      this.sendData(this.sndNxt, 0, true, false);
+      this.sndNxt = seqAdd(this.sndNxt, 1);
+      this.finSent = true;
+    }
+    const m = this.mptcp;
+    if (m && !m.fallback && m.dataFinDsn !== undefined && !m.dataFinAcked && !this.dataFinTimer && this.sndNxt === this.sndEnd && canSend(this.state)) {
+      this.sendDataFin();
+    }
+  }
+
+  private sendDataFin(): void {
+    this.transmitAck(this.mptcpTx(undefined, 0, false, true), 0);
+    const rto = Math.min(MAX_RTO_US, this.rtt.rtoUs * 2 ** this.dataFinBackoff);
+    this.dataFinTimer = this.env.clock.schedule(this.now + rto, () => {
+      this.dataFinTimer = undefined;
+      if (this.state === 'CLOSED' || this.mptcp!.dataFinAcked || this.mptcp!.fallback) return;
+      this.dataFinBackoff++;
+      this.sendDataFin();
+    });
+  }
+
+  private chunkAt(seq: number): SendChunk | undefined {
+    for (const c of this.chunks) if (seqLe(c.seq, seq) && seqLt(seq, seqAdd(c.seq, c.data.length))) return c;
+    return undefined;
+  }
+
+  private mptcpTx(mapping: TxMapping | undefined, payloadLen: number, fin: boolean, dataFin: boolean, seq = this.sndNxt): TcpOption[] {
+    if (!this.mptcp) return [];
+    return this.mptcp.txOptions({ mapping, payloadLen, seqRel: seqDiff(seq, this.iss), fin, dataFin });
+  }
+
+  private payloadRoom(mptcpOpts: TcpOption[]): number {
+    const sack = this.sackOk && this.ooo.size > 0 ? 0 : 0;
+    const opt = (this.tsOk ? 12 : 0) + optionBytes(mptcpOpts) + sack;
+    return this.mssNoOptions - ((opt + 3) & ~3);
+  }
+
+  private bytesAt(seq: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    let at = 0;
+    for (const c of this.chunks) {
+      if (at >= len) break;
+      const cEnd = seqAdd(c.seq, c.data.length);
+      const want = seqAdd(seq, at);
+      if (seqLe(cEnd, want) || seqGt(c.seq, want)) continue;
+      const off = seqDiff(want, c.seq);
+      const take = Math.min(c.data.length - off, len - at);
+      out.set(c.data.subarray(off, off + take), at);
+      at += take;
+    }
+    return out;
+  }
+
+  private sendData(seq: number, len: number, fin: boolean, retrans: boolean): void {
+    const chunk = len > 0 ? this.chunkAt(seq) : undefined;
+    const mapping = this.mptcpActive ? chunk?.mapping : undefined;
+    const payload = this.bytesAt(seq, len);
+    const end = seqAdd(seq, len);
+    const push = len > 0 && (fin || this.chunks.some((c) => c.push && seqAdd(c.seq, c.data.length) === end) || end === this.sndEnd);
+    const mp = this.mptcpTx(mapping, len, fin, false, seq);
+    let flags = TcpFlag.ACK | (fin ? TcpFlag.FIN : 0) | (push ? TcpFlag.PSH : 0);
+    if (this.state === 'SYN_RECV') flags = TcpFlag.ACK;
+    this.transmitAck(mp, len, { seq, flags, payload });
+    if (len > 0) {
+      this.dataSegsOut++;
+      this.lastDataSent = this.now;
+      if (retrans) this.bytesRetrans += len; else this.bytesSent += len;
+      this.mptcp?.onDataSent(len, retrans);
+      // Pingpong: data sent shortly after data arrived (tcp_event_data_sent).
+      if (this.lastRcvTime >= 0 && this.now - this.lastRcvTime < Math.max(this.ato, DELACK_US)) this.pingpong = true;
+    }
+    if (!retrans) this.trackInFlight(seq, len, false, fin, false);
+    this.maxPacketsOut = Math.max(this.maxPacketsOut, this.inflight.length);
+    if (!this.rtxTimer) this.armRtx(this.rtt.rtoUs);
+  }
+
+  /** TCP_QUICKACK: send the ACK a delayed-ACK timer is holding. */
+  sendAckIfPending(): void {
+    if (this.delackTimer) this.sendAck();
+  }
+
+  /** A pure ACK (with the MPTCP DSS or MP_CAPABLE it needs). */
+  sendAck(): void {
+    if (this.state === 'CLOSED' || this.state === 'SYN_SENT' || this.state === 'LISTEN') return;
+    const seq = this.state === 'SYN_RECV' ? this.sndNxt : this.sndNxt;
+    this.transmitAck(this.mptcpTx(undefined, 0, false, false, seq), 0);
+  }
+
+  private transmitAck(mptcp: TcpOption[], len: number, data?: { seq: number; flags: number; payload: Uint8Array }): void {
+    const ts = this.tsOk ? { val: this.tsVal(), ecr: this.tsRecent } : undefined;
+    const sack = this.sackOk ? this.ooo.sackBlocks(4) : [];
+    const options = segmentOptions(ts, sack, mptcp);
+    this.transmit({
+      flags: data?.flags ?? TcpFlag.ACK,
+      seq: data?.seq ?? this.sndNxt,
+      ack: this.rcvNxt,
+      window: this.windowField(),
+      options,
+      payload: data?.payload ?? new Uint8Array(len),
+    });
+    this.ackSent();
+  }
+
+  private ackSent(): void {
+    this.delackTimer?.cancel();
+    this.delackTimer = undefined;
+    this.rcvWup = this.rcvNxt;
+    if (this.quick > 0) this.quick--;
+  }
+
+  private transmit(s: { flags: number; seq: number; ack: number; window: number; options: TcpOption[]; payload: Uint8Array }): void {
+    const seg: TcpSegment = {
+      srcPort: this.tuple.localPort,
+      dstPort: this.tuple.remotePort,
+      seq: s.seq >>> 0,
+      ack: s.ack >>> 0,
+      flags: s.flags,
+      window: s.window,
+      urgent: 0,
+      options: s.options,
+      payload: s.payload,
+    };
+    this.segsOut++;
+    this.env.send(ipPacket(this.tuple, seg));
+  }
+
+  /** Window field: the free receive space, scaled, never moving the right edge back. */
+  advertisedWindow(): number {
+    const free = Math.max(0, Math.floor(this.settings.rcvBuf / 2) - this.rcvQueued - this.ooo.bytes());
+    let wnd = Math.min(this.rcvSsthresh, free);
+    const unit = 1 << this.rcvWscale;
+    if (this.rcvWscale > 0) wnd = Math.ceil(wnd / unit) * unit;
+    const keep = seqDiff(this.rcvRightEdge, this.rcvNxt);
+    if (this.rcvRightEdge !== 0 && keep > wnd) wnd = keep;
+    return Math.min(wnd, 65535 << this.rcvWscale);
+  }
+
+  private windowField(): number {
+    const wnd = this.advertisedWindow();
+    this.rcvRightEdge = seqAdd(this.rcvNxt, wnd);
+    return Math.min(65535, wnd >> this.rcvWscale);
+  }
+
+  private trackInFlight(seq: number, len: number, syn: boolean, fin: boolean, retrans: boolean): void {
+    const existing = this.inflight.find((e) => e.seq === seq && e.syn === syn);
+    if (existing) { existing.sentAt = this.now; existing.retrans = retrans || existing.retrans; return; }
+    this.inflight.push({ seq, len, syn, fin, sentAt: this.now, retrans, lost: false });
+  }
+
+  // ---- timers -------------------------------------------------------------------------------
+
+  private armRtx(us: number): void {
+    this.rtxTimer?.cancel();
+    this.rtxTimer = this.env.clock.schedule(this.now + us, () => this.onRtx());
+  }
+
+  private onRtx(): void {
+    this.rtxTimer = undefined;
+    if (this.state === 'CLOSED' || this.inflight.length === 0) return;
+    const s = this.env.sysctls;
+    if (this.state === 'SYN_SENT') {
+      if (this.synRetrans >= s.int('net.ipv4.tcp_syn_retries')) { this.error = 'ETIMEDOUT'; this.aborted = true; this.becomeClosed(); return; }
+      this.synRetrans++;
+      this.retransmits++;
+      this.totalRetrans++;
+      this.sendSyn();
+      return;
+    }
+    if (this.state === 'SYN_RECV') {
+      if (this.synRetrans >= s.int('net.ipv4.tcp_synack_retries')) { this.becomeClosed(); return; }
+      this.synRetrans++;
+      this.retransmits++;
+      this.totalRetrans++;
+      this.sendSynAck();
+      return;
+    }
+    const limit = this.orphaned && s.int('net.ipv4.tcp_orphan_retries') > 0 ? s.int('net.ipv4.tcp_orphan_retries') : s.int('net.ipv4.tcp_retries2');
+    if (this.retransmits >= limit) {
+      this.error = 'ETIMEDOUT';
+      this.aborted = true;
+      this.sendReset(this.sndNxt, true, { fastclose: false, reason: undefined });
+      this.becomeClosed();
+      return;
+    }
+    // RTO: everything outstanding is lost; slow start from one segment.
+    this.ssthresh = Math.max(Math.floor((this.cwnd * 717) / 1024), 2);
+    this.cwnd = 1;
+    this.cwndCount = 0;
+    this.caState = 4;
+    for (const e of this.inflight) e.lost = true;
+    this.retransmits++;
+    this.backoff++;
+    this.retransmitLost(1);
+    this.armRtx(Math.min(MAX_RTO_US, this.rtt.rtoUs * 2 ** this.backoff));
+  }
+
+  private retransmitHead(): void {
+    if (this.state === 'SYN_RECV') this.sendSynAck();
+  }
+
+  /** Retransmits up to `max` segments marked lost, within the congestion window. */
+  private retransmitLost(max: number): void {
+    let sent = 0;
+    for (const e of this.inflight) {
+      if (sent >= max) break;
+      if (!e.lost) continue;
+      if (sent > 0 && this.inflightNotLost() >= this.cwnd) break;
+      e.lost = false;
+      e.retrans = true;
+      e.sentAt = this.now;
+      this.totalRetrans++;
+      this.sendData(e.seq, e.len, e.fin, true);
+      sent++;
+    }
+  }
+
+  private inflightNotLost(): number {
+    return this.inflight.filter((e) => !e.lost).length;
+  }
+
+  private probeTimer: Timer | undefined;
+
+  /** Zero-window probe: an ACK with an old sequence number (tcp_xmit_probe_skb). */
+  private armProbe(): void {
+    if (this.probeTimer || this.inflight.length > 0) return;
+    const wait = Math.min(MAX_RTO_US, this.rtt.rtoUs * 2 ** this.backoff);
+    this.probeTimer = this.env.clock.schedule(this.now + wait, () => {
+      this.probeTimer = undefined;
+      if (this.state === 'CLOSED' || this.sndWnd > 0) return;
+      this.backoff++;
+      const ts = this.tsOk ? { val: this.tsVal(), ecr: this.tsRecent } : undefined;
+      this.transmit({ flags: TcpFlag.ACK, seq: seqAdd(this.sndUna, -1 >>> 0), ack: this.rcvNxt, window: this.windowField(), options: segmentOptions(ts, [], this.mptcpTx(undefined, 0, false, false)), payload: new Uint8Array(0) });
+      this.armProbe();
+    });
+  }
+
+  private cancelProbeIfAny(): void {
+    this.probeTimer?.cancel();
+    this.probeTimer = undefined;
+    this.backoff = 0;
+  }
+
+  private armEnd(us: number): void {
+    this.endTimer?.cancel();
+    this.endTimer = this.env.clock.schedule(this.now + us, () => { this.endTimer = undefined; this.becomeClosed(); });
+  }
+
+  private enterTimeWait(): void {
+    this.state = 'TIME_WAIT';
+    this.rtxTimer?.cancel();
+    this.armEnd(TIME_WAIT_US);
+  }
+
+  // ---- resets -------------------------------------------------------------------------------
+
+  /** RST|ACK from this connection (close with unread data, SO_LINGER 0, timeouts). */
+  sendReset(seq: number, withAck: boolean, mptcp: { fastclose: boolean; reason: number | undefined }): void {
+    const mp = this.mptcp ? this.mptcp.txOptions({ payloadLen: 0, seqRel: 0, fin: false, dataFin: false, rst: mptcp.fastclose || mptcp.reason !== undefined ? mptcp : undefined }) : [];
+    const ts = this.tsOk ? { val: this.tsVal(), ecr: this.tsRecent } : undefined;
+    this.transmit({ flags: TcpFlag.RST | (withAck ? TcpFlag.ACK : 0), seq, ack: withAck ? this.rcvNxt : 0, window: 0, options: segmentOptions(ts, [], mp), payload: new Uint8Array(0) });
+  }
+
+  private sendBareReset(seq: number, _reason: number | undefined): void {
+    this.transmit({ flags: TcpFlag.RST, seq, ack: 0, window: 0, options: [], payload: new Uint8Array(0) });
+  }
+
+  becomeClosed(): void {
+    if (this.state === 'CLOSED') return;
+    this.state = 'CLOSED';
+    for (const t of [this.rtxTimer, this.delackTimer, this.endTimer, this.dataFinTimer, this.probeTimer]) t?.cancel();
+    this.rtxTimer = this.delackTimer = this.endTimer = this.dataFinTimer = this.probeTimer = undefined;
+    this.inflight = [];
+    this.env.closed(this);
+  }
+
+  /** Takes the pending error (sock_error()). */
+  takeError(): string | undefined {
+    const e = this.error;
+    this.error = undefined;
+    return e;
+  }
+
+  get inflightCount(): number {
+    return this.inflight.length;
+  }
+
+  get lostCount(): number {
+    return this.inflight.filter((e) => e.lost).length;
+  }
+
+  get ackTimeoutUs(): number {
+    return this.ato;
+  }
+
+  get isQuickAck(): boolean {
+    return this.quick > 0 && !this.pingpong;
+  }
+}

@@ -1,0 +1,105 @@
+// TCP options the way Linux writes them (tcp_options_write order: MSS, SACK-permitted +
+// timestamps, NOP+wscale, SACK blocks, MPTCP last) and what a received SYN negotiated.
+import type { MptcpOption, TcpOption } from '../../wire/packet.js';
+
+export interface SynChoices {
+  mss: number;
+  timestamps: boolean;
+  sack: boolean;
+  /** undefined = no window scale option. */
+  wscale: number | undefined;
+  tsVal: number;
+  tsEcr: number;
+}
+
+export function synOptions(c: SynChoices, mptcp: TcpOption[]): TcpOption[] {
+  const out: TcpOption[] = [{ kind: 'mss', mss: c.mss }];
+  if (c.timestamps) {
+    if (c.sack) out.push({ kind: 'sack_permitted' });
+    else out.push({ kind: 'nop' }, { kind: 'nop' });
+    out.push({ kind: 'timestamp', val: c.tsVal, ecr: c.tsEcr });
+  } else if (c.sack) {
+    out.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack_permitted' });
+  }
+  if (c.wscale !== undefined) out.push({ kind: 'nop' }, { kind: 'wscale', shift: c.wscale });
+  return [...out, ...mptcp];
+}
+
+/** Options of a non-SYN segment: NOP NOP TS, SACK blocks (in what room is left), MPTCP. */
+export function segmentOptions(ts: { val: number; ecr: number } | undefined, sack: Array<[number, number]>, mptcp: TcpOption[]): TcpOption[] {
+  const out: TcpOption[] = [];
+  if (ts) out.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', val: ts.val, ecr: ts.ecr });
+  const used = (ts ? 12 : 0) + optionBytes(mptcp);
+  const room = Math.floor((40 - used - 4) / 8);
+  const blocks = sack.slice(0, Math.max(0, room));
+  if (blocks.length > 0) out.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks });
+  return [...out, ...mptcp];
+}
+
+/** Size in bytes of an option list as written (for payload sizing). */
+export function optionBytes(opts: TcpOption[]): number {
+  let n = 0;
+  for (const o of opts) n += optionSize(o);
+  return n;
+}
+
+function optionSize(o: TcpOption): number {
+  switch (o.kind) {
+    case 'nop': return 1;
+    case 'mss': return 4;
+    case 'wscale': return 3;
+    case 'sack_permitted': return 2;
+    case 'timestamp': return 10;
+    case 'sack': return 2 + 8 * o.blocks.length;
+    case 'mptcp': return mptcpSize(o);
+    default: return 0;
+  }
+}
+
+function mptcpSize(o: MptcpOption): number {
+  switch (o.subtype) {
+    case 'mp_capable': return o.checksum !== undefined ? 24 : o.dataLen !== undefined ? 22 : o.receiverKey !== undefined ? 20 : o.senderKey !== undefined ? 12 : 4;
+    case 'dss': return 4 + (o.dataAck !== undefined ? (o.dataAck64 ? 8 : 4) : 0) + (o.dsn !== undefined ? (o.dsn64 ? 14 : 10) : 0) + (o.checksum !== undefined ? 2 : 0);
+    case 'mp_fastclose': return 12;
+    case 'mp_tcprst': return 4;
+    case 'mp_fail': return 12;
+    default: return 0;
+  }
+}
+
+/** Appends an MPTCP option plus the NOPs Linux adds to reach a 32-bit boundary. */
+export function padded(o: MptcpOption): TcpOption[] {
+  const len = mptcpSize(o);
+  const pad = (4 - (len % 4)) % 4;
+  return [o, ...Array.from({ length: pad }, (): TcpOption => ({ kind: 'nop' }))];
+}
+
+export interface PeerSynOptions {
+  mss: number | undefined;
+  wscale: number | undefined;
+  sackOk: boolean;
+  ts: { val: number; ecr: number } | undefined;
+}
+
+export function readSynOptions(opts: readonly TcpOption[]): PeerSynOptions {
+  let mss: number | undefined;
+  let wscale: number | undefined;
+  let sackOk = false;
+  let ts: { val: number; ecr: number } | undefined;
+  for (const o of opts) {
+    if (o.kind === 'mss') mss = o.mss;
+    else if (o.kind === 'wscale') wscale = Math.min(o.shift, 14);
+    else if (o.kind === 'sack_permitted') sackOk = true;
+    else if (o.kind === 'timestamp') ts = { val: o.val, ecr: o.ecr };
+  }
+  return { mss, wscale, sackOk, ts };
+}
+
+export function findTimestamp(opts: readonly TcpOption[]): { val: number; ecr: number } | undefined {
+  for (const o of opts) if (o.kind === 'timestamp') return { val: o.val, ecr: o.ecr };
+  return undefined;
+}
+
+export function mptcpOptions(opts: readonly TcpOption[]): MptcpOption[] {
+  return opts.filter((o): o is MptcpOption => o.kind === 'mptcp');
+}

@@ -1,0 +1,107 @@
+// The bundled TypeScript stack as a Target: no root, virtual time, deterministic (seeded).
+// Shell commands run for real with /bin/bash, but with scripts/stack-bin/ first on PATH: its
+// `sysctl`, `ip`, `tc` and `ethtool` stand-ins read the stack's state from files this target
+// writes before the command and log what they were asked; the log is applied afterwards.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { applyShellLog } from '../stack/shell.js';
+import { Stack } from '../stack/socket-api.js';
+import type { NetworkConfig, SentPacket, ShellResult, SyscallRequest, SyscallResult, Target, TargetCapabilities, Usecs } from './target.js';
+
+/** scripts/stack-bin relative to this module (src/targets or dist/src/targets). */
+function standInDir(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const up = here.includes(`${'dist'}/src/`) ? '../../../' : '../../';
+  return join(here, up, 'scripts', 'stack-bin');
+}
+
+export interface TsTargetOptions {
+  seed?: number;
+}
+
+export class TsTarget implements Target {
+  readonly name = 'ts' as const;
+  readonly stack: Stack;
+  readonly capabilities: TargetCapabilities = {
+    syscalls: true,
+    mptcp: true,
+    unsupportedSyscalls: new Set(['pipe', 'splice', 'sendfile', 'open']),
+  };
+  private stateDir: string | undefined;
+  private net: NetworkConfig | undefined;
+
+  constructor(opts: TsTargetOptions = {}) {
+    this.stack = new Stack(opts.seed ?? 1);
+  }
+
+  get clock() {
+    return this.stack.clock;
+  }
+
+  async open(net: NetworkConfig): Promise<void> {
+    this.net = net;
+    this.stack.host.configure(net);
+  }
+
+  syscall(req: SyscallRequest): Promise<SyscallResult> {
+    return this.stack.syscall(req);
+  }
+
+  async inject(bytes: Uint8Array): Promise<void> {
+    this.stack.inject(bytes);
+  }
+
+  async receive(deadline: Usecs): Promise<SentPacket | null> {
+    const p = this.stack.receive(deadline);
+    await Promise.resolve();
+    return p;
+  }
+
+  private writeState(dir: string): void {
+    const h = this.stack.host;
+    writeFileSync(join(dir, 'sysctl'), h.sysctls.dump());
+    writeFileSync(join(dir, 'endpoints'), this.stack.pm.show());
+    writeFileSync(join(dir, 'limits'), this.stack.pm.showLimits());
+    const dev = this.net?.device ?? 'tun0';
+    writeFileSync(join(dir, 'addrs'), [...h.addresses].map((a) => `    inet${a.includes(':') ? '6' : ''} ${a} dev ${dev} mtu ${h.mtu}\n`).join(''));
+    writeFileSync(join(dir, 'log'), '');
+  }
+
+  async shell(command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ShellResult> {
+    this.stateDir ??= mkdtempSync(join(tmpdir(), 'mptcpdrill-ts-'));
+    const dir = this.stateDir;
+    this.writeState(dir);
+    const env = { ...opts.env, PATH: `${standInDir()}:${opts.env.PATH ?? process.env.PATH ?? '/usr/bin:/bin'}`, MPTCPDRILL_STACK_STATE: dir };
+    const { code, stdout, stderr } = await run(command, opts.cwd, env, opts.timeoutMs);
+    const applied = applyShellLog(this.stack, readFileSync(join(dir, 'log'), 'utf8'));
+    const result: ShellResult = { code, stdout, stderr: stderr + applied.errors.map((e) => `${e}\n`).join('') };
+    if (applied.unsupported.length > 0) result.unsupported = applied.unsupported;
+    if (applied.warnings.length > 0) result.warnings = applied.warnings;
+    return result;
+  }
+
+  async close(): Promise<void> {
+    if (this.stateDir) rmSync(this.stateDir, { recursive: true, force: true });
+    this.stateDir = undefined;
+  }
+}
+
+function run(command: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('/bin/bash', ['-c', command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => { child.kill('SIGKILL'); stderr += `command timed out after ${timeoutMs} ms\n`; }, Math.max(1, timeoutMs));
+    child.on('error', (e) => { clearTimeout(timer); resolve({ code: 127, stdout, stderr: stderr + `${e.message}\n` }); });
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? 128, stdout, stderr }); });
+  });
+}
+
+export function createTsTarget(opts: TsTargetOptions = {}): Target {
+  return new TsTarget(opts);
+}
