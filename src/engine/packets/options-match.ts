@@ -52,7 +52,8 @@ export function matchTcpOptions(line: Line, live: TcpOption[], payload: Uint8Arr
   const wantKinds = specs.map(specKind);
   const liveKinds = live.map(liveKind);
   if (wantKinds.join() !== liveKinds.join()) {
-    const strip = (ks: string[]) => ks.filter((k) => k !== 'nop').join();
+    // Padding: NOPs anywhere, EOL (some stacks pad with it) too.
+    const strip = (ks: string[]) => ks.filter((k) => k !== 'nop' && k !== 'eol').join();
     const note = strip(wantKinds) === strip(liveKinds) ? 'only the NOP padding differs' : undefined;
     const actual = live.length ? `<${live.map((o) => renderTcpOption(o)).join(', ')}>` : '<>';
     out.push(fieldMismatch('tcp_options', kindsText(wantKinds), actual, note));
