@@ -21,7 +21,7 @@ export function fromHex(text: string): Uint8Array | undefined {
   if (t.startsWith('0x') || t.startsWith('0X')) t = t.slice(2);
   if (t.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(t)) return undefined;
   const out = new Uint8Array(t.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(t.substr(i * 2, 2), 16);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(t.slice(i * 2, i * 2 + 2), 16);
   return out;
 }
 

@@ -122,6 +122,8 @@ export function packetToJson(pkt: IpPacket, frame: number, time: number): JsonOb
     o.win = tcp.window;
     o.len = tcp.payload.length;
     o.options = tcp.options.map(tcpOptionToJson);
+  } else if (pkt.raw) {
+    o.len = pkt.raw.length;
   } else if (pkt.other) {
     o.protocol = pkt.other.protocol;
     o.len = pkt.other.bytes.length;

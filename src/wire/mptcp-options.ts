@@ -289,7 +289,8 @@ export function writeMptcpOption(b: Uint8Array, v: DataView, at: number, o: Mptc
       b[at + 3] = o.addressId & 0xff;
       const alen = addAddrFamilyLength(o);
       const parsed = parseAddressCached(o.address);
-      if (parsed && parsed.bytes.length === alen) b.set(parsed.bytes, at + 4);
+      if (!parsed) throw new RangeError(`ADD_ADDR address "${o.address}" is not an IP address`);
+      b.set(parsed.bytes, at + 4);
       let p = at + 4 + alen;
       if (o.port !== undefined) {
         v.setUint16(p, o.port & 0xffff);
