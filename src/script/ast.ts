@@ -201,7 +201,8 @@ export interface PacketAction extends Node {
 }
 
 export interface Encap extends Node {
-  kind: 'ipv4' | 'ipv6' | 'gre' | 'mpls';
+  /** `psp` is google's `encap psp spi N` (text `spi N`) [google]. */
+  kind: 'ipv4' | 'ipv6' | 'gre' | 'mpls' | 'psp';
   /** Outer addresses for ipv4/ipv6 encapsulation. */
   src?: string;
   dst?: string;

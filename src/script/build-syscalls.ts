@@ -1,0 +1,21 @@
+// The system call names the language knows (pkt-language.md §6.2). The list is checked against
+// the target interface's SyscallName type so the two cannot drift apart.
+
+import type { SyscallAction } from './ast.js';
+import type { SyscallName } from '../targets/target.js';
+
+const targetCalls = {
+  socket: true, bind: true, listen: true, accept: true, accept4: true, connect: true, read: true,
+  recv: true, recvfrom: true, readv: true, write: true, send: true, sendto: true, writev: true,
+  sendmsg: true, recvmsg: true, close: true, shutdown: true, setsockopt: true, getsockopt: true,
+  fcntl: true, ioctl: true, poll: true, epoll_create: true, epoll_create1: true, epoll_ctl: true,
+  epoll_wait: true, pipe: true, splice: true, sendfile: true, open: true,
+} satisfies Record<SyscallName, true>;
+
+const languageOnly = ['cap_set', 'psp_rx_assoc', 'psp_tx_assoc'] as const;
+
+const known = new Set<string>([...Object.keys(targetCalls), ...languageOnly]);
+
+export function isSyscallName(name: string): name is SyscallAction['name'] {
+  return known.has(name);
+}

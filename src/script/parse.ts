@@ -1,0 +1,156 @@
+// parseScript: text → typed script model + positioned diagnostics; never throws.
+//
+// The happy path is one pure parse of the whole file. When it fails, the file is cut into events
+// (a new event starts at a time, a `command` or a %{ block }% that begins a line outside
+// brackets) and every piece is parsed on its own, so each broken event reports its own first
+// error and a file with three broken lines reports three errors, without the cascades that
+// token-level recovery produces on a language of one-line events.
+
+import type { IRecognitionException, IToken } from 'chevrotain';
+import type { Diagnostic, Script, SourceRange } from './ast.js';
+import { lexPkt, type LexProblem } from '../../grammar/lexer.js';
+import { pktParser, tokenIs } from '../../grammar/parser.js';
+import * as T from '../../grammar/tokens.js';
+import { tokenRange } from './build-util.js';
+import { scriptBuilder } from './build.js';
+import { Reporter } from './checks/report.js';
+
+export interface ParseOptions {
+  /** `-D NAME=VALUE` from the command line; they override the script's own `--define` lines. */
+  defines?: Record<string, string>;
+}
+
+export interface ParseResult {
+  /** Present when the file is syntactically valid; run it only if `diagnostics` has no error. */
+  script?: Script;
+  diagnostics: Diagnostic[];
+}
+
+/** Deeper bracket nesting than any script needs; refused before parsing (recursion depth). */
+export const MAX_NESTING = 64;
+
+function lexDiagnostic(file: string, p: LexProblem): Diagnostic {
+  const start = { line: p.line, column: p.column, offset: p.offset };
+  const end = { line: p.line, column: p.column + Math.max(1, p.length), offset: p.offset + Math.max(1, p.length) };
+  return { severity: 'error', code: p.code, file, range: { start, end }, message: p.message };
+}
+
+/** Defines written in the script (`--define=N=V`, `-D N=V`), then the caller's over them. */
+function collectDefines(tokens: IToken[], callerDefines: Record<string, string> | undefined): Map<string, string> {
+  const defines = new Map<string, string>();
+  for (const t of tokens) {
+    if (t.tokenType !== T.OptionLine) continue;
+    const m = /^(?:--define=|-D[ \t]*)([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(t.image);
+    if (m) defines.set(m[1]!, m[2]!);
+  }
+  for (const [k, val] of Object.entries(callerDefines ?? {})) defines.set(k, val);
+  return defines;
+}
+
+const OPENERS = [T.LParen, T.LBracket, T.LBrace];
+const CLOSERS = [T.RParen, T.RBracket, T.RBrace];
+
+/** The first token nested deeper than MAX_NESTING, if any. */
+function tooDeep(tokens: IToken[]): IToken | undefined {
+  let depth = 0;
+  for (const t of tokens) {
+    if (OPENERS.some((o) => t.tokenType === o)) {
+      if (++depth > MAX_NESTING) return t;
+    } else if (CLOSERS.some((c) => t.tokenType === c)) depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
+
+function startsEvent(t: IToken): boolean {
+  return [T.Int, T.Float, T.Plus, T.Star, T.Backquoted, T.CodeBlock, T.OptionLine].some((k) => tokenIs(t, k));
+}
+
+/** Cuts the token stream where a new event (or option line / command) starts a line. */
+function chunks(tokens: IToken[]): IToken[][] {
+  const out: IToken[][] = [];
+  let current: IToken[] = [];
+  let depth = 0;
+  let prevLine = 0;
+  for (const t of tokens) {
+    const line = t.startLine ?? 0;
+    if (current.length > 0 && depth === 0 && line > prevLine && startsEvent(t)) {
+      out.push(current);
+      current = [];
+    }
+    current.push(t);
+    if (OPENERS.some((o) => t.tokenType === o)) depth++;
+    else if (CLOSERS.some((c) => t.tokenType === c)) depth = Math.max(0, depth - 1);
+    prevLine = t.endLine ?? line;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+function parseTokens(tokens: IToken[]): { cst: ReturnType<typeof pktParser.script>; errors: IRecognitionException[] } {
+  pktParser.input = tokens;
+  const cst = pktParser.script();
+  return { cst, errors: pktParser.errors };
+}
+
+function syntaxDiagnostic(file: string, e: IRecognitionException, lastToken: IToken | undefined): Diagnostic {
+  // At end of input Chevrotain's token has no position: point just after the last real token.
+  const t = e.token;
+  let range: SourceRange;
+  if (Number.isNaN(t.startOffset) || t.startLine === undefined || Number.isNaN(t.startLine)) {
+    const r = lastToken ? tokenRange(lastToken) : { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
+    range = { start: r.end, end: r.end };
+  } else range = tokenRange(t);
+  return { severity: 'error', code: 'syntax', file, range, message: e.message };
+}
+
+/** One error per broken event; a piece that only parses together with the next is merged. */
+function collectSyntaxErrors(file: string, tokens: IToken[]): Diagnostic[] {
+  const pieces = chunks(tokens);
+  const out: Diagnostic[] = [];
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i]!;
+    const { errors } = parseTokens(piece);
+    if (errors.length === 0) continue;
+    const next = pieces[i + 1];
+    if (next && parseTokens([...piece, ...next]).errors.length === 0) {
+      i++;
+      continue;
+    }
+    out.push(syntaxDiagnostic(file, errors[0]!, piece.at(-1)));
+  }
+  return out;
+}
+
+function parseUnsafe(text: string, file: string, opts: ParseOptions): ParseResult {
+  const sink = new Reporter(file);
+  let lexed = lexPkt(text);
+  const defines = collectDefines(lexed.tokens, opts.defines);
+  if (defines.size > 0) lexed = lexPkt(text, defines);
+  const diagnostics = lexed.problems.map((p) => lexDiagnostic(file, p));
+  const deep = tooDeep(lexed.tokens);
+  if (deep) {
+    diagnostics.push({ severity: 'error', code: 'too-deep', file, range: tokenRange(deep), message: `brackets nested deeper than ${MAX_NESTING} levels` });
+    return { diagnostics };
+  }
+  const { cst, errors } = parseTokens(lexed.tokens);
+  if (errors.length > 0) {
+    diagnostics.push(...collectSyntaxErrors(file, lexed.tokens));
+    if (diagnostics.length === 0) diagnostics.push(syntaxDiagnostic(file, errors[0]!, lexed.tokens.at(-1)));
+    return { diagnostics };
+  }
+  const script = scriptBuilder.build(cst, { file, text, sink, comments: lexed.comments });
+  diagnostics.push(...sink.diagnostics);
+  diagnostics.sort((a, b) => a.range.start.offset - b.range.start.offset);
+  return diagnostics.some((d) => d.code === 'lex' || d.code === 'int-range') ? { diagnostics } : { script, diagnostics };
+}
+
+/** Parses a .pkt text. Never throws: an internal failure becomes one diagnostic. */
+export function parseScript(text: string, file: string, opts: ParseOptions = {}): ParseResult {
+  try {
+    return parseUnsafe(text, file, opts);
+  } catch (err) {
+    const at = { line: 1, column: 1, offset: 0 };
+    const message = `internal parser error: ${err instanceof Error ? err.message : String(err)}`;
+    return { diagnostics: [{ severity: 'error', code: 'internal', file, range: { start: at, end: at }, message }] };
+  }
+}
