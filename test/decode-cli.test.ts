@@ -1,10 +1,11 @@
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LinkType, readCapture } from '../src/pcap/index.js';
 import { decodeIp, encodeIp } from '../src/wire/codec.js';
-import { classicPcap } from './helpers/capture-builder.js';
+import { classicPcap, concat, ngBlocks } from './helpers/capture-builder.js';
 import { hasStackTrace, lines, runCli } from './helpers/cli.js';
 import { TcpFlag, tcpPacket, udpPacket } from './helpers/packets.js';
 import { cliPath, realCapturePath } from './helpers/paths.js';
@@ -190,8 +191,18 @@ test('the launcher says how to build when dist/ is missing', (t) => {
   t.deepEqual(lines(r.stderr), ['mptcpdrill is not built (dist/ is missing): run npm install (which builds) first.']);
 });
 
-import { spawnSync } from 'node:child_process';
 function runCliAt(path: string) {
   const r = spawnSync(process.execPath, [path, 'decode', 'x'], { encoding: 'utf8' });
   return { status: r.status, stderr: r.stderr };
 }
+
+test('decode of the real capture rewritten as big-endian pcapng (raw IP, microseconds) prints the same lines', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'real.pcapng');
+  const blocks = [ngBlocks.shb('be'), ngBlocks.idb('be', LinkType.RAW, 6)];
+  for (const f of realFrames) blocks.push(ngBlocks.epb('be', 0, BigInt(Math.round(f.time * 1e6)), f.ip!));
+  writeFileSync(file, concat(...blocks));
+  const r = runCli(['decode', '--relative', file]);
+  t.is(r.status, 0);
+  t.is(r.stdout, runCli(['decode', '--relative', realCapturePath]).stdout);
+});

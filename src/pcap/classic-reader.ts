@@ -36,7 +36,7 @@ export function readClassicPcap(bytes: Uint8Array): CaptureReadResult {
   const snaplen = view.getUint32(16, le);
   // The top bits of the link-type field carry FCS information (pcap-savefile(5)); the type is below.
   const linktype = view.getUint32(20, le) & 0x03ffffff;
-  const unit = magic.nano ? 1e-9 : 1e-6;
+  const perSecond = magic.nano ? 1e9 : 1e6;
   const maxRecord = Math.max(snaplen, MAX_SANE_RECORD);
 
   let offset = GLOBAL_HEADER;
@@ -60,7 +60,7 @@ export function readClassicPcap(bytes: Uint8Array): CaptureReadResult {
       return result;
     }
     const data = bytes.subarray(start, start + captured);
-    frames.push({ index, time: seconds + fraction * unit, linktype, originalLength: original, ...extractIp(linktype, data) });
+    frames.push({ index, time: seconds + fraction / perSecond, linktype, originalLength: original, ...extractIp(linktype, data) });
     offset = start + captured;
   }
   return result;

@@ -27,12 +27,25 @@ export function isPcapng(bytes: Uint8Array): boolean {
 }
 
 function timestampSeconds(high: number, low: number, iface: Interface): number {
+  const per = iface.unitsPerSecond;
   const units = high * 4294967296 + low;
-  if (units <= Number.MAX_SAFE_INTEGER) return units / iface.unitsPerSecond + iface.offsetSeconds;
-  // Nanosecond stamps exceed 2^53: split with bigint so the fraction keeps its precision.
-  const big = (BigInt(high) << 32n) | BigInt(low);
-  const per = BigInt(iface.unitsPerSecond);
-  return Number(big / per) + Number(big % per) / iface.unitsPerSecond + iface.offsetSeconds;
+  let seconds: number;
+  let rest: number;
+  if (units <= Number.MAX_SAFE_INTEGER && per <= Number.MAX_SAFE_INTEGER) {
+    // Whole seconds and the remainder in exact integer arithmetic, then the same
+    // `seconds + rest / per` as the classic reader, so both give the same number for a stamp.
+    seconds = Math.floor(units / per);
+    rest = units - seconds * per;
+    if (rest < 0) (seconds -= 1), (rest += per);
+    else if (rest >= per) (seconds += 1), (rest -= per);
+  } else {
+    // Nanosecond stamps can exceed 2^53: split with bigint so the fraction keeps its precision.
+    const big = (BigInt(high) << 32n) | BigInt(low);
+    const bigPer = BigInt(per);
+    seconds = Number(big / bigPer);
+    rest = Number(big % bigPer);
+  }
+  return seconds + rest / per + iface.offsetSeconds;
 }
 
 /** Parses the option list of an IDB (starting at `start`, ending at `end`) into the interface. */
