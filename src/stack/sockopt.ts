@@ -87,7 +87,7 @@ export function setsockopt(host: Host, s: Socket, level: number, name: number, v
       case K.SO_REUSEADDR: s.reuseAddr = v !== 0; return { ret: 0 };
       case K.SO_REUSEPORT: s.reusePort = v !== 0; return { ret: 0 };
       case K.SO_KEEPALIVE: s.keepAlive = v !== 0; return { ret: 0 };
-      case K.SO_SNDBUF: s.settings.sndBuf = Math.max(4608, 2 * Math.min(v, host.sysctls.int('net.core.wmem_max'))); return { ret: 0 };
+      case K.SO_SNDBUF: s.settings.sndBuf = Math.max(4608, 2 * Math.min(v, host.sysctls.int('net.core.wmem_max'))); s.settings.sndBufLocked = true; return { ret: 0 };
       case K.SO_RCVBUF: s.settings.rcvBuf = Math.max(2304, 2 * Math.min(v, host.sysctls.int('net.core.rmem_max'))); return { ret: 0 };
       default: return fail('ENOPROTOOPT');
     }

@@ -1,4 +1,5 @@
 // MP_CAPABLE acceptance rules of Linux 6.18's v1 parser (mptcp-wire.md §1.3, §5.3).
+import { mptcpOptionLength } from '../../wire/codec.js';
 import type { MpCapable, MptcpOption } from '../../wire/packet.js';
 
 export const FLAG_A_CHECKSUM = 0x80;
@@ -14,13 +15,7 @@ export function localFlags(checksumEnabled: boolean, allowJoinInitial: boolean):
 const flagsOk = (flags: number): boolean => (flags & 0x1f) === FLAG_H_SHA256 && (flags & FLAG_B) === 0;
 
 /** Length of an MP_CAPABLE as the decoder saw it (fields present). */
-export function capableLength(o: MpCapable): number {
-  if (o.checksum !== undefined) return 24;
-  if (o.dataLen !== undefined) return 22;
-  if (o.receiverKey !== undefined) return 20;
-  if (o.senderKey !== undefined) return 12;
-  return 4;
-}
+export const capableLength = (o: MpCapable): number => mptcpOptionLength(o);
 
 export function findCapable(opts: readonly MptcpOption[]): MpCapable | undefined {
   return opts.find((o): o is MpCapable => o.subtype === 'mp_capable');

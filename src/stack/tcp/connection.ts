@@ -62,6 +62,8 @@ export interface SocketSettings {
   userMss: number;
   rcvBuf: number;
   sndBuf: number;
+  /** SO_SNDBUF was set: no automatic growth. */
+  sndBufLocked?: boolean;
 }
 
 export class TcpConnection {
@@ -261,6 +263,13 @@ export class TcpConnection {
     this.armRtx(Math.min(MAX_RTO_US, INITIAL_RTO_US * 2 ** this.synRetrans));
   }
 
+  /** tcp_sndbuf_expand(): room for two windows of the initial cwnd, each segment costing ~4 KB of memory. */
+  private expandSendBuffer(): void {
+    if (this.settings.sndBufLocked) return;
+    const max = this.env.sysctls.ints('net.ipv4.tcp_wmem')[2] ?? 4194304;
+    this.settings.sndBuf = Math.max(this.settings.sndBuf, Math.min(2 * INITIAL_CWND * 4096, max));
+  }
+
   // ---- application side ----------------------------------------------------------------------
 
   /** Queues application data; returns the number of bytes taken (bounded by the send buffer). */
@@ -399,6 +408,7 @@ export class TcpConnection {
     this.sndWl2 = seg.ack;
     this.mptcp?.onSynAck(mptcpOptions(seg.options));
     this.state = 'ESTABLISHED';
+    this.expandSendBuffer();
     this.lastAckRecv = this.now;
     this.sendAck();
     this.output();
@@ -415,6 +425,7 @@ export class TcpConnection {
     if (seg.ack !== seqAdd(this.iss, 1)) { this.sendBareReset(seg.ack, undefined); return; }
     this.mptcp?.onThirdAck(mptcpOptions(seg.options), seg.payload.length);
     this.state = 'ESTABLISHED';
+    this.expandSendBuffer();
     this.ackedUpTo(seg.ack);
     this.sndWnd = seg.window << this.sndWscale;
     this.maxSndWnd = this.sndWnd;

@@ -1,5 +1,6 @@
 // TCP options the way Linux writes them (tcp_options_write order: MSS, SACK-permitted +
 // timestamps, NOP+wscale, SACK blocks, MPTCP last) and what a received SYN negotiated.
+import { mptcpOptionLength, tcpOptionsLength } from '../../wire/codec.js';
 import type { MptcpOption, TcpOption } from '../../wire/packet.js';
 
 export interface SynChoices {
@@ -37,39 +38,11 @@ export function segmentOptions(ts: { val: number; ecr: number } | undefined, sac
 }
 
 /** Size in bytes of an option list as written (for payload sizing). */
-export function optionBytes(opts: TcpOption[]): number {
-  let n = 0;
-  for (const o of opts) n += optionSize(o);
-  return n;
-}
-
-function optionSize(o: TcpOption): number {
-  switch (o.kind) {
-    case 'nop': return 1;
-    case 'mss': return 4;
-    case 'wscale': return 3;
-    case 'sack_permitted': return 2;
-    case 'timestamp': return 10;
-    case 'sack': return 2 + 8 * o.blocks.length;
-    case 'mptcp': return mptcpSize(o);
-    default: return 0;
-  }
-}
-
-function mptcpSize(o: MptcpOption): number {
-  switch (o.subtype) {
-    case 'mp_capable': return o.checksum !== undefined ? 24 : o.dataLen !== undefined ? 22 : o.receiverKey !== undefined ? 20 : o.senderKey !== undefined ? 12 : 4;
-    case 'dss': return 4 + (o.dataAck !== undefined ? (o.dataAck64 ? 8 : 4) : 0) + (o.dsn !== undefined ? (o.dsn64 ? 14 : 10) : 0) + (o.checksum !== undefined ? 2 : 0);
-    case 'mp_fastclose': return 12;
-    case 'mp_tcprst': return 4;
-    case 'mp_fail': return 12;
-    default: return 0;
-  }
-}
+export const optionBytes = (opts: TcpOption[]): number => tcpOptionsLength(opts);
 
 /** Appends an MPTCP option plus the NOPs Linux adds to reach a 32-bit boundary. */
 export function padded(o: MptcpOption): TcpOption[] {
-  const len = mptcpSize(o);
+  const len = mptcpOptionLength(o);
   const pad = (4 - (len % 4)) % 4;
   return [o, ...Array.from({ length: pad }, (): TcpOption => ({ kind: 'nop' }))];
 }
