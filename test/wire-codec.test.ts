@@ -196,3 +196,28 @@ test('hand-built options that do not fill a word are padded with zeros (EOL) on 
   t.deepEqual(d.tcp!.options.map((o) => o.kind), ['mss', 'wscale', 'eol']);
   t.deepEqual(d.errors, []);
 });
+
+// Captured on Linux 6.18 loopback in a network namespace, checksum_enabled=1: the client's SYN
+// and its first data segment (MP_CAPABLE with DLL 100 and DSS checksum). tcpdump on lo sees the
+// partial checksum that offload leaves in the field.
+const LIVE_SYN =
+  '45000040171a40004006259c7f0000017f0000018b0c1f900c19610900000000b002ffd7fe3400000204ffd70402080ac217b6e5000000000103030a1e040181';
+const LIVE_DATA =
+  '450000b0171c40004006252a7f0000017f0000018b0c1f900c19610aa5724c65e0180040fea400000101080ac217b6e529ec4eb11e1801813c8a47568b2b016b2b79825948008e4c0064a00a' +
+  '68656c6c6f'.repeat(20);
+
+test('live Linux packets decode, re-encode exactly, and a partial checksum is named as such', (t) => {
+  const syn = decodeIp(hex(LIVE_SYN));
+  t.is(toHex(encodeIp(syn)), LIVE_SYN);
+  t.deepEqual(syn.errors, ['TCP checksum 0xfe34 is partial (pseudo-header only, left by checksum offload): expected 0x8fb9']);
+  t.deepEqual(syn.tcp!.options.map((o) => o.kind), ['mss', 'sack_permitted', 'timestamp', 'nop', 'wscale', 'mptcp']);
+  t.like(syn.tcp!.options[5] as TcpOption, { kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: 0x81 });
+  const data = decodeIp(hex(LIVE_DATA));
+  t.is(toHex(encodeIp(data)), LIVE_DATA);
+  const mpc = data.tcp!.options[3] as TcpOption;
+  t.like(mpc, { kind: 'mptcp', subtype: 'mp_capable', senderKey: 4362377626089357675n, receiverKey: 3132678335784586828n, dataLen: 100, checksum: 0xa00a });
+  t.is(data.tcp!.payload.length, 100);
+  // Re-encoding with the checksum left to the encoder gives the full, correct value.
+  delete data.tcp!.checksum;
+  t.deepEqual(decodeIp(encodeIp(data)).errors, []);
+});

@@ -107,3 +107,8 @@ test('expandSeq32 picks the value within ±2^31 of the reference, like __mptcp_e
   t.is(expandSeq32(0x8000_0000, 0x1_0000_0000n), 0x1_8000_0000n - (1n << 32n));
   t.is(expandSeq32(0, 0x1_8000_0000n), 0x2_0000_0000n);
 });
+
+test('DSS checksum of a live MP_CAPABLE data segment (Linux 6.18, checksum_enabled=1)', (t) => {
+  const key = 4362377626089357675n;
+  t.is(dssChecksum(keyIdsn(key, 1) + 1n, 1, 100, enc('hello'.repeat(20))), 0xa00a);
+});

@@ -62,6 +62,7 @@ test('relative sequence numbers, ack only with ACK, tuple forms', (t) => {
     renderPacket(data, { tuple: { src: 'c1', dst: 's1' }, isn: { sender: 0xfffffff0, receiver: 0xfffffff0 } }),
     'addr[c1] > addr[s1] . 26:126(100) ack 10 win 502 <nop,nop,sack 10:21>',
   );
+  t.is(renderPacket(data, { tuple: { dst: 's1' }, errors: false }).slice(0, 14), ' > addr[s1] . ');
   const v6 = samplePacket([], 6, 0, TcpFlag.RST);
   t.is(renderPacket(v6), '2001:db8::1:8080 > 2001:db8::2:40000 R 1000:1000(0) win 502');
 });

@@ -16,10 +16,15 @@ export function sumWords(bytes: Uint8Array, start: number, end: number): number 
   return s;
 }
 
+/** Fold carries into 16 bits (no inversion). */
+export function foldSum(sum: number): number {
+  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
+  return sum;
+}
+
 /** Fold carries and invert: the value to put in a checksum field. */
 export function finishChecksum(sum: number): number {
-  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
-  return ~sum & 0xffff;
+  return ~foldSum(sum) & 0xffff;
 }
 
 /** IPv4 header checksum of header bytes [start, end), the checksum field (start+10) counted as 0. */
@@ -37,6 +42,20 @@ export function tcpChecksum(src: Uint8Array, dst: Uint8Array, segment: Uint8Arra
   return transportChecksum(src, 0, dst, 0, src.length, 6, segment, 0, segment.length, 16);
 }
 
+/** Unfolded sum of the TCP/UDP pseudo-header (addresses, protocol, transport length). */
+function pseudoHeaderSum(srcBuf: Uint8Array, srcAt: number, dstBuf: Uint8Array, dstAt: number, addrLen: number, protocol: number, length: number): number {
+  const s = sumWords(srcBuf, srcAt, srcAt + addrLen) + sumWords(dstBuf, dstAt, dstAt + addrLen);
+  return s + protocol + (length & 0xffff) + Math.floor(length / 0x10000);
+}
+
+/**
+ * The folded, non-inverted pseudo-header sum: what a sender using checksum offload
+ * (CHECKSUM_PARTIAL) leaves in the field; captures on lo/veth show it on outgoing packets.
+ */
+export function partialChecksum(srcBuf: Uint8Array, srcAt: number, dstBuf: Uint8Array, dstAt: number, addrLen: number, protocol: number, length: number): number {
+  return foldSum(pseudoHeaderSum(srcBuf, srcAt, dstBuf, dstAt, addrLen, protocol, length));
+}
+
 /** The general form used by the codec: addresses and segment as ranges of larger buffers. */
 export function transportChecksum(
   srcBuf: Uint8Array,
@@ -50,10 +69,7 @@ export function transportChecksum(
   segEnd: number,
   fieldOffset: number,
 ): number {
-  const len = segEnd - segStart;
-  let s = sumWords(srcBuf, srcAt, srcAt + addrLen) + sumWords(dstBuf, dstAt, dstAt + addrLen);
-  s += protocol + (len & 0xffff) + Math.floor(len / 0x10000);
-  s += sumWords(seg, segStart, segEnd);
+  let s = pseudoHeaderSum(srcBuf, srcAt, dstBuf, dstAt, addrLen, protocol, segEnd - segStart) + sumWords(seg, segStart, segEnd);
   const f = segStart + fieldOffset;
   if (f + 1 < segEnd) s -= (seg[f]! << 8) | seg[f + 1]!;
   return finishChecksum(s);

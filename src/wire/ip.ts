@@ -4,7 +4,7 @@
 import type { IpPacket, Ipv4Header, Ipv6Header, TcpSegment } from './packet.js';
 import { allocBytes, EMPTY, viewOf } from './bytes.js';
 import { formatAddress, parseAddressCached } from './addr.js';
-import { ipv4HeaderChecksum, transportChecksum } from './checksum.js';
+import { ipv4HeaderChecksum, partialChecksum, transportChecksum } from './checksum.js';
 import { decodeTcp, tcpHeaderLength, writeTcp } from './tcp.js';
 
 export const IPPROTO_TCP = 6;
@@ -67,7 +67,14 @@ function decodeTransport(
       pkt.tcp = tcp;
       if (verifyChecksum) {
         const want = transportChecksum(b, srcAt, b, dstAt, addrLen, IPPROTO_TCP, b, start, end, 16);
-        if (want !== tcp.checksum) pkt.errors.push(`TCP checksum ${hex4(tcp.checksum!)} is wrong: expected ${hex4(want)}`);
+        if (want !== tcp.checksum) {
+          const partial = partialChecksum(b, srcAt, b, dstAt, addrLen, IPPROTO_TCP, end - start) === tcp.checksum;
+          pkt.errors.push(
+            partial
+              ? `TCP checksum ${hex4(tcp.checksum!)} is partial (pseudo-header only, left by checksum offload): expected ${hex4(want)}`
+              : `TCP checksum ${hex4(tcp.checksum!)} is wrong: expected ${hex4(want)}`,
+          );
+        }
       }
       return;
     }

@@ -13,9 +13,9 @@ export interface RenderOptions {
   /**
    * The 4-tuple: 'addresses' (default) prints `ip:port > ip:port`; 'none' prints a tuple-less
    * line (what the engine shows when the script line had none); an object prints the given
-   * names as `addr[src] > addr[dst]`.
+   * names as `addr[src] > addr[dst]`, a side without a name as nothing (`  > addr[s1]`).
    */
-  tuple?: 'addresses' | 'none' | { src: string; dst: string };
+  tuple?: 'addresses' | 'none' | { src?: string; dst?: string };
   /** ISNs for relative numbers: seq minus `sender`; ack and SACK blocks minus `receiver`. */
   isn?: { sender: number; receiver: number };
   /**
@@ -185,7 +185,10 @@ function endpoint(addr: string, port: number | undefined): string {
 function tupleText(pkt: IpPacket, ctx: RenderOptions, ports: boolean): string {
   const t = ctx.tuple ?? 'addresses';
   if (t === 'none') return '';
-  if (t !== 'addresses') return `addr[${t.src}] > addr[${t.dst}] `;
+  if (t !== 'addresses') {
+    const side = (name: string | undefined): string => (name === undefined ? '' : `addr[${name}]`);
+    return `${side(t.src)} > ${side(t.dst)} `;
+  }
   const tcp = ports ? pkt.tcp : undefined;
   return `${endpoint(pkt.ip.src, tcp?.srcPort)} > ${endpoint(pkt.ip.dst, tcp?.dstPort)} `;
 }
