@@ -6,6 +6,7 @@
 import test from 'ava';
 import { bytesEqual, decodeIp, encodeIp, tcpOptionsLength, toHex } from '../src/wire/codec.js';
 import { renderPacket } from '../src/wire/render.js';
+import type { RenderOptions } from '../src/wire/render.js';
 import { packetToJson } from '../src/wire/json.js';
 import { SAMPLE_OPTION_SETS, samplePacket } from '../src/wire/sample-packets.js';
 import { TcpFlag } from '../src/wire/packet.js';
@@ -24,6 +25,15 @@ function prng(seed: number): () => number {
 }
 
 const ITERATIONS = 100_000;
+
+/** Rendering with every context option in use (relative numbers, names) must not throw either. */
+const RELATIVE: RenderOptions = {
+  tuple: { src: 'c1', dst: 's1' },
+  isn: { sender: 0xfffffff0, receiver: 7 },
+  idsn: { sender: (1n << 64n) - 5n, receiver: 3n },
+  keyName: (k) => (k & 1n ? 'ck' : undefined),
+  addressName: (a) => (a.length > 9 ? 'a1' : undefined),
+};
 
 function seeds(): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -124,6 +134,7 @@ test(`fuzz: ${ITERATIONS} mutated packets decode, round-trip, render and seriali
       if (d.tcp?.options.some((o) => o.kind === 'malformed')) withMalformed++;
       const again = encodeIp(d);
       renderPacket(d);
+      renderPacket(d, RELATIVE);
       JSON.stringify(packetToJson(d, i, i / 1000));
       if (!bytesEqual(again, input)) throw new Error(`re-encoded as ${toHex(again)}`);
     } catch (e) {

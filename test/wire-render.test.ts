@@ -63,6 +63,9 @@ test('relative sequence numbers, ack only with ACK, tuple forms', (t) => {
     'addr[c1] > addr[s1] . 26:126(100) ack 10 win 502 <nop,nop,sack 10:21>',
   );
   t.is(renderPacket(data, { tuple: { dst: 's1' }, errors: false }).slice(0, 14), ' > addr[s1] . ');
+  const ce = samplePacket([], 4, 0, TcpFlag.ACK | TcpFlag.ECE);
+  if (ce.ip.version === 4) ce.ip.tos = 0x03;
+  t.is(renderPacket(ce, { tuple: 'none' }), '[ce] .E 1000:1000(0) ack 2000 win 502');
   const v6 = samplePacket([], 6, 0, TcpFlag.RST);
   t.is(renderPacket(v6), '2001:db8::1:8080 > 2001:db8::2:40000 R 1000:1000(0) win 502');
 });
