@@ -60,7 +60,7 @@ export function getsockopt(host: Host, pm: PathManagerConfig, s: Socket, level: 
     }
   }
   if (level === K.SOL_MPTCP) {
-    if (!s.mptcp) return fail('EOPNOTSUPP');
+    if (!s.mptcp) return fail('ENOPROTOOPT'); // tcp_getsockopt hands other levels to ip_getsockopt
     if (c?.mptcp?.fallback) return fail('EOPNOTSUPP');
     if (name === K.MPTCP_INFO) {
       const limits = { subflows: pm.subflows, addAddrAccepted: pm.addAddrAccepted, signalEndpoints: pm.signalCount, localAddrMax: pm.endpoints.length };

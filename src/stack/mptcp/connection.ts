@@ -230,7 +230,8 @@ export class MptcpConnection {
     const mpc = findCapable(opts);
     if (dss?.dsn !== undefined && dss.ssn !== undefined && dss.dll !== undefined) {
       const dsn = dss.dsn64 ? dss.dsn : expandSeq32(Number(dss.dsn), this.rcvNxt);
-      this.use64bitAck = dss.dsn64;
+      // A bare DATA_FIN on a zero-length segment does not change the DATA_ACK size (§4.2).
+      if (!(dss.dataFin && payload.length === 0)) this.use64bitAck = dss.dsn64;
       checksumPresent = dss.checksum !== undefined;
       mapping = { dsn, ssn: dss.ssn, dll: dss.dll, checksum: dss.checksum, dataFin: dss.dataFin, parts: [], got: 0 };
       if (dss.dataFin && (payload.length > 0 || dss.dll === 1)) this.peerDataFinDsn = add64(dsn, dss.dll - 1);

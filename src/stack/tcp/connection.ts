@@ -485,7 +485,11 @@ export class TcpConnection {
         return;
       }
     }
+    const dataFinBefore = this.mptcp?.peerDataFin ?? false;
+    this.mptcp?.onDelivered(0);
     this.processData(seg);
+    // A DATA_FIN just consumed is acknowledged at once (mptcp_send_ack).
+    if (this.mptcp && !this.mptcp.fallback && !dataFinBefore && this.mptcp.peerDataFin && (this.state as TcpState) !== 'CLOSED') this.sendAck();
     this.afterDataLevelChange();
     this.output();
   }
