@@ -1,5 +1,6 @@
 import test from 'ava';
-import { LinkType, readCapture } from '../src/pcap/index.js';
+import { tmpdir } from 'node:os';
+import { LinkType, readCapture, readCaptureFile } from '../src/pcap/index.js';
 import { classicPcap, concat, fakeIp, ngBlocks } from './helpers/capture-builder.js';
 
 const v4 = fakeIp(4, 1);
@@ -86,4 +87,9 @@ test('random bytes never throw', (t) => {
     const r = readCapture(concat(headers[i % 2]!, tail));
     t.true(Array.isArray(r.frames));
   }
+});
+
+test('readCaptureFile turns file-system failures into a sentence', (t) => {
+  t.deepEqual(readCaptureFile('/nonexistent/x.pcap'), { frames: [], error: 'cannot read /nonexistent/x.pcap: no such file or directory' });
+  t.deepEqual(readCaptureFile(tmpdir()), { frames: [], error: `cannot read ${tmpdir()}: it is a directory` });
 });

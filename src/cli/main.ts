@@ -8,20 +8,20 @@ import { packageVersion } from './version.js';
 const PROGRAM = 'mptcpdrill';
 
 /** Loads a command; a module that cannot load becomes one sentence, not a stack trace. */
-async function load(registry: CommandRegistry, name: string): Promise<Command | string> {
+async function load(registry: CommandRegistry, name: string, io: MainIo): Promise<Command | string> {
   const loader = registry[name];
   if (!loader) return `unknown command '${name}'`;
   try {
     return (await loader()).command;
   } catch (err) {
-    if (debugging() && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+    if (debugging() && err instanceof Error && err.stack) io.err(err.stack);
     return `cannot load this command (${sentence(err)}); run npm run build`;
   }
 }
 
-async function globalUsage(registry: CommandRegistry): Promise<string> {
+async function globalUsage(registry: CommandRegistry, io: MainIo): Promise<string> {
   const names = Object.keys(registry);
-  const loaded = await Promise.all(names.map((name) => load(registry, name)));
+  const loaded = await Promise.all(names.map((name) => load(registry, name, io)));
   const width = Math.max(...names.map((n) => n.length));
   const lines = names.map((name, i) => {
     const c = loaded[i]!;
@@ -48,9 +48,10 @@ function debugging(): boolean {
   return process.env['MPTCPDRILL_DEBUG'] === '1';
 }
 
+/** The first line of an error's message: one sentence, whatever was thrown. */
 function sentence(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
+  const text = err instanceof Error ? err.message || err.name : String(err);
+  return text.split('\n')[0]!.trim();
 }
 
 export interface MainIo {
@@ -67,12 +68,12 @@ const processIo: MainIo = {
 export async function main(argv: string[], registry: CommandRegistry = commands, io: MainIo = processIo): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined) {
-    io.err(await globalUsage(registry));
+    io.err(await globalUsage(registry, io));
     return EXIT_USAGE;
   }
   if (first === '--help' || first === '-h' || first === 'help') {
-    const target = first === 'help' && rest[0] !== undefined && Object.hasOwn(registry, rest[0]) ? await load(registry, rest[0]) : undefined;
-    io.out(target === undefined ? await globalUsage(registry) : typeof target === 'string' ? target : target.usage);
+    const target = first === 'help' && rest[0] !== undefined && Object.hasOwn(registry, rest[0]) ? await load(registry, rest[0], io) : undefined;
+    io.out(target === undefined ? await globalUsage(registry, io) : typeof target === 'string' ? target : target.usage);
     return 0;
   }
   if (first === '--version' || first === '-V') {
@@ -82,10 +83,10 @@ export async function main(argv: string[], registry: CommandRegistry = commands,
   if (first.startsWith('-') || !Object.hasOwn(registry, first)) {
     const what = first.startsWith('-') ? `unknown option ${first}` : `unknown command '${first}'`;
     io.err(`${PROGRAM}: ${what}.`);
-    io.err(await globalUsage(registry));
+    io.err(await globalUsage(registry, io));
     return EXIT_USAGE;
   }
-  const command = await load(registry, first);
+  const command = await load(registry, first, io);
   if (typeof command === 'string') {
     io.err(`${PROGRAM} ${first}: ${command}.`);
     return 1;
