@@ -51,7 +51,8 @@ export type ScriptedAnswer = SyscallResult | { at: Usecs; result: SyscallResult 
 export interface ScriptedTargetConfig {
   name?: TargetName;
   capabilities?: Partial<TargetCapabilities>;
-  onSyscall?: (req: SyscallRequest, now: Usecs, target: ScriptedTarget) => ScriptedAnswer;
+  /** Undefined falls back to the defaults (fresh fds, full reads and writes, 0). */
+  onSyscall?: (req: SyscallRequest, now: Usecs, target: ScriptedTarget) => ScriptedAnswer | undefined;
   onInject?: (bytes: Uint8Array, now: Usecs, target: ScriptedTarget) => void;
   onShell?: (command: string, env: Record<string, string>) => ShellResult;
 }
