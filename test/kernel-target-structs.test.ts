@@ -1,7 +1,7 @@
 // Struct layouts shared by the engine, the kernel target and the TS stack: offsets that Linux
 // x86-64 fixes (checked against the kernel's own headers and mptcp-wire.md §5.7), round trips,
 // socket addresses, control messages, and the tun packet filter.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import {
   CMSGHDR_LAYOUT, EPOLL_EVENT_LAYOUT, MPTCP_FULL_INFO_INFO_OFFSET, MPTCP_FULL_INFO_SIZE, MPTCP_INFO_LAYOUT,
   MPTCP_SUBFLOW_DATA_LAYOUT, MPTCP_SUBFLOW_INFO_LAYOUT, MSGHDR_LAYOUT, POLLFD_LAYOUT, SOCK_EXTENDED_ERR_LAYOUT,
@@ -13,19 +13,24 @@ import { netmaskBits, networkOf } from '../src/targets/kernel/net-setup.js';
 
 const offset = (l: StructLayout, name: string) => l.byName.get(name)?.offset;
 
+/** [field, offset] pairs as the 6.18 UAPI headers place them. */
+const TCP_INFO_OFFSETS: Array<[string, number]> = [
+  ['tcpi_rto', 8], ['tcpi_total_retrans', 100], ['tcpi_pacing_rate', 104], ['tcpi_segs_out', 136],
+  ['tcpi_delivery_rate', 160], ['tcpi_delivered', 192], ['tcpi_bytes_sent', 200], ['tcpi_snd_wnd', 228],
+  ['tcpi_total_rto', 240], ['tcpi_total_rto_time', 244], ['tcpi_accecn_opt_seen', 278],
+];
+const MPTCP_INFO_OFFSETS: Array<[string, number]> = [
+  ['mptcpi_flags', 8], ['mptcpi_write_seq', 16], ['mptcpi_local_addr_used', 40], ['mptcpi_retransmits', 44],
+  ['mptcpi_subflows_total', 80], ['mptcpi_last_data_sent', 84],
+];
+
+function assertOffsets(t: ExecutionContext, layout: StructLayout, table: Array<[string, number]>): void {
+  for (const [name, at] of table) t.is(offset(layout, name), at, name);
+}
+
 test('struct tcp_info has the 6.18 size and offsets', (t) => {
   t.is(TCP_INFO_LAYOUT.size, 280);
-  t.is(offset(TCP_INFO_LAYOUT, 'tcpi_rto'), 8);
-  t.is(offset(TCP_INFO_LAYOUT, 'tcpi_total_retrans'), 100);
-  t.is(offset(TCP_INFO_LAYOUT, 'tcpi_pacing_rate'), 104);
-  t.is(offset(TCP_INFO_LAYOUT, 'tcpi_segs_out'), 136);
-  t.is(offset(TCP_INFO_LAYOUT, 'tcpi_delivery_rate'), 160);
-  t.is(offset(TCP_INFO_LAYOUT, 'tcpi_delivered'), 192);
-  t.is(offset(TCP_INFO_LAYOUT, 'tcpi_bytes_sent'), 200);
-  t.is(offset(TCP_INFO_LAYOUT, 'tcpi_snd_wnd'), 228);
-  t.is(offset(TCP_INFO_LAYOUT, 'tcpi_total_rto'), 240);
-  t.is(offset(TCP_INFO_LAYOUT, 'tcpi_total_rto_time'), 244);
-  t.is(offset(TCP_INFO_LAYOUT, 'tcpi_accecn_opt_seen'), 278);
+  assertOffsets(t, TCP_INFO_LAYOUT, TCP_INFO_OFFSETS);
   t.true(fieldNames(TCP_INFO_LAYOUT).every((n) => n.startsWith('tcpi_')));
 });
 
@@ -45,12 +50,7 @@ test('a truncated struct decodes only the fields it holds', (t) => {
 
 test('MPTCP structs match mptcp-wire.md §5.7', (t) => {
   t.is(MPTCP_INFO_LAYOUT.size, 96);
-  t.is(offset(MPTCP_INFO_LAYOUT, 'mptcpi_flags'), 8);
-  t.is(offset(MPTCP_INFO_LAYOUT, 'mptcpi_write_seq'), 16);
-  t.is(offset(MPTCP_INFO_LAYOUT, 'mptcpi_local_addr_used'), 40);
-  t.is(offset(MPTCP_INFO_LAYOUT, 'mptcpi_retransmits'), 44);
-  t.is(offset(MPTCP_INFO_LAYOUT, 'mptcpi_subflows_total'), 80);
-  t.is(offset(MPTCP_INFO_LAYOUT, 'mptcpi_last_data_sent'), 84);
+  assertOffsets(t, MPTCP_INFO_LAYOUT, MPTCP_INFO_OFFSETS);
   t.is(MPTCP_SUBFLOW_DATA_LAYOUT.size, 16);
   t.is(MPTCP_SUBFLOW_INFO_LAYOUT.size, 264);
   t.is(MPTCP_FULL_INFO_INFO_OFFSET, 40);

@@ -2,8 +2,8 @@
 // network namespace (reexecInFreshNetns) and reports what it saw as JSON. These tests need root;
 // CI runs as root, so without it they fail (loudly) instead of skipping.
 import test, { type ExecutionContext } from 'ava';
-import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { inPrivateNetns, NETNS_ENV, preflight, reexecInFreshNetns } from '../src/targets/kernel/netns.js';
 import { KernelTarget } from '../src/targets/kernel/kernel-target.js';
@@ -161,3 +161,31 @@ test.serial('a SIGKILLed run leaves no namespace, tun device or process behind',
   const netNamespaces = execFileSync('lsns', ['-t', 'net', '-n', '-o', 'NS']).toString();
   t.false(netNamespaces.includes(ns.replace(/\D/g, '')), `namespace ${ns} still exists`);
 });
+
+test.serial('the namespaced run dies with the process that started it', async (t) => {
+  requireRoot(t);
+  // An intermediate node process starts the namespaced run and is then SIGKILLed itself.
+  const launcher = `import(${JSON.stringify(MODULE)}).then((m) => { const c = m.reexecInFreshNetns([${JSON.stringify(ENTRY)}, 'hang'], process.env, { stdio: ['ignore', 'pipe', 'inherit'] }); c.stdout.pipe(process.stdout); })`;
+  const parent = spawn(process.execPath, ['-e', launcher], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const pid = await new Promise<number | null>((resolve) => {
+    let s = '';
+    parent.stdout.on('data', (d: Buffer) => {
+      s += d.toString();
+      if (s.includes('\n')) resolve((JSON.parse(s.split('\n')[0]!) as { pid: number }).pid);
+    });
+    parent.on('close', () => resolve(null));
+  });
+  t.truthy(pid, 'the namespaced run did not start');
+  parent.kill('SIGKILL');
+  const gone = await waitFor(() => !existsSync(`/proc/${pid}`), 5000);
+  t.true(gone, `process ${pid} outlived its parent`);
+});
+
+async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (cond()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return cond();
+}

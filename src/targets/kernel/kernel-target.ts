@@ -8,7 +8,7 @@ import {
   type ShellResult,
 } from '../target.js';
 import { BlockingPool } from './blocking-pool.js';
-import { call, F_GETFL, O_NONBLOCK, openTun } from './libc.js';
+import { call, F_GETFL, O_CLOEXEC, O_NONBLOCK, openTun } from './libc.js';
 import { configureNetwork } from './net-setup.js';
 import { dieWithParent, inPrivateNetns, NETNS_ENV, netnsInterfaces, preflight } from './netns.js';
 import { ignoreReason } from './packet-filter.js';
@@ -22,7 +22,8 @@ const MSG_DONTWAIT = 0x40;
 const SHUT_RDWR = 2;
 /** Workers started at open(), so the first blocking calls do not pay a thread start-up. */
 const WARM_WORKERS = 2;
-const READER_POLL_MS = 50;
+/** How long close() waits for the tun reader to notice its wake-up before terminating it. */
+const READER_STOP_MS = 500;
 const MAX_IGNORED_KEPT = 1000;
 
 export interface IgnoredPacket extends SentPacket { reason: string }
@@ -43,7 +44,8 @@ export class KernelTarget implements Target {
 
   private tunFd = -1;
   private reader: Worker | null = null;
-  private readerStop: SharedArrayBuffer | null = null;
+  /** Pipe whose write end wakes the reader thread up to stop: [read, write]. */
+  private readerWake: number[] = [];
   private readerDone: Promise<void> = Promise.resolve();
   private readerError: string | null = null;
   private readonly queue: SentPacket[] = [];
@@ -114,11 +116,11 @@ export class KernelTarget implements Target {
     for (const fd of this.fds) call('close', fd);
     this.fds.clear();
     await this.pool.close();
-    if (this.readerStop) Atomics.store(new Int32Array(this.readerStop), 0, 1);
-    // The reader notices the flag within one poll period; terminate it if it does not.
-    const stopped = await Promise.race([this.readerDone.then(() => true), sleep(4 * READER_POLL_MS).then(() => false)]);
+    if (this.readerWake.length) call('write', this.readerWake[1]!, new Uint8Array(1), 1);
+    const stopped = await Promise.race([this.readerDone.then(() => true), sleep(READER_STOP_MS).then(() => false)]);
     if (!stopped) await this.reader?.terminate();
     this.reader = null;
+    for (const fd of this.readerWake.splice(0)) call('close', fd);
     if (this.tunFd >= 0) call('close', this.tunFd);
     this.tunFd = -1;
     for (const w of this.waiters.splice(0)) { clearTimeout(w.timer); w.resolve(null); }
@@ -139,8 +141,12 @@ export class KernelTarget implements Target {
   }
 
   private startReader(): void {
-    this.readerStop = new SharedArrayBuffer(4);
-    const data: TunReaderData = { fd: this.tunFd, stop: this.readerStop, pollMs: READER_POLL_MS };
+    const fds = new Uint8Array(8);
+    const p = call('pipe2', fds, O_CLOEXEC);
+    if (p.ret < 0) throw new Error(`Cannot create the tun reader's wake-up pipe: ${errnoName(p.errno)}.`);
+    const view = new DataView(fds.buffer);
+    this.readerWake = [view.getInt32(0, true), view.getInt32(4, true)];
+    const data: TunReaderData = { fd: this.tunFd, wakeFd: this.readerWake[0]! };
     const reader = new Worker(new URL('./tun-reader-worker.js', import.meta.url), { workerData: data });
     this.reader = reader;
     this.readerDone = new Promise((resolve) => {

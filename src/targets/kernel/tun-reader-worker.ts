@@ -1,30 +1,34 @@
 // Worker thread entry: reads packets from the tun fd and posts each with the monotonic time it was
 // read (process.hrtime.bigint() is the same CLOCK_MONOTONIC on every thread), so timestamps do not
-// depend on how busy the main thread is. Stops when the shared flag is set (checked every poll
-// timeout) or when the fd goes bad.
+// depend on how busy the main thread is. Stops when a byte arrives on the wake-up pipe or when the
+// tun fd goes bad.
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodeStruct, encodeStruct, POLLFD_LAYOUT } from '../../sys/structs.js';
 import { call } from './libc.js';
 
-export interface TunReaderData { fd: number; stop: SharedArrayBuffer; pollMs: number }
+export interface TunReaderData { fd: number; wakeFd: number }
 export type TunReaderMessage =
   | { kind: 'packet'; bytes: Uint8Array; hrtime: bigint }
   | { kind: 'stopped'; errno?: number };
 
 const POLLIN = 0x1;
 const EINTR = 4;
-const { fd, stop, pollMs } = workerData as TunReaderData;
-const stopFlag = new Int32Array(stop);
-const pfd = encodeStruct(POLLFD_LAYOUT, { fd, events: POLLIN });
+const { fd, wakeFd } = workerData as TunReaderData;
+const pfds = new Uint8Array(2 * POLLFD_LAYOUT.size);
+encodeStruct(POLLFD_LAYOUT, { fd, events: POLLIN }, pfds, 0);
+encodeStruct(POLLFD_LAYOUT, { fd: wakeFd, events: POLLIN }, pfds, POLLFD_LAYOUT.size);
+const revents = (i: number): number => Number(decodeStruct(POLLFD_LAYOUT, pfds, i * POLLFD_LAYOUT.size).revents);
 const buf = new Uint8Array(65536);
 
 const post = (m: TunReaderMessage, transfer: ArrayBuffer[] = []) => parentPort?.postMessage(m, transfer);
 
 let failed: number | undefined;
-while (Atomics.load(stopFlag, 0) === 0) {
-  const p = call('poll', pfd, 1, pollMs);
+for (;;) {
+  const p = call('poll', pfds, 2, -1);
   if (p.ret < 0 && p.errno !== EINTR) { failed = p.errno; break; }
-  if (p.ret <= 0 || (Number(decodeStruct(POLLFD_LAYOUT, pfd).revents) & POLLIN) === 0) continue;
+  if (p.ret <= 0) continue;
+  if (revents(1) !== 0) break;
+  if ((revents(0) & POLLIN) === 0) { failed = 9; break; }
   const r = call('read', fd, buf, buf.byteLength);
   const hrtime = process.hrtime.bigint();
   if (r.ret < 0) {
