@@ -6,7 +6,7 @@ import type { PacketAction } from '../src/script/ast.js';
 import { parseScript } from '../src/script/parse.js';
 import type { PacketContext, PacketEngine } from '../src/engine/packets/index.js';
 import { decodeIp, encodeIp } from '../src/wire/codec.js';
-import { TcpFlag, type IpPacket, type TcpOption } from '../src/wire/packet.js';
+import { TcpFlag, type IpPacket, type MptcpOption, type TcpOption } from '../src/wire/packet.js';
 
 export const LOCAL = '192.168.0.2';
 export const REMOTE = '192.0.2.1';
@@ -75,4 +75,27 @@ export function stackSegment(s: Segment): IpPacket {
   const bytes = encodeIp(pkt);
   if (s.corruptChecksum) bytes[20 + 17] = bytes[20 + 17]! ^ 0x55;
   return decodeIp(bytes);
+}
+
+type NoKind<T> = T extends unknown ? Omit<T, 'kind'> : never;
+
+/** An MPTCP option for a live packet, without writing `kind: 'mptcp'`. */
+export function mp(o: NoKind<MptcpOption>): TcpOption {
+  return { kind: 'mptcp', ...o } as MptcpOption;
+}
+
+export function mptcpOf(p: { tcp?: { options: TcpOption[] } }): MptcpOption[] {
+  return (p.tcp?.options ?? []).filter((o): o is MptcpOption => o.kind === 'mptcp');
+}
+
+/**
+ * Runs the first three lines of a passive MPTCP open (script SYN, stack SYN-ACK carrying
+ * `stackKey`, script third ACK); returns the script's port.
+ */
+export function passiveMptcpOpen(t: ExecutionContext, pe: PacketEngine, lines: PacketAction[], stackKey: bigint): number {
+  const port = inject(t, pe, lines[0]!).tcp!.srcPort;
+  const synAck = stackSegment({ dport: port, seq: 1, ack: 1, flags: TcpFlag.SYN | TcpFlag.ACK, options: [mp({ subtype: 'mp_capable', version: 1, flags: 1, senderKey: stackKey })] });
+  t.is(pe.matchOutbound(lines[1]!, synAck, 0).status, 'match');
+  inject(t, pe, lines[2]!);
+  return port;
 }

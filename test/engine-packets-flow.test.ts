@@ -3,18 +3,12 @@
 
 import test from 'ava';
 import { PacketEngine } from '../src/engine/packets/index.js';
-import { TcpFlag, type IpPacket, type MptcpOption, type TcpOption } from '../src/wire/packet.js';
+import { TcpFlag, type TcpOption } from '../src/wire/packet.js';
 import { addAddrHmac, joinHmac, keyIdsn } from '../src/wire/crypto.js';
 import { decodeIp, encodeIp } from '../src/wire/codec.js';
-import { acts, CTX, LOCAL, inject, stackSegment } from './engine-packets-fixture.js';
+import { acts, CTX, LOCAL, inject, mp, mptcpOf, passiveMptcpOpen, stackSegment } from './engine-packets-fixture.js';
 
-type NoKind<T> = T extends unknown ? Omit<T, 'kind'> : never;
-const mp = (o: NoKind<MptcpOption>): TcpOption => ({ kind: 'mptcp', ...o }) as MptcpOption;
 const SA = TcpFlag.SYN | TcpFlag.ACK;
-
-function mptcpOf(p: IpPacket): MptcpOption[] {
-  return (p.tcp?.options ?? []).filter((o): o is MptcpOption => o.kind === 'mptcp');
-}
 
 const EXAMPLE = `
 +0    <  addr[c0] > addr[s0]  S  0:0(0) win 64000 <mss 1460, sackOK, TS val 5 ecr 0, nop, wscale 7, mpcapable v1 flags[flag_h] nokey>
@@ -95,9 +89,7 @@ const SMALL = `
 test('MP_PRIO, REMOVE_ADDR, MP_FAIL, MP_FASTCLOSE and MP_TCPRST are built and compared', (t) => {
   const L = acts(SMALL);
   const pe = new PacketEngine(CTX);
-  const port = inject(t, pe, L[0]!).tcp!.srcPort;
-  t.is(pe.matchOutbound(L[1]!, stackSegment({ dport: port, seq: 1, ack: 1, flags: SA, options: [mp({ subtype: 'mp_capable', version: 1, flags: 1, senderKey: 3n })] }), 0).status, 'match');
-  inject(t, pe, L[2]!);
+  const port = passiveMptcpOpen(t, pe, L, 3n);
   t.deepEqual(mptcpOf(inject(t, pe, L[3]!)), [{ kind: 'mptcp', subtype: 'mp_prio', backup: true }]);
   t.deepEqual(mptcpOf(inject(t, pe, L[4]!)), [{ kind: 'mptcp', subtype: 'mp_prio', backup: true, addressId: 3 }]);
   t.deepEqual(mptcpOf(inject(t, pe, L[5]!)), [{ kind: 'mptcp', subtype: 'remove_addr', addressIds: [4, 5] }]);

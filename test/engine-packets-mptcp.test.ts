@@ -4,22 +4,13 @@
 
 import test from 'ava';
 import { PacketEngine } from '../src/engine/packets/index.js';
-import { TcpFlag, type MptcpOption, type TcpOption } from '../src/wire/packet.js';
+import { TcpFlag } from '../src/wire/packet.js';
 import { fromHex, toHex } from '../src/wire/bytes.js';
 import { dssChecksum, keyIdsn } from '../src/wire/crypto.js';
-import { acts, CTX, LOCAL, inject, stackSegment } from './engine-packets-fixture.js';
+import { acts, CTX, LOCAL, inject, mp, mptcpOf, passiveMptcpOpen, stackSegment } from './engine-packets-fixture.js';
 
 const SA = TcpFlag.SYN | TcpFlag.ACK;
 
-type NoKind<T> = T extends unknown ? Omit<T, 'kind'> : never;
-
-function mp(o: NoKind<MptcpOption>): TcpOption {
-  return { kind: 'mptcp', ...o } as MptcpOption;
-}
-
-function mptcpOpts(p: { tcp?: { options: TcpOption[] } }): MptcpOption[] {
-  return (p.tcp?.options ?? []).filter((o): o is MptcpOption => o.kind === 'mptcp');
-}
 
 // The script is the client with key 2 and joins the stack (key 3): the vectors of §2.5.
 const JOIN = `
@@ -45,19 +36,19 @@ function openAndJoin(t: import('ava').ExecutionContext, opts: { wrongJoinHmac?: 
   const lines = acts(JOIN);
   const pe = new PacketEngine(CTX);
   const syn = inject(t, pe, lines[0]!);
-  t.deepEqual(mptcpOpts(syn), [{ kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: 1 }]);
+  t.deepEqual(mptcpOf(syn), [{ kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: 1 }]);
   const port0 = syn.tcp!.srcPort;
   const synAck = stackSegment({ dport: port0, seq: 1000, ack: 1, flags: SA, options: [mp({ subtype: 'mp_capable', version: 1, flags: 1, senderKey: 3n })] });
   t.is(pe.matchOutbound(lines[1]!, synAck, 0).status, 'match');
   const ack = inject(t, pe, lines[2]!);
-  t.like(mptcpOpts(ack)[0], { subtype: 'mp_capable', senderKey: 2n, receiverKey: 3n });
+  t.like(mptcpOf(ack)[0], { subtype: 'mp_capable', senderKey: 2n, receiverKey: 3n });
   const join = inject(t, pe, lines[3]!);
   t.is(join.ip.src, '192.0.2.2', 'a new script address: the highest plus one');
   t.is(join.ip.dst, LOCAL);
   t.is(join.tcp!.dstPort, 8080);
   const port1 = join.tcp!.srcPort;
   t.not(port1, port0);
-  t.deepEqual(mptcpOpts(join), [{ kind: 'mptcp', subtype: 'mp_join', form: 'syn', backup: false, addressId: 2, token: 0xd5688a52, nonce: 1 }]);
+  t.deepEqual(mptcpOf(join), [{ kind: 'mptcp', subtype: 'mp_join', form: 'syn', backup: false, addressId: 2, token: 0xd5688a52, nonce: 1 }]);
   const joinSynAck = (hmac: string) =>
     stackSegment({ dst: '192.0.2.2', dport: port1, seq: 7000, ack: 1, flags: SA, options: [mp({ subtype: 'mp_join', form: 'syn_ack', backup: false, addressId: 0, hmac: fromHex(hmac)!, nonce: 2 })] });
   if (opts.wrongJoinHmac) {
@@ -71,7 +62,7 @@ function openAndJoin(t: import('ava').ExecutionContext, opts: { wrongJoinHmac?: 
   }
   t.is(pe.matchOutbound(lines[4]!, joinSynAck('8ef936192e56b667'), 0).status, 'match');
   const joinAck = inject(t, pe, lines[5]!);
-  const hmac = mptcpOpts(joinAck)[0];
+  const hmac = mptcpOf(joinAck)[0];
   t.is(hmac?.subtype === 'mp_join' ? toHex(hmac.hmac!) : '', 'fabbe8e23d0063199e2da18b092faab70146c7fb');
   return { pe, lines, port0, port1 };
 }
@@ -139,7 +130,7 @@ test('MP_CAPABLE with data: checksum verified (§3 vector), DATA_ACK computed; 4
   const base = { sport, dport: 80 };
   t.is(pe.matchOutbound(lines[0]!, stackSegment({ ...base, seq: 50, ack: 0, flags: TcpFlag.SYN, options: [mp({ subtype: 'mp_capable', version: 1, flags: 0x81 })] }), 0).status, 'match');
   const sa = inject(t, pe, lines[1]!);
-  t.like(mptcpOpts(sa)[0], { senderKey: 5n });
+  t.like(mptcpOf(sa)[0], { senderKey: 5n });
   t.is(pe.matchOutbound(lines[2]!, stackSegment({ ...base, seq: 51, ack: 1, options: [mp({ subtype: 'mp_capable', version: 1, flags: 0x81, senderKey: STACK_KEY, receiverKey: 5n })] }), 0).status, 'match');
   const payload = new Uint8Array(100).fill(0x41);
   const first = (checksum: number) =>
@@ -149,7 +140,7 @@ test('MP_CAPABLE with data: checksum verified (§3 vector), DATA_ACK computed; 4
   t.is(pe.matchOutbound(lines[3]!, first(0x985e), 0).status, 'match');
   // dack8 with no value: the next DSN expected from the stack = IDSN + 1 + 100.
   const ack1 = inject(t, pe, lines[4]!);
-  t.like(mptcpOpts(ack1)[0], { subtype: 'dss', dataAck: 9000812733465606158n + 100n, dataAck64: true });
+  t.like(mptcpOf(ack1)[0], { subtype: 'dss', dataAck: 9000812733465606158n + 100n, dataAck64: true });
   // The stack maps its next 100 bytes with a 4-byte DSN: compared and learned on the low 32 bits.
   const dsn = 9000812733465606158n + 100n;
   const body = new Uint8Array(100).fill(0x52);
@@ -167,15 +158,15 @@ test('MP_CAPABLE with data: checksum verified (§3 vector), DATA_ACK computed; 4
   t.is(wrong.mismatches?.[0]?.field, 'mptcp_dss_checksum');
   t.is(pe.matchOutbound(lines[5]!, liveDss(good), 0).status, 'match');
   const ack2 = inject(t, pe, lines[6]!);
-  t.like(mptcpOpts(ack2)[0], { dataAck: dsn + 100n, dataAck64: true }, 'the 4-byte DSN was expanded to 64 bits');
+  t.like(mptcpOf(ack2)[0], { dataAck: dsn + 100n, dataAck64: true }, 'the 4-byte DSN was expanded to 64 bits');
   // Inbound data: dsn8=1 is the script's IDSN + 1; the checksum is computed over the zeros sent.
   const d1 = inject(t, pe, lines[7]!);
-  const o1 = mptcpOpts(d1)[0];
+  const o1 = mptcpOf(d1)[0];
   t.like(o1, { subtype: 'dss', dataAck: BigInt.asUintN(32, dsn + 100n), dsn: SCRIPT_IDSN_5 + 1n, dsn64: true, ssn: 1, dll: 4 });
   t.is(o1?.subtype === 'dss' ? o1.checksum : -1, dssChecksum(SCRIPT_IDSN_5 + 1n, 1, 4, new Uint8Array(4)));
   // dsn4 without value: the next script DSN; ssn and dll computed from the segment.
   const d2 = inject(t, pe, lines[8]!);
-  t.like(mptcpOpts(d2)[0], { dsn: BigInt.asUintN(32, SCRIPT_IDSN_5 + 5n), dsn64: false, ssn: 5, dll: 4, checksum: undefined });
+  t.like(mptcpOf(d2)[0], { dsn: BigInt.asUintN(32, SCRIPT_IDSN_5 + 5n), dsn64: false, ssn: 5, dll: 4, checksum: undefined });
 });
 
 
@@ -188,9 +179,7 @@ test('§3 vector: a bare DATA_FIN from the stack with checksum 0xda56 matches; D
 `;
   const lines = acts(text);
   const pe = new PacketEngine(CTX);
-  const port = inject(t, pe, lines[0]!).tcp!.srcPort;
-  t.is(pe.matchOutbound(lines[1]!, stackSegment({ dport: port, seq: 1, ack: 1, flags: SA, options: [mp({ subtype: 'mp_capable', version: 1, flags: 1, senderKey: 2n })] }), 0).status, 'match');
-  inject(t, pe, lines[2]!);
+  const port = passiveMptcpOpen(t, pe, lines, 2n);
   const fin = (checksum: number) =>
     stackSegment({ dport: port, seq: 2, ack: 1, options: [mp({ subtype: 'dss', dataFin: true, dataAck: keyIdsn(3n, 1) + 1n, dataAck64: true, dsn: 0x886540e5dce77f75n, dsn64: true, ssn: 0, dll: 1, checksum })] });
   t.is(pe.matchOutbound(lines[3]!, fin(0xda56), 0).status, 'match');
@@ -212,10 +201,8 @@ const ADDR = `
 test('ADD_ADDR: HMAC computed inbound and verified outbound (§2.5 vectors), echo, new script address', (t) => {
   const lines = acts(ADDR);
   const pe = new PacketEngine(CTX);
-  const port = inject(t, pe, lines[0]!).tcp!.srcPort;
-  t.is(pe.matchOutbound(lines[1]!, stackSegment({ dport: port, seq: 1, ack: 1, flags: SA, options: [mp({ subtype: 'mp_capable', version: 1, flags: 1, senderKey: 3n })] }), 0).status, 'match');
-  inject(t, pe, lines[2]!);
-  const announce = mptcpOpts(inject(t, pe, lines[3]!))[0];
+  const port = passiveMptcpOpen(t, pe, lines, 3n);
+  const announce = mptcpOf(inject(t, pe, lines[3]!))[0];
   t.is(announce?.subtype === 'add_addr' ? toHex(announce.hmac!) : '', 'c0dd9e3396901a4a');
   const stackAnnounce = (hmac: string) =>
     stackSegment({ dport: port, seq: 2, ack: 1, options: [mp({ subtype: 'add_addr', version: 1, echo: false, addressId: 1, address: '10.0.1.1', hmac: fromHex(hmac)! })] });
@@ -223,8 +210,8 @@ test('ADD_ADDR: HMAC computed inbound and verified outbound (§2.5 vectors), ech
   t.is(bad.mismatches?.[0]?.field, 'mptcp_add_addr_hmac');
   t.regex(bad.message ?? '', /expected: 9394d3ca0248c416 vs actual: c0dd9e3396901a4a/);
   t.is(pe.matchOutbound(lines[4]!, stackAnnounce('9394d3ca0248c416'), 0).status, 'match');
-  t.deepEqual(mptcpOpts(inject(t, pe, lines[5]!)), [{ kind: 'mptcp', subtype: 'add_addr', version: 1, echo: true, addressId: 1, address: '10.0.1.1' }]);
-  const fresh = mptcpOpts(inject(t, pe, lines[6]!))[0];
+  t.deepEqual(mptcpOf(inject(t, pe, lines[5]!)), [{ kind: 'mptcp', subtype: 'add_addr', version: 1, echo: true, addressId: 1, address: '10.0.1.1' }]);
+  const fresh = mptcpOf(inject(t, pe, lines[6]!))[0];
   t.like(fresh, { subtype: 'add_addr', address: '192.0.2.2', port: 9090, addressId: 1 });
 });
 
@@ -248,7 +235,7 @@ test('Linux 6.18 capture (§2.6): ADD_ADDR and MP_JOIN SYN-ACK HMACs computed, t
   t.is(pe.matchOutbound(lines[0]!, stackSegment({ ...base, seq: 9, ack: 0, flags: TcpFlag.SYN, options: [mp({ subtype: 'mp_capable', version: 1, flags: 1 })] }), 0).status, 'match');
   inject(t, pe, lines[1]!);
   t.is(pe.matchOutbound(lines[2]!, stackSegment({ ...base, seq: 10, ack: 1, options: [mp({ subtype: 'mp_capable', version: 1, flags: 1, senderKey: ka, receiverKey: kb })] }), 0).status, 'match');
-  const add = mptcpOpts(inject(t, pe, lines[3]!))[0];
+  const add = mptcpOf(inject(t, pe, lines[3]!))[0];
   t.is(add?.subtype === 'add_addr' ? toHex(add.hmac!) : '', '48c879446c3aa4c7');
   const joinSyn = stackSegment({ sport: 40001, dport: 8080, dst: '10.0.2.2', seq: 300, ack: 0, flags: TcpFlag.SYN, options: [mp({ subtype: 'mp_join', form: 'syn', backup: false, addressId: 1, token: 0x32e3fc4b, nonce: 0xaa0d729c })] });
   t.true(pe.isTestTraffic(joinSyn));
@@ -257,7 +244,7 @@ test('Linux 6.18 capture (§2.6): ADD_ADDR and MP_JOIN SYN-ACK HMACs computed, t
   t.is(sa.ip.src, '10.0.2.2');
   t.is(sa.tcp!.dstPort, 40001);
   t.is(sa.tcp!.ack, 301);
-  const o = mptcpOpts(sa)[0];
+  const o = mptcpOf(sa)[0];
   t.is(o?.subtype === 'mp_join' ? toHex(o.hmac!) : '', '6f604a145e54da25');
   const ack = (hmac: string) => stackSegment({ sport: 40001, dport: 8080, dst: '10.0.2.2', seq: 301, ack: 1, options: [mp({ subtype: 'mp_join', form: 'ack', backup: false, hmac: fromHex(hmac)! })] });
   t.is(pe.matchOutbound(lines[6]!, ack('bc6515d993ce5fab0e7d76a6abf816294fe94567'), 0).status, 'match');
