@@ -222,3 +222,37 @@ test('renderActual prints the stack segment in script-relative numbers', (t) => 
   t.regex(pe.renderExpected(acts(SPLIT)[3]!), new RegExp(`> ${LOCAL.replace(/\./g, '\\.')}:8080 > ${REMOTE.replace(/\./g, '\\.')}:${port} P\\. 1:3001\\(3000\\) ack 1`));
   t.true(pe.describeState().some((l) => l.startsWith('subflow 1 ISNs')));
 });
+
+test('an ICMP frag_needed quotes the stack segment with its live sequence number (IPv4 and IPv6)', (t) => {
+  const text = `
+0   < S 0:0(0) win 32792
++0  > S. 0:0(0) ack 1
++0  < icmp unreachable frag_needed mtu 1200 [1:1461(1460)]
+`;
+  for (const v6 of [false, true]) {
+    const [syn, synAck, icmp] = acts(text);
+    const pe = engine(v6 ? { ipVersion: 'ipv6', localIp: 'fd3d:fa7b:d17d::2', remoteIp: '2001:db8::1' } : {});
+    const port = inject(t, pe, syn!).tcp!.srcPort;
+    const sa = stackSegment({ dport: port, seq: 4000, ack: 1, flags: TcpFlag.SYN | TcpFlag.ACK });
+    const live = v6 ? { ...sa, ip: { version: 6 as const, trafficClass: 0, flowLabel: 0, nextHeader: 6, hopLimit: 64, src: 'fd3d:fa7b:d17d::2', dst: '2001:db8::1', extensions: new Uint8Array(0) } } : sa;
+    t.is(pe.matchOutbound(synAck!, live, 0).status, 'match');
+    const r = pe.buildInbound(icmp!, 0);
+    if (!r.ok) return t.fail(r.message);
+    const msg = r.packet.other!.bytes;
+    const view = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
+    if (v6) {
+      t.deepEqual([msg[0], msg[1], view.getUint32(4)], [2, 0, 1200], 'ICMPv6 packet too big');
+      t.is(r.packet.ip.version === 6 && r.packet.ip.nextHeader, 58);
+    } else {
+      t.deepEqual([msg[0], msg[1], view.getUint16(6)], [3, 4, 1200]);
+      let s = 0;
+      for (let i = 0; i < msg.length; i += 2) s += (msg[i]! << 8) | (msg[i + 1] ?? 0);
+      while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+      t.is(s, 0xffff, 'ICMP checksum is valid');
+    }
+    const quotedTcp = 8 + (v6 ? 40 : 20);
+    t.is(view.getUint16(quotedTcp), 8080, 'quoted source port: the stack');
+    t.is(view.getUint16(quotedTcp + 2), port);
+    t.is(view.getUint32(quotedTcp + 4), 4001, 'quoted sequence number: live');
+  }
+});

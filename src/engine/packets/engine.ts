@@ -29,6 +29,7 @@ import type { Line } from './line.js';
 import { buildTcpOptions } from './options-build.js';
 import { matchTcpOptions } from './options-match.js';
 import { printPacketLine } from './print-line.js';
+import { buildIcmp } from './icmp.js';
 import { SeededRandom } from './random.js';
 import { selectInbound, selectOutbound } from './select.js';
 import { endpointText, Txn, World, type Subflow } from './state.js';
@@ -73,6 +74,11 @@ export class PacketEngine implements PacketPort {
   private build(action: PacketAction, nowUs: number): BuildResult {
     const body = tcpBody(action);
     if (action.direction !== 'inbound') throw new PacketLineError('buildInbound needs an inbound (`<`) line', action.range);
+    if (action.body.kind === 'icmp') {
+      const icmp = buildIcmp(this.env, action.body);
+      const raw = encodeIp(icmp);
+      return { ok: true, packet: decodeIp(raw), bytes: raw };
+    }
     if (!body) throw new PacketLineError(`injecting ${action.body.kind} packets is not supported yet`, action.body.range);
     if (action.encaps.length) throw new PacketLineError('encapsulated packets (ipv4/ipv6/gre/mpls) are not supported yet', action.encaps[0]!.range);
     const tx = new Txn(this.env.world);
