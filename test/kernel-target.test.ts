@@ -85,6 +85,8 @@ test.serial('shell warnings, timeouts, pipes, and close() releasing a blocked ac
   t.is(o.error, undefined);
   t.is(o.cubic.warnings.length, 1);
   t.regex(o.cubic.warnings[0], /"cubic".*reno bbr/);
+  t.is(o.cubicFromFile.code, 1);
+  t.regex(o.cubicFromFile.warnings[0] ?? '', /asked for another default congestion control .*use "(bbr|reno)" instead/);
   t.deepEqual(o.reno, { code: 0, warnings: [] });
   t.regex(o.ipShow, /inet 192\.168\.0\.2\/16/);
   t.regex(o.ipShow, /192\.0\.2\.0\/24 via 192\.168\.0\.1 dev tun0/);

@@ -72,7 +72,7 @@ export function congestionControlWarnings(command: string, stderr: string): stri
   if (!refused && (!asked || asked === current)) return [];
   const allowed = readProc('tcp_allowed_congestion_control');
   const available = readProc('tcp_available_congestion_control');
-  const what = asked ? `congestion control "${asked}"` : 'a default congestion control';
+  const what = asked ? `congestion control "${asked}"` : 'another default congestion control (net.ipv4.tcp_congestion_control)';
   return [
     `The command asked for ${what} but a network namespace may only use the allowed ones (${allowed}; ` +
     `available: ${available}), so connections use "${current}" instead; allow it on the host ` +
