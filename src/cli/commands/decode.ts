@@ -2,15 +2,16 @@
 // JSON), MPTCP options decoded. Damaged captures print what came before the damage, then one
 // sentence, exit 2.
 
+import { readFileSync } from 'node:fs';
 import { parseCommandArgs, requirePositionals } from '../args.js';
 import { CliError, UsageError, type Command } from '../command.js';
 import { LineSink } from '../output.js';
 import { RelativeTracker } from '../decode/relative.js';
 import { formatFrameTime } from '../decode/time.js';
-import { readFileSync } from 'node:fs';
 import { describeFsError, readCapture } from '../../pcap/index.js';
 import { decodeIp } from '../../wire/codec.js';
 import { packetToJson } from '../../wire/json.js';
+import type { IpPacket } from '../../wire/packet.js';
 import { renderPacket, type RenderOptions } from '../../wire/render.js';
 
 const usage = `Usage: mptcpdrill decode FILE [--json] [--relative] [-v]
@@ -29,7 +30,7 @@ Options:
 Exit status: 0 when the whole capture was read; 2 for bad usage, a missing file, or a
 capture that is not one or is damaged (packets before the damage are still printed).`;
 
-function relativeOptions(tracker: RelativeTracker, pkt: ReturnType<typeof decodeIp>): RenderOptions {
+function relativeOptions(tracker: RelativeTracker, pkt: IpPacket): RenderOptions {
   const bases = tracker.observe(pkt);
   // A base of 0 leaves a number as it is: what is not known yet prints absolute.
   return {
