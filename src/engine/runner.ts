@@ -15,7 +15,7 @@ import { stateLines, type PacketPort } from './packet-port.js';
 import { blockSource } from './python-source.js';
 import { recordSocketInfo, runBlocks, type RecordedBlock } from './python-blocks.js';
 import { applyFdEffects, compareResult } from './syscalls/compare.js';
-import { CallError } from './syscalls/expr.js';
+import { CallError, tryInt } from './syscalls/expr.js';
 import { FdTable } from './syscalls/fd-table.js';
 import { lowerCall, type LoweredCall } from './syscalls/lower.js';
 import { rangeTimingError, sec, Timeline, timingError, type Due } from './timeline.js';
@@ -178,7 +178,7 @@ export class Runner {
     await this.clock.sleepUntil(at);
     const now = this.clock.now();
     const tol = this.timeline.tolerance(at);
-    if (now - at > tol) this.fail('timing', event.range, timingError(what, at, now, tol));
+    if (now - at > tol) this.fail('timing', event.timeRange, timingError(what, at, now, tol));
     return at;
   }
 
@@ -223,7 +223,7 @@ export class Runner {
           this.warn(`${this.where(event.range)}: ${message} (non_fatal=packet)`);
           break;
         }
-        this.fail('packet', event.range, message, { expected: this.safeExpected(action), actual: o.entry.text });
+        this.fail('packet', action.range, message, { expected: this.safeExpected(action), actual: o.entry.text });
       }
       if (!first) {
         first = o;
@@ -231,7 +231,7 @@ export class Runner {
           const msg = window.start === window.end
             ? timingError('outbound packet', window.start, o.sent.time, tol)
             : rangeTimingError('outbound packet', window.start, window.end, o.sent.time, tol);
-          this.fail('timing', event.range, msg, { expected: this.safeExpected(action), actual: o.entry.text });
+          this.fail('timing', event.timeRange, msg, { expected: this.safeExpected(action), actual: o.entry.text });
         }
       }
       if (m.status === 'match') break;
@@ -257,7 +257,7 @@ export class Runner {
       if (err instanceof CallError) this.fail('syscall', err.range ?? action.range, `runtime error in ${name} call: ${err.message}`);
       throw err;
     }
-    if (call.scriptFd !== undefined && this.fds.info(call.scriptFd)?.kind === 'socket') this.currentFd = call.scriptFd;
+    this.noteSocket(call.scriptFd);
     const issuedAt = this.clock.now();
     const promise = this.target.syscall(call.request);
 
@@ -309,6 +309,12 @@ export class Runner {
       if (err instanceof CallError) this.fail('syscall', err.range ?? action.range, `runtime error in ${action.name} call: ${err.message}`);
       throw err;
     }
+    if (call.creates?.kind === 'ret' && result.ret >= 0) this.noteSocket(Number(tryInt(action.expectedReturn) ?? -1));
+  }
+
+  /** The socket the script works with now: Python blocks read its TCP_INFO. */
+  private noteSocket(scriptFd: number | undefined): void {
+    if (scriptFd !== undefined && this.fds.info(scriptFd)?.kind === 'socket') this.currentFd = scriptFd;
   }
 
   /** Judges blocking calls that returned; with `final`, waits for the rest until their due time. */
@@ -320,7 +326,7 @@ export class Runner {
       if (!p.outcome && final) await Promise.race([p.promise, this.clock.sleepUntil(p.dueEnd + p.tolerance + lateWait)]);
       if (!p.outcome) {
         if (!final) return;
-        this.fail('timing', p.event.range,
+        this.fail('timing', p.event.timeRange,
           `timing error: expected system call return at ${sec(p.dueEnd)} sec but it had not returned at ${sec(this.clock.now())} sec; tolerance ${sec(p.tolerance)} sec`);
       }
       this.pending.shift();
@@ -328,7 +334,7 @@ export class Runner {
       if ('error' in o) throw o.error;
       if (Math.abs(o.at - p.dueEnd) > p.tolerance) {
         this.record({ kind: 'syscall', time: o.at, line: p.event.range.start.line, call: sourceText(this.text, p.action.range), result: resultText(o.result) });
-        this.fail('timing', p.event.range, timingError('system call return', p.dueEnd, o.at, p.tolerance));
+        this.fail('timing', p.event.timeRange, timingError('system call return', p.dueEnd, o.at, p.tolerance));
       }
       this.judgeCall(p.event, p.action, p.call, o.result, o.at, o.at);
     }

@@ -12,7 +12,7 @@ export function formatTraceEntry(e: TraceEntry): string {
       const why = !e.testTraffic ? '   (not test traffic, ignored)' : e.line !== undefined ? `   (line ${e.line})` : '';
       return `${t} sniff   ${e.text}${why}`;
     }
-    case 'syscall': return `${t} syscall ${e.call} -> ${e.result}${e.endTime !== undefined && e.endTime !== e.time ? ` (returned at ${sec(e.endTime)})` : ''}   (line ${e.line})`;
+    case 'syscall': return `${t} syscall ${e.call}   => returned ${e.result}${e.endTime !== undefined && e.endTime !== e.time ? ` (returned at ${sec(e.endTime)})` : ''}   (line ${e.line})`;
     case 'shell': return `${t} shell   \`${e.command}\` -> status ${e.code}${e.line ? `   (line ${e.line})` : ''}`;
     case 'code': return `${t} python  block at line ${e.line}: ${e.note}`;
     case 'note': return `${t} note    ${e.text}`;
