@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { decodeIp, encodeIp } from '../src/wire/codec.js';
 import { TcpFlag, type IpPacket, type MpCapable, type TcpOption } from '../src/wire/packet.js';
 import { KernelTarget } from '../src/targets/kernel/kernel-target.js';
-import { decodeStruct, encodeInt, MPTCP_INFO_LAYOUT, TCP_INFO_LAYOUT } from '../src/sys/structs.js';
+import { decodeStruct, encodeInt, encodeStruct, LINGER_LAYOUT, MPTCP_INFO_LAYOUT, TCP_INFO_LAYOUT } from '../src/sys/structs.js';
 import type { NetworkConfig, SyscallRequest, SyscallResult } from '../src/targets/target.js';
 
 const V4: NetworkConfig = {
@@ -19,7 +19,7 @@ const V6: NetworkConfig = {
 };
 
 const AF_INET = 2, AF_INET6 = 10, SOCK_STREAM = 1, SOCK_NONBLOCK = 0x800, IPPROTO_MPTCP = 262;
-const SOL_SOCKET = 1, SO_REUSEADDR = 2, SOL_TCP = 6, TCP_INFO = 11, SOL_MPTCP = 284, MPTCP_INFO = 1;
+const SOL_SOCKET = 1, SO_REUSEADDR = 2, SO_LINGER = 13, SOL_TCP = 6, TCP_INFO = 11, SOL_MPTCP = 284, MPTCP_INFO = 1;
 const F_GETFL = 3, F_SETFL = 4, O_NONBLOCK = 0x800, POLLIN = 1, POLLOUT = 4, EPOLLOUT = 4, EPOLL_CTL_ADD = 1;
 const PEER_KEY = 0x0102030405060708n;
 
@@ -140,6 +140,24 @@ async function activeOpen(net: NetworkConfig): Promise<void> {
   while (ack?.tcp && ack.tcp.dstPort !== 8081) ack = await nextTcp(1000);
   const m = mpc(ack?.tcp?.options);
   out.thirdAck = ack?.tcp ? { flags: ack.tcp.flags, receiverKey: m?.receiverKey?.toString(16) } : null;
+  // close() with SO_LINGER {1, 1s} of a plain TCP connection blocks in the kernel until its FIN
+  // is acked or a second passes; the FIN must be readable meanwhile (the close runs in a worker).
+  const tcp = (await sc({ name: 'socket', domain, type: SOCK_STREAM, protocol: 6 })).ret;
+  const tcpConnect = sc({ name: 'connect', fd: tcp, addr: { family, address: net.remoteIp, port: 8082 }, addrLen: family === 'inet6' ? 28 : 16 });
+  let syn3 = await nextTcp(1000);
+  while (syn3?.tcp && syn3.tcp.dstPort !== 8082) syn3 = await nextTcp(1000);
+  if (!syn3?.tcp) return;
+  target.inject(segment(net, { sport: 8082, dport: syn3.tcp.srcPort, seq: 7000, ack: syn3.tcp.seq + 1, flags: TcpFlag.SYN | TcpFlag.ACK, options: [{ kind: 'mss', mss: 1400 }] }));
+  await tcpConnect;
+  out.linger = (await sc({ name: 'setsockopt', fd: tcp, level: SOL_SOCKET, optname: SO_LINGER, value: encodeStruct(LINGER_LAYOUT, { l_onoff: 1, l_linger: 1 }), optlen: 8 })).ret;
+  let closed = false;
+  const closeStarted = target.clock.now();
+  const closing = sc({ name: 'close', fd: tcp }).then((r) => { closed = true; return r; });
+  let fin = await nextTcp(1500);
+  while (fin?.tcp && !(fin.tcp.dstPort === 8082 && (fin.tcp.flags & TcpFlag.FIN) !== 0)) fin = await nextTcp(1500);
+  out.finWhileClosing = fin?.tcp !== undefined && !closed;
+  const cr = await closing;
+  out.lingerClose = { ret: cr.ret, errno: cr.errno, lingeredUs: target.clock.now() - closeStarted };
   out.ignoredReasons = [...new Set(target.ignored.map((i) => i.reason))];
 }
 

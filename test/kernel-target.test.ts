@@ -76,6 +76,10 @@ for (const v of ['4', '6'] as const) {
     t.true(o.connectStillBlocked, 'connect returned before the SYN/ACK');
     t.is(o.blockingConnect.ret, 0);
     t.deepEqual(o.thirdAck, { flags: 0x10, receiverKey: '102030405060708' });
+    t.is(o.linger, 0);
+    t.true(o.finWhileClosing, 'the FIN was not read while close() lingered');
+    t.is(o.lingerClose.ret, 0);
+    t.true(o.lingerClose.lingeredUs >= 900_000, 'close() did not wait for the linger time');
   });
 }
 

@@ -16,9 +16,12 @@ import { RealClock } from './real-clock.js';
 import { ShellRunner, type ShellOptions } from './shell.js';
 import { createdFds, performSyscall } from './syscalls.js';
 import { errnoName } from '../../sys/symbols.js';
+import { decodeStruct, encodeInt, LINGER_LAYOUT } from '../../sys/structs.js';
 import type { TunReaderData, TunReaderMessage } from './tun-reader-worker.js';
 
 const MSG_DONTWAIT = 0x40;
+const SOL_SOCKET = 1;
+const SO_LINGER = 13;
 const SHUT_RDWR = 2;
 /** Workers started at open(), so the first blocking calls do not pay a thread start-up. */
 const WARM_WORKERS = 2;
@@ -136,6 +139,8 @@ export class KernelTarget implements Target {
       case 'splice': return !isNonBlocking(req.fdIn) || !isNonBlocking(req.fdOut);
       case 'sendfile': return !isNonBlocking(req.outFd);
       case 'poll': case 'epoll_wait': return req.timeoutMs !== 0;
+      // close() of a socket with SO_LINGER on waits up to the linger time (even when O_NONBLOCK).
+      case 'close': return lingers(req.fd);
       default: return false;
     }
   }
@@ -185,6 +190,15 @@ export class KernelTarget implements Target {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** SO_LINGER on with a non-zero time (false for non-sockets). */
+function lingers(fd: number): boolean {
+  const value = new Uint8Array(LINGER_LAYOUT.size);
+  const len = encodeInt(LINGER_LAYOUT.size);
+  if (call('getsockopt', fd, SOL_SOCKET, SO_LINGER, value, len).ret < 0) return false;
+  const l = decodeStruct(LINGER_LAYOUT, value);
+  return l.l_onoff !== 0 && l.l_linger !== 0;
+}
 
 /** O_NONBLOCK set on the fd; an invalid fd counts as non-blocking (the call fails at once). */
 function isNonBlocking(fd: number): boolean {
