@@ -15,11 +15,14 @@ interface Entry {
   live: boolean;
 }
 
+const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export class VirtualClock implements Clock {
   readonly kind = 'virtual' as const;
   private t: Usecs = 0;
   private seq = 0;
   private heap: Entry[] = [];
+  private generation = 0;
   /** Called after every fired timer (the stack re-checks blocked calls there). */
   onAfterTimer: () => void = () => {};
 
@@ -62,9 +65,24 @@ export class VirtualClock implements Clock {
   }
 
   async sleepUntil(t: Usecs): Promise<void> {
-    this.advanceTo(t);
-    // Let promises of calls unblocked on the way settle before the engine goes on.
-    await Promise.resolve();
+    await this.advance(t);
+  }
+
+  /**
+   * Advances to `t` one timer at a time, yielding a turn after each so that a call unblocked by
+   * that timer settles (and is stamped) at the timer's time. A newer advance supersedes an older
+   * one still running (the engine abandoned it in a race): the older one stops where it is.
+   * `stopWhen` ends the advance early (e.g. once a packet is queued).
+   */
+  async advance(t: Usecs, stopWhen?: () => boolean): Promise<void> {
+    const mine = ++this.generation;
+    for (;;) {
+      if (mine !== this.generation || stopWhen?.()) return;
+      if (!this.fireNext(t)) break;
+      await yieldTurn();
+    }
+    if (mine === this.generation && t > this.t) this.t = t;
+    await yieldTurn();
   }
 
   private dropDead(): void {

@@ -3,7 +3,7 @@
 // `sysctl`, `ip`, `tc` and `ethtool` stand-ins read the stack's state from files this target
 // writes before the command and log what they were asked; the log is applied afterwards.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,9 +55,9 @@ export class TsTarget implements Target {
   }
 
   async receive(deadline: Usecs): Promise<SentPacket | null> {
-    const p = this.stack.receive(deadline);
-    await Promise.resolve();
-    return p;
+    const sent = this.stack.host.sent;
+    await this.stack.clock.advance(deadline, () => sent.length > 0);
+    return sent.shift() ?? null;
   }
 
   private writeState(dir: string): void {
@@ -89,9 +89,18 @@ export class TsTarget implements Target {
   }
 }
 
+/**
+ * As root, the command runs in a private network namespace that dies with it, so a tool without
+ * a stand-in cannot change the host's network either.
+ */
+function isolation(): string[] {
+  return process.getuid?.() === 0 && existsSync('/usr/bin/unshare') ? ['/usr/bin/unshare', '--net', '--'] : [];
+}
+
 function run(command: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn('/bin/bash', ['-c', command], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [exe, ...args] = [...isolation(), '/bin/bash', '-c', command];
+    const child = spawn(exe!, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
