@@ -222,7 +222,7 @@ const LINUX = `
 +0  > . 1:1(0) ack 1 <mpcapable v1 flags[flag_h] key[ka, kb]>
 +0  < . 1:1(0) ack 1 win 256 <add_address address_id=5 addr[s5=inet_addr("10.0.2.2")] hmac=auto>
 +0  > addr[c1] > addr[s5] S 0:0(0) <mp_join_syn address_id=1 token=sha256_32(kb)>
-+0  < S. 0:0(0) ack 1 win 65535 <mp_join_syn_ack address_id=5 sender_hmac=auto rand=752722687>
++0  < S. 0:0(0) ack 1 win 65535 <mp_join_syn_ack sender_hmac=auto rand=752722687>
 +0  > . 1:1(0) ack 1 <mp_join_ack sender_hmac=auto>
 `;
 
@@ -246,6 +246,7 @@ test('Linux 6.18 capture (§2.6): ADD_ADDR and MP_JOIN SYN-ACK HMACs computed, t
   t.is(sa.tcp!.ack, 301);
   const o = mptcpOf(sa)[0];
   t.is(o?.subtype === 'mp_join' ? toHex(o.hmac!) : '', '6f604a145e54da25');
+  t.is(o?.subtype === 'mp_join' ? o.addressId : -1, 5, 'address_id omitted: the id the joined script address was announced with');
   const ack = (hmac: string) => stackSegment({ sport: 40001, dport: 8080, dst: '10.0.2.2', seq: 301, ack: 1, options: [mp({ subtype: 'mp_join', form: 'ack', backup: false, hmac: fromHex(hmac)! })] });
   t.is(pe.matchOutbound(lines[6]!, ack('bc6515d993ce5fab0e7d76a6abf816294fe94567'), 0).status, 'match');
   t.is(pe.matchOutbound(lines[6]!, ack('bc6515d993ce5fab0e7d76a6abf816294fe94560'), 0).mismatches?.[0]?.field, 'mptcp_join_hmac');

@@ -13,8 +13,9 @@ export interface Env {
   family: 4 | 6;
 }
 
-/** Wire form of an address option value: `::ffff:a.b.c.d` is IPv4 on the wire. */
+/** Wire form of an address option value: `::ffff:a.b.c.d` is IPv4 on the wire; a `/N` prefix is dropped. */
 export function wireAddress(text: string): string {
-  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(text);
-  return m ? m[1]! : text;
+  const bare = text.replace(/\/\d+$/, '');
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
+  return m ? m[1]! : bare;
 }

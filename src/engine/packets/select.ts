@@ -246,6 +246,9 @@ export function selectOutbound(env: Env, tx: Txn, action: PacketAction, body: Tc
       conn = connectionForToken(env, tx, 'script', token) ?? newConnection(env, tx);
     } else conn = newConnection(env, tx);
     line = { subflow: addSubflow(env, tx, conn, ends.local, ends.remote, join !== undefined), created: true };
+    // The stack joins a script address: the id that address was announced with.
+    const announced = join ? scriptAddressId(env, tx, ends.remote.address) : 0;
+    if (announced !== undefined) line.subflow.scriptAddrId = announced;
   } else {
     let expected = anyConstraint ? findFitting(env, localSpec, remoteSpec) : world.newest();
     if (!expected && world.subflows.length === 0) {
@@ -265,6 +268,15 @@ export function selectOutbound(env: Env, tx: Txn, action: PacketAction, body: Tc
   }
   bindTupleNames(tx, action, line.subflow);
   return { ok: true, line };
+}
+
+function scriptAddressId(env: Env, tx: Txn, address: string): number | undefined {
+  if (address === env.ctx.remoteIp) return 0;
+  for (const name of env.world.addresses.keys()) {
+    const b = tx.address(name);
+    if (b?.address === address && b.id !== undefined) return b.id;
+  }
+  return undefined;
 }
 
 function liveJoinToken(live: IpPacket): number | undefined {
