@@ -13,7 +13,7 @@ export class PktParser extends CstParser {
     super(T.allTokens, {
       recoveryEnabled: false,
       nodeLocationTracking: 'full',
-      maxLookahead: 4,
+      maxLookahead: 2,
       errorMessageProvider: pktErrorMessages,
     });
     this.performSelfAnalysis();
