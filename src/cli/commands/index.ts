@@ -10,5 +10,6 @@ import type { CommandRegistry } from '../command.js';
 export const commands: CommandRegistry = {
   check: () => import('./check.js'),
   decode: () => import('./decode.js'),
+  fmt: () => import('./fmt.js'),
   run: () => import('./run.js'),
 };
