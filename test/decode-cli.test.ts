@@ -1,12 +1,11 @@
 import test from 'ava';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LinkType, readCapture } from '../src/pcap/index.js';
 import { decodeIp, encodeIp } from '../src/wire/codec.js';
 import { classicPcap, concat, ngBlocks } from './helpers/capture-builder.js';
-import { hasStackTrace, lines, runCli } from './helpers/cli.js';
+import { hasStackTrace, lines, runCli, runNode } from './helpers/cli.js';
 import { TcpFlag, tcpPacket, udpPacket } from './helpers/packets.js';
 import { cliPath, realCapturePath } from './helpers/paths.js';
 
@@ -19,8 +18,8 @@ function tempDir(t: { teardown: (fn: () => void) => void }): string {
   return dir;
 }
 
-test('decode prints one .pkt line per TCP packet of the real capture, MPTCP options decoded', (t) => {
-  const r = runCli(['decode', realCapturePath]);
+test('decode prints one .pkt line per TCP packet of the real capture, MPTCP options decoded', async (t) => {
+  const r = await runCli(['decode', realCapturePath]);
   t.is(r.status, 0);
   t.is(r.stderr, '');
   const out = lines(r.stdout);
@@ -35,8 +34,8 @@ test('decode prints one .pkt line per TCP packet of the real capture, MPTCP opti
   t.deepEqual([...times].sort((a, b) => a - b), times);
 });
 
-test('decode --relative: seq/ack from each subflow ISN, DSN from the IDSN, contiguous across both subflows', (t) => {
-  const r = runCli(['decode', '--relative', realCapturePath]);
+test('decode --relative: seq/ack from each subflow ISN, DSN from the IDSN, contiguous across both subflows', async (t) => {
+  const r = await runCli(['decode', '--relative', realCapturePath]);
   t.is(r.status, 0);
   const out = lines(r.stdout);
   const syns = out.filter((l) => / S\.? /.test(l));
@@ -63,8 +62,8 @@ test('decode --relative: seq/ack from each subflow ISN, DSN from the IDSN, conti
   t.true(dacks.includes(1 + total) || dacks.includes(2 + total), 'the last DATA_ACK covers all data (and the DATA_FIN)');
 });
 
-test('decode --json prints one object per TCP packet with frame, time and the decoded options', (t) => {
-  const r = runCli(['decode', '--json', realCapturePath]);
+test('decode --json prints one object per TCP packet with frame, time and the decoded options', async (t) => {
+  const r = await runCli(['decode', '--json', realCapturePath]);
   t.is(r.status, 0);
   const objects = lines(r.stdout).map((l) => JSON.parse(l) as { frame: number; time: number; options: Array<{ subtype?: string }> });
   t.is(objects.length, realFrames.length);
@@ -74,7 +73,7 @@ test('decode --json prints one object per TCP packet with frame, time and the de
   for (const s of ['mp_capable', 'mp_join', 'dss', 'add_addr', 'mp_prio']) t.true(subtypes.has(s), s);
 });
 
-test('decode skips non-TCP frames, counting them on stderr with -v', (t) => {
+test('decode skips non-TCP frames, counting them on stderr with -v', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'mixed.pcap');
   const tcp = encodeIp(tcpPacket({ flags: TcpFlag.SYN, seq: 1000 }));
@@ -87,70 +86,70 @@ test('decode skips non-TCP frames, counting them on stderr with -v', (t) => {
       { data: eth(0x0800, tcp), seconds: 5, fraction: 2000 },
     ]),
   );
-  const quiet = runCli(['decode', file]);
+  const quiet = await runCli(['decode', file]);
   t.is(quiet.status, 0);
   t.is(quiet.stderr, '');
   t.deepEqual(lines(quiet.stdout), ['0.002000 192.0.2.1:40000 > 192.0.2.2:8080 S 1000:1000(0) win 502']);
-  const verbose = runCli(['decode', '-v', file]);
+  const verbose = await runCli(['decode', '-v', file]);
   t.is(verbose.status, 0);
   t.is(verbose.stderr, '3 frames, 1 TCP; skipped 1 non-IP and 1 non-TCP frames\n');
 });
 
-test('decode of a missing file: one sentence, exit 2, no stack trace', (t) => {
-  const r = runCli(['decode', '/nonexistent/capture.pcap']);
+test('decode of a missing file: one sentence, exit 2, no stack trace', async (t) => {
+  const r = await runCli(['decode', '/nonexistent/capture.pcap']);
   t.is(r.status, 2);
   t.is(r.stdout, '');
   t.deepEqual(lines(r.stderr), ['mptcpdrill decode: cannot read /nonexistent/capture.pcap: no such file or directory']);
 });
 
-test('decode of a file that is not a capture: one sentence, exit 2', (t) => {
+test('decode of a file that is not a capture: one sentence, exit 2', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'notes.txt');
   writeFileSync(file, 'just some text\n');
-  const r = runCli(['decode', file]);
+  const r = await runCli(['decode', file]);
   t.is(r.status, 2);
   t.deepEqual(lines(r.stderr), [`mptcpdrill decode: ${file}: not a pcap or pcapng capture`]);
   t.false(hasStackTrace(r.stderr));
 });
 
-test('decode of a truncated capture prints the packets before the damage, then one sentence, exit 2', (t) => {
+test('decode of a truncated capture prints the packets before the damage, then one sentence, exit 2', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'cut.pcap');
   const cut = real.subarray(0, real.length - 30);
   writeFileSync(file, cut);
   const survivors = readCapture(cut).frames.length;
   t.true(survivors > 0 && survivors < realFrames.length);
-  const r = runCli(['decode', file]);
+  const r = await runCli(['decode', file]);
   t.is(r.status, 2);
   t.is(lines(r.stdout).length, survivors);
-  const full = lines(runCli(['decode', realCapturePath]).stdout);
+  const full = lines((await runCli(['decode', realCapturePath])).stdout);
   t.deepEqual(lines(r.stdout), full.slice(0, survivors));
   const err = lines(r.stderr);
   t.is(err.length, 1);
   t.regex(err[0]!, new RegExp(`^mptcpdrill decode: .*cut\\.pcap: record ${survivors + 1} is truncated .*\\(after ${survivors} frames\\)$`));
 });
 
-test('decode of a packet with damage shows the decoder errors on its line', (t) => {
+test('decode of a packet with damage shows the decoder errors on its line', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'bad.pcap');
   const bytes = encodeIp(tcpPacket({ flags: TcpFlag.ACK, seq: 5, ack: 6 }));
   bytes[bytes.length - 1] ^= 0xff; // corrupts the TCP checksum (last byte of the urgent pointer)
   writeFileSync(file, classicPcap({ endian: 'le', linktype: LinkType.RAW }, [{ data: bytes, seconds: 1, fraction: 0 }]));
-  const r = runCli(['decode', file]);
+  const r = await runCli(['decode', file]);
   t.is(r.status, 0);
   const expected = decodeIp(bytes).errors;
   t.true(expected.length > 0);
   t.true(lines(r.stdout)[0]!.endsWith(expected.join('; ')));
 });
 
-test('usage errors: missing FILE, extra argument, unknown flag, --json with --relative', (t) => {
+test('usage errors: missing FILE, extra argument, unknown flag, --json with --relative', async (t) => {
   for (const [args, sentence] of [
     [['decode'], 'mptcpdrill decode: missing the capture FILE to decode.'],
     [['decode', 'a', 'b'], 'mptcpdrill decode: unexpected argument b.'],
     [['decode', '--bogus', 'a'], 'mptcpdrill decode: unknown option --bogus.'],
     [['decode', '--json', '--relative', 'a'], 'mptcpdrill decode: --relative applies to text output; --json always prints wire values.'],
   ] as const) {
-    const r = runCli([...args]);
+    const r = await runCli([...args]);
     t.is(r.status, 2, args.join(' '));
     const err = lines(r.stderr);
     t.is(err[0], sentence);
@@ -159,50 +158,45 @@ test('usage errors: missing FILE, extra argument, unknown flag, --json with --re
   }
 });
 
-test('global CLI: --help, help <cmd>, --version, unknown command, no command', (t) => {
-  const help = runCli(['--help']);
+test('global CLI: --help, help <cmd>, --version, unknown command, no command', async (t) => {
+  const help = await runCli(['--help']);
   t.is(help.status, 0);
   t.regex(help.stdout, /^Usage: mptcpdrill <command>/);
   t.regex(help.stdout, /^ {2}decode {2}/m);
-  const cmdHelp = runCli(['decode', '--help']);
+  const cmdHelp = await runCli(['decode', '--help']);
   t.is(cmdHelp.status, 0);
   t.regex(cmdHelp.stdout, /^Usage: mptcpdrill decode FILE/);
-  t.is(runCli(['help', 'decode']).stdout, cmdHelp.stdout);
+  t.is((await runCli(['help', 'decode'])).stdout, cmdHelp.stdout);
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  const version = runCli(['--version']);
+  const version = await runCli(['--version']);
   t.is(version.status, 0);
   t.is(version.stdout, `mptcpdrill ${pkg.version}\n`);
-  const unknown = runCli(['frobnicate']);
+  const unknown = await runCli(['frobnicate']);
   t.is(unknown.status, 2);
   t.is(lines(unknown.stderr)[0], "mptcpdrill: unknown command 'frobnicate'.");
   t.regex(unknown.stderr, /Usage: mptcpdrill <command>/);
-  const none = runCli([]);
+  const none = await runCli([]);
   t.is(none.status, 2);
   t.regex(none.stderr, /^Usage: mptcpdrill <command>/);
 });
 
-test('the launcher says how to build when dist/ is missing', (t) => {
+test('the launcher says how to build when dist/ is missing', async (t) => {
   const dir = tempDir(t);
   mkdirSync(join(dir, 'bin'));
   copyFileSync(cliPath, join(dir, 'bin', 'mptcpdrill.js'));
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
-  const r = runCliAt(join(dir, 'bin', 'mptcpdrill.js'));
+  const r = await runNode(join(dir, 'bin', 'mptcpdrill.js'), ['decode', 'x']);
   t.is(r.status, 2);
   t.deepEqual(lines(r.stderr), ['mptcpdrill is not built (dist/ is missing): run npm install (which builds) first.']);
 });
 
-function runCliAt(path: string) {
-  const r = spawnSync(process.execPath, [path, 'decode', 'x'], { encoding: 'utf8' });
-  return { status: r.status, stderr: r.stderr };
-}
-
-test('decode of the real capture rewritten as big-endian pcapng (raw IP, microseconds) prints the same lines', (t) => {
+test('decode of the real capture rewritten as big-endian pcapng (raw IP, microseconds) prints the same lines', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'real.pcapng');
   const blocks = [ngBlocks.shb('be'), ngBlocks.idb('be', LinkType.RAW, 6)];
   for (const f of realFrames) blocks.push(ngBlocks.epb('be', 0, BigInt(Math.round(f.time * 1e6)), f.ip!));
   writeFileSync(file, concat(...blocks));
-  const r = runCli(['decode', '--relative', file]);
+  const r = await runCli(['decode', '--relative', file]);
   t.is(r.status, 0);
-  t.is(r.stdout, runCli(['decode', '--relative', realCapturePath]).stdout);
+  t.is(r.stdout, (await runCli(['decode', '--relative', realCapturePath])).stdout);
 });
