@@ -164,11 +164,12 @@ export class Stack {
     return false;
   }
 
-  private localAddress(s: Socket): string {
+  /** Source address for a connection of `family` (an IPv4-mapped peer on an AF_INET6 socket is IPv4). */
+  private localAddress(s: Socket, family: 4 | 6): string {
     const b = s.bound?.address;
     if (b && b !== ANY4 && b !== ANY6) return b.replace(/^::ffff:/, '');
-    for (const a of this.host.addresses) if (a.includes(':') === (s.family === 6)) return a;
-    return [...this.host.addresses][0] ?? (s.family === 4 ? '127.0.0.1' : '::1');
+    for (const a of this.host.addresses) if (a.includes(':') === (family === 6)) return a;
+    return [...this.host.addresses][0] ?? (family === 4 ? '127.0.0.1' : '::1');
   }
 
   // ---- passive open -------------------------------------------------------------------------
@@ -234,7 +235,7 @@ export class Stack {
     const remote = addr.address.replace(/^::ffff:/, '');
     const family: 4 | 6 = remote.includes(':') ? 6 : 4;
     if (!s.bound) s.bound = { address: s.family === 4 ? ANY4 : ANY6, port: this.host.ephemeralPort() };
-    const tuple = { family, localIp: this.localAddress(s), localPort: s.bound.port, remoteIp: remote, remotePort: addr.port };
+    const tuple = { family, localIp: this.localAddress(s, family), localPort: s.bound.port, remoteIp: remote, remotePort: addr.port };
     const mptcp = s.mptcp ? this.host.newMptcp('client') : undefined;
     const c = new TcpConnection(this.host.env(), tuple, s.settings, mptcp);
     s.conn = c;

@@ -666,7 +666,9 @@ export class TcpConnection {
     if (!m || m.fallback) return;
     if (m.peerDataFin) this.rcvEof = true;
     if (m.dataFinAcked) { this.dataFinTimer?.cancel(); this.dataFinTimer = undefined; }
-    if (m.dataLevelClosed && !this.finQueued) this.queueFin();
+    // Both DATA_FINs done, or the peer closed the subflow (TCP FIN) and our DATA_FIN was acked.
+    const peerGone = m.peerDataFin || this.pendingFinSeq === undefined && this.rcvEof && this.state === 'CLOSE_WAIT';
+    if (m.dataFinAcked && peerGone && !this.finQueued) this.queueFin();
   }
 
   private scheduleAck(force: boolean): void {
