@@ -137,27 +137,25 @@ function buildDss(line: Line, spec: DssSpec): Dss {
 function buildAddAddr(line: Line, spec: AddAddressSpec): AddAddr {
   const { tx, conn, env } = line;
   const ref = spec.addr;
-  let binding = tx.address(ref.name);
-  if (ref.literal) {
-    tx.bindAddress(ref.name, { address: ref.literal.address });
-    binding = { ...(binding ?? {}), address: ref.literal.address };
-  } else if (!binding) {
+  const existing = tx.address(ref.name);
+  let address: string;
+  if (ref.literal) address = ref.literal.address;
+  else if (existing) address = existing.address;
+  else {
     // A new script address, in the family the script runs in.
     const used = env.world.scriptAddresses.length ? env.world.scriptAddresses : [env.ctx.remoteIp];
-    binding = { address: nextScriptAddress(env.ctx.remoteIp, used) };
-    tx.bindAddress(ref.name, binding);
+    address = nextScriptAddress(env.ctx.remoteIp, used);
   }
-  const address = binding.address;
   let addressId: number;
   if (typeof spec.addressId === 'number') addressId = spec.addressId;
-  else if (binding.id !== undefined) addressId = binding.id;
-  else {
-    addressId = conn.nextScriptAddrId;
-    tx.later(() => (conn.nextScriptAddrId = Math.max(conn.nextScriptAddrId, addressId + 1)));
-  }
-  const bound = binding;
+  else if (existing?.id !== undefined && existing.address === address) addressId = existing.id;
+  else addressId = conn.nextScriptAddrId;
+  if (spec.hmac.kind !== 'echo') tx.later(() => (conn.nextScriptAddrId = Math.max(conn.nextScriptAddrId, addressId + 1)));
+  // Binds an unbound NAME (NAME=inet_addr(...) never rebinds a bound one); a bound name learns its id.
+  tx.bindAddress(ref.name, { address, id: addressId });
   tx.later(() => {
-    bound.id ??= addressId;
+    const bound = env.world.addresses.get(ref.name);
+    if (bound && bound.address === address) bound.id ??= addressId;
     if (!env.world.scriptAddresses.includes(address) && spec.hmac.kind !== 'echo') env.world.scriptAddresses.push(address);
   });
   const o: AddAddr = { kind: 'mptcp', subtype: 'add_addr', version: conn.version, echo: false, addressId, address };
