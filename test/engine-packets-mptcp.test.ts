@@ -212,7 +212,7 @@ test('ADD_ADDR: HMAC computed inbound and verified outbound (§2.5 vectors), ech
   t.is(pe.matchOutbound(lines[4]!, stackAnnounce('9394d3ca0248c416'), 0).status, 'match');
   t.deepEqual(mptcpOf(inject(t, pe, lines[5]!)), [{ kind: 'mptcp', subtype: 'add_addr', version: 1, echo: true, addressId: 1, address: '10.0.1.1' }]);
   const fresh = mptcpOf(inject(t, pe, lines[6]!))[0];
-  t.like(fresh, { subtype: 'add_addr', address: '192.0.2.2', port: 9090, addressId: 1 });
+  t.like(fresh, { subtype: 'add_addr', address: '192.0.2.2', port: 9090, addressId: 2 }, 'the next free id after 1');
 });
 
 // The stack (client, key Ka) joins the script (server, key Kb): Linux capture, §2.6 connection 1.
