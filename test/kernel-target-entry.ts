@@ -2,7 +2,7 @@
 // reexecInFreshNetns) and drives KernelTarget directly. Prints one JSON line of observations;
 // the ava test asserts on them, so a failure shows there with the values.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { decodeIp, encodeIp } from '../src/wire/codec.js';
 import { TcpFlag, type IpPacket, type MpCapable, type TcpOption } from '../src/wire/packet.js';
 import { KernelTarget } from '../src/targets/kernel/kernel-target.js';
@@ -170,6 +170,7 @@ async function misc(): Promise<void> {
   // As the MPTCP suite's defaults.sh: the command is a file, only sysctl's stderr names the key.
   writeFileSync('/tmp/mptcpdrill-defaults-test.sh', 'set -e\nsysctl -q net.ipv4.tcp_congestion_control=cubic\n');
   const file = await target.shell('sh /tmp/mptcpdrill-defaults-test.sh', { cwd: '/', env, timeoutMs: 5000 });
+  unlinkSync('/tmp/mptcpdrill-defaults-test.sh');
   out.cubicFromFile = { code: file.code, warnings: file.warnings ?? [] };
   const reno = await target.shell('sysctl -q -w net.ipv4.tcp_congestion_control=reno', { cwd: '/', env, timeoutMs: 5000 });
   out.reno = { code: reno.code, warnings: reno.warnings ?? [] };

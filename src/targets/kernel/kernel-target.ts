@@ -116,7 +116,11 @@ export class KernelTarget implements Target {
     this.shells.killAll();
     // Calls blocked in a worker (accept, recv...) return once their socket is shut down.
     if (this.pool.busy > 0) for (const fd of this.fds) call('shutdown', fd, SHUT_RDWR);
-    for (const fd of this.fds) call('close', fd);
+    for (const fd of this.fds) {
+      // A lingering close would stall this thread for the linger time; at teardown nobody waits for it.
+      if (lingers(fd)) call('setsockopt', fd, SOL_SOCKET, SO_LINGER, new Uint8Array(LINGER_LAYOUT.size), LINGER_LAYOUT.size);
+      call('close', fd);
+    }
     this.fds.clear();
     await this.pool.close();
     if (this.readerWake.length) call('write', this.readerWake[1]!, new Uint8Array(1), 1);
