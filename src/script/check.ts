@@ -28,7 +28,7 @@ function scriptIpVersion(script: Script): IpVersionOption {
 export function checkScript(script: Script, opts: CheckOptions = {}): Diagnostic[] {
   const r = new Reporter(script.file);
   if (script.events.length === 0) {
-    r.error('no-events', script.range, 'script has no events');
+    r.error('no-events', script.range, 'the script has no events');
   }
   checkTimes(script, r);
   for (const event of script.events) {

@@ -43,28 +43,25 @@ function definesOf(cli: CliOptions | undefined): Record<string, string> {
   return out;
 }
 
-/** Drops exact repeats (the parser and the checker may both see the same fact). */
-function unique(diags: Diagnostic[]): Diagnostic[] {
-  const seen = new Set<string>();
-  return diags.filter((d) => {
-    const key = `${d.file}:${d.range.start.offset}:${d.severity}:${d.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+const factKey = (d: Diagnostic): string => `${d.range.start.offset}:${d.code}`;
+
+/** The checker's diagnostics minus facts the parser already reported (same code, same place). */
+function notYetReported(parsed: readonly Diagnostic[], checked: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set(parsed.map(factKey));
+  return checked.filter((d) => !seen.has(factKey(d)));
 }
 
 /** Parses and checks `text` as the contents of `file`. */
 export function checkText(file: string, text: string, opts: LoadOptions = {}): LoadedScript {
-  const diagnostics: Diagnostic[] = [];
   const parsed = parseScript(text, file, { defines: definesOf(opts.cli) });
-  diagnostics.push(...parsed.diagnostics);
+  const checked: Diagnostic[] = [];
   let options: ScriptOptions | undefined;
   if (parsed.script) {
-    options = resolveOptions(parsed.script.options, opts.cli ?? {}, (d) => diagnostics.push(d), { file, random: opts.random });
-    diagnostics.push(...checkScript(parsed.script, { target: opts.target, ipVersion: options.ipVersion }));
+    options = resolveOptions(parsed.script.options, opts.cli ?? {}, (d) => checked.push(d), { file, random: opts.random });
+    checked.push(...checkScript(parsed.script, { target: opts.target, ipVersion: options.ipVersion }));
   }
-  return { file, text, script: parsed.script, options, diagnostics: unique(diagnostics).sort(compareDiagnostics) };
+  const diagnostics = [...parsed.diagnostics, ...notYetReported(parsed.diagnostics, checked)].sort(compareDiagnostics);
+  return { file, text, script: parsed.script, options, diagnostics };
 }
 
 /** Reads, parses and checks one file. */
