@@ -3,7 +3,9 @@
 # gtests/net/common/defaults.sh. Every script's init command runs it (relative to the script's
 # directory) inside the test namespace, so expectations do not depend on the host's tuning:
 # tcp_rmem[2] = 15728640 gives window scale 8 (mptcp-wire.md §6.1), timestamps and SACK on,
-# cubic instead of the host's bbr (no pacing), MPTCP enabled without checksums.
+# reno instead of the host's bbr (no pacing; a network namespace may only pick an allowed
+# algorithm, and this kernel allows reno and bbr there, not cubic as upstream's defaults ask),
+# MPTCP enabled without checksums.
 set -e
 
 sysctl -q net.ipv4.tcp_timestamps=1
@@ -12,7 +14,7 @@ sysctl -q net.ipv4.tcp_dsack=1
 sysctl -q net.ipv4.tcp_window_scaling=1
 sysctl -q net.ipv4.tcp_rmem="4096 540000 15728640"
 sysctl -q net.ipv4.tcp_wmem="4096 16384 4194304"
-sysctl -q net.ipv4.tcp_congestion_control=cubic
+sysctl -q net.ipv4.tcp_congestion_control=reno
 sysctl -q net.ipv4.tcp_recovery=1
 sysctl -q net.ipv4.tcp_early_retrans=3
 sysctl -q net.ipv4.tcp_ecn=0
