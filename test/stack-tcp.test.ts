@@ -245,3 +245,26 @@ test('out-of-order data: immediate duplicate ACK with a SACK block', async (t) =
   s.inject(peerPacket({ flags: F.ACK, seq: 1, ack: snd, dstPort: 8080, payload: 1000 }));
   t.is(mustNext(s).tcp.ack, 1501);
 });
+
+test('data the stack can send carries the ACK of data just received (no separate pure ACK)', async (t) => {
+  const s = newStack();
+  const { fd, snd } = await acceptPlain(s);
+  await call(s, { name: 'send', fd, data: bytes(1448 * 15), flags: 0x40 });
+  const first = [];
+  for (let o = next(s); o; o = next(s)) first.push(o);
+  t.is(first.length, 10);
+  s.inject(peerPacket({ flags: F.ACK | F.PSH, seq: 1, ack: snd + 1448 * 10, dstPort: 8080, window: 1000, payload: 100 }));
+  const after = [];
+  for (let o = next(s); o; o = next(s)) after.push(o);
+  t.is(after.length, 5);
+  t.true(after.every((o) => o.tcp.payload.length > 0 && o.tcp.ack === 101));
+});
+
+test('IPv6: MSS 1440 in the SYN', async (t) => {
+  const s = newStack();
+  s.host.addresses.add('fd00::1');
+  const fd = (await call(s, { name: 'socket', domain: 10, type: 1, protocol: 6 })).ret;
+  void call(s, { name: 'connect', fd, addr: { family: 'inet6', address: 'fd00::2', port: 80 }, addrLen: 28 });
+  const syn = mustNext(s);
+  t.deepEqual(syn.tcp.options[0], { kind: 'mss', mss: 1440 });
+});

@@ -125,6 +125,8 @@ export class TcpConnection {
   private dataFinTimer: Timer | undefined;
   private dataFinBackoff = 0;
   private quick = 0;
+  /** An ACK is due once this segment has been processed (unless data carries it). */
+  private ackNow = false;
   private pingpong = false;
   private lastRcvTime = -1;
   private ato = 0;
@@ -489,9 +491,11 @@ export class TcpConnection {
     this.mptcp?.onDelivered(0);
     this.processData(seg);
     // A DATA_FIN just consumed is acknowledged at once (mptcp_send_ack).
-    if (this.mptcp && !this.mptcp.fallback && !dataFinBefore && this.mptcp.peerDataFin && (this.state as TcpState) !== 'CLOSED') this.sendAck();
+    if (this.mptcp && !this.mptcp.fallback && !dataFinBefore && this.mptcp.peerDataFin && (this.state as TcpState) !== 'CLOSED') this.ackNow = true;
     this.afterDataLevelChange();
+    // New data goes out first and carries the ACK (tcp_data_snd_check before tcp_ack_snd_check).
     this.output();
+    if (this.ackNow && (this.state as TcpState) !== 'CLOSED') this.sendAck();
   }
 
   private onReset(): void {
@@ -596,7 +600,7 @@ export class TcpConnection {
       // Trim what we already have.
       if (seqLt(seq, this.rcvNxt)) {
         const skip = seqDiff(this.rcvNxt, seq);
-        if (skip >= payload.length) { this.sendAck(); return; }
+        if (skip >= payload.length) { this.ackNow = true; return; }
         payload = payload.subarray(skip);
         seq = this.rcvNxt;
       }
@@ -605,7 +609,7 @@ export class TcpConnection {
         this.ooo.insert(seq, payload.slice());
         if (fin) this.pendingFinSeq = seqAdd(seq, payload.length);
         this.quick = Math.max(this.quick, 1);
-        this.sendAck();
+        this.ackNow = true;
         return;
       }
       const hadHole = this.ooo.size > 0;
@@ -617,7 +621,7 @@ export class TcpConnection {
       return;
     }
     if (fin) {
-      if (seq !== this.rcvNxt) { this.pendingFinSeq = seq; this.sendAck(); return; }
+      if (seq !== this.rcvNxt) { this.pendingFinSeq = seq; this.ackNow = true; return; }
       this.receiveFin();
     }
   }
@@ -649,14 +653,14 @@ export class TcpConnection {
       case 'FIN_WAIT1':
         if (this.finSent && seqGt(this.sndUna, this.finSeq)) this.enterTimeWait();
         else this.state = 'CLOSING';
-        this.sendAck();
+        this.ackNow = true;
         return;
       case 'FIN_WAIT2':
-        this.sendAck();
+        this.ackNow = true;
         this.enterTimeWait();
         return;
       default:
-        this.sendAck();
+        this.ackNow = true;
     }
   }
 
@@ -674,7 +678,7 @@ export class TcpConnection {
   private scheduleAck(force: boolean): void {
     const quickMode = this.quick > 0 && !this.pingpong;
     const twoSegments = seqDiff(this.rcvNxt, this.rcvWup) > this.rcvMss;
-    if (force || quickMode || twoSegments) { this.sendAck(); return; }
+    if (force || quickMode || twoSegments) { this.ackNow = true; return; }
     if (!this.delackTimer) this.delackTimer = this.env.clock.schedule(this.now + DELACK_US, () => this.onDelack());
   }
 
@@ -821,6 +825,7 @@ export class TcpConnection {
   }
 
   private ackSent(): void {
+    this.ackNow = false;
     this.delackTimer?.cancel();
     this.delackTimer = undefined;
     this.rcvWup = this.rcvNxt;
