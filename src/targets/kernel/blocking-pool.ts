@@ -4,12 +4,14 @@
 // process alive; the target wakes such calls by shutting the socket down before closing it.
 import { Worker } from 'node:worker_threads';
 import type { SyscallRequest, SyscallResult } from '../target.js';
-import type { BlockingCall, BlockingReply } from './blocking-worker.js';
+import { WORKER_READY, type BlockingCall, type BlockingReply } from './blocking-worker.js';
 
 const WORKER_URL = new URL('./blocking-worker.js', import.meta.url);
 
 interface Slot {
   worker: Worker;
+  /** Resolves when the worker has loaded its bindings (or died trying). */
+  ready: Promise<void>;
   pending?: { id: number; resolve: (r: SyscallResult) => void; reject: (e: Error) => void };
 }
 
@@ -18,9 +20,13 @@ export class BlockingPool {
   private nextId = 1;
   private closed = false;
 
-  /** Starts `n` idle workers ahead of time (a worker takes tens of ms to start). */
-  warm(n: number): void {
+  /**
+   * Starts `n` idle workers ahead of time and waits until they are ready: a worker takes tens of
+   * milliseconds to start and bind libc, which must not delay a script's first blocking call.
+   */
+  async warm(n: number): Promise<void> {
     while (this.slots.length < n) this.spawn();
+    await Promise.all(this.slots.map((s) => s.ready));
   }
 
   /** Number of calls in progress. */
@@ -40,9 +46,14 @@ export class BlockingPool {
   }
 
   private spawn(): Slot {
-    const slot: Slot = { worker: new Worker(WORKER_URL) };
-    slot.worker.unref();
-    slot.worker.on('message', (m: BlockingReply) => {
+    const worker = new Worker(WORKER_URL);
+    let markReady = (): void => {};
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    const slot: Slot = { worker, ready };
+    worker.unref();
+    worker.once('error', () => markReady());
+    worker.on('message', (m: BlockingReply | typeof WORKER_READY) => {
+      if (m === WORKER_READY) return markReady();
       const p = slot.pending;
       if (!p || p.id !== m.id) return;
       slot.pending = undefined;

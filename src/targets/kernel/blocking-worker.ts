@@ -3,10 +3,16 @@
 // read on the thread that made the call. Threads share the process's fds and network namespace.
 import { parentPort } from 'node:worker_threads';
 import type { SyscallRequest, SyscallResult } from '../target.js';
+import { preloadLibc } from './libc.js';
 import { performSyscall } from './syscalls.js';
 
 export interface BlockingCall { id: number; req: SyscallRequest }
 export interface BlockingReply { id: number; res: SyscallResult }
+/** Sent once, when the worker has bound libc and can take calls without a start-up delay. */
+export const WORKER_READY = 'ready';
+
+preloadLibc();
+parentPort?.postMessage(WORKER_READY);
 
 parentPort?.on('message', (msg: BlockingCall) => {
   const reply: BlockingReply = { id: msg.id, res: performSyscall(msg.req) };

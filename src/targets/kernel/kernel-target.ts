@@ -79,8 +79,7 @@ export class KernelTarget implements Target {
     } catch (e) {
       throw new Error(`Setting up ${net.device} in the test namespace failed: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`);
     }
-    this.startReader();
-    this.pool.warm(WARM_WORKERS);
+    await Promise.all([this.startReader(), this.pool.warm(WARM_WORKERS)]);
   }
 
   async syscall(req: SyscallRequest): Promise<SyscallResult> {
@@ -149,7 +148,7 @@ export class KernelTarget implements Target {
     }
   }
 
-  private startReader(): void {
+  private startReader(): Promise<void> {
     const fds = new Uint8Array(8);
     const p = call('pipe2', fds, O_CLOEXEC);
     if (p.ret < 0) throw new Error(`Cannot create the tun reader's wake-up pipe: ${errnoName(p.errno)}.`);
@@ -158,14 +157,18 @@ export class KernelTarget implements Target {
     const data: TunReaderData = { fd: this.tunFd, wakeFd: this.readerWake[0]! };
     const reader = new Worker(new URL('./tun-reader-worker.js', import.meta.url), { workerData: data });
     this.reader = reader;
+    let markReady = (): void => {};
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
     this.readerDone = new Promise((resolve) => {
       reader.on('message', (m: TunReaderMessage) => {
-        if (m.kind === 'packet') this.onPacket(m.bytes, this.clock.fromHrtime(m.hrtime));
+        if (m.kind === 'ready') markReady();
+        else if (m.kind === 'packet') this.onPacket(m.bytes, this.clock.fromHrtime(m.hrtime));
         else if (m.errno !== undefined) this.readerError = `Reading the tun device failed: ${errnoName(m.errno)}.`;
       });
       reader.on('error', (e) => { this.readerError = `The tun reader failed: ${e.message}`; });
-      reader.on('exit', () => resolve());
+      reader.on('exit', () => { markReady(); resolve(); });
     });
+    return ready;
   }
 
   private onPacket(bytes: Uint8Array, time: Usecs): void {

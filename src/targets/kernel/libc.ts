@@ -70,6 +70,14 @@ function bindings(): Record<LibcName, Native> {
   return out;
 }
 
+/**
+ * Loads libc and binds every function now: the first binding costs tens of milliseconds (more
+ * under load), which must not land inside a script's timeline.
+ */
+export function preloadLibc(): void {
+  bindings();
+}
+
 /** Calls a libc function by name and captures errno on this thread. */
 export function call(name: LibcName, ...args: Array<number | bigint | string | Ptr>): CallResult {
   const fn = bindings()[name];

@@ -8,6 +8,7 @@ import { call } from './libc.js';
 
 export interface TunReaderData { fd: number; wakeFd: number }
 export type TunReaderMessage =
+  | { kind: 'ready' }
   | { kind: 'packet'; bytes: Uint8Array; hrtime: bigint }
   | { kind: 'stopped'; errno?: number };
 
@@ -22,6 +23,9 @@ const buf = new Uint8Array(65536);
 
 const post = (m: TunReaderMessage, transfer: ArrayBuffer[] = []) => parentPort?.postMessage(m, transfer);
 
+// Packets are stamped when read: the target waits for this before the script's time 0, so that
+// no packet sits unread in the device while the thread is still starting.
+post({ kind: 'ready' });
 let failed: number | undefined;
 for (;;) {
   const p = call('poll', pfds, 2, -1);
