@@ -194,7 +194,7 @@ export class Runner {
     const built = this.packets.buildInbound(action, now);
     if (!built.ok) this.fail('packet', built.range ?? action.range, `error handling packet: ${built.message}`, { expected: this.safeExpected(action) });
     await this.target.inject(built.bytes);
-    this.record({ kind: 'inbound', time: now, line: event.range.start.line, bytes: built.bytes, text: this.safeActual(built.packet) });
+    this.record({ kind: 'inbound', time: now, due: t, line: event.range.start.line, bytes: built.bytes, text: this.safeActual(built.packet) });
     this.complete(t, now, true);
   }
 
@@ -217,6 +217,7 @@ export class Runner {
       if (!o.entry.testTraffic) continue;
       const m = this.packets.matchOutbound(action, o.live, o.sent.time);
       o.entry.line = event.range.start.line;
+      if (window && !first) o.entry.due = window.start;
       if (m.status === 'mismatch') {
         const message = `error handling packet: ${m.message ?? 'live packet differs from the script'}`;
         if (this.settings.nonFatal.packet) {
@@ -280,7 +281,7 @@ export class Runner {
     }
     const result = await promise;
     const end = this.clock.now();
-    this.judgeCall(event, action, call, result, issuedAt, end);
+    this.judgeCall(event, action, call, result, issuedAt, end, start);
     this.complete(start, end, false);
   }
 
@@ -294,9 +295,9 @@ export class Runner {
     return done;
   }
 
-  private judgeCall(event: Event, action: SyscallAction, call: LoweredCall, result: SyscallResult, start: Usecs, end: Usecs): void {
+  private judgeCall(event: Event, action: SyscallAction, call: LoweredCall, result: SyscallResult, start: Usecs, end: Usecs, due?: Usecs): void {
     const text = sourceText(this.text, action.range);
-    this.record({ kind: 'syscall', time: start, endTime: end, line: event.range.start.line, call: text, result: resultText(result) });
+    this.record({ kind: 'syscall', time: start, due, endTime: end, line: event.range.start.line, call: text, result: resultText(result) });
     const mismatch = compareResult(action, call, result);
     if (mismatch) {
       const message = `runtime error in ${action.name} call: ${mismatch}`;
@@ -336,7 +337,7 @@ export class Runner {
         this.record({ kind: 'syscall', time: o.at, line: p.event.range.start.line, call: sourceText(this.text, p.action.range), result: resultText(o.result) });
         this.fail('timing', p.event.timeRange, timingError('system call return', p.dueEnd, o.at, p.tolerance));
       }
-      this.judgeCall(p.event, p.action, p.call, o.result, o.at, o.at);
+      this.judgeCall(p.event, p.action, p.call, o.result, o.at, o.at, p.dueEnd);
     }
   }
 

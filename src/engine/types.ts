@@ -79,9 +79,10 @@ export interface RunResult {
 
 /** One thing that happened, in order, with the script time it happened at. */
 export type TraceEntry =
-  | { kind: 'inbound'; time: Usecs; line: number; bytes: Uint8Array; text: string }
-  | { kind: 'outbound'; time: Usecs; bytes: Uint8Array; text: string; /** line it matched, if any */ line?: number; testTraffic: boolean }
-  | { kind: 'syscall'; time: Usecs; endTime?: Usecs; line: number; call: string; result: string }
+  /** `due`: the script time the line asked for (timing benchmarks and reports compare the two). */
+  | { kind: 'inbound'; time: Usecs; due?: Usecs; line: number; bytes: Uint8Array; text: string }
+  | { kind: 'outbound'; time: Usecs; due?: Usecs; bytes: Uint8Array; text: string; /** line it matched, if any */ line?: number; testTraffic: boolean }
+  | { kind: 'syscall'; time: Usecs; due?: Usecs; endTime?: Usecs; line: number; call: string; result: string }
   | { kind: 'shell'; time: Usecs; line?: number; command: string; code: number }
   | { kind: 'code'; time: Usecs; line: number; note: string }
   | { kind: 'note'; time: Usecs; text: string };

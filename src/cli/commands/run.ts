@@ -60,16 +60,16 @@ function numberFlag(value: string | undefined, name: string, check: (n: number) 
 }
 
 /** The bundled stack's target, once it exists (src/stack/, another part of the tree). */
-async function createTsTarget(): Promise<Target> {
+async function createTsTarget(seed: number): Promise<Target> {
   const modulePath = '../../stack/target.js';
-  let mod: { createTsTarget?: () => Target };
+  let mod: { createTsTarget?: (opts: { seed: number }) => Target };
   try {
-    mod = (await import(modulePath)) as { createTsTarget?: () => Target };
+    mod = (await import(modulePath)) as typeof mod;
   } catch {
     throw new CliError('the bundled stack is not available yet; use --target kernel.', EXIT.error);
   }
   if (!mod.createTsTarget) throw new CliError('the bundled stack is not available yet; use --target kernel.', EXIT.error);
-  return mod.createTsTarget();
+  return mod.createTsTarget({ seed });
 }
 
 /** Re-runs this very command in a fresh network namespace; resolves to the child's exit status. */
@@ -133,9 +133,11 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
     }
     if (!netns.inPrivateNetns()) return runInFreshNetns(argv);
     const { KernelTarget } = await import('../../targets/kernel/kernel-target.js');
-    target = new KernelTarget();
+    const { sec } = await import('../../engine/timeline.js');
+    // With -v, also show what the kernel target set aside as not the test's (e.g. IPv6 noise).
+    target = new KernelTarget(loaded.options.verbose ? { onIgnored: (p) => io.out(`${sec(p.time)} ignored (${p.reason})`) } : {});
   } else {
-    target = await createTsTarget();
+    target = await createTsTarget(seed);
   }
 
   let pcap: PcapSink | undefined;
