@@ -28,6 +28,14 @@ const ruleWants: Record<string, string> = {
   encap: 'an encapsulation (ipv4, ipv6, gre, mpls)',
 };
 
+/** Mismatches where the expected token is only the end of a list the user was writing. */
+const listEnds: Record<string, string> = {
+  'tcpOptions:RAngle': "a TCP or MPTCP option, ',' or '>'",
+  'syscall:RParen': "an argument, ',' or ')'",
+  'arrayExpr:RBracket': "an element, ',' or ']'",
+  'structExpr:RBrace': "a field, ',' or '}'",
+};
+
 export function describeToken(token: IToken): string {
   if (token.tokenType === EOF) return 'end of file';
   const image = token.image.length > 30 ? token.image.slice(0, 27) + '...' : token.image;
@@ -42,8 +50,9 @@ function listOf(types: TokenType[]): string {
 }
 
 export const pktErrorMessages: IParserErrorMessageProvider = {
-  buildMismatchTokenMessage({ expected, actual }) {
-    return `unexpected ${describeToken(actual)}, expected ${tokenLabel(expected)}`;
+  buildMismatchTokenMessage({ expected, actual, ruleName }) {
+    const wanted = listEnds[`${ruleName}:${expected.name}`] ?? tokenLabel(expected);
+    return `unexpected ${describeToken(actual)}, expected ${wanted}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
     return `unexpected ${describeToken(firstRedundant)}, expected the end of the event`;

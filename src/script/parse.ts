@@ -65,23 +65,46 @@ function startsEvent(t: IToken): boolean {
   return [T.Int, T.Float, T.Plus, T.Star, T.Backquoted, T.CodeBlock, T.OptionLine].some((k) => tokenIs(t, k));
 }
 
+/** `[+]N [~|... [+]N] <action start>`: a line that begins an event even after a missing ')' or ']'. */
+function looksLikeEvent(tokens: IToken[], i: number): boolean {
+  let j = i;
+  const is = (k: number, type: Parameters<typeof tokenIs>[1]) => tokens[k] !== undefined && tokenIs(tokens[k]!, type);
+  const number = () => {
+    if (is(j, T.Plus)) j++;
+    if (!is(j, T.Int) && !is(j, T.Float)) return false;
+    j++;
+    return true;
+  };
+  if (is(j, T.Star)) j++;
+  else {
+    if (!number()) return false;
+    if (is(j, T.Tilde) || is(j, T.Ellipsis)) {
+      j++;
+      if (!number()) return false;
+    }
+  }
+  return is(j, T.LAngle) || is(j, T.RAngle) || is(j, T.Backquoted) || is(j, T.CodeBlock) || (is(j, T.Word) && is(j + 1, T.LParen));
+}
+
 /** Cuts the token stream where a new event (or option line / command) starts a line. */
 function chunks(tokens: IToken[]): IToken[][] {
   const out: IToken[][] = [];
   let current: IToken[] = [];
   let depth = 0;
   let prevLine = 0;
-  for (const t of tokens) {
+  tokens.forEach((t, i) => {
     const line = t.startLine ?? 0;
-    if (current.length > 0 && depth === 0 && line > prevLine && startsEvent(t)) {
+    const lineStart = line > prevLine;
+    if (current.length > 0 && lineStart && ((depth === 0 && startsEvent(t)) || looksLikeEvent(tokens, i))) {
       out.push(current);
       current = [];
+      depth = 0;
     }
     current.push(t);
     if (OPENERS.some((o) => t.tokenType === o)) depth++;
     else if (CLOSERS.some((c) => t.tokenType === c)) depth = Math.max(0, depth - 1);
     prevLine = t.endLine ?? line;
-  }
+  });
   if (current.length > 0) out.push(current);
   return out;
 }
@@ -104,11 +127,16 @@ function syntaxDiagnostic(file: string, e: IRecognitionException, lastToken: ITo
 }
 
 /** One error per broken event; a piece that only parses together with the next is merged. */
-function collectSyntaxErrors(file: string, tokens: IToken[]): Diagnostic[] {
+function collectSyntaxErrors(file: string, tokens: IToken[], lexOffsets: number[]): Diagnostic[] {
   const pieces = chunks(tokens);
   const out: Diagnostic[] = [];
   for (let i = 0; i < pieces.length; i++) {
     const piece = pieces[i]!;
+    // A piece with a lexer error already has its diagnostic; the hole the bad token left
+    // would only add a second, confusing one.
+    const from = i === 0 ? 0 : piece[0]!.startOffset;
+    const to = pieces[i + 1]?.[0]?.startOffset ?? Infinity;
+    if (lexOffsets.some((o) => o >= from && o < to)) continue;
     const { errors } = parseTokens(piece);
     if (errors.length === 0) continue;
     const next = pieces[i + 1];
@@ -134,7 +162,7 @@ function parseUnsafe(text: string, file: string, opts: ParseOptions): ParseResul
   }
   const { cst, errors } = parseTokens(lexed.tokens);
   if (errors.length > 0) {
-    diagnostics.push(...collectSyntaxErrors(file, lexed.tokens));
+    diagnostics.push(...collectSyntaxErrors(file, lexed.tokens, lexed.problems.map((p) => p.offset)));
     if (diagnostics.length === 0) diagnostics.push(syntaxDiagnostic(file, errors[0]!, lexed.tokens.at(-1)));
     return { diagnostics };
   }
