@@ -67,7 +67,7 @@ export async function runCheck(argv: string[], io: CheckIo = processIo()): Promi
   for (const result of results) {
     for (const d of result.diagnostics) {
       if (d.severity === 'error') failed = true;
-      io.out(values.json ? JSON.stringify(diagnosticToJson(d)) : formatDiagnostic(d, result.text, { color: io.color }));
+      io.out(values.json ? JSON.stringify(diagnosticToJson(d)) : formatDiagnostic(d, d.file === result.file ? result.text : '', { color: io.color }));
     }
   }
   io.err(summaryLine(results));
