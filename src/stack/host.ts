@@ -3,7 +3,7 @@
 // Linux sends (tcp_v4_send_reset).
 import type { NetworkConfig, SentPacket } from '../targets/target.js';
 import { decodeIp, encodeIp } from '../wire/codec.js';
-import type { IpPacket, TcpSegment } from '../wire/packet.js';
+import type { IpPacket, TcpOption, TcpSegment } from '../wire/packet.js';
 import { TcpFlag } from '../wire/packet.js';
 import { validSynCapable } from './mptcp/capable.js';
 import { MptcpConnection, type MptcpSettings } from './mptcp/connection.js';
@@ -131,6 +131,14 @@ export class Host {
     if (!(f & TcpFlag.SYN)) return;
     if (l.queue.length + l.pending.size > l.backlog) return; // Linux drops SYNs beyond the backlog
     let mptcp: MptcpConnection | undefined;
+    const join = l.mptcp ? seg.options.find((o) => o.kind === 'mptcp' && o.subtype === 'mp_join') : undefined;
+    const capable = seg.options.some((o) => o.kind === 'mptcp' && o.subtype === 'mp_capable');
+    if (join && !capable) {
+      // No connection has this token (joins are not implemented yet, so none ever matches):
+      // RST+ACK with MP_TCPRST reason 1, no SYN/ACK (§5.2).
+      this.resetFor(tuple, seg, [{ kind: 'mptcp', subtype: 'mp_tcprst', flags: 0, reason: 1 }]);
+      return;
+    }
     if (l.mptcp) {
       mptcp = this.newMptcp('server');
       const opts = seg.options.filter((o) => o.kind === 'mptcp');
@@ -153,12 +161,12 @@ export class Host {
   }
 
   /** RST for a segment that matches no socket (RFC 793 / tcp_v4_send_reset). */
-  resetFor(t: FourTuple, seg: TcpSegment): void {
+  resetFor(t: FourTuple, seg: TcpSegment, options: TcpOption[] = []): void {
     if (seg.flags & TcpFlag.RST) return;
     const len = seg.payload.length + (seg.flags & TcpFlag.SYN ? 1 : 0) + (seg.flags & TcpFlag.FIN ? 1 : 0);
     const rst: TcpSegment = (seg.flags & TcpFlag.ACK)
-      ? { srcPort: t.localPort, dstPort: t.remotePort, seq: seg.ack, ack: 0, flags: TcpFlag.RST, window: 0, urgent: 0, options: [], payload: new Uint8Array(0) }
-      : { srcPort: t.localPort, dstPort: t.remotePort, seq: 0, ack: seqAdd(seg.seq, len), flags: TcpFlag.RST | TcpFlag.ACK, window: 0, urgent: 0, options: [], payload: new Uint8Array(0) };
+      ? { srcPort: t.localPort, dstPort: t.remotePort, seq: seg.ack, ack: 0, flags: TcpFlag.RST, window: 0, urgent: 0, options, payload: new Uint8Array(0) }
+      : { srcPort: t.localPort, dstPort: t.remotePort, seq: 0, ack: seqAdd(seg.seq, len), flags: TcpFlag.RST | TcpFlag.ACK, window: 0, urgent: 0, options, payload: new Uint8Array(0) };
     this.emit(ipPacket(t, rst));
   }
 }

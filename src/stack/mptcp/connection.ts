@@ -3,8 +3,9 @@
 // checksums, MP_FASTCLOSE / MP_TCPRST and every single-path fallback condition. The TCP state
 // machine owns the subflow and asks this object which options to write and what received
 // options mean. With one subflow the data stream is the subflow stream, so DSN = IDSN + SSN.
-import { dssChecksum, expandSeq32 } from '../../wire/crypto.js';
-import type { Dss, MptcpOption, TcpOption } from '../../wire/packet.js';
+import { addAddrHmac, dssChecksum, expandSeq32 } from '../../wire/crypto.js';
+import { bytesEqual } from '../../wire/codec.js';
+import type { AddAddr, Dss, MptcpOption, TcpOption } from '../../wire/packet.js';
 import { padded } from '../tcp/options.js';
 import { capableLength, findCapable, FLAG_A_CHECKSUM, localFlags, validCapable } from './capable.js';
 import type { KeyMaterial } from './keys.js';
@@ -69,6 +70,9 @@ export class MptcpConnection {
   private validChecksumSeen = false;
   private rxMap: RxMapping | undefined;
   private pendingMpFail: bigint | undefined;
+  /** Valid ADD_ADDRs received, to be echoed one per pure ACK (§5.4). */
+  private pendingEchoes: AddAddr[] = [];
+  addAddrReceived = 0;
   stats = { bytesSent: 0n, bytesReceived: 0n, bytesAcked: 0n, bytesRetrans: 0n, retransmits: 0, lastDataSent: 0, lastDataRecv: 0, lastAckRecv: 0 };
 
   constructor(
@@ -171,6 +175,9 @@ export class MptcpConnection {
       return out;
     }
     if (!this.remote) return [];
+    const pureAck = !s.mapping && !s.dataFin && s.payloadLen === 0 && !s.fin;
+    const echo = pureAck ? this.pendingEchoes.shift() : undefined;
+    if (echo) return padded(echo); // an ADD_ADDR echo rides alone on a pure ACK
     if (this.role === 'client' && !this.fullyEstablished) {
       if (s.mapping && s.mapping.ssn === 1) {
         const o: MptcpOption = { kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: this.flags, senderKey: this.local.key, receiverKey: this.remote.key, dataLen: s.mapping.dll };
@@ -219,6 +226,7 @@ export class MptcpConnection {
     if (this.fallback) return 'ok';
     if (this.isFastClose(opts)) return 'fastclose-on-ack';
     const dss = opts.find((o): o is Dss => o.subtype === 'dss');
+    for (const o of opts) if (o.subtype === 'add_addr') this.onAddAddr(o);
     if (this.role === 'client' && !this.fullyEstablished && inOrder) {
       const addAddr = opts.some((o) => o.subtype === 'add_addr' && !o.echo);
       if (dss?.dataAck !== undefined || addAddr) this.fullyEstablished = true;
@@ -254,6 +262,21 @@ export class MptcpConnection {
     }
     if (this.checksum && this.rxMap && payload.length > 0 && inOrder) this.collect(this.rxMap, payload, seqRel);
     return 'ok';
+  }
+
+  /** A v1 announcement with the right HMAC is echoed (even when it will not be used). */
+  private onAddAddr(o: AddAddr): void {
+    if (o.echo || o.version !== 1 || !o.hmac || !this.remote) return;
+    const want = addAddrHmac(this.remote.key, this.local.key, o.addressId, o.address, o.port);
+    if (!bytesEqual(want, o.hmac)) return;
+    this.addAddrReceived++;
+    const echo: AddAddr = { kind: 'mptcp', subtype: 'add_addr', version: 1, echo: true, addressId: o.addressId, address: o.address };
+    if (o.port !== undefined) echo.port = o.port;
+    this.pendingEchoes.push(echo);
+  }
+
+  get hasPendingEcho(): boolean {
+    return this.pendingEchoes.length > 0;
   }
 
   private collect(m: RxMapping, payload: Uint8Array, seqRel: number): void {

@@ -487,6 +487,7 @@ export class TcpConnection {
         return;
       }
     }
+    if (this.mptcp?.hasPendingEcho) this.ackNow = true;
     const dataFinBefore = this.mptcp?.peerDataFin ?? false;
     this.mptcp?.onDelivered(0);
     this.processData(seg);
