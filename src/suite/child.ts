@@ -1,0 +1,34 @@
+// Entry of a suite child process: `node child.js <base64 JobSpec>`. On the kernel target the
+// parent starts it under `unshare --net` (reexecInFreshNetns), so each script has a namespace of
+// its own that dies with this process. It prints one result line (protocol.ts) and exits.
+
+import { decodeSpec, encodeResult } from './protocol.js';
+import { runJob } from './run-one.js';
+import type { JobReport, JobSpec } from './types.js';
+
+function crash(message: string): JobReport {
+  return { status: 'error', wallMs: 0, scriptEndUs: 0, warnings: [], failure: { kind: 'crash', headline: message } };
+}
+
+async function childMain(arg: string | undefined): Promise<JobReport> {
+  let spec: JobSpec;
+  try {
+    spec = decodeSpec(arg ?? '');
+  } catch {
+    return crash('the suite child got no valid job description');
+  }
+  if (spec.target === 'kernel') {
+    const netns = await import('../targets/kernel/netns.js');
+    // Never configure a namespace that is not our own fresh one.
+    if (!netns.inPrivateNetns()) return crash('the suite child is not in a fresh network namespace');
+    netns.dieWithParent();
+  }
+  try {
+    return await runJob(spec);
+  } catch (err) {
+    return crash(`internal error: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+const report = await childMain(process.argv[2]);
+process.stdout.write(encodeResult(report) + '\n', () => process.exit(0));

@@ -1,0 +1,89 @@
+// Where a job runs. Kernel jobs always run in a child process under `unshare --net` (one fresh
+// namespace per script, never shared, so parallel scripts cannot see each other's devices,
+// addresses or sysctls). Bundled-stack jobs run either in this process (no start-up cost; the
+// stack is virtual-time and self-contained) or in plain child processes (real parallelism on
+// several cores); see cli.ts for which is chosen.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { decodeResult, encodeSpec } from './protocol.js';
+import { runJob } from './run-one.js';
+import type { JobReport, JobSpec } from './types.js';
+
+export interface Execution {
+  done: Promise<JobReport>;
+  /** Ends the job early (SIGTERM, then SIGKILL after `graceMs`); no-op in-process. */
+  stop(graceMs: number): void;
+}
+
+const CHILD_ENTRY = fileURLToPath(new URL('./child.js', import.meta.url));
+
+function errorReport(headline: string, detail: string | undefined, kind: 'crash' | 'timeout', wallMs: number): JobReport {
+  return { status: 'error', wallMs, scriptEndUs: 0, warnings: [], failure: { kind, headline }, ...(detail ? { detail } : {}) };
+}
+
+export function runInProcess(spec: JobSpec): Execution {
+  const done = runJob(spec).catch((err: unknown) => errorReport(`${spec.file}: internal error: ${err instanceof Error ? err.message : String(err)}`, undefined, 'crash', 0));
+  return { done, stop: () => undefined };
+}
+
+export interface ChildOptions {
+  /** Kill the child after this long (the suites' per-script limit). */
+  timeoutMs: number;
+  /** Extra environment for the child. */
+  env?: NodeJS.ProcessEnv;
+}
+
+async function spawnChild(spec: JobSpec): Promise<ChildProcess> {
+  const args = [CHILD_ENTRY, encodeSpec(spec)];
+  if (spec.target === 'kernel') {
+    const { reexecInFreshNetns } = await import('../targets/kernel/netns.js');
+    return reexecInFreshNetns(args, process.env, { stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+  return spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function runInChild(spec: JobSpec, opts: ChildOptions): Execution {
+  let child: ChildProcess | undefined;
+  let stopRequested: number | undefined;
+  let killTimer: NodeJS.Timeout | undefined;
+  const stop = (graceMs: number): void => {
+    stopRequested ??= graceMs;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    killTimer ??= setTimeout(() => child?.kill('SIGKILL'), graceMs);
+  };
+  const began = performance.now();
+  const done = (async (): Promise<JobReport> => {
+    try {
+      child = await spawnChild(spec);
+    } catch (err) {
+      return errorReport(`cannot start a child process: ${(err as Error).message}`, undefined, 'crash', 0);
+    }
+    if (stopRequested !== undefined) stop(stopRequested);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    let timedOut = false;
+    const limit = setTimeout(() => { timedOut = true; stop(2000); }, opts.timeoutMs);
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+      child!.on('error', (error) => resolve({ code: null, signal: null, error }));
+      child!.on('close', (code, signal) => resolve({ code, signal }));
+    });
+    clearTimeout(limit);
+    if (killTimer) clearTimeout(killTimer);
+    const wallMs = performance.now() - began;
+    const report = decodeResult(stdout);
+    if (report) {
+      if (stderr.trim() !== '') report.warnings.push(...stderr.trim().split('\n').map((l) => `child stderr: ${l}`));
+      return report;
+    }
+    const output = [stdout, stderr].map((s) => s.trim()).filter((s) => s !== '').join('\n') || undefined;
+    if (timedOut) return errorReport(`${spec.file}: timed out after ${Math.round(opts.timeoutMs / 1000)} s`, output, 'timeout', wallMs);
+    if (exit.error) return errorReport(`${spec.file}: cannot start the test process: ${exit.error.message}`, output, 'crash', wallMs);
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with status ${exit.code}`;
+    return errorReport(`${spec.file}: the test process ${how} without a result`, output, 'crash', wallMs);
+  })();
+  return { done, stop };
+}
