@@ -39,7 +39,8 @@ export interface TxSegmentInfo {
   rst?: { fastclose: boolean; reason: number | undefined };
 }
 
-export type RxVerdict = 'ok' | 'fastclose-on-ack' | 'reset-mptcp-error';
+/** 'bad-checksum': the mapping failed after a good one; its data is acked by TCP but not delivered. */
+export type RxVerdict = 'ok' | 'fastclose-on-ack' | 'reset-mptcp-error' | 'bad-checksum';
 
 interface RxMapping {
   dsn: bigint;
@@ -260,7 +261,7 @@ export class MptcpConnection {
       this.fallBack();
       return 'ok';
     }
-    if (this.checksum && this.rxMap && payload.length > 0 && inOrder) this.collect(this.rxMap, payload, seqRel);
+    if (this.checksum && this.rxMap && payload.length > 0 && inOrder && !this.collect(this.rxMap, payload, seqRel)) return 'bad-checksum';
     return 'ok';
   }
 
@@ -279,22 +280,24 @@ export class MptcpConnection {
     return this.pendingEchoes.length > 0;
   }
 
-  private collect(m: RxMapping, payload: Uint8Array, seqRel: number): void {
+  /** Adds the segment's bytes to the mapping; false when the mapping completed with a bad checksum. */
+  private collect(m: RxMapping, payload: Uint8Array, seqRel: number): boolean {
     const start = seqRel - m.ssn;
     const dataLen = m.dll - (m.dataFin ? 1 : 0);
-    if (start < m.got || start >= dataLen) return;
+    if (start < m.got || start >= dataLen) return true;
     const take = payload.subarray(0, Math.min(payload.length, dataLen - start));
     m.parts.push(take);
     m.got += take.length;
-    if (m.got < dataLen) return;
+    if (m.got < dataLen) return true;
     const all = new Uint8Array(m.got);
     let at = 0;
     for (const p of m.parts) { all.set(p, at); at += p.length; }
     const ok = dssChecksum(m.dsn, m.ssn, m.dll, all) === m.checksum;
     this.rxMap = undefined;
-    if (ok) { this.validChecksumSeen = true; return; }
-    if (!this.validChecksumSeen) this.fallBack();
-    else this.pendingMpFail = m.dsn;
+    if (ok) { this.validChecksumSeen = true; return true; }
+    if (!this.validChecksumSeen) { this.fallBack(); return true; }
+    this.pendingMpFail = m.dsn;
+    return false;
   }
 
   private onDataAck(ack: bigint): void {

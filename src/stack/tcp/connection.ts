@@ -470,6 +470,7 @@ export class TcpConnection {
     if (!ackDone && !this.processAck(seg)) return;
     if (this.state === 'CLOSED') return;
     const inOrder = seg.seq === this.rcvNxt;
+    let discard = false;
     if (this.mptcp) {
       const verdict = this.mptcp.onSegment(mopts, seg.payload, seqDiff(seg.seq, this.irs), inOrder);
       if (verdict === 'fastclose-on-ack') {
@@ -479,6 +480,7 @@ export class TcpConnection {
         this.becomeClosed();
         return;
       }
+      if (verdict === 'bad-checksum') { discard = true; this.ackNow = true; }
       if (verdict === 'reset-mptcp-error') {
         this.sendReset(this.sndNxt, true, { fastclose: false, reason: 1 });
         this.error = 'ECONNRESET';
@@ -490,7 +492,7 @@ export class TcpConnection {
     if (this.mptcp?.hasPendingEcho) this.ackNow = true;
     const dataFinBefore = this.mptcp?.peerDataFin ?? false;
     this.mptcp?.onDelivered(0);
-    this.processData(seg);
+    this.processData(seg, discard);
     // A DATA_FIN just consumed is acknowledged at once (mptcp_send_ack).
     if (this.mptcp && !this.mptcp.fallback && !dataFinBefore && this.mptcp.peerDataFin && (this.state as TcpState) !== 'CLOSED') this.ackNow = true;
     this.afterDataLevelChange();
@@ -590,7 +592,7 @@ export class TcpConnection {
     else if (this.state === 'LAST_ACK') this.becomeClosed();
   }
 
-  private processData(seg: TcpSegment): void {
+  private processData(seg: TcpSegment, discard = false): void {
     const fin = (seg.flags & TcpFlag.FIN) !== 0;
     let payload = seg.payload;
     let seq = seg.seq;
@@ -614,7 +616,7 @@ export class TcpConnection {
         return;
       }
       const hadHole = this.ooo.size > 0;
-      this.deliver(payload);
+      this.deliver(payload, discard);
       for (const more of this.ooo.take(this.rcvNxt)) this.deliver(more);
       if (fin) this.pendingFinSeq = seqAdd(seq, payload.length);
       if (this.pendingFinSeq !== undefined && this.pendingFinSeq === this.rcvNxt) { this.receiveFin(); return; }
@@ -627,7 +629,8 @@ export class TcpConnection {
     }
   }
 
-  private deliver(data: Uint8Array): void {
+  /** In-order bytes; `discard`: acknowledged at TCP level only (a mapping with a bad checksum). */
+  private deliver(data: Uint8Array, discard = false): void {
     if (this.ato === 0) {
       // First data: quick-ACK mode for up to 16 segments (tcp_incr_quickack).
       this.ato = DELACK_US;
@@ -636,6 +639,7 @@ export class TcpConnection {
     this.rcvNxt = seqAdd(this.rcvNxt, data.length);
     this.bytesReceived += data.length;
     this.lastDataRecv = this.now;
+    if (discard) return;
     if (!this.shutRd) { this.rcvQueue.push(data.slice()); this.rcvQueued += data.length; }
     if (this.mptcp?.onDelivered(data.length)) this.rcvEof = true;
   }
