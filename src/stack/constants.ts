@@ -22,6 +22,10 @@ export const FIONREAD = 0x541b;
 export const SIOCOUTQ = 0x5411;
 export const SIOCOUTQNSD = 0x894b;
 
+export const SOL_IP = 0;
+export const SOL_IPV6 = 41;
+export const IP_TOS = 1;
+export const IPV6_TCLASS = 67;
 export const SOL_SOCKET = 1;
 export const SOL_TCP = 6;
 export const SOL_MPTCP = 284;

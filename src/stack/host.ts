@@ -113,6 +113,8 @@ export class Host {
     if (pkt.errors.some((e) => /checksum/i.test(e))) return; // the NIC/IP layer drops these
     const family = pkt.ip.version;
     const tuple: FourTuple = { family, localIp: pkt.ip.dst, localPort: seg.dstPort, remoteIp: pkt.ip.src, remotePort: seg.srcPort };
+    // No socket here has TCP_MD5SIG keys: Linux drops every segment carrying the option.
+    if (seg.options.some((o) => o.kind === 'md5')) return;
     const conn = this.conns.get(tupleKey(tuple));
     if (conn) { conn.input(seg); this.onChange(); return; }
     const l = this.findListener(tuple);

@@ -201,7 +201,7 @@ export class Stack {
       const c = l.queue.shift();
       if (!c) return s.nonblock ? fail('EAGAIN') : undefined;
       const child = new Socket(s.family, s.mptcp, (flags & K.SOCK_NONBLOCK) !== 0, { rcvBuf: c.settings.rcvBuf, sndBuf: c.settings.sndBuf, congestion: s.congestion });
-      Object.assign(child.settings, c.settings);
+      child.settings = c.settings; // one object: options set on the accepted socket reach its connection
       child.bound = { address: c.tuple.localIp, port: c.tuple.localPort };
       child.conn = c;
       const fd = this.allocFd(child);

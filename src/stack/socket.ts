@@ -24,7 +24,7 @@ export class Socket {
   keepCnt = 9;
   deferAccept = 0;
   notsentLowat = 0;
-  readonly settings: SocketSettings;
+  settings: SocketSettings;
 
   constructor(
     readonly family: 4 | 6,

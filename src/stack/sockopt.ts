@@ -59,6 +59,7 @@ export function getsockopt(host: Host, pm: PathManagerConfig, s: Socket, level: 
       default: return fail('ENOPROTOOPT');
     }
   }
+  if ((level === K.SOL_IP && name === K.IP_TOS) || (level === K.SOL_IPV6 && name === K.IPV6_TCLASS)) return intOpt(s.settings.tos ?? 0, optlen);
   if (level === K.SOL_MPTCP) {
     if (!s.mptcp) return fail('ENOPROTOOPT'); // tcp_getsockopt hands other levels to ip_getsockopt
     if (c?.mptcp?.fallback) return fail('EOPNOTSUPP');
@@ -117,6 +118,13 @@ export function setsockopt(host: Host, s: Socket, level: number, name: number, v
       case K.TCP_NOTSENT_LOWAT: s.notsentLowat = v; return { ret: 0 };
       default: return fail('ENOPROTOOPT');
     }
+  }
+  if ((level === K.SOL_IP && name === K.IP_TOS) || (level === K.SOL_IPV6 && name === K.IPV6_TCLASS)) {
+    const v = needInt();
+    if (v === undefined) return fail('EINVAL');
+    // Stream sockets keep the ECN bits to the stack (ip_setsockopt masks INET_ECN_MASK).
+    s.settings.tos = (v & ~3 & 0xff) | ((s.settings.tos ?? 0) & 3);
+    return { ret: 0 };
   }
   if (level === K.SOL_MPTCP) return fail(s.mptcp ? 'EOPNOTSUPP' : 'ENOPROTOOPT');
   return fail('ENOPROTOOPT');

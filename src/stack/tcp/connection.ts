@@ -64,6 +64,8 @@ export interface SocketSettings {
   sndBuf: number;
   /** SO_SNDBUF was set: no automatic growth. */
   sndBufLocked?: boolean;
+  /** IP_TOS / IPV6_TCLASS of outgoing packets. */
+  tos?: number;
 }
 
 export class TcpConnection {
@@ -850,7 +852,7 @@ export class TcpConnection {
       payload: s.payload,
     };
     this.segsOut++;
-    this.env.send(ipPacket(this.tuple, seg));
+    this.env.send(ipPacket(this.tuple, seg, this.settings.tos ?? 0));
   }
 
   /** Window field: the free receive space, scaled, never moving the right edge back. */

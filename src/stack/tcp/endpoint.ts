@@ -13,16 +13,16 @@ export interface FourTuple {
 export const tupleKey = (t: FourTuple): string => `${t.localIp}|${t.localPort}|${t.remoteIp}|${t.remotePort}`;
 
 /** Wraps a segment in the IP header Linux would use (DF set, TTL/hop limit 64, id 0). */
-export function ipPacket(t: FourTuple, tcp: TcpSegment): IpPacket {
+export function ipPacket(t: FourTuple, tcp: TcpSegment, tos = 0): IpPacket {
   if (t.family === 4) {
     return {
-      ip: { version: 4, tos: 0, id: 0, fragment: 0x4000, ttl: 64, protocol: IPPROTO_TCP, src: t.localIp, dst: t.remoteIp, options: new Uint8Array(0) },
+      ip: { version: 4, tos, id: 0, fragment: 0x4000, ttl: 64, protocol: IPPROTO_TCP, src: t.localIp, dst: t.remoteIp, options: new Uint8Array(0) },
       tcp,
       errors: [],
     };
   }
   return {
-    ip: { version: 6, trafficClass: 0, flowLabel: 0, nextHeader: IPPROTO_TCP, hopLimit: 64, src: t.localIp, dst: t.remoteIp, extensions: new Uint8Array(0) },
+    ip: { version: 6, trafficClass: tos, flowLabel: 0, nextHeader: IPPROTO_TCP, hopLimit: 64, src: t.localIp, dst: t.remoteIp, extensions: new Uint8Array(0) },
     tcp,
     errors: [],
   };
