@@ -7,10 +7,12 @@
 
 import { dirname } from 'node:path';
 import type { Event, PacketAction, Script, ShellAction, SourceRange, SyscallAction } from '../script/ast.js';
-import type { SentPacket, SyscallResult, Target, Usecs } from '../targets/target.js';
+import type { SyscallResult, Target, Usecs } from '../targets/target.js';
 import { decodeIp } from '../wire/codec.js';
 import type { IpPacket } from '../wire/packet.js';
+import { Inbox, type Observed } from './inbox.js';
 import { ScriptFailure, ScriptSkip } from './outcome.js';
+import { lineRange, sourceText } from './source-text.js';
 import { stateLines, type PacketPort } from './packet-port.js';
 import { blockSource } from './python-source.js';
 import { recordSocketInfo, runBlocks, type RecordedBlock } from './python-blocks.js';
@@ -25,12 +27,6 @@ const DEFAULT_GRACE_US = 50_000;
 const DEFAULT_ANY_WAIT_US = 5_000_000;
 const DEFAULT_LATE_WAIT_US = 1_000_000;
 const DEFAULT_SHELL_TIMEOUT_MS = 180_000;
-
-interface Observed {
-  sent: SentPacket;
-  live: IpPacket;
-  entry: Extract<TraceEntry, { kind: 'outbound' }>;
-}
 
 /** A `T...E` call started and left running while later events proceed. */
 interface PendingCall {
@@ -50,7 +46,7 @@ export class Runner {
   private readonly fds = new FdTable();
   private readonly settings: EngineSettings;
   private readonly packets: PacketPort;
-  private readonly queue: Observed[] = [];
+  private readonly inbox: Inbox;
   private readonly pending: PendingCall[] = [];
   private readonly blocks: RecordedBlock[] = [];
   /** Script fd the script last worked with: Python blocks read its TCP_INFO. */
@@ -65,6 +61,7 @@ export class Runner {
   ) {
     this.settings = opts.settings;
     this.packets = opts.packets;
+    this.inbox = new Inbox(target, this.packets, (e) => this.record(e), (live) => this.safeActual(live));
     this.timeline = new Timeline({
       toleranceUsecs: this.settings.toleranceUsecs,
       tolerancePercent: this.settings.tolerancePercent,
@@ -130,7 +127,7 @@ export class Runner {
 
   /** Packets seen but never matched by a line: shown in failure reports. */
   unmatched(): string[] {
-    return this.queue.filter((o) => o.entry.testTraffic).map((o) => `${sec(o.sent.time)} ${o.entry.text}`);
+    return this.inbox.unmatched();
   }
 
   connectionState(): string[] {
@@ -189,7 +186,7 @@ export class Runner {
 
   private async inbound(event: Event, action: PacketAction): Promise<void> {
     const t = await this.startAt(event, 'inbound packet');
-    await this.drain();
+    await this.inbox.drain();
     const now = this.clock.now();
     const built = this.packets.buildInbound(action, now);
     if (!built.ok) this.fail('packet', built.range ?? action.range, `error handling packet: ${built.message}`, { expected: this.safeExpected(action) });
@@ -206,7 +203,7 @@ export class Runner {
     const deadline = window ? window.end + tol + (this.opts.lateWaitUs ?? DEFAULT_LATE_WAIT_US) : now + (this.opts.anyTimeWaitUs ?? DEFAULT_ANY_WAIT_US);
     let first: Observed | undefined;
     for (;;) {
-      const o = await this.nextPacket(deadline);
+      const o = await this.inbox.next(deadline);
       if (!o) {
         const when = window ? (window.start === window.end ? `at ${sec(window.start)} sec` : `between ${sec(window.start)} and ${sec(window.end)} sec`) : 'at any time';
         const what = first ? 'the rest of the outbound packet' : 'outbound packet';
@@ -358,42 +355,11 @@ export class Runner {
     }
   }
 
-  // ---- packets from the stack -----------------------------------------------------------------
-
-  /** Reads what the stack has sent so far, so -v and --pcap show it in order. */
-  private async drain(): Promise<void> {
-    for (;;) {
-      const sent = await this.target.receive(this.clock.now());
-      if (!sent) return;
-      this.queue.push(this.observe(sent));
-    }
-  }
-
-  private async nextPacket(deadline: Usecs): Promise<Observed | null> {
-    const queued = this.queue.shift();
-    if (queued) return queued;
-    const sent = await this.target.receive(deadline);
-    return sent ? this.observe(sent) : null;
-  }
-
-  private observe(sent: SentPacket): Observed {
-    const live = decodeIp(sent.bytes);
-    let testTraffic: boolean;
-    try {
-      testTraffic = this.packets.isTestTraffic(live);
-    } catch {
-      testTraffic = true;
-    }
-    const entry: Observed['entry'] = { kind: 'outbound', time: sent.time, bytes: sent.bytes, text: this.safeActual(live), testTraffic };
-    this.record(entry);
-    return { sent, live, entry };
-  }
-
   /** After the last event: let the stack settle; with strict tail, any test packet fails. */
   private async settle(): Promise<void> {
     const deadline = this.clock.now() + (this.opts.graceUs ?? DEFAULT_GRACE_US);
     for (;;) {
-      const o = await this.nextPacket(deadline);
+      const o = await this.inbox.next(deadline);
       if (!o) break;
       if (o.entry.testTraffic && this.opts.strictTail) {
         this.fail('unexpected-packet', undefined, `error handling packet: unexpected packet after the last event: ${o.entry.text}`, { actual: o.entry.text });
@@ -452,23 +418,6 @@ function dueWindow(due: Due): { start: Usecs; end: Usecs } | undefined {
   }
 }
 
-export function sourceText(text: string, range: SourceRange): string {
-  return text.slice(range.start.offset, range.end.offset).replace(/\s+/g, ' ').trim();
-}
-
 function resultText(r: SyscallResult): string {
   return r.ret === -1 && r.errno ? `-1 ${r.errno}` : `${r.ret}`;
-}
-
-/** A range covering line `line` of `text` (1-based), for failures found by line number. */
-export function lineRange(text: string, line: number): SourceRange {
-  const lines = text.split('\n');
-  let offset = 0;
-  for (let i = 0; i < line - 1 && i < lines.length; i++) offset += lines[i]!.length + 1;
-  const len = lines[line - 1]?.length ?? 0;
-  const indent = (lines[line - 1] ?? '').length - (lines[line - 1] ?? '').trimStart().length;
-  return {
-    start: { line, column: indent + 1, offset: offset + indent },
-    end: { line, column: len + 1, offset: offset + len },
-  };
 }
