@@ -169,3 +169,16 @@ test('a hand-built script with no events is an error at the script', (t) => {
   t.is(d[0]!.code, 'no-events');
   t.is(d[0]!.file, 'empty.pkt');
 });
+
+test('smaller MPTCP rules: v0 mp_prio warns, inbound ACK flag without ack warns', (t) => {
+  const prio = `${MPTCP_SOCKET}+0 < . 1:1(0) ack 1 win 1 <mp_prio backup=1 address_id=3>\n`;
+  t.deepEqual(check(prio), [`warning mp-prio-address-id@${at(prio, 'mp_prio')}`]);
+  const noAck = `${SOCKET}+0 < . 1:1(0) win 1\n`;
+  t.deepEqual(check(noAck), [`warning ack-flag-without-ack@${at(noAck, '. 1')}`]);
+});
+
+test('a line that binds a key may use it in the same line; outbound key[NAME] binds too', (t) => {
+  const sameLine = `${MPTCP_SOCKET}+0 < P. 1:11(10) ack 1 win 1 <mpcapable v1 flags[flag_h] key[ck=1, sk=2] mpcdatalen 10, nop, nop>\n` +
+    `+0 < . 11:11(0) ack 1 win 1 <dss dack8=trunc_r64_hmac(sk)+1 nocs>\n`;
+  t.deepEqual(check(sameLine), []);
+});
