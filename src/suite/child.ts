@@ -2,6 +2,7 @@
 // parent starts it under `unshare --net` (reexecInFreshNetns), so each script has a namespace of
 // its own that dies with this process. It prints one result line (protocol.ts) and exits.
 
+import { killDescendants } from './process-tree.js';
 import { decodeSpec, encodeResult } from './protocol.js';
 import { runJob } from './run-one.js';
 import type { JobReport, JobSpec } from './types.js';
@@ -28,6 +29,15 @@ async function childMain(arg: string | undefined): Promise<JobReport> {
   } catch (err) {
     return crash(`internal error: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+// Stopped by the suite (SIGTERM) or Ctrl-C: end the script's shell commands too, then leave;
+// the namespace goes with the last process in it.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    killDescendants(process.pid);
+    process.exit(signal === 'SIGTERM' ? 143 : 130);
+  });
 }
 
 const report = await childMain(process.argv[2]);

@@ -16,6 +16,7 @@ import { junitDocument } from '../report/formats/junit.js';
 import { applyFilter, applyShard, discover, parseShard, type Shard } from './discover.js';
 import { runInChild, runInProcess, type Execution } from './executor.js';
 import { classify, countOutcomes, exitStatus, isFailure, representative } from './outcome.js';
+import { killDescendants } from './process-tree.js';
 import { schedule, type PlannedScript } from './scheduler.js';
 import { suiteFamily, variantFlags, variantsFor, type IpChoice, type SuiteFamily } from './variants.js';
 import { findXfail, kernelVersion, loadXfail, type XfailEntry } from './xfail.js';
@@ -315,6 +316,9 @@ async function runSuite(cfg: SuiteConfig, io: SuiteIo): Promise<number> {
     signals++;
     if (signals > 1) process.exit(130);
     scheduler.interrupt();
+    // In-process scripts cannot be cut short, but their shell commands can: end them so the
+    // scripts finish at once.
+    if (inProcess) killDescendants(process.pid);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
