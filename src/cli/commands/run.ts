@@ -119,10 +119,18 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
   const graceMs = numberFlag(values['grace-ms'], '--grace-ms', (n) => n >= 0);
 
   const loaded = loadScript(file!, { target: targetName, cli: scriptOptions });
-  for (const d of loaded.diagnostics) io.err(formatDiagnostic(d, loaded.text, { color: io.color }));
-  if (!loaded.script || !loaded.options || loaded.diagnostics.some((d) => d.severity === 'error')) return EXIT.error;
-  if (loaded.options.dryRun) return EXIT.pass;
+  const printDiagnostics = (): void => {
+    for (const d of loaded.diagnostics) io.err(formatDiagnostic(d, loaded.text, { color: io.color }));
+  };
+  if (!loaded.script || !loaded.options || loaded.diagnostics.some((d) => d.severity === 'error')) {
+    printDiagnostics();
+    return EXIT.error;
+  }
 
+  if (loaded.options.dryRun) {
+    printDiagnostics();
+    return EXIT.pass;
+  }
   let target: Target;
   if (targetName === 'kernel') {
     const netns = await import('../../targets/kernel/netns.js');
@@ -131,6 +139,7 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
       io.err(`SKIP ${file}: ${missing}`);
       return EXIT.skip;
     }
+    // The re-executed child prints the warnings, so they appear once.
     if (!netns.inPrivateNetns()) return runInFreshNetns(argv);
     const { KernelTarget } = await import('../../targets/kernel/kernel-target.js');
     const { sec } = await import('../../engine/timeline.js');
@@ -139,6 +148,7 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
   } else {
     target = await createTsTarget(seed);
   }
+  printDiagnostics();
 
   let pcap: PcapSink | undefined;
   if (values.pcap !== undefined) {
