@@ -317,14 +317,22 @@ export class Stack {
     return ok();
   }
 
+  /** inet_shutdown(): ENOTCONN on a closed socket (also one whose connection is in TIME_WAIT). */
   private shutdown(s: Socket, how: number): SyscallResult {
     if (how < K.SHUT_RD || how > K.SHUT_RDWR) return fail('EINVAL');
-    if (s.listener) {
-      if (how === K.SHUT_WR) return ok();
+    const l = s.listener;
+    if (l) {
+      if (how !== K.SHUT_WR) {
+        // Shutting down the read side of a listener disconnects it: it stops listening.
+        this.host.listeners.splice(this.host.listeners.indexOf(l), 1);
+        for (const c of [...l.queue, ...l.pending]) c.close(true);
+        s.listener = undefined;
+      }
       return ok();
     }
     const c = s.conn;
-    if (!c || c.state === 'CLOSED' || c.state === 'SYN_SENT') return fail('ENOTCONN');
+    if (!c || c.state === 'CLOSED' || c.state === 'TIME_WAIT') return fail('ENOTCONN');
+    if (c.state === 'SYN_SENT') { c.becomeClosed(); s.connecting = false; return ok(); }
     if (how === K.SHUT_RD || how === K.SHUT_RDWR) c.shutRd = true;
     if (how === K.SHUT_WR || how === K.SHUT_RDWR) c.shutdownWrite();
     return ok();

@@ -51,7 +51,7 @@ export class Socket {
     if (this.listener) return this.listener.queue.length > 0 ? POLLIN | POLLRDNORM : 0;
     const c = this.conn;
     let mask = 0;
-    const state = c?.state ?? 'CLOSED';
+    const state = c?.state === 'TIME_WAIT' ? 'CLOSED' : c?.state ?? 'CLOSED';
     const rcvShut = c ? c.rcvEof || c.shutRd || state === 'CLOSED' : false;
     const sndShut = c ? c.shutWr || state === 'CLOSED' : false;
     if ((rcvShut && sndShut) || state === 'CLOSED') mask |= POLLHUP;

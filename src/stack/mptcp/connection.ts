@@ -302,15 +302,13 @@ export class MptcpConnection {
 
   private onDataAck(ack: bigint): void {
     this.stats.lastAckRecv = this.now();
-    const adv = ack - this.sndUna;
-    if (adv > 0n && ack <= this.writeSeq) {
-      this.stats.bytesAcked += adv;
-      this.sndUna = ack;
-    }
-    if (this.dataFinDsn !== undefined && ack === add64(this.dataFinDsn, 1)) {
-      this.dataFinAcked = true;
-      if (this.stats.bytesAcked > 0n && this.sndUna === ack) this.stats.bytesAcked -= 1n; // the DATA_FIN is no data
-    }
+    if (ack <= this.sndUna || ack > this.writeSeq) return;
+    // bytes_acked counts data only: the DATA_FIN's sequence number is not a byte.
+    const dataEnd = this.dataFinDsn ?? this.writeSeq;
+    const dataAcked = (ack < dataEnd ? ack : dataEnd) - this.sndUna;
+    if (dataAcked > 0n) this.stats.bytesAcked += dataAcked;
+    this.sndUna = ack;
+    if (this.dataFinDsn !== undefined && ack === add64(this.dataFinDsn, 1)) this.dataFinAcked = true;
   }
 
   /** `n` in-order bytes reached the receive queue; returns true when the peer's DATA_FIN is now consumed. */

@@ -13,7 +13,8 @@ export function tcpInfoValues(c: TcpConnection | undefined, now: number, pmtu: n
   if (!c) return { tcpi_state: LINUX_STATE_NUMBER.CLOSED, tcpi_rto: 1_000_000, tcpi_snd_mss: 536, tcpi_rcv_mss: 536, tcpi_snd_cwnd: 10, tcpi_snd_ssthresh: 0x7fffffff, tcpi_reordering: 3, tcpi_pmtu: pmtu };
   const options = (c.tsOk ? TCPI_OPT_TIMESTAMPS : 0) | (c.sackOk ? TCPI_OPT_SACK : 0) | (c.wscaleOk ? TCPI_OPT_WSCALE : 0);
   return {
-    tcpi_state: LINUX_STATE_NUMBER[c.state],
+    // The socket behind a file descriptor is CLOSE once a time-wait minisock took over.
+    tcpi_state: LINUX_STATE_NUMBER[c.state === 'TIME_WAIT' ? 'CLOSED' : c.state],
     tcpi_ca_state: c.caState,
     tcpi_retransmits: c.retransmits,
     tcpi_probes: 0,
