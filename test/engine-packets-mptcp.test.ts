@@ -252,3 +252,32 @@ test('Linux 6.18 capture (§2.6): ADD_ADDR and MP_JOIN SYN-ACK HMACs computed, t
   t.is(pe.matchOutbound(lines[6]!, ack('bc6515d993ce5fab0e7d76a6abf816294fe94560'), 0).mismatches?.[0]?.field, 'mptcp_join_hmac');
   t.true(pe.describeState().some((l) => /subflow 2 MP_JOIN: script nonce 0x2cdda2ff id 5, stack nonce 0xaa0d729c id 1/.test(l)));
 });
+
+// v0 (RFC 6824) with the legacy spelling: SHA-1 tokens and HMACs (§2.5 v0 vectors).
+const V0 = `
+0   < S 0:0(0) win 65535 <mp_capable ck=2>
++0  > S. 0:0(0) ack 1 <mp_capable sk>
++0  < . 1:1(0) ack 1 win 256 <mp_capable ck sk>
++0  < S 0:0(0) win 65535 <mp_join_syn address_id=2 token=auto rand=1>
++0  > S. 0:0(0) ack 1 <mp_join_syn_ack sender_hmac=auto>
++0  < . 1:1(0) ack 1 win 256 <mp_join_ack sender_hmac=auto>
++0  < . 1:1(0) ack 1 win 256 <add_address address_id=4 addr[c9=inet_addr("10.0.1.1")] hmac=auto>
+`;
+
+test('v0: legacy mp_capable carries the key on the SYN; token and join HMACs use SHA-1; ADD_ADDR has no HMAC', (t) => {
+  const lines = acts(V0);
+  const pe = new PacketEngine(CTX);
+  const syn = inject(t, pe, lines[0]!);
+  t.deepEqual(mptcpOf(syn), [{ kind: 'mptcp', subtype: 'mp_capable', version: 0, flags: 0x81, senderKey: 2n }]);
+  const port = syn.tcp!.srcPort;
+  t.is(pe.matchOutbound(lines[1]!, stackSegment({ dport: port, seq: 1, ack: 1, flags: SA, options: [mp({ subtype: 'mp_capable', version: 0, flags: 0x81, senderKey: 3n })] }), 0).status, 'match');
+  t.like(mptcpOf(inject(t, pe, lines[2]!))[0], { version: 0, senderKey: 2n, receiverKey: 3n });
+  const join = inject(t, pe, lines[3]!);
+  t.like(mptcpOf(join)[0], { subtype: 'mp_join', token: 0x461d6580, nonce: 1 });
+  const jport = join.tcp!.srcPort;
+  const sa = stackSegment({ dport: jport, seq: 50, ack: 1, flags: SA, options: [mp({ subtype: 'mp_join', form: 'syn_ack', backup: false, addressId: 0, hmac: fromHex('40b6ae86c332b9d1')!, nonce: 2 })] });
+  t.is(pe.matchOutbound(lines[4]!, sa, 0).status, 'match');
+  const ack = mptcpOf(inject(t, pe, lines[5]!))[0];
+  t.is(ack?.subtype === 'mp_join' ? toHex(ack.hmac!) : '', '3b754a0c0676fda47ac735aeda179cccb4a10842');
+  t.deepEqual(mptcpOf(inject(t, pe, lines[6]!)), [{ kind: 'mptcp', subtype: 'add_addr', version: 0, echo: false, addressId: 4, address: '10.0.1.1', nibble: 4 }]);
+});
