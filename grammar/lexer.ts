@@ -6,7 +6,7 @@
 import { Lexer, type IToken, type TokenType } from 'chevrotain';
 import { Hex, Int, Word, keywordTokens, lexerTokens, unterminated } from './tokens.js';
 
-export const pktLexer = new Lexer(lexerTokens, { positionTracking: 'full', ensureOptimizations: false });
+export const pktLexer = new Lexer(lexerTokens, { positionTracking: 'full', ensureOptimizations: true });
 
 export interface LexProblem {
   message: string;

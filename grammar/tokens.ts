@@ -77,7 +77,7 @@ const matchIpv6: CustomPatternMatcherFunc = (text, offset) => {
   }
   return null;
 };
-export const Ipv6Lit = createToken({ name: 'Ipv6Lit', label: 'an IPv6 address', pattern: { exec: matchIpv6 }, line_breaks: false, categories: [NoteAtom, EncapAtom] });
+export const Ipv6Lit = createToken({ name: 'Ipv6Lit', label: 'an IPv6 address', pattern: { exec: matchIpv6 }, start_chars_hint: [...'0123456789abcdefABCDEF:'], line_breaks: false, categories: [NoteAtom, EncapAtom] });
 export const Ipv4Lit = createToken({ name: 'Ipv4Lit', label: 'an IPv4 address', pattern: /\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![0-9.])/, categories: [NoteAtom, EncapAtom] });
 
 /** `-` starts a number unless it follows something a binary minus could follow. */
@@ -120,8 +120,12 @@ export const Star = punct('Star', '*');
 export const Tilde = punct('Tilde', '~');
 export const Pipe = punct('Pipe', '|');
 export const Bang = punct('Bang', '!');
-/** Any other character: lexed so a note can hold free text; anywhere else it is a syntax error. */
-export const Other = createToken({ name: 'Other', label: 'a character', pattern: /[^\s]/, categories: [NoteAtom] });
+/**
+ * Any other printable character: lexed so a note can hold free text; anywhere else it is a
+ * syntax error. A range rather than `[^\s]` keeps Chevrotain's first-char optimisation; control
+ * characters are lexer errors.
+ */
+export const Other = createToken({ name: 'Other', label: 'a character', pattern: /[!-~\u00a0-\uffff]/, categories: [NoteAtom] });
 
 // ---- Keywords --------------------------------------------------------------------------------
 

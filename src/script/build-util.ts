@@ -55,8 +55,21 @@ function elementRange(e: CstElement): SourceRange {
   return isToken(e) ? tokenRange(e) : nodeRange(e);
 }
 
-/** The range covering every child of a context (a visit method only sees its children). */
+/** Nodes by their children object (a visit method only receives the children); per build. */
+const locations = new Map<object, CstNode>();
+
+export function rememberNode(n: CstNode): void {
+  locations.set(n.children, n);
+}
+
+export function forgetNodes(): void {
+  locations.clear();
+}
+
+/** The source range of the node whose children are `ctx`. */
 export function ctxRange(ctx: Ctx): SourceRange {
+  const known = locations.get(ctx);
+  if (known?.location) return nodeRange(known);
   let best: SourceRange | undefined;
   for (const list of Object.values(ctx)) {
     for (const e of list ?? []) {
