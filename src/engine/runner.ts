@@ -33,6 +33,9 @@ interface PendingCall {
   event: Event;
   action: SyscallAction;
   call: LoweredCall;
+  issuedAt: Usecs;
+  /** Script time the call was due to start at (`T` of `T...E`) and to return at (`E`). */
+  dueStart: Usecs;
   dueEnd: Usecs;
   tolerance: Usecs;
   outcome?: { result: SyscallResult; at: Usecs } | { error: unknown; at: Usecs };
@@ -241,6 +244,9 @@ export class Runner {
   private async syscall(event: Event, action: SyscallAction): Promise<void> {
     const due = this.timeline.due(event.time, false);
     const start = await this.startAt(event, 'system call start');
+    // packetdrill runs one system call at a time: a call waits for an earlier blocking call to
+    // return (its result may be the fd this one uses), as upstream's await_idle_thread does.
+    if (this.pending.length > 0) await this.checkPending(true);
     const name = action.name;
     if (name === 'psp_rx_assoc' || name === 'psp_tx_assoc') throw new ScriptSkip([`${this.where(action.range)}: ${name} (PSP) is not supported.`]);
     if (name === 'cap_set') {
@@ -260,7 +266,7 @@ export class Runner {
     const promise = this.target.syscall(call.request);
 
     if (due.kind === 'blocking') {
-      const p: PendingCall = { event, action, call, dueEnd: due.end, tolerance: this.timeline.tolerance(due.end), promise: Promise.resolve() };
+      const p: PendingCall = { event, action, call, issuedAt, dueStart: start, dueEnd: due.end, tolerance: this.timeline.tolerance(due.end), promise: Promise.resolve() };
       p.promise = promise.then(
         (result) => { p.outcome = { result, at: this.clock.now() }; },
         (error: unknown) => { p.outcome = { error, at: this.clock.now() }; },
@@ -331,10 +337,10 @@ export class Runner {
       const o = p.outcome!;
       if ('error' in o) throw o.error;
       if (Math.abs(o.at - p.dueEnd) > p.tolerance) {
-        this.record({ kind: 'syscall', time: o.at, line: p.event.range.start.line, call: sourceText(this.text, p.action.range), result: resultText(o.result) });
+        this.record({ kind: 'syscall', time: p.issuedAt, endTime: o.at, due: p.dueStart, line: p.event.range.start.line, call: sourceText(this.text, p.action.range), result: resultText(o.result) });
         this.fail('timing', p.event.timeRange, timingError('system call return', p.dueEnd, o.at, p.tolerance));
       }
-      this.judgeCall(p.event, p.action, p.call, o.result, o.at, o.at, p.dueEnd);
+      this.judgeCall(p.event, p.action, p.call, o.result, p.issuedAt, o.at, p.dueStart);
     }
   }
 
