@@ -237,3 +237,27 @@ test('plain TCP socket: SOL_MPTCP is not a protocol option', async (t) => {
   t.deepEqual(await call(s, { name: 'getsockopt', fd, level: 284, optname: 1, optlen: 96 }), { ret: -1, errno: 'ENOPROTOOPT' });
   t.is(next(s), undefined);
 });
+
+test('MPTCP_TCPINFO and MPTCP_SUBFLOW_ADDRS: one subflow, sizes clamped to the caller', async (t) => {
+  const s = newStack();
+  const { fd } = await mptcpServer(s);
+  const header = (sizeUser: number): Uint8Array => {
+    const b = new Uint8Array(16);
+    const v = new DataView(b.buffer);
+    v.setUint32(0, 16, true);
+    v.setUint32(12, sizeUser, true);
+    return b;
+  };
+  const info = await call(s, { name: 'getsockopt', fd, level: 284, optname: 2, optlen: 16 + 300, value: header(300) });
+  if (info.out?.kind !== 'opt') return t.fail();
+  const v = new DataView(info.out.value.buffer, info.out.value.byteOffset);
+  t.deepEqual([v.getUint32(4, true), v.getUint32(8, true), v.getUint32(12, true)], [1, 280, 280]);
+  t.is(info.out.optlen, 16 + 280);
+  t.is(info.out.value[16], 1); // tcpi_state ESTABLISHED
+  const addrs = await call(s, { name: 'getsockopt', fd, level: 284, optname: 3, optlen: 16 + 256, value: header(256) });
+  if (addrs.out?.kind !== 'opt') return t.fail();
+  const a = addrs.out.value;
+  t.deepEqual([...a.subarray(16 + 4, 16 + 8)], [192, 168, 0, 1]);
+  t.deepEqual([...a.subarray(16 + 128 + 4, 16 + 128 + 8)], [192, 0, 2, 1]);
+  t.deepEqual(await call(s, { name: 'getsockopt', fd, level: 284, optname: 2, optlen: 8, value: header(300) }), { ret: -1, errno: 'EINVAL' });
+});

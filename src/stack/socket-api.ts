@@ -96,7 +96,7 @@ export class Stack {
       case 'close': return this.close(req.fd);
       case 'shutdown': return this.withSock(req.fd, (s) => this.shutdown(s, req.how));
       case 'setsockopt': return this.withSock(req.fd, (s) => setsockopt(this.host, s, req.level, req.optname, req.value, req.optlen));
-      case 'getsockopt': return this.withSock(req.fd, (s) => getsockopt(this.host, this.pm, s, req.level, req.optname, req.optlen));
+      case 'getsockopt': return this.withSock(req.fd, (s) => getsockopt(this.host, this.pm, s, req.level, req.optname, req.optlen, req.value));
       case 'fcntl': return this.fcntl(req.fd, req.cmd, req.arg);
       case 'ioctl': return this.withSock(req.fd, (s) => this.ioctl(s, req.request));
       case 'poll': return this.poll(req.fds, req.timeoutMs);

@@ -1,6 +1,7 @@
 // getsockopt / setsockopt with Linux's values, struct layouts (src/sys/structs.ts) and errnos.
 import type { SyscallResult } from '../targets/target.js';
-import { decodeInt, decodeStruct, encodeInt, encodeStruct, LINGER_LAYOUT } from '../sys/structs.js';
+import { decodeInt, decodeStruct, encodeInt, encodeSockAddr, encodeStruct, LINGER_LAYOUT, MPTCP_SUBFLOW_ADDRS_SIZE, MPTCP_SUBFLOW_DATA_LAYOUT, SOCKADDR_STORAGE_SIZE, TCP_INFO_LAYOUT } from '../sys/structs.js';
+import type { TcpConnection } from './tcp/connection.js';
 import { errnoValue } from '../sys/symbols.js';
 import * as K from './constants.js';
 import type { Host } from './host.js';
@@ -19,7 +20,7 @@ function opt(value: Uint8Array, optlen: number): SyscallResult {
 
 const intOpt = (v: number, optlen: number): SyscallResult => (optlen < 0 ? fail('EINVAL') : opt(encodeInt(v), Math.min(optlen, 4)));
 
-export function getsockopt(host: Host, pm: PathManagerConfig, s: Socket, level: number, name: number, optlen: number): SyscallResult {
+export function getsockopt(host: Host, pm: PathManagerConfig, s: Socket, level: number, name: number, optlen: number, value?: Uint8Array): SyscallResult {
   if (optlen < 0) return fail('EINVAL');
   const c = s.conn;
   if (level === K.SOL_SOCKET) {
@@ -67,10 +68,46 @@ export function getsockopt(host: Host, pm: PathManagerConfig, s: Socket, level: 
       const limits = { subflows: pm.subflows, addAddrAccepted: pm.addAddrAccepted, signalEndpoints: pm.signalCount, localAddrMax: pm.endpoints.length };
       return opt(encodeMptcpInfo(c?.mptcp, limits, host.clock.now()), optlen);
     }
-    if (name === K.MPTCP_TCPINFO || name === K.MPTCP_SUBFLOW_ADDRS || name === K.MPTCP_FULL_INFO) return fail('EOPNOTSUPP');
+    if (name === K.MPTCP_TCPINFO) return subflowArray(s, optlen, value, TCP_INFO_LAYOUT.size, (c) => encodeTcpInfo(c, host.clock.now(), host.mtu));
+    if (name === K.MPTCP_SUBFLOW_ADDRS) return subflowArray(s, optlen, value, MPTCP_SUBFLOW_ADDRS_SIZE, subflowAddrs);
+    if (name === K.MPTCP_FULL_INFO) return fail('EOPNOTSUPP'); // carries user-space pointers
     return fail('ENOPROTOOPT');
   }
   return fail('ENOPROTOOPT');
+}
+
+/**
+ * MPTCP_TCPINFO / MPTCP_SUBFLOW_ADDRS (mptcp_get_subflow_data): the caller's mptcp_subflow_data
+ * header says how big its elements are; the answer has the header (count, kernel size, clamped
+ * user size) and one element per subflow that fits. One subflow here.
+ */
+function subflowArray(s: Socket, optlen: number, input: Uint8Array | undefined, kernelSize: number, element: (c: TcpConnection) => Uint8Array): SyscallResult {
+  const hdr = MPTCP_SUBFLOW_DATA_LAYOUT.size;
+  if (optlen < hdr || !input || input.length < hdr) return fail('EINVAL');
+  const inHdr = decodeStruct(MPTCP_SUBFLOW_DATA_LAYOUT, input);
+  const sizeData = Number(inHdr.size_subflow_data ?? 0);
+  if (Number(inHdr.num_subflows) !== 0 || Number(inHdr.size_kernel) !== 0 || sizeData < hdr || sizeData > optlen) return fail('EINVAL');
+  const sizeUser = Math.min(Number(inHdr.size_user ?? 0), kernelSize);
+  const conns = s.conn ? [s.conn] : [];
+  const out = new Uint8Array(Math.max(optlen, hdr));
+  encodeStruct(MPTCP_SUBFLOW_DATA_LAYOUT, { size_subflow_data: sizeData, num_subflows: conns.length, size_kernel: kernelSize, size_user: sizeUser }, out);
+  let copied = sizeData;
+  for (const c of conns) {
+    if (optlen - copied < sizeUser || sizeUser === 0) break;
+    out.set(element(c).subarray(0, sizeUser), copied);
+    copied += sizeUser;
+  }
+  return { ret: 0, out: { kind: 'opt', value: out.slice(0, copied), optlen: copied } };
+}
+
+function subflowAddrs(c: TcpConnection): Uint8Array {
+  const out = new Uint8Array(MPTCP_SUBFLOW_ADDRS_SIZE);
+  const family = c.tuple.family === 4 ? 'inet' : 'inet6';
+  const local = encodeSockAddr({ family, address: c.tuple.localIp, port: c.tuple.localPort });
+  const remote = encodeSockAddr({ family, address: c.tuple.remoteIp, port: c.tuple.remotePort });
+  if (local) out.set(local, 0);
+  if (remote) out.set(remote, SOCKADDR_STORAGE_SIZE);
+  return out;
 }
 
 export function setsockopt(host: Host, s: Socket, level: number, name: number, value: Uint8Array, optlen: number): SyscallResult {
