@@ -79,7 +79,7 @@ export interface RunResult {
 
 /** One thing that happened, in order, with the script time it happened at. */
 export type TraceEntry =
-  /** `due`: the script time the line asked for (timing benchmarks and reports compare the two). */
+  /** `due`: the script time the line asked `time` to be (a call's start); benchmarks compare the two. */
   | { kind: 'inbound'; time: Usecs; due?: Usecs; line: number; bytes: Uint8Array; text: string }
   | { kind: 'outbound'; time: Usecs; due?: Usecs; bytes: Uint8Array; text: string; /** line it matched, if any */ line?: number; testTraffic: boolean }
   | { kind: 'syscall'; time: Usecs; due?: Usecs; endTime?: Usecs; line: number; call: string; result: string }
