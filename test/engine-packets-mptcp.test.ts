@@ -105,6 +105,7 @@ test('an outbound key that differs from the bound name is reported with both key
   t.is(r.mismatches?.[0]?.field, 'mptcp_key');
   t.is(r.message, "live packet field mptcp_key: expected: sk = 3 (0x0000000000000003) vs actual: key = 99 (0x0000000000000063) (the stack's key)");
   t.is(pe.matchOutbound(lines[8]!, live(3n), 0).status, 'match');
+  t.regex(pe.renderExpected(lines[8]!), /^> 192\.168\.0\.2:8080 > 192\.0\.2\.2:\d+ \. 1:1\(0\) ack 1 <mpcapable v1 flags\[flag_h\] key\[sk=3, ck=2\]>$/, 'bound names printed with their values');
 });
 
 // The stack opens actively with checksums (key of the §3 MP_CAPABLE+data vector).

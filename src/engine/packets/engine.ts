@@ -183,9 +183,10 @@ export class PacketEngine implements PacketPort {
 
   renderExpected(action: PacketAction): string {
     const sub = this.lineSubflow(action);
-    if (!sub) return printPacketLine(action);
+    const lookup = (name: string) => this.env.world.keys.get(name);
+    if (!sub) return printPacketLine(action, undefined, lookup);
     const [a, b] = action.direction === 'inbound' ? [sub.remote, sub.local] : [sub.local, sub.remote];
-    return printPacketLine(action, `${endpointText(a)} > ${endpointText(b)}`);
+    return printPacketLine(action, `${endpointText(a)} > ${endpointText(b)}`, lookup);
   }
 
   /** The subflow a line is on as far as known now, without changing anything. */

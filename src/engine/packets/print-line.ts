@@ -1,7 +1,7 @@
 // A packet line of the script as .pkt text, for failure reports ("expected" side). The tuple is
-// filled with the live endpoints of the line's subflow when they are known.
+// filled with the live endpoints of the line's subflow and key names with their values when known.
 
-import type { DssField, Endpoint, HmacSpec, PacketAction, SeqValue, TcpOptionSpec, TokenSpec } from '../../script/ast.js';
+import type { DssField, Endpoint, HmacSpec, KeyRef, PacketAction, SeqValue, TcpOptionSpec, TokenSpec } from '../../script/ast.js';
 import { renderTcpOption } from '../../wire/render.js';
 import { plainTcpOption } from './options-build.js';
 
@@ -35,7 +35,15 @@ function addressId(id: number | 'auto' | undefined): string[] {
 
 const FLAG_NAMES = ['flag_h', 'flag_g', 'flag_f', 'flag_e', 'flag_d', 'flag_c', 'flag_b', 'flag_a'];
 
-export function optionText(o: TcpOptionSpec): string {
+/** The value a key name holds now, to print `name=value` for names the run has bound. */
+export type KeyLookup = (name: string) => bigint | undefined;
+
+function keyRef(k: KeyRef, lookup: KeyLookup | undefined): string {
+  const v = k.value ?? lookup?.(k.name);
+  return v !== undefined ? `${k.name}=${v}` : k.name;
+}
+
+export function optionText(o: TcpOptionSpec, lookup?: KeyLookup): string {
   const plain = o.kind !== 'accecn' ? plainTcpOption(o) : undefined;
   if (plain) return renderTcpOption(plain);
   switch (o.kind) {
@@ -47,7 +55,7 @@ export function optionText(o: TcpOptionSpec): string {
       return `ECN ${o.fields.map((f) => `${f.name} ${f.value}`).join(' ')}`;
     case 'mp_capable': {
       const flags = o.flags === 0 ? 'no_flags' : FLAG_NAMES.filter((_, i) => o.flags & (1 << i)).reverse().join(', ');
-      const keys = o.keys.length ? `key[${o.keys.map((k) => (k.value !== undefined ? `${k.name}=${k.value}` : k.name)).join(', ')}]` : 'nokey';
+      const keys = o.keys.length ? `key[${o.keys.map((k) => keyRef(k, lookup)).join(', ')}]` : 'nokey';
       const version = o.legacy ? 'v0' : o.version === 'default' ? 'none' : `v${o.version}`;
       return `mpcapable ${version} flags[${flags}] ${keys}${o.dataLen !== undefined ? ` mpcdatalen ${o.dataLen}` : ''}${o.checksum !== undefined ? ` cksum=${o.checksum}` : ''}`;
     }
@@ -79,7 +87,7 @@ export function optionText(o: TcpOptionSpec): string {
     case 'mp_fail':
       return ['mp_fail', ...dssField('dsn', o.dsn)].join(' ');
     case 'mp_fastclose':
-      return ['mp_fastclose', ...(o.key ? [o.key.value !== undefined ? `${o.key.name}=${o.key.value}` : o.key.name] : []), ...(o.plus ? [`+${o.plus}`] : [])].join(' ');
+      return ['mp_fastclose', ...(o.key ? [keyRef(o.key, lookup)] : []), ...(o.plus ? [`+${o.plus}`] : [])].join(' ');
     case 'mp_reset':
       return `mp_reset ${o.reason}${o.flags & 1 ? ' flags[flag_t]' : ''}`;
     default:
@@ -94,7 +102,7 @@ function endpointText(e: Endpoint): string {
 }
 
 /** The line without time: `< S 0:0(0) win 1000 <mss 1460>`; `tuple` replaces the written one. */
-export function printPacketLine(action: PacketAction, tuple?: string): string {
+export function printPacketLine(action: PacketAction, tuple?: string, lookup?: KeyLookup): string {
   const parts: string[] = [action.direction === 'inbound' ? '<' : '>'];
   const ip = action.ip;
   if (ip) {
@@ -117,7 +125,7 @@ export function printPacketLine(action: PacketAction, tuple?: string): string {
     if (b.win !== undefined) parts.push(`win ${b.win}`);
     if (b.urg !== undefined) parts.push(`urg ${b.urg}`);
     if (b.options === 'any') parts.push('<...>');
-    else if (b.options !== 'none') parts.push(`<${b.options.map(optionText).join(', ')}>`);
+    else if (b.options !== 'none') parts.push(`<${b.options.map((o) => optionText(o, lookup)).join(', ')}>`);
   }
   if (action.badChecksum) parts.push('(bad_csum)');
   return parts.join(' ');
