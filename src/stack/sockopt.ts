@@ -1,6 +1,6 @@
 // getsockopt / setsockopt with Linux's values, struct layouts (src/sys/structs.ts) and errnos.
 import type { SyscallResult } from '../targets/target.js';
-import { decodeInt, decodeStruct, encodeInt, encodeSockAddr, encodeStruct, LINGER_LAYOUT, MPTCP_SUBFLOW_ADDRS_SIZE, MPTCP_SUBFLOW_DATA_LAYOUT, SOCKADDR_STORAGE_SIZE, TCP_INFO_LAYOUT } from '../sys/structs.js';
+import { decodeInt, decodeStruct, encodeInt, encodeSockAddr, encodeStruct, LINGER_LAYOUT, MPTCP_SUBFLOW_ADDRS_SIZE, MPTCP_SUBFLOW_DATA_LAYOUT, SOCKADDR_STORAGE_SIZE, TCP_INFO_LAYOUT, MPTCP_INFO_LAYOUT } from '../sys/structs.js';
 import type { TcpConnection } from './tcp/connection.js';
 import { errnoValue } from '../sys/symbols.js';
 import * as K from './constants.js';
@@ -65,6 +65,8 @@ export function getsockopt(host: Host, pm: PathManagerConfig, s: Socket, level: 
     if (!s.mptcp) return fail('ENOPROTOOPT'); // tcp_getsockopt hands other levels to ip_getsockopt
     if (c?.mptcp?.fallback) return fail('EOPNOTSUPP');
     if (name === K.MPTCP_INFO) {
+      // A listener reads all zeros on 6.18 (mptcp_diag_fill_info fills the limits only otherwise).
+      if (s.listener) return opt(new Uint8Array(MPTCP_INFO_LAYOUT.size), optlen);
       const limits = { subflows: pm.subflows, addAddrAccepted: pm.addAddrAccepted, signalEndpoints: pm.signalCount, localAddrMax: pm.endpoints.length };
       return opt(encodeMptcpInfo(c?.mptcp, limits, host.clock.now()), optlen);
     }
