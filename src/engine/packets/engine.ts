@@ -118,8 +118,9 @@ export class PacketEngine implements PacketPort {
     try {
       return this.match(action, body, live, nowUs);
     } catch (e) {
-      if (!(e instanceof PacketLineError)) throw e;
-      return mismatch([{ field: 'script', expected: '', actual: '', message: e.message }]);
+      // A line that cannot be checked (unbound name, unknown key...) fails with its reason.
+      const message = e instanceof PacketLineError ? e.message : `cannot check the packet: ${(e as Error).message}`;
+      return mismatch([{ field: 'script', expected: '', actual: '', message }]);
     }
   }
 
