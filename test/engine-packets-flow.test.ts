@@ -149,3 +149,29 @@ test('bytes that are not even TCP are no test traffic and fail an outbound line 
   t.false(pe.isTestTraffic(udp));
   t.is(pe.matchOutbound(syn!, udp, 0).mismatches?.[0]?.field, 'protocol');
 });
+
+test('lines that cannot be built or checked say why: unbound names, a second key for one side', (t) => {
+  const text = `
+0   < S 0:0(0) win 65535 <mpcapable v1 flags[flag_h] nokey>
++0  > S. 0:0(0) ack 1 <mpcapable v1 flags[flag_h] key[sk]>
++0  < . 1:1(0) ack 1 win 256 <mpcapable v1 flags[flag_h] key[ck=2, sk]>
++0  < S 0:0(0) win 65535 <mp_join_syn token=sha256_32(nobody)>
++0  < . 1:1(0) ack 1 win 256 <mpcapable v1 flags[flag_h] key[other=7, sk]>
++0  > . 1:1(0) ack 1 <dss dack8=trunc_r64_hmac(nobody)+1 nocs>
+`;
+  const L = acts(text);
+  const pe = new PacketEngine(CTX);
+  const port = passiveMptcpOpen(t, pe, L, 3n);
+  const unbound = pe.buildInbound(L[3]!, 0);
+  t.false(unbound.ok);
+  if (!unbound.ok) {
+    t.is(unbound.message, 'key name nobody is not bound yet (no earlier line gave it a value)');
+    t.is(unbound.range?.start.line, 5);
+  }
+  const second = pe.buildInbound(L[4]!, 0);
+  t.false(second.ok);
+  if (!second.ok) t.regex(second.message, /script's key of this connection is already ck \(2\); cannot bind a second, different key other \(7\)/);
+  const r = pe.matchOutbound(L[5]!, stackSegment({ dport: port, seq: 2, ack: 1, options: [mp({ subtype: 'dss', dataFin: false, dataAck: 1n, dataAck64: true, dsn64: false })] }), 0);
+  t.is(r.status, 'mismatch');
+  t.is(r.message, 'key name nobody is not bound yet (no earlier line gave it a value)');
+});
