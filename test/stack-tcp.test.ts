@@ -133,13 +133,12 @@ test('active close: FIN_WAIT1 → FIN_WAIT2 → TIME_WAIT, ACK of the peer FIN a
   t.is(s.host.conns.size, 0);
 });
 
-test('passive close: CLOSE_WAIT with delayed ACK, then LAST_ACK', async (t) => {
+test('passive close: CLOSE_WAIT (ACK at once on an idle connection, 6.18), then LAST_ACK', async (t) => {
   const s = newStack();
   const { fd, snd } = await acceptPlain(s);
   s.inject(peerPacket({ flags: F.FIN | F.ACK, seq: 1, ack: snd, dstPort: 8080 }));
-  t.is(next(s), undefined);
-  const ack = mustNext(s, 1_000_000);
-  t.is(ack.time, 40_000);
+  const ack = mustNext(s);
+  t.is(ack.time, 0);
   t.is(ack.tcp.ack, 2);
   t.deepEqual(await call(s, { name: 'read', fd, len: 10, flags: 0 }), { ret: 0 });
   await call(s, { name: 'close', fd });
@@ -147,6 +146,20 @@ test('passive close: CLOSE_WAIT with delayed ACK, then LAST_ACK', async (t) => {
   t.is(fin.tcp.flags, F.FIN | F.ACK);
   s.inject(peerPacket({ flags: F.ACK, seq: 2, ack: snd + 1, dstPort: 8080 }));
   t.is(s.host.conns.size, 0);
+});
+
+test('FIN after data in pingpong mode: the ACK waits for the delayed-ACK timer (40 ms)', async (t) => {
+  const s = newStack();
+  const { fd, snd } = await acceptPlain(s);
+  s.inject(peerPacket({ flags: F.ACK | F.PSH, seq: 1, ack: snd, dstPort: 8080, payload: 10 }));
+  mustNext(s);
+  s.clock.advanceTo(100_000);
+  s.inject(peerPacket({ flags: F.FIN | F.ACK, seq: 11, ack: snd, dstPort: 8080 }));
+  t.is(next(s), undefined);
+  const ack = mustNext(s, 1_000_000);
+  t.is(ack.time, 140_000);
+  t.is(ack.tcp.ack, 12);
+  t.is((await call(s, { name: 'read', fd, len: 100, flags: 0 })).ret, 10);
 });
 
 test('close with unread data sends RST|ACK', async (t) => {

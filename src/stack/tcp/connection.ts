@@ -653,7 +653,7 @@ export class TcpConnection {
     switch (this.state) {
       case 'ESTABLISHED':
         this.state = 'CLOSE_WAIT';
-        // Linux expects the application to answer soon: delayed ACK (pingpong mode).
+        // tcp_fin() enters pingpong mode: the ACK is delayed (by ato) hoping to ride on our FIN.
         this.pingpong = true;
         this.scheduleAck(false);
         return;
@@ -685,8 +685,10 @@ export class TcpConnection {
   private scheduleAck(force: boolean): void {
     const quickMode = this.quick > 0 && !this.pingpong;
     const twoSegments = seqDiff(this.rcvNxt, this.rcvWup) > this.rcvMss;
-    if (force || quickMode || twoSegments) { this.ackNow = true; return; }
-    if (!this.delackTimer) this.delackTimer = this.env.clock.schedule(this.now + DELACK_US, () => this.onDelack());
+    // ato is 0 until data arrived: the delayed-ACK timer then fires at the next jiffy (observed
+    // on 6.18: a FIN on an idle connection is acked within ~2 ms).
+    if (force || quickMode || twoSegments || this.ato === 0) { this.ackNow = true; return; }
+    if (!this.delackTimer) this.delackTimer = this.env.clock.schedule(this.now + this.ato, () => this.onDelack());
   }
 
   private onDelack(): void {
