@@ -318,6 +318,8 @@ test('lexer errors point at the offending character', (t) => {
 
 test('a script without events is an error', (t) => {
   t.deepEqual(errors('--tolerance_usecs=1\n// nothing\n').map((d) => d.code), ['no-events']);
+  t.deepEqual(errors('// only a comment\n').map(show), ['1:1 no-events: the script has no events']);
+  t.deepEqual(errors('').map(show), ['1:1 no-events: the script has no events']);
 });
 
 test('deep nesting is refused, not recursed into', (t) => {

@@ -43,8 +43,12 @@ export function tokenRange(t: IToken): SourceRange {
   return { start: startOf(t), end: endOf(t) };
 }
 
+const FILE_START: SourceRange = { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
+
 export function nodeRange(n: CstNode): SourceRange {
   const l = n.location!;
+  // A node that holds no token at all (an empty file) has no location: the start of the file.
+  if (Number.isNaN(l.startOffset) || l.startLine === undefined || Number.isNaN(l.startLine)) return FILE_START;
   return {
     start: { line: l.startLine ?? 1, column: l.startColumn ?? 1, offset: l.startOffset },
     end: { line: l.endLine ?? 1, column: (l.endColumn ?? 0) + 1, offset: (l.endOffset ?? l.startOffset) + 1 },
@@ -82,7 +86,7 @@ export function ctxRange(ctx: Ctx): SourceRange {
       }
     }
   }
-  return best ?? { start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: 0 } };
+  return best ?? FILE_START;
 }
 
 export function spanRanges(a: SourceRange, b: SourceRange): SourceRange {
