@@ -1,0 +1,77 @@
+// Runs .pkt scripts through the remote target against this machine's kernel in namespace B
+// (veth-lab.ts). Must itself run in a private namespace A: `unshare --net node harness.js ...`
+// (remote-lab.ts's runInLab does that). Prints one JSON line per script: {file,status,failure}.
+//   node dist/scripts/remote/harness.js [--seed N] [-v] FILE...
+import { resolve } from 'node:path';
+import { loadScript } from '../../src/script/load.js';
+import { prepareRun } from '../../src/engine/prepare.js';
+import { runScript, type RunResult } from '../../src/engine/run.js';
+import { verboseSink } from '../../src/report/sinks.js';
+import { remoteTargetFromFlags } from '../../src/targets/remote/cli-options.js';
+import { HELPERS_DIR, IFACE, LAB, VethLab } from './veth-lab.js';
+
+export interface HarnessLine {
+  file: string;
+  status: RunResult['status'];
+  failure?: string;
+  skipReasons?: string[];
+  wallMs: number;
+  warnings: string[];
+}
+
+export function describeFailure(r: RunResult): string | undefined {
+  if (!r.failure) return undefined;
+  const line = r.failure.range ? `:${r.failure.range.start.line}` : '';
+  return `${r.file}${line}: ${r.failure.message}`;
+}
+
+/** Script defines that tell a script how to reach the stack's side (exported to its shell lines too). */
+export function labDefines(lab: VethLab): string[] {
+  return [
+    `IN_STACK=${lab.execInB}`,
+    `APP=python3 ${resolve(HELPERS_DIR, 'mptcp-app.py')}`,
+    `STACK_IP2=${LAB.stack2}`,
+    `OUR_IP2=${LAB.ours2}`,
+  ];
+}
+
+export async function runOne(lab: VethLab, file: string, seed: number, verbose = false): Promise<RunResult> {
+  const setup = remoteTargetFromFlags({ iface: IFACE, remoteIp: LAB.stack, localIp: LAB.ours });
+  if (!setup.ok) throw new Error(setup.message);
+  const loaded = loadScript(file, { target: 'remote', cli: { ...setup.overrides, define: labDefines(lab) } });
+  if (!loaded.options) return { file, status: 'error', warnings: [], scriptEndUs: 0, wallMs: 0, trace: [], failure: { kind: 'script', message: loaded.diagnostics.map((d) => d.message).join('; ') } };
+  try {
+    return await runScript(loaded, setup.target, prepareRun(loaded.options, 'remote', { seed, onTrace: verbose ? verboseSink((l) => process.stderr.write(l + '\n')) : undefined }));
+  } finally {
+    lab.killApps();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let seed = 1;
+  let verbose = false;
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--seed') seed = Number(argv[++i]);
+    else if (argv[i] === '-v') verbose = true;
+    else files.push(argv[i]!);
+  }
+  const lab = await VethLab.create();
+  try {
+    for (const file of files) {
+      const r = await runOne(lab, file, seed, verbose);
+      const line: HarnessLine = { file, status: r.status, failure: describeFailure(r), skipReasons: r.skipReasons, wallMs: r.wallMs, warnings: r.warnings };
+      process.stdout.write(JSON.stringify(line) + '\n');
+    }
+  } finally {
+    lab.close();
+  }
+  return 0;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
+  main(process.argv.slice(2)).then((code) => process.exit(code), (err: Error) => {
+    process.stderr.write(`remote harness: ${err.message}\n`);
+    process.exit(2);
+  });
+}

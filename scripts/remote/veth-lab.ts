@@ -1,0 +1,84 @@
+// The remote target's test bed on one machine: this process's namespace (A, the tester, made
+// by `unshare --net` around it) and a second namespace B holding the kernel under test, joined
+// by a veth pair. B is held by netns-holder.py, which dies with this process (PDEATHSIG), so
+// nothing outlives a SIGKILL; processes started in B are killed by pid in close().
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** scripts/remote/ in the source tree (the .py helpers are not compiled). */
+export const HELPERS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'scripts', 'remote');
+
+export interface LabAddresses {
+  /** Our (the script side's) address on vethA, and a second one for joins (ours + 1). */
+  ours: string; ours2: string;
+  /** The kernel under test on vethB, and its second address. */
+  stack: string; stack2: string;
+}
+
+export const LAB: LabAddresses = { ours: '10.77.0.1', ours2: '10.77.0.2', stack: '10.77.0.10', stack2: '10.77.0.11' };
+export const IFACE = 'vethA';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+export class VethLab {
+  private constructor(private readonly holder: ChildProcess, private readonly lines: AsyncIterator<string>, readonly pid: number) {}
+
+  /** The prefix that runs a command in B. */
+  get execInB(): string { return `nsenter --net=/proc/${this.pid}/ns/net`; }
+  get netnsPath(): string { return `/proc/${this.pid}/ns/net`; }
+
+  static async create(): Promise<VethLab> {
+    const holder = spawn('python3', [join(HELPERS_DIR, 'netns-holder.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: holder.stdout! })[Symbol.asyncIterator]();
+    const first = await lines.next();
+    if (first.value !== 'ready') throw new Error(`the namespace holder failed: ${String(first.value)}`);
+    const lab = new VethLab(holder, lines, holder.pid!);
+    const inB = (...args: string[]): string => sh('nsenter', [`--net=${lab.netnsPath}`, ...args]);
+    sh('ip', ['link', 'set', 'lo', 'up']);
+    sh('ip', ['link', 'add', IFACE, 'type', 'veth', 'peer', 'name', 'vethB', 'netns', String(lab.pid)]);
+    sh('ip', ['addr', 'add', `${LAB.ours}/24`, 'dev', IFACE]);
+    sh('ip', ['addr', 'add', `${LAB.ours2}/24`, 'dev', IFACE]);
+    sh('ip', ['link', 'set', IFACE, 'up']);
+    return lab.finish(inB);
+  }
+
+  private async finish(inB: (...args: string[]) => string): Promise<VethLab> {
+    inB('ip', 'link', 'set', 'lo', 'up');
+    inB('ip', 'addr', 'add', `${LAB.stack}/24`, 'dev', 'vethB');
+    inB('ip', 'addr', 'add', `${LAB.stack2}/24`, 'dev', 'vethB');
+    inB('ip', 'link', 'set', 'vethB', 'up');
+    this.holder.stdin!.write('offload-off vethB\n');
+    const r = await this.lines.next();
+    if (r.value !== 'ok') throw new Error(`cannot turn off offloads on vethB: ${String(r.value)}`);
+    // Both ends up means carrier; IPv4 needs no address settling (no DAD).
+    for (let i = 0; i < 200 && !/\bUP\b/.test(sh('ip', ['-br', 'link', 'show', 'dev', IFACE])); i++) await sleep(10);
+    return this;
+  }
+
+  /** Pids of processes in B other than the holder (applications the scripts started). */
+  pidsInB(): number[] {
+    let ns: string;
+    try { ns = readlinkSync(this.netnsPath); } catch { return []; }
+    const out: number[] = [];
+    for (const e of readdirSync('/proc')) {
+      if (!/^\d+$/.test(e) || Number(e) === this.pid) continue;
+      try { if (readlinkSync(`/proc/${e}/ns/net`) === ns) out.push(Number(e)); } catch { /* gone */ }
+    }
+    return out;
+  }
+
+  /** Ends the applications left in B (each by its pid). */
+  killApps(): void {
+    for (const pid of this.pidsInB()) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  }
+
+  close(): void {
+    this.killApps();
+    this.holder.stdin?.end();
+    this.holder.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,45 @@
+// Packets a real-time target captured, handed to receive() in order: a waiter resolves at the
+// next packet or with null at its deadline on the target's clock. (The kernel target has the
+// same logic inline; it could use this class too.)
+import type { Clock, SentPacket, Usecs } from '../target.js';
+
+interface Waiter { resolve: (p: SentPacket | null) => void; deadline: Usecs; timer?: NodeJS.Timeout }
+
+export class PacketQueue {
+  private readonly queue: SentPacket[] = [];
+  private readonly waiters: Waiter[] = [];
+
+  constructor(private readonly clock: Clock) {}
+
+  push(p: SentPacket): void {
+    const w = this.waiters.shift();
+    if (w) { clearTimeout(w.timer); w.resolve(p); } else this.queue.push(p);
+  }
+
+  next(deadline: Usecs): Promise<SentPacket | null> {
+    const p = this.queue.shift();
+    if (p) return Promise.resolve(p);
+    if (deadline <= this.clock.now()) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const w: Waiter = { resolve, deadline };
+      this.waiters.push(w);
+      this.arm(w);
+    });
+  }
+
+  /** Resolves every waiter with null (at close). */
+  release(): void {
+    for (const w of this.waiters.splice(0)) { clearTimeout(w.timer); w.resolve(null); }
+  }
+
+  /** Resolves the waiter with null at its deadline (re-arming when the timer fires early). */
+  private arm(w: Waiter): void {
+    const ms = Math.max(0, (w.deadline - this.clock.now()) / 1000);
+    w.timer = setTimeout(() => {
+      if (this.clock.now() < w.deadline) { this.arm(w); return; }
+      const i = this.waiters.indexOf(w);
+      if (i >= 0) this.waiters.splice(i, 1);
+      w.resolve(null);
+    }, ms);
+  }
+}
