@@ -256,3 +256,19 @@ test('an ICMP frag_needed quotes the stack segment with its live sequence number
     t.is(view.getUint32(quotedTcp + 4), 4001, 'quoted sequence number: live');
   }
 });
+
+test('a udp line injects a datagram of zeros with a valid checksum', (t) => {
+  const [udp] = acts('0 < udp (10)\n');
+  const r = engine().buildInbound(udp!, 0);
+  if (!r.ok) return t.fail(r.message);
+  const b = r.packet.other!.bytes;
+  t.is(r.packet.ip.version === 4 && r.packet.ip.protocol, 17);
+  t.is(b.length, 18);
+  t.is((b[2]! << 8) | b[3]!, 8080);
+  // One's-complement sum over pseudo-header + datagram must be 0xffff.
+  const words = [0xc000, 0x0201, 0xc0a8, 0x0002, 17, 18];
+  let s = words.reduce((a, w) => a + w, 0);
+  for (let i = 0; i < b.length; i += 2) s += (b[i]! << 8) | (b[i + 1] ?? 0);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  t.is(s, 0xffff);
+});

@@ -7,7 +7,7 @@ import type { IcmpBody } from '../../script/ast.js';
 import type { IpPacket } from '../../wire/packet.js';
 import { encodeIp } from '../../wire/codec.js';
 import { parseAddress } from '../../wire/addr.js';
-import { finishChecksum, sumWords } from '../../wire/checksum.js';
+import { finishChecksum, sumWords, transportChecksum } from '../../wire/checksum.js';
 import type { Env } from './env.js';
 import { buildIpHeader } from './header.js';
 import { PacketLineError } from './types.js';
@@ -75,14 +75,10 @@ export function buildIcmp(env: Env, body: IcmpBody): IpPacket {
   const sub = env.world.newest();
   const src = sub?.remote.address ?? env.ctx.remoteIp;
   const dst = sub?.local.address ?? env.ctx.localIp;
-  let sum = sumWords(msg, 0, msg.length);
-  if (env.family === 6) {
-    // ICMPv6 covers the IPv6 pseudo-header.
-    const s = parseAddress(src)!.bytes;
-    const d = parseAddress(dst)!.bytes;
-    sum += sumWords(s, 0, 16) + sumWords(d, 0, 16) + msg.length + 58;
-  }
-  view.setUint16(2, finishChecksum(sum));
+  // ICMPv6 covers the IPv6 pseudo-header; ICMP only the message.
+  const s = parseAddress(src)!.bytes;
+  const d = parseAddress(dst)!.bytes;
+  view.setUint16(2, env.family === 6 ? transportChecksum(s, 0, d, 0, 16, 58, msg, 0, msg.length, 2) : finishChecksum(sumWords(msg, 0, msg.length)));
   const ip = buildIpHeader(env.family, undefined, src, dst);
   if (ip.version === 4) ip.protocol = 1;
   else ip.nextHeader = 58;
