@@ -311,19 +311,24 @@ export class MptcpConnection {
     if (this.dataFinDsn !== undefined && ack === add64(this.dataFinDsn, 1)) this.dataFinAcked = true;
   }
 
-  /** `n` in-order bytes reached the receive queue; returns true when the peer's DATA_FIN is now consumed. */
-  onDelivered(n: number): boolean {
-    if (this.fallback) return false;
-    if (n > 0) {
-      this.rcvNxt = add64(this.rcvNxt, n);
-      this.stats.bytesReceived += BigInt(n);
-      this.stats.lastDataRecv = this.now();
-    }
-    if (!this.peerDataFin && this.peerDataFinDsn !== undefined && this.peerDataFinDsn === this.rcvNxt) {
-      this.peerDataFin = true;
-      this.rcvNxt = add64(this.rcvNxt, 1);
-      return true;
-    }
-    return false;
+  /** `n` in-order bytes reached the receive queue. */
+  onDelivered(n: number): void {
+    if (this.fallback || n === 0) return;
+    this.rcvNxt = add64(this.rcvNxt, n);
+    this.stats.bytesReceived += BigInt(n);
+    this.stats.lastDataRecv = this.now();
   }
+
+  /** The peer's DATA_FIN is next in sequence and not yet consumed. */
+  get dataFinReady(): boolean {
+    return !this.fallback && !this.peerDataFin && this.peerDataFinDsn !== undefined && this.peerDataFinDsn === this.rcvNxt;
+  }
+
+  /** Consumes the DATA_FIN: it takes one DSN, so the DATA_ACK moves one past it. */
+  consumeDataFin(): void {
+    if (!this.dataFinReady) return;
+    this.peerDataFin = true;
+    this.rcvNxt = add64(this.rcvNxt, 1);
+  }
+
 }

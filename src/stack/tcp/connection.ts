@@ -492,11 +492,15 @@ export class TcpConnection {
       }
     }
     if (this.mptcp?.hasPendingEcho) this.ackNow = true;
-    const dataFinBefore = this.mptcp?.peerDataFin ?? false;
-    this.mptcp?.onDelivered(0);
     this.processData(seg, discard);
-    // A DATA_FIN just consumed is acknowledged at once (mptcp_send_ack).
-    if (this.mptcp && !this.mptcp.fallback && !dataFinBefore && this.mptcp.peerDataFin && (this.state as TcpState) !== 'CLOSED') this.ackNow = true;
+    if (this.mptcp?.dataFinReady && (this.state as TcpState) !== 'CLOSED') {
+      // The subflow acks the data first; the MPTCP socket then consumes the DATA_FIN and acks
+      // it on an ACK of its own (mptcp_send_ack).
+      if (seg.payload.length > 0 && this.ackNow) this.sendAck();
+      this.mptcp.consumeDataFin();
+      this.rcvEof = true;
+      this.ackNow = true;
+    }
     this.afterDataLevelChange();
     // New data goes out first and carries the ACK (tcp_data_snd_check before tcp_ack_snd_check).
     this.output();
@@ -643,7 +647,7 @@ export class TcpConnection {
     this.lastDataRecv = this.now;
     if (discard) return;
     if (!this.shutRd) { this.rcvQueue.push(data.slice()); this.rcvQueued += data.length; }
-    if (this.mptcp?.onDelivered(data.length)) this.rcvEof = true;
+    this.mptcp?.onDelivered(data.length);
   }
 
   private receiveFin(): void {
