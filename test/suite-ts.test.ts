@@ -206,3 +206,14 @@ test('--pcap-dir: one capture per script and mode', async (t) => {
   t.is(readFileSync(join(pcaps, made[0]!)).readUInt32LE(0), 0xa1b2c3d4, 'a pcap file header');
   rmSync(dir, { recursive: true });
 });
+
+test('pretty without a terminal: plain text, a line per script, failures in full, the summary line', async (t) => {
+  const dir = suite(SCRIPTS);
+  const { out } = await run(['--format', 'pretty', dir]);
+  t.false(out.includes('\x1b'), 'no escape codes');
+  t.regex(out, new RegExp(`^FAIL  ${dir}/sub/fail\\.pkt \\(\\d+ ms\\): .*close call`, 'm'));
+  t.regex(out, /^1 not passed:$/m);
+  t.regex(out, /^ {2}\+0 close\(3\) = 5$/m, 'the failing line in the full report');
+  t.regex(out, /^4 scripts: 2 pass, 1 fail, 0 xfail, 0 xpass, 1 skip, 0 error in [\d.]+ s$/m);
+  rmSync(dir, { recursive: true });
+});
