@@ -261,3 +261,25 @@ test('MPTCP_TCPINFO and MPTCP_SUBFLOW_ADDRS: one subflow, sizes clamped to the c
   t.deepEqual([...a.subarray(16 + 128 + 4, 16 + 128 + 8)], [192, 0, 2, 1]);
   t.deepEqual(await call(s, { name: 'getsockopt', fd, level: 284, optname: 2, optlen: 8, value: header(300) }), { ret: -1, errno: 'EINVAL' });
 });
+
+test('a RST without MP_FASTCLOSE kills the subflow only: a non-blocking read finds no data, no error', async (t) => {
+  const s = newStack();
+  const { fd, snd } = await mptcpServer(s);
+  s.inject(peerPacket({ flags: F.RST | F.ACK, seq: 1, ack: snd, dstPort: 8080, options: [{ kind: 'mptcp', subtype: 'mp_tcprst', flags: 1, reason: 2 }] }));
+  t.is(next(s), undefined);
+  await call(s, { name: 'fcntl', fd, cmd: 4, arg: 0o4000 });
+  t.deepEqual(await call(s, { name: 'read', fd, len: 10, flags: 0 }), { ret: -1, errno: 'EAGAIN' });
+});
+
+test('data with DATA_FIN in one segment: ACK of the data, then ACK of the DATA_FIN', async (t) => {
+  const s = newStack();
+  const { fd, snd } = await mptcpServer(s);
+  const dsn = (PEER_IDSN + 1n) & M64;
+  s.inject(peerPacket({ flags: F.ACK | F.PSH, seq: 1, ack: snd, dstPort: 8080, payload: 100, options: [dss({ dataFin: true, dataAck: 0n, dataAck64: false, dsn, ssn: 1, dll: 101 })] }));
+  const first = mustNext(s);
+  const second = mustNext(s);
+  t.is(dssOf(first)?.dataAck, (dsn + 100n) & M64);
+  t.is(dssOf(second)?.dataAck, (dsn + 101n) & M64);
+  t.is((await call(s, { name: 'read', fd, len: 1000, flags: 0 })).ret, 100);
+  t.is((await call(s, { name: 'read', fd, len: 1000, flags: 0 })).ret, 0);
+});

@@ -272,6 +272,7 @@ export class Stack {
       }
       const e = c.takeError();
       if (e) return fail(e === 'EPIPE' ? 'ECONNRESET' : e);
+      if (c.subflowLost && !c.rcvEof) return nonblock ? fail('EAGAIN') : undefined;
       if (c.rcvEof || c.shutRd || (c.state === 'CLOSED' && !s.connecting)) return ok(0);
       if (c.state === 'SYN_SENT' || c.state === 'SYN_RECV') return nonblock ? fail('EAGAIN') : undefined;
       if (c.state === 'CLOSED') return fail('ENOTCONN');

@@ -137,6 +137,8 @@ export class TcpConnection {
   error: string | undefined;
   /** The connection ended by a reset or timeout (not a graceful close). */
   aborted = false;
+  /** MPTCP: the only subflow was reset without MP_FASTCLOSE; the connection lives on, empty. */
+  subflowLost = false;
   /** close() was called: no file descriptor refers to it any more. */
   orphaned = false;
   shutRd = false;
@@ -462,6 +464,13 @@ export class TcpConnection {
     }
     if (f & TcpFlag.RST) {
       if (seg.seq !== this.rcvNxt) { this.sendAck(); return; } // challenge ACK (RFC 5961)
+      if (this.mptcpActive && !this.mptcp!.isFastClose(mopts)) {
+        // A subflow error reaches the MPTCP socket only after a fallback: the connection stays
+        // up without its subflow (reads find no data and no error).
+        this.subflowLost = true;
+        this.becomeClosed();
+        return;
+      }
       this.onReset();
       return;
     }
@@ -493,7 +502,9 @@ export class TcpConnection {
     }
     if (this.mptcp?.hasPendingEcho) this.ackNow = true;
     this.processData(seg, discard);
+    let dataFinConsumed = false;
     if (this.mptcp?.dataFinReady && (this.state as TcpState) !== 'CLOSED') {
+      dataFinConsumed = true;
       // The subflow acks the data first; the MPTCP socket then consumes the DATA_FIN and acks
       // it on an ACK of its own (mptcp_send_ack).
       if (seg.payload.length > 0 && this.ackNow) this.sendAck();
@@ -504,7 +515,9 @@ export class TcpConnection {
     this.afterDataLevelChange();
     // New data goes out first and carries the ACK (tcp_data_snd_check before tcp_ack_snd_check).
     this.output();
-    if (this.ackNow && (this.state as TcpState) !== 'CLOSED') this.sendAck();
+    // When the DATA_FIN let the subflow close, the FIN carried its DATA_ACK and the MPTCP
+    // socket's own ACK of it still follows (observed on 6.18).
+    if ((this.ackNow || (dataFinConsumed && this.finSent)) && (this.state as TcpState) !== 'CLOSED') this.sendAck();
   }
 
   private onReset(): void {
