@@ -1,7 +1,7 @@
 // The suite runner's pure parts: globs, filtering, sharding, variants, the expected-failure
 // list, outcome classification and the exit status.
 import test from 'ava';
-import { applyFilter, applyShard, parseShard } from '../src/suite/discover.js';
+import { applyFilter, applyShard, displayPath, parseShard } from '../src/suite/discover.js';
 import { globMatches } from '../src/suite/glob.js';
 import { classify, exitStatus, representative } from '../src/suite/outcome.js';
 import type { JobReport, SuiteResult } from '../src/suite/types.js';
@@ -119,4 +119,12 @@ test('exit status as kselftest', (t) => {
   t.is(exitStatus([result('skip'), result('skip')], false), 4);
   t.is(exitStatus([], false), 4, 'nothing to run is all skipped');
   t.is(exitStatus([result('pass')], true), 130);
+});
+
+test('paths are shown relative to the working directory when below it', (t) => {
+  t.is(displayPath('/w/suite/a.pkt', '/w'), 'suite/a.pkt');
+  t.is(displayPath('/w', '/w'), '.', 'the folder itself (an xfail.txt next to the scripts)');
+  t.is(displayPath('/elsewhere/a.pkt', '/w'), '/elsewhere/a.pkt');
+  const { entries } = parseXfail('a.pkt reason\n', 'l', '.');
+  t.truthy(findXfail(entries, { file: 'deep/a.pkt', target: 'ts', kernel: [] }));
 });

@@ -18,7 +18,8 @@ export interface Discovered {
 export function displayPath(file: string, cwd: string = process.cwd()): string {
   const abs = resolve(cwd, file);
   const rel = relative(cwd, abs);
-  return rel === '' || rel.startsWith('..') ? abs : rel.split(sep).join('/');
+  if (rel === '') return '.';
+  return rel.startsWith('..') || rel.startsWith(sep) ? abs : rel.split(sep).join('/');
 }
 
 export function discover(paths: readonly string[], cwd: string = process.cwd()): Discovered {
