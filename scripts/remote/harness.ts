@@ -35,6 +35,16 @@ export function labDefines(lab: VethLab): string[] {
   ];
 }
 
+/** One script against a fresh namespace B, as the kernel target gives each script a fresh namespace. */
+export async function runInFreshLab(file: string, seed: number, verbose = false): Promise<RunResult> {
+  const lab = await VethLab.create();
+  try {
+    return await runOne(lab, file, seed, verbose);
+  } finally {
+    lab.close();
+  }
+}
+
 export async function runOne(lab: VethLab, file: string, seed: number, verbose = false): Promise<RunResult> {
   const setup = remoteTargetFromFlags({ iface: IFACE, remoteIp: LAB.stack, localIp: LAB.ours });
   if (!setup.ok) throw new Error(setup.message);
@@ -56,15 +66,10 @@ async function main(argv: string[]): Promise<number> {
     else if (argv[i] === '-v') verbose = true;
     else files.push(argv[i]!);
   }
-  const lab = await VethLab.create();
-  try {
-    for (const file of files) {
-      const r = await runOne(lab, file, seed, verbose);
-      const line: HarnessLine = { file, status: r.status, failure: describeFailure(r), skipReasons: r.skipReasons, wallMs: r.wallMs, warnings: r.warnings };
-      process.stdout.write(JSON.stringify(line) + '\n');
-    }
-  } finally {
-    lab.close();
+  for (const file of files) {
+    const r = await runInFreshLab(file, seed, verbose);
+    const line: HarnessLine = { file, status: r.status, failure: describeFailure(r), skipReasons: r.skipReasons, wallMs: r.wallMs, warnings: r.warnings };
+    process.stdout.write(JSON.stringify(line) + '\n');
   }
   return 0;
 }

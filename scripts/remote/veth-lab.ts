@@ -78,6 +78,8 @@ export class VethLab {
 
   close(): void {
     this.killApps();
+    // Deleting one end deletes the pair now, rather than when B's namespace is reaped.
+    try { sh('ip', ['link', 'del', IFACE]); } catch { /* already gone */ }
     this.holder.stdin?.end();
     this.holder.kill('SIGKILL');
   }

@@ -42,9 +42,17 @@ function trimToIpLength(b: Uint8Array): Uint8Array {
   return len > 0 && len < b.length ? b.subarray(0, len) : b;
 }
 
+/**
+ * Closed handles, kept alive for the life of the process: `cap`'s close() stops its uv_poll
+ * handle without uv_close()-ing it, so once the object is garbage-collected libuv walks freed
+ * memory and node crashes (seen after a few scripts in one process). A handle is a few hundred
+ * bytes without its buffer, which we drop.
+ */
+const retired: CapHandle[] = [];
+
 export class Capture {
   private readonly cap: CapHandle;
-  private readonly buffer = Buffer.alloc(SNAPLEN);
+  private buffer = Buffer.alloc(SNAPLEN);
   private readonly linkType: string;
 
   constructor(mod: CapModule, iface: string, filter: string, onPacket: (ip: Uint8Array) => void) {
@@ -58,5 +66,8 @@ export class Capture {
     });
   }
 
-  close(): void { this.cap.close(); }
+  close(): void {
+    this.cap.close();
+    retired.push(this.cap);
+  }
 }
