@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the project's own corpus (test/scripts) on both targets the way CI does: KTAP on stdout,
+# Runs the project's own corpus (test/scripts) on both targets the way CI does: one KTAP document
+# per target on stdout (headings on stderr),
 # one JUnit file per target when JUNIT_DIR is set, exit status as kselftest (0 pass, 1 a
 # failure, 2 errors, 4 all skipped) combined over both targets (the worse one wins: 1 > 2 > 0 > 4,
 # and 4 only when both skipped). Extra arguments go to both runs (e.g. -j 2, --ip all,
@@ -15,7 +16,7 @@ fi
 
 status=()
 for target in ts kernel; do
-  echo "# mptcpdrill corpus on the $target target"
+  echo "# mptcpdrill corpus on the $target target" >&2
   junit=()
   if [ -n "${JUNIT_DIR:-}" ]; then
     mkdir -p "$JUNIT_DIR"
@@ -35,5 +36,5 @@ for s in "${status[@]}"; do
     *) combined=$s ;;
   esac
 done
-echo "# corpus: ts exit ${status[0]}, kernel exit ${status[1]}; combined $combined"
+echo "# corpus: ts exit ${status[0]}, kernel exit ${status[1]}; combined $combined" >&2
 exit "$combined"
