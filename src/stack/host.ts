@@ -109,6 +109,7 @@ export class Host {
   input(bytes: Uint8Array): void {
     const pkt = decodeIp(bytes);
     const seg = pkt.tcp;
+    if (pkt.other && !pkt.raw) { this.icmpInput(pkt.ip.version, pkt.other.protocol, pkt.other.bytes); this.onChange(); return; }
     if (!seg || pkt.raw) return;
     if (pkt.errors.some((e) => /checksum/i.test(e))) return; // the NIC/IP layer drops these
     const family = pkt.ip.version;
@@ -120,6 +121,30 @@ export class Host {
     const l = this.findListener(tuple);
     if (l) { this.listenerInput(l, tuple, seg); this.onChange(); return; }
     this.resetFor(tuple, seg);
+  }
+
+  /**
+   * ICMP "fragmentation needed" (v4 type 3 code 4) / "packet too big" (v6 type 2) quoting one of
+   * our segments: that connection's path MTU drops (path MTU discovery).
+   */
+  private icmpInput(version: 4 | 6, protocol: number, b: Uint8Array): void {
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    let mtu: number;
+    let inner: number;
+    let tcpAt: number;
+    if (version === 4 && protocol === 1 && b.length >= 8 + 20 + 4 && b[0] === 3 && b[1] === 4) {
+      mtu = v.getUint16(6);
+      inner = 8;
+      tcpAt = inner + (b[inner]! & 15) * 4;
+    } else if (version === 6 && protocol === 58 && b.length >= 8 + 40 + 4 && b[0] === 2) {
+      mtu = v.getUint32(4);
+      inner = 8;
+      tcpAt = inner + 40;
+    } else return;
+    if (b.length < tcpAt + 4) return;
+    const decoded = decodeIp(b.subarray(inner));
+    const tuple: FourTuple = { family: version, localIp: decoded.ip.src, localPort: v.getUint16(tcpAt), remoteIp: decoded.ip.dst, remotePort: v.getUint16(tcpAt + 2) };
+    this.conns.get(tupleKey(tuple))?.onPathMtu(mtu);
   }
 
   private findListener(t: FourTuple): Listener | undefined {

@@ -182,9 +182,12 @@ export class TcpConnection {
     return (Math.floor(this.now / MS) + this.tsOffset) >>> 0;
   }
 
+  /** Path MTU (lowered by ICMP "fragmentation needed"). */
+  pmtu = 0;
+
   /** Largest payload per segment with no options at all. */
   private get mssNoOptions(): number {
-    const pathMss = this.env.mtu - (this.tuple.family === 4 ? 40 : 60);
+    const pathMss = (this.pmtu || this.env.mtu) - (this.tuple.family === 4 ? 40 : 60);
     let m = Math.min(this.peerMss, pathMss);
     if (this.settings.userMss > 0) m = Math.min(m, this.settings.userMss);
     return m;
@@ -942,6 +945,28 @@ export class TcpConnection {
     this.backoff++;
     this.retransmitLost(1);
     this.armRtx(Math.min(MAX_RTO_US, this.rtt.rtoUs * 2 ** this.backoff));
+  }
+
+  /**
+   * A smaller path MTU: segments in flight that no longer fit are lost; they are resent, cut to
+   * the new size, at once (tcp_simple_retransmit).
+   */
+  onPathMtu(mtu: number): void {
+    const minMtu = this.tuple.family === 4 ? 552 : 1280;
+    const m = Math.max(mtu, minMtu);
+    if (m >= (this.pmtu || this.env.mtu) || this.state === 'CLOSED') return;
+    this.pmtu = m;
+    const room = this.payloadRoom([]);
+    const next: InFlight[] = [];
+    for (const e of this.inflight) {
+      if (e.syn || e.len <= room) { next.push(e); continue; }
+      for (let off = 0; off < e.len; off += room) {
+        const len = Math.min(room, e.len - off);
+        next.push({ seq: seqAdd(e.seq, off), len, syn: false, fin: e.fin && off + len === e.len, sentAt: e.sentAt, retrans: e.retrans, lost: true });
+      }
+    }
+    this.inflight = next;
+    this.retransmitLost(Infinity);
   }
 
   private retransmitHead(): void {
