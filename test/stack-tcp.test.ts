@@ -1,6 +1,6 @@
 // The bundled stack's TCP behaviour, one exchange at a time: feed a packet, assert the answer.
 import test from 'ava';
-import { acceptPlain, bytes, call, F, kinds, LOCAL, mustNext, newStack, next, peerPacket, REMOTE, ts, tsOf } from './stack-harness.js';
+import { acceptPlain, bytes, call, F, kinds, LOCAL, mustNext, newStack, next, peerPacket, REMOTE, SYN_OPTS, ts, tsOf } from './stack-harness.js';
 
 test('passive open: SYN/ACK options in Linux order, window and wscale from tcp_rmem', async (t) => {
   const s = newStack();
@@ -280,4 +280,40 @@ test('IPv6: MSS 1440 in the SYN', async (t) => {
   void call(s, { name: 'connect', fd, addr: { family: 'inet6', address: 'fd00::2', port: 80 }, addrLen: 28 });
   const syn = mustNext(s);
   t.deepEqual(syn.tcp.options[0], { kind: 'mss', mss: 1440 });
+});
+
+test('ICMP fragmentation needed: the segment in flight is re-cut to the new path MTU and resent', async (t) => {
+  const s = newStack();
+  const { fd } = await acceptPlain(s);
+  await call(s, { name: 'write', fd, data: bytes(1448), flags: 0 });
+  const seg = mustNext(s);
+  const quoted = peerPacket({ flags: F.ACK, seq: 1, dstPort: 8080 }); // any IPv4+TCP header works as a template
+  const inner = new Uint8Array(28);
+  inner.set(quoted.subarray(0, 20));
+  inner.set([192, 168, 0, 1], 12); // the quoted packet is ours: local → remote
+  inner.set([192, 0, 2, 1], 16);
+  new DataView(inner.buffer).setUint16(20, seg.tcp.srcPort);
+  new DataView(inner.buffer).setUint16(22, seg.tcp.dstPort);
+  const icmp = new Uint8Array(8 + inner.length);
+  icmp.set([3, 4, 0, 0, 0, 0, 1200 >> 8, 1200 & 0xff]);
+  icmp.set(inner, 8);
+  const ip = new Uint8Array(20 + icmp.length);
+  ip.set([0x45, 0, 0, ip.length, 0, 0, 0x40, 0, 64, 1, 0, 0, 192, 0, 2, 1, 192, 168, 0, 1]);
+  ip.set(icmp, 20);
+  s.inject(ip);
+  const a = mustNext(s);
+  const b = mustNext(s);
+  t.deepEqual([a.tcp.payload.length, b.tcp.payload.length], [1148, 300]);
+  t.deepEqual([a.tcp.flags, b.tcp.flags], [F.ACK, F.ACK | F.PSH]);
+  t.is(b.tcp.seq, (seg.tcp.seq + 1148) >>> 0);
+});
+
+test('SYN/ACK retransmission: 1 s, then doubling', async (t) => {
+  const s = newStack();
+  await call(s, { name: 'listen', fd: (await call(s, { name: 'socket', domain: 2, type: 1, protocol: 6 })).ret, backlog: 1 });
+  const port = [...s.host.listeners][0]!.port;
+  s.inject(peerPacket({ flags: F.SYN, seq: 0, dstPort: port, options: SYN_OPTS }));
+  mustNext(s);
+  const times = [mustNext(s, 100_000_000).time, mustNext(s, 100_000_000).time, mustNext(s, 100_000_000).time];
+  t.deepEqual(times, [1_000_000, 3_000_000, 7_000_000]);
 });
