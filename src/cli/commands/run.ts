@@ -1,10 +1,13 @@
-// `mptcpdrill run FILE`: runs one script against a target and reports the outcome.
+// `mptcpdrill run FILE`: runs one script against a target and reports the outcome in full.
+// Several paths, a folder, or any suite flag hand the command to the suite runner (src/suite/),
+// which prints one result per script (pretty, KTAP, TAP, JUnit, JSON) and a summary.
 // Exit status: 0 pass, 1 fail, 2 error (script errors, bad usage), 4 skip.
 //
 // The kernel target runs in a fresh network namespace: unless this process already is in one,
 // it re-executes the same command line under `unshare --net` and returns the child's status.
 
 import { randomInt } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { parseCommandArgs, requirePositionals } from '../args.js';
 import { CliError, UsageError, type Command } from '../command.js';
 import { formatDiagnostic, wantsColor } from '../../script/diagnostics.js';
@@ -16,16 +19,17 @@ import { runScript } from '../../engine/run.js';
 import type { RunResult, RunStatus } from '../../engine/types.js';
 import { formatRunReport } from '../../report/failure-report.js';
 import { fanOut, pcapSink, verboseSink, type PcapSink } from '../../report/sinks.js';
+import { SUITE_USAGE } from '../../suite/usage.js';
 
-const USAGE = `Usage: mptcpdrill run [--target kernel|ts] [-v] [--pcap FILE] [--tolerance-scale F] [--seed N]
+const USAGE = `Usage: mptcpdrill run [--target ts|kernel] [-v] [--pcap FILE] [--tolerance-scale F] [--seed N]
                       [--grace-ms MS] [--strict-tail] [-D NAME=VALUE] [--NAME=VALUE] FILE
 
 Runs one .pkt script against a stack and reports pass, fail (with expected and actual packets),
 error or skip.
 
 Options:
-  --target NAME        kernel (the live Linux kernel, in a fresh network namespace; needs root)
-                       or ts (the bundled TypeScript stack, virtual time). Default: kernel
+  --target NAME        ts (the bundled TypeScript stack, virtual time; the default) or kernel
+                       (the live Linux kernel, in a fresh network namespace; needs root)
   -v, --verbose        print every packet injected and observed and every call, with times
   --pcap FILE          write every packet injected and observed to FILE (pcap, link type RAW)
   --tolerance-scale F  multiply every timing tolerance by F (slow machines)
@@ -59,17 +63,17 @@ function numberFlag(value: string | undefined, name: string, check: (n: number) 
   return n;
 }
 
-/** The bundled stack's target, once it exists (src/stack/, another part of the tree). */
-async function createTsTarget(seed: number): Promise<Target> {
-  const modulePath = '../../stack/target.js';
-  let mod: { createTsTarget?: (opts: { seed: number }) => Target };
-  try {
-    mod = (await import(modulePath)) as typeof mod;
-  } catch {
-    throw new CliError('the bundled stack is not available yet; use --target kernel.', EXIT.error);
-  }
-  if (!mod.createTsTarget) throw new CliError('the bundled stack is not available yet; use --target kernel.', EXIT.error);
-  return mod.createTsTarget({ seed });
+/** Flags that only the suite runner knows: any of them makes `run` a suite run. */
+const SUITE_FLAGS = new Set([
+  '-j', '--jobs', '--shard', '--filter', '--ip', '--format', '--junit', '--xfail', '--repeat',
+  '--bail', '--keep-going', '--pcap-dir', '--suite', '--timeout', '--ts-processes',
+]);
+
+/** True when argv names several scripts, a folder, or uses a suite flag. */
+export function isSuiteInvocation(argv: string[]): boolean {
+  if (argv.some((a) => SUITE_FLAGS.has(a.split('=')[0]!) || /^-j\d+$/.test(a))) return true;
+  const paths = argv.filter((a) => !a.startsWith('-') && statSync(a, { throwIfNoEntry: false }) !== undefined);
+  return paths.length > 1 || paths.some((p) => statSync(p).isDirectory());
 }
 
 /** Re-runs this very command in a fresh network namespace; resolves to the child's exit status. */
@@ -112,7 +116,7 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
     'strict-tail': { type: 'boolean' },
   });
   const [file] = requirePositionals(positionals, ['FILE']);
-  const targetName = (values.target ?? 'kernel') as TargetName;
+  const targetName = (values.target ?? 'ts') as TargetName;
   if (targetName !== 'kernel' && targetName !== 'ts') throw new UsageError(`--target must be kernel or ts, not '${values.target}'`);
   const toleranceScale = numberFlag(values['tolerance-scale'], '--tolerance-scale', (n) => n > 0);
   const seed = numberFlag(values.seed, '--seed', (n) => Number.isInteger(n) && n >= 0) ?? randomInt(0, 2 ** 31);
@@ -146,7 +150,8 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
     // With -v, also show what the kernel target set aside as not the test's (e.g. IPv6 noise).
     target = new KernelTarget(loaded.options.verbose ? { onIgnored: (p) => io.out(`${sec(p.time)} ignored (${p.reason})`) } : {});
   } else {
-    target = await createTsTarget(seed);
+    const { createTsTarget } = await import('../../targets/ts-target.js');
+    target = createTsTarget({ seed });
   }
   printDiagnostics();
 
@@ -180,9 +185,14 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
   return EXIT[result.status];
 }
 
+async function runSuite(argv: string[]): Promise<number> {
+  const { runSuiteCommand } = await import('../../suite/cli.js');
+  return runSuiteCommand(argv);
+}
+
 export const command: Command = {
   name: 'run',
-  summary: 'run one .pkt script against the kernel or the bundled stack',
-  usage: USAGE,
-  run: (argv) => runRun(argv),
+  summary: 'run .pkt scripts (a file, several, or folders) against the bundled stack or the kernel',
+  usage: `${USAGE}\n\n${SUITE_USAGE}`,
+  run: (argv) => (isSuiteInvocation(argv) ? runSuite(argv) : runRun(argv)),
 };
