@@ -317,3 +317,22 @@ test('SYN/ACK retransmission: 1 s, then doubling', async (t) => {
   const times = [mustNext(s, 100_000_000).time, mustNext(s, 100_000_000).time, mustNext(s, 100_000_000).time];
   t.deepEqual(times, [1_000_000, 3_000_000, 7_000_000]);
 });
+
+test('keepalive: probes with snd_una - 1 after the idle time, RST and ETIMEDOUT after TCP_KEEPCNT', async (t) => {
+  const s = newStack();
+  const { fd, snd } = await acceptPlain(s);
+  const int = (v: number) => new Uint8Array(new Int32Array([v]).buffer);
+  await call(s, { name: 'setsockopt', fd, level: 6, optname: 4, value: int(1), optlen: 4 });
+  await call(s, { name: 'setsockopt', fd, level: 6, optname: 5, value: int(1), optlen: 4 });
+  await call(s, { name: 'setsockopt', fd, level: 6, optname: 6, value: int(2), optlen: 4 });
+  await call(s, { name: 'setsockopt', fd, level: 1, optname: 9, value: int(1), optlen: 4 });
+  const p1 = mustNext(s, 10_000_000);
+  t.is(p1.time, 1_000_000);
+  t.is(p1.tcp.seq, (snd - 1) >>> 0);
+  t.is(p1.tcp.payload.length, 0);
+  t.is(mustNext(s, 10_000_000).time, 2_000_000);
+  const rst = mustNext(s, 10_000_000);
+  t.is(rst.time, 3_000_000);
+  t.is(rst.tcp.flags & F.RST, F.RST);
+  t.deepEqual(await call(s, { name: 'read', fd, len: 1, flags: 0 }), { ret: -1, errno: 'ETIMEDOUT' });
+});

@@ -173,7 +173,7 @@ export class Host {
       if (cap) mptcp.acceptSyn(cap.flags);
       else mptcp.fallBack();
     }
-    const child = new TcpConnection(this.env((c) => this.onChildEstablished(l, c)), tuple, { ...l.settings }, mptcp);
+    const child = new TcpConnection(this.env((c) => this.onChildEstablished(l, c)), tuple, { ...l.settings, keepalive: { ...l.settings.keepalive } }, mptcp);
     l.pending.add(child);
     const env = child.env;
     const closed = env.closed;

@@ -127,6 +127,7 @@ export class Stack {
       rcvBuf: s.ints('net.ipv4.tcp_rmem')[1] ?? 131072,
       sndBuf: s.ints('net.ipv4.tcp_wmem')[1] ?? 16384,
       congestion: s.get('net.ipv4.tcp_congestion_control') ?? 'cubic',
+      keepalive: { idle: s.int('net.ipv4.tcp_keepalive_time'), intvl: s.int('net.ipv4.tcp_keepalive_intvl'), cnt: s.int('net.ipv4.tcp_keepalive_probes') },
     });
     return ok(this.allocFd(sock));
   }
@@ -200,7 +201,7 @@ export class Stack {
       if (!this.files.has(this.fdOf(s))) return fail('EBADF');
       const c = l.queue.shift();
       if (!c) return s.nonblock ? fail('EAGAIN') : undefined;
-      const child = new Socket(s.family, s.mptcp, (flags & K.SOCK_NONBLOCK) !== 0, { rcvBuf: c.settings.rcvBuf, sndBuf: c.settings.sndBuf, congestion: s.congestion });
+      const child = new Socket(s.family, s.mptcp, (flags & K.SOCK_NONBLOCK) !== 0, { rcvBuf: c.settings.rcvBuf, sndBuf: c.settings.sndBuf, congestion: s.congestion, keepalive: c.settings.keepalive });
       child.settings = c.settings; // one object: options set on the accepted socket reach its connection
       child.bound = { address: c.tuple.localIp, port: c.tuple.localPort };
       child.conn = c;

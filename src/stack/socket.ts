@@ -16,12 +16,8 @@ export class Socket {
   error: string | undefined;
   reuseAddr = false;
   reusePort = false;
-  keepAlive = false;
   linger: { onoff: number; linger: number } = { onoff: 0, linger: 0 };
   congestion: string;
-  keepIdle = 7200;
-  keepIntvl = 75;
-  keepCnt = 9;
   deferAccept = 0;
   notsentLowat = 0;
   settings: SocketSettings;
@@ -30,11 +26,11 @@ export class Socket {
     readonly family: 4 | 6,
     readonly mptcp: boolean,
     nonblock: boolean,
-    defaults: { rcvBuf: number; sndBuf: number; congestion: string },
+    defaults: { rcvBuf: number; sndBuf: number; congestion: string; keepalive: { idle: number; intvl: number; cnt: number } },
   ) {
     this.nonblock = nonblock;
     this.congestion = defaults.congestion;
-    this.settings = { nodelay: false, cork: false, userMss: 0, rcvBuf: defaults.rcvBuf, sndBuf: defaults.sndBuf };
+    this.settings = { nodelay: false, cork: false, userMss: 0, rcvBuf: defaults.rcvBuf, sndBuf: defaults.sndBuf, keepalive: { on: false, ...defaults.keepalive } };
   }
 
   /** The peer's connection is gone or refused: sk_err pending on the socket or its connection. */

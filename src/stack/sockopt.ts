@@ -28,7 +28,7 @@ export function getsockopt(host: Host, pm: PathManagerConfig, s: Socket, level: 
       case K.SO_ERROR: return intOpt(errnoNumber(s.takeError()), optlen);
       case K.SO_REUSEADDR: return intOpt(s.reuseAddr ? 1 : 0, optlen);
       case K.SO_REUSEPORT: return intOpt(s.reusePort ? 1 : 0, optlen);
-      case K.SO_KEEPALIVE: return intOpt(s.keepAlive ? 1 : 0, optlen);
+      case K.SO_KEEPALIVE: return intOpt(s.settings.keepalive.on ? 1 : 0, optlen);
       case K.SO_SNDBUF: return intOpt(s.settings.sndBuf, optlen);
       case K.SO_RCVBUF: return intOpt(s.settings.rcvBuf, optlen);
       case K.SO_TYPE: return intOpt(K.SOCK_STREAM, optlen);
@@ -44,9 +44,9 @@ export function getsockopt(host: Host, pm: PathManagerConfig, s: Socket, level: 
       case K.TCP_NODELAY: return intOpt(s.settings.nodelay ? 1 : 0, optlen);
       case K.TCP_CORK: return intOpt(s.settings.cork ? 1 : 0, optlen);
       case K.TCP_MAXSEG: return intOpt(c && c.state !== 'LISTEN' && c.state !== 'CLOSED' ? c.sndMss : s.settings.userMss || 536, optlen);
-      case K.TCP_KEEPIDLE: return intOpt(s.keepIdle, optlen);
-      case K.TCP_KEEPINTVL: return intOpt(s.keepIntvl, optlen);
-      case K.TCP_KEEPCNT: return intOpt(s.keepCnt, optlen);
+      case K.TCP_KEEPIDLE: return intOpt(s.settings.keepalive.idle, optlen);
+      case K.TCP_KEEPINTVL: return intOpt(s.settings.keepalive.intvl, optlen);
+      case K.TCP_KEEPCNT: return intOpt(s.settings.keepalive.cnt, optlen);
       case K.TCP_DEFER_ACCEPT: return intOpt(s.deferAccept, optlen);
       case K.TCP_QUICKACK: return intOpt(c?.isQuickAck ? 1 : 0, optlen);
       case K.TCP_NOTSENT_LOWAT: return intOpt(s.notsentLowat, optlen);
@@ -126,7 +126,7 @@ export function setsockopt(host: Host, s: Socket, level: number, name: number, v
     switch (name) {
       case K.SO_REUSEADDR: s.reuseAddr = v !== 0; return { ret: 0 };
       case K.SO_REUSEPORT: s.reusePort = v !== 0; return { ret: 0 };
-      case K.SO_KEEPALIVE: s.keepAlive = v !== 0; return { ret: 0 };
+      case K.SO_KEEPALIVE: s.settings.keepalive.on = v !== 0; s.conn?.armKeepalive(); return { ret: 0 };
       case K.SO_SNDBUF: s.settings.sndBuf = Math.max(4608, 2 * Math.min(v, host.sysctls.int('net.core.wmem_max'))); s.settings.sndBufLocked = true; return { ret: 0 };
       case K.SO_RCVBUF: s.settings.rcvBuf = Math.max(2304, 2 * Math.min(v, host.sysctls.int('net.core.rmem_max'))); return { ret: 0 };
       default: return fail('ENOPROTOOPT');
@@ -149,9 +149,9 @@ export function setsockopt(host: Host, s: Socket, level: number, name: number, v
         if (v !== 0 && (v < 88 || v > 32767)) return fail('EINVAL');
         s.settings.userMss = v;
         return { ret: 0 };
-      case K.TCP_KEEPIDLE: if (v < 1) return fail('EINVAL'); s.keepIdle = v; return { ret: 0 };
-      case K.TCP_KEEPINTVL: if (v < 1) return fail('EINVAL'); s.keepIntvl = v; return { ret: 0 };
-      case K.TCP_KEEPCNT: if (v < 1) return fail('EINVAL'); s.keepCnt = v; return { ret: 0 };
+      case K.TCP_KEEPIDLE: if (v < 1) return fail('EINVAL'); s.settings.keepalive.idle = v; s.conn?.armKeepalive(); return { ret: 0 };
+      case K.TCP_KEEPINTVL: if (v < 1) return fail('EINVAL'); s.settings.keepalive.intvl = v; return { ret: 0 };
+      case K.TCP_KEEPCNT: if (v < 1) return fail('EINVAL'); s.settings.keepalive.cnt = v; return { ret: 0 };
       case K.TCP_DEFER_ACCEPT: s.deferAccept = v; return { ret: 0 };
       case K.TCP_QUICKACK: if (v && s.conn) s.conn.sendAckIfPending(); return { ret: 0 };
       case K.TCP_NOTSENT_LOWAT: s.notsentLowat = v; return { ret: 0 };

@@ -66,6 +66,8 @@ export interface SocketSettings {
   sndBufLocked?: boolean;
   /** IP_TOS / IPV6_TCLASS of outgoing packets. */
   tos?: number;
+  /** SO_KEEPALIVE with TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT (seconds, count). */
+  keepalive: { on: boolean; idle: number; intvl: number; cnt: number };
 }
 
 export class TcpConnection {
@@ -378,6 +380,8 @@ export class TcpConnection {
 
   input(seg: TcpSegment): void {
     this.segsIn++;
+    this.lastHeard = this.now;
+    this.keepaliveProbes = 0;
     switch (this.state) {
       case 'SYN_SENT': return this.inputSynSent(seg);
       case 'SYN_RECV': return this.inputSynRecv(seg);
@@ -419,6 +423,7 @@ export class TcpConnection {
     this.state = 'ESTABLISHED';
     this.expandSendBuffer();
     this.lastAckRecv = this.now;
+    this.armKeepalive();
     this.sendAck();
     this.output();
   }
@@ -435,6 +440,7 @@ export class TcpConnection {
     this.mptcp?.onThirdAck(mptcpOptions(seg.options), seg.payload.length);
     this.state = 'ESTABLISHED';
     this.expandSendBuffer();
+    this.armKeepalive();
     this.ackedUpTo(seg.ack);
     this.sndWnd = seg.window << this.sndWscale;
     this.maxSndWnd = this.sndWnd;
@@ -994,6 +1000,42 @@ export class TcpConnection {
   }
 
   private probeTimer: Timer | undefined;
+  private keepaliveTimer: Timer | undefined;
+  private keepaliveProbes = 0;
+  private lastHeard = 0;
+
+  /**
+   * Keepalive (tcp_keepalive_timer): after `idle` s without hearing from the peer and with
+   * nothing in flight, a probe (an ACK with snd_una - 1) every `intvl` s; after `cnt`
+   * unanswered probes, RST and ETIMEDOUT.
+   */
+  armKeepalive(): void {
+    this.keepaliveTimer?.cancel();
+    this.keepaliveTimer = undefined;
+    const k = this.settings.keepalive;
+    if (!k.on || this.state === 'CLOSED' || this.state === 'LISTEN' || this.state === 'SYN_SENT' || this.state === 'SYN_RECV') return;
+    const due = this.keepaliveProbes === 0 ? this.lastHeard + k.idle * 1_000_000 : this.now + k.intvl * 1_000_000;
+    this.keepaliveTimer = this.env.clock.schedule(Math.max(due, this.now), () => this.onKeepalive());
+  }
+
+  private onKeepalive(): void {
+    this.keepaliveTimer = undefined;
+    const k = this.settings.keepalive;
+    if (!k.on || this.state === 'CLOSED' || this.state === 'TIME_WAIT') return;
+    if (this.inflight.length > 0 || this.notSentBytes > 0) { this.keepaliveTimer = this.env.clock.schedule(this.now + k.idle * 1_000_000, () => this.onKeepalive()); return; }
+    if (this.keepaliveProbes === 0 && this.now - this.lastHeard < k.idle * 1_000_000) { this.armKeepalive(); return; }
+    if (this.keepaliveProbes >= k.cnt) {
+      this.sendReset(this.sndNxt, true, { fastclose: false, reason: undefined });
+      this.error = 'ETIMEDOUT';
+      this.aborted = true;
+      this.becomeClosed();
+      return;
+    }
+    const ts = this.tsOk ? { val: this.tsVal(), ecr: this.tsRecent } : undefined;
+    this.transmit({ flags: TcpFlag.ACK, seq: seqAdd(this.sndUna, -1 >>> 0), ack: this.rcvNxt, window: this.windowField(), options: segmentOptions(ts, [], this.mptcpTx(undefined, 0, false, false)), payload: new Uint8Array(0) });
+    this.keepaliveProbes++;
+    this.armKeepalive();
+  }
 
   /** Zero-window probe: an ACK with an old sequence number (tcp_xmit_probe_skb). */
   private armProbe(): void {
@@ -1042,7 +1084,7 @@ export class TcpConnection {
   becomeClosed(): void {
     if (this.state === 'CLOSED') return;
     this.state = 'CLOSED';
-    for (const t of [this.rtxTimer, this.delackTimer, this.endTimer, this.dataFinTimer, this.probeTimer]) t?.cancel();
+    for (const t of [this.rtxTimer, this.delackTimer, this.endTimer, this.dataFinTimer, this.probeTimer, this.keepaliveTimer]) t?.cancel();
     this.rtxTimer = this.delackTimer = this.endTimer = this.dataFinTimer = this.probeTimer = undefined;
     this.inflight = [];
     this.env.closed(this);
