@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Holds a fresh network namespace (the remote stack's, in tests) for as long as its parent
+"""netns-holder.py PARENT_PID: holds a fresh network namespace (the remote stack's, in tests) for as long as its parent
 lives: it dies with SIGKILL when the parent does (PR_SET_PDEATHSIG) or when stdin closes, and
 the namespace goes with it unless a process started in it still runs. Prints 'ready' once in.
 A line 'offload-off IF' on stdin turns off TSO, scatter-gather and TX checksum offload of IF
@@ -31,7 +31,8 @@ def ethtool_set(ifname, cmd, value):
 
 def main():
     libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0)
-    if os.getppid() == 1:
+    # The parent passes its pid: if it differs now, the parent died before PDEATHSIG was set.
+    if len(sys.argv) > 1 and os.getppid() != int(sys.argv[1]):
         return 1
     if libc.unshare(CLONE_NEWNET) != 0:
         print(f'unshare: {os.strerror(ctypes.get_errno())}', flush=True)

@@ -32,7 +32,7 @@ export class VethLab {
   get netnsPath(): string { return `/proc/${this.pid}/ns/net`; }
 
   static async create(): Promise<VethLab> {
-    const holder = spawn('python3', [join(HELPERS_DIR, 'netns-holder.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const holder = spawn('python3', [join(HELPERS_DIR, 'netns-holder.py'), String(process.pid)], { stdio: ['pipe', 'pipe', 'inherit'] });
     const lines = createInterface({ input: holder.stdout! })[Symbol.asyncIterator]();
     const first = await lines.next();
     if (first.value !== 'ready') throw new Error(`the namespace holder failed: ${String(first.value)}`);

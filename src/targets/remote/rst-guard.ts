@@ -9,17 +9,30 @@
 // cannot be caught: the next install() deletes tables of processes that no longer run. In CI the
 // tester runs in its own network namespace, so the table dies with the namespace anyway.
 import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 
 /** SO_MARK value of injected packets ("mptc"). */
 export const INJECT_MARK = 0x6d707463;
 const TABLE_PREFIX = 'mptcpdrill_remote_';
 
-function nft(args: string[], input?: string): string {
-  return execFileSync('nft', args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
+/**
+ * The nftables binary from the system directories: a bare `nft` can resolve to another tool
+ * (npm's node_modules/.bin/nft is @vercel/nft when run through npx).
+ */
+export function nftPath(): string | undefined {
+  return ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft', '/bin/nft', '/usr/local/sbin/nft'].find((p) => {
+    try { accessSync(p, constants.X_OK); return true; } catch { return false; }
+  });
+}
+
+export function nft(args: string[], input?: string): string {
+  const bin = nftPath();
+  if (!bin) throw new Error('nft (nftables) is not installed');
+  return execFileSync(bin, args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 export function nftAvailable(): boolean {
-  try { nft(['--version']); return true; } catch { return false; }
+  try { return /nftables/.test(nft(['--version'])); } catch { return false; }
 }
 
 /** Names of our tables in this namespace (any pid). */
