@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HarnessLine } from '../scripts/remote/harness.js';
 import { nftPath } from '../src/targets/remote/rst-guard.js';
+import { processesInNetns } from '../scripts/remote/veth-lab.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HARNESS = join(ROOT, 'dist', 'scripts', 'remote', 'harness.js');
@@ -84,16 +85,6 @@ test.serial('the RST guard removes its table on close and tables of dead process
   t.deepEqual(r.afterRemove, []);
 });
 
-/** Processes in the network namespace `ns` ("net:[N]"). */
-function holdersOf(ns: string): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try { if (readlinkSync(`/proc/${e}/ns/net`) === ns) out.push(Number(e)); } catch { /* gone */ }
-  }
-  return out;
-}
-
 test.serial('a SIGKILLed tester leaves no namespace, nftables table or stack namespace behind', async (t) => {
   requireRoot(t);
   // The script idles in a shell line, so the kill lands while the target is open.
@@ -120,7 +111,7 @@ test.serial('a SIGKILLed tester leaves no namespace, nftables table or stack nam
   await new Promise((resolve) => child.on('close', resolve));
   let left: number[] = [];
   for (let i = 0; i < 100; i++) {
-    left = [...holdersOf(ns.nsA), ...holdersOf(ns.nsB)];
+    left = [...processesInNetns(ns.nsA), ...processesInNetns(ns.nsB)];
     if (left.length === 0) break;
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -21,6 +21,16 @@ export interface LabAddresses {
 export const LAB: LabAddresses = { ours: '10.77.0.1', ours2: '10.77.0.2', stack: '10.77.0.10', stack2: '10.77.0.11' };
 export const IFACE = 'vethA';
 
+/** Pids of the processes (as this /proc shows them) in network namespace `ns` ("net:[N]"). */
+export function processesInNetns(ns: string): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try { if (readlinkSync(`/proc/${e}/ns/net`) === ns) out.push(Number(e)); } catch { /* gone */ }
+  }
+  return out;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
@@ -63,12 +73,7 @@ export class VethLab {
   pidsInB(): number[] {
     let ns: string;
     try { ns = readlinkSync(this.netnsPath); } catch { return []; }
-    const out: number[] = [];
-    for (const e of readdirSync('/proc')) {
-      if (!/^\d+$/.test(e) || Number(e) === this.pid) continue;
-      try { if (readlinkSync(`/proc/${e}/ns/net`) === ns) out.push(Number(e)); } catch { /* gone */ }
-    }
-    return out;
+    return processesInNetns(ns).filter((p) => p !== this.pid);
   }
 
   /** Ends the applications left in B (each by its pid). */
