@@ -11,5 +11,6 @@ export const commands: CommandRegistry = {
   check: () => import('./check.js'),
   decode: () => import('./decode.js'),
   fmt: () => import('./fmt.js'),
+  interop: () => import('./interop.js'),
   run: () => import('./run.js'),
 };

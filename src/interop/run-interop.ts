@@ -1,0 +1,122 @@
+// One interop run, inside a private network namespace: the bundled stack on the far side of a
+// tun device, the kernel's MPTCP in a python app on this side, data both ways, every packet
+// validated. Returns what both apps saw and the validator's tally; formatting is report.ts's.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { PcapWriter } from '../pcap/writer.js';
+import { Stack } from '../stack/socket-api.js';
+import { writeSysctl } from '../targets/kernel/net-setup.js';
+import { startKernelApp, type KernelAppResult } from './kernel-app.js';
+import { KERNEL_SEED, STACK_SEED } from './pattern.js';
+import { runStackApp, type StackAppResult } from './stack-app.js';
+import { TunBridge } from './tun-bridge.js';
+import { WireValidator } from './wire-validator.js';
+import type { Checks } from './checks.js';
+
+const run = promisify(execFile);
+
+export const DEVICE = 'mpinterop0';
+/** The bundled stack's addresses (the second for a second path) and the kernel's. */
+export const STACK_IPS = ['192.0.2.1', '192.0.2.2'] as const;
+export const KERNEL_IP = '192.0.2.254';
+const PORT = 8080;
+/** After both apps are done, how long the closing handshakes may take on the wire. */
+const CLOSE_GRACE_MS = 3000;
+
+export interface InteropOptions {
+  role: 'server' | 'client';
+  paths: 1 | 2;
+  bytes: number;
+  pcap: string;
+  removePath: boolean;
+  /** Whole-run limit. */
+  timeoutMs: number;
+}
+
+export interface InteropResult {
+  options: InteropOptions;
+  stackApp: StackAppResult;
+  kernelApp: KernelAppResult;
+  checks: Checks;
+  packets: number;
+  wireBytes: number;
+  /** Seconds from the first call to both apps done. */
+  duration: number;
+  /** Sentences for what went wrong outside the checks (tun errors, timeouts). */
+  errors: string[];
+}
+
+async function ip(args: string[]): Promise<void> {
+  await run('ip', args, { timeout: 10_000 });
+}
+
+async function configure(paths: number): Promise<void> {
+  writeSysctl('net/mptcp/enabled', '1');
+  writeSysctl('net/ipv6/conf/all/disable_ipv6', '1');
+  writeSysctl('net/ipv6/conf/default/disable_ipv6', '1');
+  await ip(['link', 'set', 'dev', 'lo', 'up']);
+  await ip(['link', 'set', 'dev', DEVICE, 'mtu', '1500', 'up']);
+  await ip(['addr', 'add', `${KERNEL_IP}/24`, 'dev', DEVICE]);
+  void paths;
+}
+
+export async function runInterop(o: InteropOptions): Promise<InteropResult> {
+  const stack = new Stack(Number(process.hrtime.bigint() & 0xffffffn));
+  stack.host.mtu = 1500;
+  stack.host.addresses.add(STACK_IPS[0]);
+  if (o.paths === 2) stack.host.addresses.add(STACK_IPS[1]);
+  const validator = new WireValidator({ seedOf: (a) => (stack.host.addresses.has(a) ? STACK_SEED : KERNEL_SEED) });
+  const pcap = PcapWriter.open(o.pcap);
+  const bridge = new TunBridge(stack, DEVICE, (b) => validator.observe(b), pcap);
+  const errors: string[] = [];
+  let stackApp: StackAppResult = { sent: 0, received: 0, mismatchAt: -1, error: 'did not run' };
+  let kernelApp: KernelAppResult = { sent: 0, received: 0, mismatchAt: -1, error: 'did not run', mptcp: null };
+  const started = process.hrtime.bigint();
+  let ended = started;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    bridge.open();
+    await configure(o.paths);
+    await bridge.start();
+    const timeoutSec = o.timeoutMs / 1000;
+    const kernel = o.role === 'server'
+      ? startKernelApp('connect', STACK_IPS[0], PORT, o.bytes, timeoutSec)
+      : startKernelApp('listen', KERNEL_IP, PORT, o.bytes, timeoutSec);
+    const stackDone = runStackApp(stack, o.role === 'server'
+      ? { role: 'server', address: STACK_IPS[0], port: PORT, bytes: o.bytes }
+      : { role: 'client', address: KERNEL_IP, port: PORT, bytes: o.bytes, peerReady: kernel.ready });
+    const timeout = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), o.timeoutMs); });
+    const both = Promise.all([stackDone, kernel.done]);
+    const outcome = await Promise.race([both, timeout]);
+    ended = process.hrtime.bigint();
+    if (outcome === 'timeout') {
+      errors.push(`The transfer did not finish within ${o.timeoutMs / 1000} s.`);
+      kernel.child.kill('SIGKILL');
+      kernelApp = await kernel.done;
+    } else [stackApp, kernelApp] = outcome;
+    clearTimeout(timer);
+    await waitForClose(validator);
+  } catch (e) {
+    errors.push((e as Error).message);
+  } finally {
+    clearTimeout(timer);
+    await bridge.close();
+    pcap.close();
+  }
+  if (bridge.error) errors.push(bridge.error);
+  validator.finish(o.bytes);
+  return {
+    options: o, stackApp, kernelApp, checks: validator.checks, packets: validator.packets, wireBytes: validator.wireBytes,
+    duration: Number(ended - started) / 1e9, errors,
+  };
+}
+
+/** Waits (a bounded time) until the wire shows both DATA_FINs acked and every subflow FIN. */
+async function waitForClose(v: WireValidator): Promise<void> {
+  const deadline = Date.now() + CLOSE_GRACE_MS;
+  while (Date.now() < deadline) {
+    // The last ACK (of the last FIN) follows the last FIN at once: give it a moment to cross.
+    if (v.allClosed()) { await new Promise((r) => setTimeout(r, 50)); return; }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
