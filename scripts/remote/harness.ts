@@ -4,7 +4,7 @@
 //   unshare --net --pid --kill-child --mount-proc -- node harness.js ...
 // Prints one JSON line per script: {file,status,failure,...}.
 //   node dist/scripts/remote/harness.js [--seed N] [-v] [--announce] FILE...
-//   node dist/scripts/remote/harness.js --guard-selftest
+//   node dist/scripts/remote/harness.js --guard-selftest | --bench
 import { readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadScript } from '../../src/script/load.js';
@@ -90,6 +90,7 @@ async function main(argv: string[]): Promise<number> {
     if (argv[i] === '--seed') seed = Number(argv[++i]);
     else if (argv[i] === '-v') verbose = true;
     else if (argv[i] === '--announce') announce = true;
+    else if (argv[i] === '--bench') { const { benchInLab } = await import('./bench-lab.js'); process.stdout.write(JSON.stringify(await benchInLab()) + '\n'); return 0; }
     else if (argv[i] === '--guard-selftest') { process.stdout.write(JSON.stringify(guardSelftest()) + '\n'); return 0; }
     else files.push(argv[i]!);
   }
