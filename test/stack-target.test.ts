@@ -92,15 +92,17 @@ function mustNextFrom(bytes: Uint8Array): { shift: number | undefined; window: n
 
 test('ip/tc stand-ins: limits and endpoints are kept, multipath and netem are reported', async (t) => {
   await withTarget(async (target, cwd) => {
-    const r = await target.shell('ip mptcp limits set subflows 4 add_addr_accepted 2 && ip mptcp endpoint add 10.0.1.1 id 3 backup && ip -6 addr add 2001:db8::5/64 dev tun0', { cwd, env, timeoutMs: 10_000 });
+    const r = await target.shell('ip mptcp limits set subflows 4 add_addr_accepted 0 && ip mptcp endpoint add 10.0.1.1 id 3 backup && ip -6 addr add 2001:db8::5/64 dev tun0', { cwd, env, timeoutMs: 10_000 });
     t.is(r.code, 0);
     t.is(r.unsupported, undefined);
     t.is(target.stack.pm.subflows, 4);
-    t.is(target.stack.pm.addAddrAccepted, 2);
+    t.is(target.stack.pm.addAddrAccepted, 0);
     t.deepEqual(target.stack.pm.endpoints.map((e) => [e.id, e.address, e.flags]), [[3, '10.0.1.1', ['backup']]]);
     t.true(target.stack.host.addresses.has('2001:db8::5'));
     const show = await target.shell('ip mptcp endpoint show; ip mptcp limits show', { cwd, env, timeoutMs: 10_000 });
-    t.is(show.stdout, '10.0.1.1 id 3 backup \nadd_addr_accepted 2 subflows 4 \n');
+    t.is(show.stdout, '10.0.1.1 id 3 backup \nadd_addr_accepted 0 subflows 4 \n');
+    const accept = await target.shell('ip mptcp limits set add_addr_accepted 2', { cwd, env, timeoutMs: 10_000 });
+    t.regex(accept.unsupported?.[0] ?? '', /MP_JOIN subflows/);
     const multi = await target.shell('ip mptcp endpoint add 10.0.2.2 signal; tc qdisc add dev tun0 root netem delay 10ms; iptables -L', { cwd, env, timeoutMs: 10_000 });
     t.is(multi.unsupported?.length, 3);
     t.regex(multi.unsupported![0]!, /multipath/);

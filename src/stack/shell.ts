@@ -106,7 +106,11 @@ function applyMptcp(stack: Stack, cmd: string | undefined, rest: string[], text:
       const v = Number(a[i + 1]);
       if (!Number.isInteger(v) || v < 0 || v > MAX_LIMIT) { r.errors.push(`Error: limit ${a[i]} out of range (0-${MAX_LIMIT}).`); continue; }
       if (a[i] === 'subflows' || a[i] === 'subflow') pm.subflows = v;
-      else if (a[i] === 'add_addr_accepted') pm.addAddrAccepted = v;
+      else if (a[i] === 'add_addr_accepted') {
+        pm.addAddrAccepted = v;
+        // Linux would then open MP_JOIN subflows towards announced addresses.
+        if (v > 0) r.unsupported.push(`${text}: accepting announced addresses (opening MP_JOIN subflows) is not implemented by the TypeScript stack yet`);
+      }
       else r.errors.push(`Error: unknown limit "${a[i]}".`);
     }
     return;
