@@ -40,7 +40,7 @@ export interface InteropResult {
   checks: Checks;
   packets: number;
   wireBytes: number;
-  /** Seconds from the first call to both apps done. */
+  /** Seconds from the first packet (the SYN) to both apps done (their last byte read, closed). */
   duration: number;
   /** Sentences for what went wrong outside the checks (tun errors, timeouts). */
   errors: string[];
@@ -71,8 +71,7 @@ export async function runInterop(o: InteropOptions): Promise<InteropResult> {
   const errors: string[] = [];
   let stackApp: StackAppResult = { sent: 0, received: 0, mismatchAt: -1, error: 'did not run' };
   let kernelApp: KernelAppResult = { sent: 0, received: 0, mismatchAt: -1, error: 'did not run', mptcp: null };
-  const started = process.hrtime.bigint();
-  let ended = started;
+  let ended = 0;
   let timer: NodeJS.Timeout | undefined;
   try {
     bridge.open();
@@ -88,7 +87,7 @@ export async function runInterop(o: InteropOptions): Promise<InteropResult> {
     const timeout = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), o.timeoutMs); });
     const both = Promise.all([stackDone, kernel.done]);
     const outcome = await Promise.race([both, timeout]);
-    ended = process.hrtime.bigint();
+    ended = bridge.nowUs();
     if (outcome === 'timeout') {
       errors.push(`The transfer did not finish within ${o.timeoutMs / 1000} s.`);
       kernel.child.kill('SIGKILL');
@@ -107,7 +106,7 @@ export async function runInterop(o: InteropOptions): Promise<InteropResult> {
   validator.finish(o.bytes);
   return {
     options: o, stackApp, kernelApp, checks: validator.checks, packets: validator.packets, wireBytes: validator.wireBytes,
-    duration: Number(ended - started) / 1e9, errors,
+    duration: Math.max(0, ended - (bridge.firstPacketUs ?? ended)) / 1e6, errors,
   };
 }
 

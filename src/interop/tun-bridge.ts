@@ -32,6 +32,8 @@ export class TunBridge {
   error: string | null = null;
   packetsIn = 0;
   packetsOut = 0;
+  /** When the first packet crossed (µs on the bridge's clock): the transfer's start. */
+  firstPacketUs: number | undefined;
 
   constructor(
     private readonly stack: Stack,
@@ -41,7 +43,7 @@ export class TunBridge {
   ) {}
 
   /** Microseconds since the bridge was made: the stack's clock follows this. */
-  private nowUs(hr: bigint = process.hrtime.bigint()): number {
+  nowUs(hr: bigint = process.hrtime.bigint()): number {
     return Number((hr - this.t0) / 1000n);
   }
 
@@ -93,7 +95,10 @@ export class TunBridge {
   private fromKernel(bytes: Uint8Array, hr: bigint): void {
     this.packetsIn++;
     const us = this.nowUs(hr);
-    this.pcap?.append(bytes, this.epoch0 + us / 1e6);
+    this.firstPacketUs ??= us;
+    // Stamped when the stack takes it in (not when the reader thread read it), so that the
+    // capture's times follow its order: both directions as the stack saw them.
+    this.pcap?.append(bytes, this.epoch0 + this.nowUs() / 1e6);
     this.observe(bytes, false);
     this.stack.clock.advanceTo(Math.max(us, this.stack.clock.now()));
     this.stack.inject(bytes);
@@ -109,6 +114,7 @@ export class TunBridge {
       // encodeIp's result is a view into a shared slab: copy before the slab is reused.
       const bytes = Uint8Array.from(p.bytes);
       this.packetsOut++;
+      this.firstPacketUs ??= this.nowUs();
       this.pcap?.append(bytes, this.epoch0 + this.nowUs() / 1e6);
       this.observe(bytes, true);
       const r = call('write', this.tunFd, bytes, bytes.byteLength);
