@@ -100,9 +100,8 @@ export class RemoteTarget implements Target {
     }
   }
 
-  syscall(req: SyscallRequest): Promise<SyscallResult> {
+  syscall(_req: SyscallRequest): Promise<SyscallResult> {
     // Never reached when the engine honours capabilities (a script with syscalls is a skip).
-    void req;
     return Promise.resolve({ ret: -1, errno: 'ENOSYS' });
   }
 
