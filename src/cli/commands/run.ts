@@ -21,7 +21,7 @@ import { formatRunReport } from '../../report/failure-report.js';
 import { fanOut, pcapSink, verboseSink, type PcapSink } from '../../report/sinks.js';
 import { SUITE_USAGE } from '../../suite/usage.js';
 
-const USAGE = `Usage: mptcpdrill run [--target ts|kernel] [-v] [--pcap FILE] [--tolerance-scale F] [--seed N]
+const USAGE = `Usage: mptcpdrill run [--target ts|kernel|remote] [-v] [--pcap FILE] [--tolerance-scale F] [--seed N]
                       [--grace-ms MS] [--strict-tail] [-D NAME=VALUE] [--NAME=VALUE] FILE
 
 Runs one .pkt script against a stack and reports pass, fail (with expected and actual packets),
@@ -29,7 +29,11 @@ error or skip.
 
 Options:
   --target NAME        ts (the bundled TypeScript stack, virtual time; the default) or kernel
-                       (the live Linux kernel, in a fresh network namespace; needs root)
+                       (the live Linux kernel, in a fresh network namespace; needs root) or
+                       remote (a stack on another host, packet-only scripts; needs root)
+  --iface IF           remote: the interface towards the stack under test
+  --remote-ip ADDR     remote: the address of the stack under test
+  --local-ip ADDR      remote: our address (default: the interface's)
   -v, --verbose        print every packet injected and observed and every call, with times
   --pcap FILE          write every packet injected and observed to FILE (pcap, link type RAW)
   --tolerance-scale F  multiply every timing tolerance by F (slow machines)
@@ -114,10 +118,25 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
     seed: { type: 'string' },
     'grace-ms': { type: 'string' },
     'strict-tail': { type: 'boolean' },
+    iface: { type: 'string' },
+    'remote-ip': { type: 'string' },
+    'local-ip': { type: 'string' },
   });
   const [file] = requirePositionals(positionals, ['FILE']);
   const targetName = (values.target ?? 'ts') as TargetName;
-  if (targetName !== 'kernel' && targetName !== 'ts') throw new UsageError(`--target must be kernel or ts, not '${values.target}'`);
+  if (targetName !== 'kernel' && targetName !== 'ts' && targetName !== 'remote') {
+    throw new UsageError(`--target must be ts, kernel or remote, not '${values.target}'`);
+  }
+  // A remote stack is the engine's "local" side: its flags become script-option overrides that
+  // beat the script's own lines (see src/targets/remote/cli-options.ts).
+  let remoteTarget: Target | undefined;
+  if (targetName === 'remote') {
+    const { remoteTargetFromFlags } = await import('../../targets/remote/cli-options.js');
+    const setup = remoteTargetFromFlags({ iface: values.iface, remoteIp: values['remote-ip'], localIp: values['local-ip'] });
+    if (!setup.ok) throw new UsageError(setup.message);
+    remoteTarget = setup.target;
+    Object.assign(scriptOptions, setup.overrides);
+  }
   const toleranceScale = numberFlag(values['tolerance-scale'], '--tolerance-scale', (n) => n > 0);
   const seed = numberFlag(values.seed, '--seed', (n) => Number.isInteger(n) && n >= 0) ?? randomInt(0, 2 ** 31);
   const graceMs = numberFlag(values['grace-ms'], '--grace-ms', (n) => n >= 0);
@@ -149,6 +168,8 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
     const { sec } = await import('../../engine/timeline.js');
     // With -v, also show what the kernel target set aside as not the test's (e.g. IPv6 noise).
     target = new KernelTarget(loaded.options.verbose ? { onIgnored: (p) => io.out(`${sec(p.time)} ignored (${p.reason})`) } : {});
+  } else if (remoteTarget) {
+    target = remoteTarget;
   } else {
     const { createTsTarget } = await import('../../targets/ts-target.js');
     target = createTsTarget({ seed });
