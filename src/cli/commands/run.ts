@@ -132,7 +132,16 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
   let remoteTarget: Target | undefined;
   if (targetName === 'remote') {
     const { remoteTargetFromFlags } = await import('../../targets/remote/cli-options.js');
-    const setup = remoteTargetFromFlags({ iface: values.iface, remoteIp: values['remote-ip'], localIp: values['local-ip'] });
+    // `--remote-ip`/`--local-ip` are also the dashed spellings of the script options, which
+    // splitOptionArgs took: for the remote target they name the stack and us, so take them back.
+    const takeOption = (name: string): string | undefined => {
+      const value = scriptOptions[name];
+      delete scriptOptions[name];
+      return Array.isArray(value) ? value[value.length - 1] : value;
+    };
+    const remoteIp = values['remote-ip'] ?? takeOption('remote_ip');
+    const localIp = values['local-ip'] ?? takeOption('local_ip');
+    const setup = remoteTargetFromFlags({ iface: values.iface, remoteIp, localIp });
     if (!setup.ok) throw new UsageError(setup.message);
     remoteTarget = setup.target;
     Object.assign(scriptOptions, setup.overrides);
