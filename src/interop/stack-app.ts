@@ -37,6 +37,9 @@ export interface StackAppPlan {
   bytes: number;
   /** Client only: resolves when the kernel's listener is ready. */
   peerReady?: Promise<void>;
+  /** Pattern seeds of what this app sends and what it expects (default: the stack's, the kernel's). */
+  sendSeed?: number;
+  expectSeed?: number;
 }
 
 export async function runStackApp(stack: Stack, plan: StackAppPlan): Promise<StackAppResult> {
@@ -57,7 +60,7 @@ export async function runStackApp(stack: Stack, plan: StackAppPlan): Promise<Sta
     const sender = (async () => {
       while (res.sent < plan.bytes) {
         const n = Math.min(CHUNK, plan.bytes - res.sent);
-        const r = await sys(stack, { name: 'send', fd, data: patternChunk(STACK_SEED, res.sent, n), flags: 0 });
+        const r = await sys(stack, { name: 'send', fd, data: patternChunk(plan.sendSeed ?? STACK_SEED, res.sent, n), flags: 0 });
         res.sent += r.ret;
       }
       await sys(stack, { name: 'shutdown', fd, how: K.SHUT_WR });
@@ -67,7 +70,7 @@ export async function runStackApp(stack: Stack, plan: StackAppPlan): Promise<Sta
         const r = await sys(stack, { name: 'recv', fd, len: CHUNK, flags: 0 });
         if (r.ret === 0) break;
         const data = r.out?.kind === 'data' ? r.out.data : new Uint8Array(0);
-        const bad = firstMismatch(KERNEL_SEED, res.received, data);
+        const bad = firstMismatch(plan.expectSeed ?? KERNEL_SEED, res.received, data);
         if (bad >= 0 && res.mismatchAt < 0) res.mismatchAt = res.received + bad;
         res.received += data.length;
       }
