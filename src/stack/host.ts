@@ -8,7 +8,7 @@ import { TcpFlag } from '../wire/packet.js';
 import { validSynCapable } from './mptcp/capable.js';
 import { MptcpConnection, type MptcpSettings } from './mptcp/connection.js';
 import { generateKey } from './mptcp/keys.js';
-import { JoinResponder, type JoinReply } from './mptcp/join-responder.js';
+import { PathManager } from './mptcp/path-manager.js';
 import { Prng } from './prng.js';
 import { Sysctls } from './sysctl.js';
 import { TcpConnection, type ConnEnv, type SocketSettings } from './tcp/connection.js';
@@ -43,13 +43,14 @@ export class Host {
   readonly trace: SentPacket[] = [];
   readonly conns = new Map<string, TcpConnection>();
   readonly listeners: Listener[] = [];
-  /** MP_JOIN handshakes answered by a SYN/ACK, waiting for their third ACK. */
-  private readonly joins = new Map<string, JoinResponder>();
+  /** The in-kernel path manager: endpoints, limits, announcements and join subflows. */
+  readonly pm: PathManager;
   /** Called after every state change (packet in, timer, call): the socket layer re-checks blocked calls. */
   onChange: () => void = () => {};
 
   constructor(seed: number) {
     this.prng = new Prng(seed);
+    this.pm = new PathManager(this);
     this.clock.onAfterTimer = () => this.onChange();
   }
 
@@ -120,13 +121,7 @@ export class Host {
     // No socket here has TCP_MD5SIG keys: Linux drops every segment carrying the option.
     if (seg.options.some((o) => o.kind === 'md5')) return;
     const conn = this.conns.get(tupleKey(tuple));
-    if (conn) { conn.input(seg); this.onChange(); return; }
-    const join = this.joins.get(tupleKey(tuple));
-    if (join && !(seg.flags & TcpFlag.SYN)) {
-      const reply = join.thirdAck(seg);
-      if (reply) { this.joins.delete(tupleKey(tuple)); this.sendRaw(tuple, reply); }
-      return;
-    }
+    if (conn) { conn.input(seg); this.pm.work(); this.onChange(); return; }
     const l = this.findListener(tuple);
     if (l) { this.listenerInput(l, tuple, seg); this.onChange(); return; }
     this.resetFor(tuple, seg);
@@ -170,16 +165,10 @@ export class Host {
     const join = l.mptcp ? seg.options.find((o) => o.kind === 'mptcp' && o.subtype === 'mp_join') : undefined;
     const capable = seg.options.some((o) => o.kind === 'mptcp' && o.subtype === 'mp_capable');
     if (join && join.kind === 'mptcp' && join.subtype === 'mp_join' && !capable) {
-      const owner = [...this.conns.values()].find((c) => c.mptcp && !c.mptcp.fallback && c.mptcp.remote && c.mptcp.local.token === join.token);
-      if (!owner) {
+      if (!this.pm.acceptJoin(l, tuple, seg, join)) {
         // No connection has this token: RST+ACK with MP_TCPRST reason 1, no SYN/ACK (§5.2).
         this.resetFor(tuple, seg, [{ kind: 'mptcp', subtype: 'mp_tcprst', flags: 0, reason: 1 }]);
-        return;
       }
-      const r = new JoinResponder(owner.mptcp!, seg, join, this.prng);
-      this.joins.set(tupleKey(tuple), r);
-      const addressId = tuple.localIp === owner.tuple.localIp ? 0 : 1;
-      this.sendRaw(tuple, r.synAck(seg, this.sysctls, this.mtu, addressId, Math.floor(this.clock.now() / 1000), this.prng.next32()));
       return;
     }
     if (l.mptcp) {
@@ -201,10 +190,6 @@ export class Host {
   private onChildEstablished(l: Listener, c: TcpConnection): void {
     l.pending.delete(c);
     l.queue.push(c);
-  }
-
-  private sendRaw(t: FourTuple, r: JoinReply): void {
-    this.emit(ipPacket(t, { srcPort: t.localPort, dstPort: t.remotePort, seq: r.seq, ack: r.ack, flags: r.flags, window: r.window, urgent: 0, options: r.options, payload: new Uint8Array(0) }));
   }
 
   /** RST for a segment that matches no socket (RFC 793 / tcp_v4_send_reset). */

@@ -91,14 +91,20 @@ function applyMptcp(stack: Stack, cmd: string | undefined, rest: string[], text:
       const devAt = a.indexOf('dev');
       const err = pm.add({ id: num('id'), address: addr, port: num('port'), flags, dev: devAt >= 0 ? a[devAt + 1] : undefined });
       if (err) { r.errors.push(err); return; }
-      if (flags.includes('signal') || flags.includes('subflow')) {
-        r.unsupported.push(`${text}: multipath (ADD_ADDR announcements, MP_JOIN subflows) is not implemented by the TypeScript stack yet`);
-      }
+      // The endpoint's address is one of the host's (Linux needs it configured on an interface).
+      stack.host.addresses.add(addr);
+      pm.work();
       return;
     }
-    if (op === 'del' || op === 'delete') { const err = pm.remove(num('id'), addr); if (err) r.errors.push(err); return; }
-    if (op === 'flush') { pm.flush(); return; }
-    if (op === 'change') { r.unsupported.push(`${text}: MP_PRIO is not implemented by the TypeScript stack yet`); return; }
+    if (op === 'del' || op === 'delete') { const err = pm.removeEndpoint(num('id'), addr); if (err) r.errors.push(err); return; }
+    if (op === 'flush') { pm.flushEndpoints(); return; }
+    if (op === 'change') {
+      const backup = a.includes('backup') ? true : a.includes('nobackup') ? false : undefined;
+      if (backup === undefined) { r.unsupported.push(`${text}: only backup/nobackup changes are emulated by the TypeScript stack`); return; }
+      const err = pm.changeBackup(num('id'), backup);
+      if (err) r.errors.push(err);
+      return;
+    }
   }
   if (cmd === 'limits' && rest[0] === 'set') {
     const a = rest.slice(1);
@@ -108,8 +114,6 @@ function applyMptcp(stack: Stack, cmd: string | undefined, rest: string[], text:
       if (a[i] === 'subflows' || a[i] === 'subflow') pm.subflows = v;
       else if (a[i] === 'add_addr_accepted') {
         pm.addAddrAccepted = v;
-        // Linux would then open MP_JOIN subflows towards announced addresses.
-        if (v > 0) r.unsupported.push(`${text}: accepting announced addresses (opening MP_JOIN subflows) is not implemented by the TypeScript stack yet`);
       }
       else r.errors.push(`Error: unknown limit "${a[i]}".`);
     }

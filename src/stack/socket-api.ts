@@ -5,7 +5,6 @@ import type { SockAddr, SyscallRequest, SyscallResult } from '../targets/target.
 import { decodeSockAddr } from '../sys/structs.js';
 import * as K from './constants.js';
 import { ANY4, ANY6, Host } from './host.js';
-import { PathManagerConfig } from './mptcp/pm.js';
 import { Epoll, Socket, type FileEntry } from './socket.js';
 import { getsockopt, setsockopt } from './sockopt.js';
 import { TcpConnection } from './tcp/connection.js';
@@ -22,13 +21,17 @@ const ok = (ret = 0): SyscallResult => ({ ret });
 
 export class Stack {
   readonly host: Host;
-  readonly pm = new PathManagerConfig();
   private files = new Map<number, FileEntry>();
   private waiters: Waiter[] = [];
 
   constructor(seed = 1) {
     this.host = new Host(seed);
     this.host.onChange = () => this.kick();
+  }
+
+  /** The path manager (`ip mptcp endpoint|limits`). */
+  get pm() {
+    return this.host.pm;
   }
 
   get clock() {

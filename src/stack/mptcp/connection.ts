@@ -2,10 +2,13 @@
 // the MP_CAPABLE handshake, the data-sequence space, DSS mappings and DATA_ACKs, DATA_FIN,
 // checksums, MP_FASTCLOSE / MP_TCPRST and every single-path fallback condition. The TCP state
 // machine owns the subflow and asks this object which options to write and what received
-// options mean. With one subflow the data stream is the subflow stream, so DSN = IDSN + SSN.
+// options mean. Written data is mapped at the data level's write_seq (DSN) on the subflow it is
+// queued on; join subflows (mptcp-wire.md §5.2) share this object, its sequence spaces and its
+// DATA_ACK.
 import { addAddrHmac, dssChecksum, expandSeq32 } from '../../wire/crypto.js';
 import { bytesEqual } from '../../wire/codec.js';
 import type { AddAddr, Dss, MptcpOption, TcpOption } from '../../wire/packet.js';
+import type { TcpConnection } from '../tcp/connection.js';
 import { padded } from '../tcp/options.js';
 import { capableLength, findCapable, FLAG_A_CHECKSUM, localFlags, validCapable } from './capable.js';
 import type { KeyMaterial } from './keys.js';
@@ -36,6 +39,8 @@ export interface TxSegmentInfo {
   fin: boolean;
   /** A zero-length segment carrying the bare DATA_FIN. */
   dataFin: boolean;
+  /** Sent on a join subflow (never carries MP_CAPABLE). */
+  joined?: boolean;
   rst?: { fastclose: boolean; reason: number | undefined };
 }
 
@@ -74,6 +79,19 @@ export class MptcpConnection {
   /** Valid ADD_ADDRs received, to be echoed one per pure ACK (§5.4). */
   private pendingEchoes: AddAddr[] = [];
   addAddrReceived = 0;
+  /** Our announcements (ADD_ADDR, HMAC with our key first), sent one per pure ACK until echoed. */
+  private pendingAnnounces: AddAddr[] = [];
+  /** Announced and not yet echoed, by address id. */
+  readonly unechoed = new Map<number, AddAddr>();
+  /** MPTCP_INFO counters: ADD_ADDRs we sent (first transmissions) and peer addresses we used. */
+  addAddrSignal = 0;
+  addAddrAccepted = 0;
+  /** Established join subflows (the initial subflow is not counted, as mptcpi_subflows). */
+  readonly joins = new Set<TcpConnection>();
+  /** Valid ADD_ADDRs from the peer (already queued for their echo), for the path manager. */
+  readonly peerAnnounced: AddAddr[] = [];
+  /** Address ids the peer removed (REMOVE_ADDR): the path manager closes their subflows. */
+  readonly peerRemoved: number[] = [];
   stats = { bytesSent: 0n, bytesReceived: 0n, bytesAcked: 0n, bytesRetrans: 0n, retransmits: 0, lastDataSent: 0, lastDataRecv: 0, lastAckRecv: 0 };
 
   constructor(
@@ -147,7 +165,7 @@ export class MptcpConnection {
 
   /** Maps `data` written at subflow-relative sequence `ssn`; advances the data-level write_seq. */
   mapWrite(ssn: number, data: Uint8Array): TxMapping {
-    const dsn = add64(this.local.idsn, ssn);
+    const dsn = this.writeSeq;
     this.writeSeq = add64(dsn, data.length);
     const m: TxMapping = { dsn, ssn, dll: data.length };
     if (this.checksum) m.checksum = dssChecksum(dsn, ssn, data.length, data);
@@ -177,9 +195,9 @@ export class MptcpConnection {
     }
     if (!this.remote) return [];
     const pureAck = !s.mapping && !s.dataFin && s.payloadLen === 0 && !s.fin;
-    const echo = pureAck ? this.pendingEchoes.shift() : undefined;
-    if (echo) return padded(echo); // an ADD_ADDR echo rides alone on a pure ACK
-    if (this.role === 'client' && !this.fullyEstablished) {
+    const echo = pureAck ? this.pendingEchoes.shift() ?? this.nextAnnounce() : undefined;
+    if (echo) return padded(echo); // an ADD_ADDR (or its echo) rides alone on a pure ACK
+    if (this.role === 'client' && !this.fullyEstablished && !s.joined) {
       if (s.mapping && s.mapping.ssn === 1) {
         const o: MptcpOption = { kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: this.flags, senderKey: this.local.key, receiverKey: this.remote.key, dataLen: s.mapping.dll };
         if (this.checksum) o.checksum = s.mapping.checksum ?? 0;
@@ -227,7 +245,10 @@ export class MptcpConnection {
     if (this.fallback) return 'ok';
     if (this.isFastClose(opts)) return 'fastclose-on-ack';
     const dss = opts.find((o): o is Dss => o.subtype === 'dss');
-    for (const o of opts) if (o.subtype === 'add_addr') this.onAddAddr(o);
+    for (const o of opts) {
+      if (o.subtype === 'add_addr') this.onAddAddr(o);
+      else if (o.subtype === 'remove_addr' && this.remote) this.peerRemoved.push(...o.addressIds);
+    }
     if (this.role === 'client' && !this.fullyEstablished && inOrder) {
       const addAddr = opts.some((o) => o.subtype === 'add_addr' && !o.echo);
       if (dss?.dataAck !== undefined || addAddr) this.fullyEstablished = true;
@@ -265,15 +286,39 @@ export class MptcpConnection {
     return 'ok';
   }
 
+  /** Queues an ADD_ADDR of ours (the path manager's `signal` endpoint) for the next pure ACK. */
+  announce(addressId: number, address: string, port: number | undefined, retransmit: boolean): void {
+    if (!this.remote) return;
+    const a: AddAddr = { kind: 'mptcp', subtype: 'add_addr', version: 1, echo: false, addressId, address, hmac: addAddrHmac(this.local.key, this.remote.key, addressId, address, port) };
+    if (port !== undefined) a.port = port;
+    if (!retransmit) this.addAddrSignal++;
+    this.unechoed.set(addressId, a);
+    this.pendingAnnounces.push(a);
+  }
+
+  private nextAnnounce(): AddAddr | undefined {
+    return this.pendingAnnounces.shift();
+  }
+
+  get hasPendingAnnounce(): boolean {
+    return this.pendingAnnounces.length > 0;
+  }
+
   /** A v1 announcement with the right HMAC is echoed (even when it will not be used). */
   private onAddAddr(o: AddAddr): void {
-    if (o.echo || o.version !== 1 || !o.hmac || !this.remote) return;
+    if (o.echo) {
+      const mine = this.unechoed.get(o.addressId);
+      if (mine && mine.address === o.address && mine.port === o.port) this.unechoed.delete(o.addressId);
+      return;
+    }
+    if (o.version !== 1 || !o.hmac || !this.remote) return;
     const want = addAddrHmac(this.remote.key, this.local.key, o.addressId, o.address, o.port);
     if (!bytesEqual(want, o.hmac)) return;
     this.addAddrReceived++;
     const echo: AddAddr = { kind: 'mptcp', subtype: 'add_addr', version: 1, echo: true, addressId: o.addressId, address: o.address };
     if (o.port !== undefined) echo.port = o.port;
     this.pendingEchoes.push(echo);
+    this.peerAnnounced.push(o);
   }
 
   get hasPendingEcho(): boolean {

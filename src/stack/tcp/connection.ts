@@ -6,6 +6,7 @@
 import type { IpPacket, TcpOption, TcpSegment } from '../../wire/packet.js';
 import { TcpFlag } from '../../wire/packet.js';
 import type { MptcpConnection, TxMapping } from '../mptcp/connection.js';
+import { RESET_NO_RESOURCES, RESET_UNSPECIFIED, type JoinSubflow } from '../mptcp/join.js';
 import type { Prng } from '../prng.js';
 import type { Sysctls } from '../sysctl.js';
 import type { Timer, VirtualClock } from '../virtual-clock.js';
@@ -36,6 +37,8 @@ export interface ConnEnv {
   closed(conn: TcpConnection): void;
   /** A passive connection completed its handshake. */
   established(conn: TcpConnection): void;
+  /** A join subflow's valid third ACK: may the connection take another subflow? */
+  admitJoin?(conn: TcpConnection): boolean;
 }
 
 interface SendChunk {
@@ -172,6 +175,10 @@ export class TcpConnection {
     this.iss = env.prng.next32();
   }
 
+  /** MP_JOIN subflow: its handshake state; data it receives goes to `master`'s socket queue. */
+  join: JoinSubflow | undefined;
+  master: TcpConnection | undefined;
+
   private get now(): number {
     return this.env.clock.now();
   }
@@ -228,7 +235,7 @@ export class TcpConnection {
   }
 
   private sendSyn(): void {
-    const mp = this.mptcp ? this.mptcp.synOptions(this.synRetrans) : [];
+    const mp = this.join ? [this.join.synOption()] : this.mptcp ? this.mptcp.synOptions(this.synRetrans) : [];
     const opts = synOptions({ mss: this.advMss, timestamps: this.tsOk, sack: this.sackOk, wscale: this.wscaleOk ? this.rcvWscale : undefined, tsVal: this.tsVal(), tsEcr: 0 }, mp);
     this.transmit({ flags: TcpFlag.SYN, seq: this.iss, ack: 0, window: synWindowField(this.rcvWnd), options: opts, payload: new Uint8Array(0) });
     this.trackInFlight(this.iss, 0, true, false, this.synRetrans > 0);
@@ -267,7 +274,7 @@ export class TcpConnection {
   }
 
   private sendSynAck(): void {
-    const mp = this.mptcp ? this.mptcp.synAckOptions() : [];
+    const mp = this.join ? [this.join.synAckOption()] : this.mptcp ? this.mptcp.synAckOptions() : [];
     const opts = synOptions({ mss: this.advMss, timestamps: this.tsOk, sack: this.sackOk, wscale: this.wscaleOk ? this.rcvWscale : undefined, tsVal: this.tsVal(), tsEcr: this.tsRecent }, mp);
     this.transmit({ flags: TcpFlag.SYN | TcpFlag.ACK, seq: this.iss, ack: this.rcvNxt, window: synWindowField(this.rcvWnd), options: opts, payload: new Uint8Array(0) });
     this.trackInFlight(this.iss, 0, true, false, this.synRetrans > 0);
@@ -404,6 +411,11 @@ export class TcpConnection {
       return;
     }
     if (!(f & TcpFlag.SYN) || !(f & TcpFlag.ACK)) return;
+    if (this.join && !this.join.onSynAck(mptcpOptions(seg.options))) {
+      // A SYN/ACK without MP_JOIN or with a wrong HMAC: the joiner resets the subflow (§5.2).
+      this.resetSubflow(seg.ack, RESET_UNSPECIFIED);
+      return;
+    }
     const peer = readSynOptions(seg.options);
     this.irs = seg.seq;
     this.rcvNxt = seqAdd(seg.seq, 1);
@@ -419,13 +431,32 @@ export class TcpConnection {
     this.maxSndWnd = this.sndWnd;
     this.sndWl1 = seg.seq;
     this.sndWl2 = seg.ack;
-    this.mptcp?.onSynAck(mptcpOptions(seg.options));
+    if (!this.join) this.mptcp?.onSynAck(mptcpOptions(seg.options));
     this.state = 'ESTABLISHED';
     this.expandSendBuffer();
     this.lastAckRecv = this.now;
     this.armKeepalive();
     this.sendAck();
+    if (this.join) this.armJoinAck();
     this.output();
+  }
+
+  /** The joiner repeats its third ACK (with MP_JOIN) until the fourth ACK: ~2 x SRTT, 1 s without a sample. */
+  private armJoinAck(): void {
+    const us = this.rtt.srttUs > 0 ? Math.max(2 * this.rtt.srttUs, 200 * MS) : INITIAL_RTO_US;
+    this.delackTimer?.cancel();
+    this.delackTimer = this.env.clock.schedule(this.now + us, () => {
+      this.delackTimer = undefined;
+      if (this.state !== 'ESTABLISHED' || !this.join || this.join.established) return;
+      this.sendAck();
+      this.armJoinAck();
+    });
+  }
+
+  /** RST with MP_TCPRST (no timestamp), and the subflow is gone (a refused or failed join). */
+  private resetSubflow(seq: number, reason: number): void {
+    this.transmit({ flags: TcpFlag.RST, seq, ack: 0, window: 0, options: [{ kind: 'mptcp', subtype: 'mp_tcprst', flags: 0, reason }], payload: new Uint8Array(0) });
+    this.becomeClosed();
   }
 
   private inputSynRecv(seg: TcpSegment): void {
@@ -437,7 +468,11 @@ export class TcpConnection {
     }
     if (!(f & TcpFlag.ACK)) return;
     if (seg.ack !== seqAdd(this.iss, 1)) { this.sendBareReset(seg.ack, undefined); return; }
-    this.mptcp?.onThirdAck(mptcpOptions(seg.options), seg.payload.length);
+    if (this.join) {
+      if (!this.join.thirdAckValid(mptcpOptions(seg.options))) { this.resetSubflow(seg.ack, RESET_UNSPECIFIED); return; }
+      if (!(this.env.admitJoin?.(this) ?? false)) { this.resetSubflow(seg.ack, RESET_NO_RESOURCES); return; }
+      this.join.established = true;
+    } else this.mptcp?.onThirdAck(mptcpOptions(seg.options), seg.payload.length);
     this.state = 'ESTABLISHED';
     this.expandSendBuffer();
     this.armKeepalive();
@@ -448,6 +483,7 @@ export class TcpConnection {
     this.sndWl2 = seg.ack;
     this.lastAckRecv = this.now;
     this.env.established(this);
+    if (this.join) this.sendAck(); // the responder's fourth ACK, with a DATA_ACK (§5.2)
     // Whatever else the segment carries (data, FIN) is processed like any later segment.
     if (seg.payload.length > 0 || (f & TcpFlag.FIN)) this.inputSynchronized(seg, true);
   }
@@ -491,6 +527,9 @@ export class TcpConnection {
     if (this.state === 'CLOSED') return;
     const inOrder = seg.seq === this.rcvNxt;
     let discard = false;
+    if (this.join && !this.join.established && mopts.some((o) => o.subtype === 'dss' && o.dataAck !== undefined)) this.join.established = true;
+    const prio = mopts.find((o) => o.subtype === 'mp_prio' && o.addressId === undefined);
+    if (this.join && prio && prio.subtype === 'mp_prio') this.join.peerBackup = prio.backup;
     if (this.mptcp) {
       const verdict = this.mptcp.onSegment(mopts, seg.payload, seqDiff(seg.seq, this.irs), inOrder);
       if (verdict === 'fastclose-on-ack') {
@@ -522,6 +561,7 @@ export class TcpConnection {
       this.ackNow = true;
     }
     this.afterDataLevelChange();
+    this.master?.afterDataLevelChange();
     // New data goes out first and carries the ACK (tcp_data_snd_check before tcp_ack_snd_check).
     this.output();
     // When the DATA_FIN let the subflow close, the FIN carried its DATA_ACK and the MPTCP
@@ -668,6 +708,12 @@ export class TcpConnection {
     this.bytesReceived += data.length;
     this.lastDataRecv = this.now;
     if (discard) return;
+    if (this.master) { this.master.queueReceived(data); return; }
+    this.queueReceived(data);
+  }
+
+  /** In-order data-level bytes for the socket (from this subflow or a join subflow). */
+  queueReceived(data: Uint8Array): void {
     if (!this.shutRd) { this.rcvQueue.push(data.slice()); this.rcvQueued += data.length; }
     this.mptcp?.onDelivered(data.length);
   }
@@ -698,7 +744,7 @@ export class TcpConnection {
   }
 
   /** The data level (MPTCP) may have changed: DATA_FIN received or acknowledged. */
-  private afterDataLevelChange(): void {
+  afterDataLevelChange(): void {
     const m = this.mptcp;
     if (!m || m.fallback) return;
     if (m.peerDataFin) this.rcvEof = true;
@@ -784,7 +830,9 @@ export class TcpConnection {
 
   private mptcpTx(mapping: TxMapping | undefined, payloadLen: number, fin: boolean, dataFin: boolean, seq = this.sndNxt): TcpOption[] {
     if (!this.mptcp) return [];
-    return this.mptcp.txOptions({ mapping, payloadLen, seqRel: seqDiff(seq, this.iss), fin, dataFin });
+    // The joiner's third ACK (MP_JOIN with its HMAC) until the fourth ACK arrives.
+    if (this.join?.role === 'joiner' && !this.join.established && payloadLen === 0 && !fin && !dataFin) return [this.join.ackOption()];
+    return this.mptcp.txOptions({ mapping, payloadLen, seqRel: seqDiff(seq, this.iss), fin, dataFin, joined: this.join !== undefined });
   }
 
   private payloadRoom(mptcpOpts: TcpOption[]): number {
@@ -838,10 +886,15 @@ export class TcpConnection {
   }
 
   /** A pure ACK (with the MPTCP DSS or MP_CAPABLE it needs). */
-  sendAck(): void {
+  sendAck(extra: TcpOption[] = []): void {
     if (this.state === 'CLOSED' || this.state === 'SYN_SENT' || this.state === 'LISTEN') return;
-    const seq = this.state === 'SYN_RECV' ? this.sndNxt : this.sndNxt;
-    this.transmitAck(this.mptcpTx(undefined, 0, false, false, seq), 0);
+    this.transmitAck([...this.mptcpTx(undefined, 0, false, false, this.sndNxt), ...extra], 0);
+  }
+
+  /** Closes a join subflow with a TCP FIN (REMOVE_ADDR; the connection lives on). */
+  closeSubflow(): void {
+    this.shutWr = true;
+    this.queueFin();
   }
 
   private transmitAck(mptcp: TcpOption[], len: number, data?: { seq: number; flags: number; payload: Uint8Array }): void {

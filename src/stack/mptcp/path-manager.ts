@@ -1,0 +1,204 @@
+// The in-kernel path manager at work (mptcp-wire.md §5.2, §5.4, §5.6): it announces `signal`
+// endpoints once a connection is fully established (one ADD_ADDR at a time, repeated every
+// add_addr_timeout until echoed), opens join subflows from `subflow` endpoints and towards
+// accepted peer announcements (within `ip mptcp limits`), answers MP_JOIN SYNs, and turns
+// endpoint changes into MP_PRIO and REMOVE_ADDR. `work()` runs after every event.
+import type { AddAddr, MpJoin, TcpOption, TcpSegment } from '../../wire/packet.js';
+import type { Host, Listener } from '../host.js';
+import { TcpConnection } from '../tcp/connection.js';
+import type { FourTuple } from '../tcp/endpoint.js';
+import { padded } from '../tcp/options.js';
+import type { Timer } from '../virtual-clock.js';
+import { JoinSubflow } from './join.js';
+import { PathManagerConfig, type Endpoint } from './pm.js';
+
+/** Linux repeats an unechoed ADD_ADDR up to this many times (pm.c, ADD_ADDR_RETRANS_MAX). */
+const ADD_ADDR_RETRANS_MAX = 3;
+
+interface Announce {
+  id: number;
+  address: string;
+  port: number | undefined;
+}
+
+/** Per-connection path-manager state (the initial subflow stands for the connection). */
+interface ConnPm {
+  /** Endpoint ids already announced or used for a subflow on this connection. */
+  considered: Set<number>;
+  toAnnounce: Announce[];
+  current: (Announce & { tries: number; timer: Timer | undefined }) | undefined;
+  announced: Set<number>;
+}
+
+const isV6 = (a: string): boolean => a.includes(':');
+
+export class PathManager extends PathManagerConfig {
+  private readonly state = new Map<TcpConnection, ConnPm>();
+
+  constructor(private readonly host: Host) {
+    super();
+  }
+
+  /** Initial subflows of live MPTCP connections that completed the MP_CAPABLE exchange. */
+  private masters(): TcpConnection[] {
+    return [...this.host.conns.values()].filter((c) => c.mptcp && !c.join && !c.mptcp.fallback && c.mptcp.remote);
+  }
+
+  private joinsOf(master: TcpConnection): TcpConnection[] {
+    return [...this.host.conns.values()].filter((c) => c.master === master);
+  }
+
+  private stateOf(c: TcpConnection): ConnPm {
+    let st = this.state.get(c);
+    if (!st) { st = { considered: new Set(), toAnnounce: [], current: undefined, announced: new Set() }; this.state.set(c, st); }
+    return st;
+  }
+
+  /** The address id of a local address on `master`'s connection: 0 for its initial address. */
+  private localId(master: TcpConnection, address: string): { id: number; endpoint: Endpoint | undefined } {
+    const endpoint = this.endpoints.find((e) => e.address === address);
+    return { id: address === master.tuple.localIp || !endpoint ? 0 : endpoint.id, endpoint };
+  }
+
+  // ---- the worker ---------------------------------------------------------------------------
+
+  work(): void {
+    for (const [c, st] of this.state) if (c.state === 'CLOSED') { st.current?.timer?.cancel(); this.state.delete(c); }
+    for (const c of this.masters()) {
+      const m = c.mptcp!;
+      if (!m.fullyEstablished || c.state !== 'ESTABLISHED') continue;
+      const st = this.stateOf(c);
+      for (const e of this.endpoints) {
+        if (st.considered.has(e.id) || isV6(e.address) !== isV6(c.tuple.localIp)) continue;
+        if (e.flags.includes('signal')) {
+          st.considered.add(e.id);
+          st.toAnnounce.push({ id: e.address === c.tuple.localIp ? 0 : e.id, address: e.address, port: e.port });
+        } else if (e.flags.includes('subflow') && m.role === 'client' && e.address !== c.tuple.localIp && m.joins.size < this.subflows) {
+          st.considered.add(e.id);
+          this.openJoin(c, e.address, e.id, e.flags.includes('backup'), c.tuple.remoteIp, c.tuple.remotePort);
+        }
+      }
+      this.announceNext(c, st);
+      for (const a of m.peerAnnounced.splice(0)) this.onPeerAnnounce(c, a);
+      const removed = m.peerRemoved.splice(0);
+      if (removed.length) for (const j of this.joinsOf(c)) if (removed.includes(j.join!.remoteAddressId)) j.closeSubflow();
+    }
+  }
+
+  private announceNext(c: TcpConnection, st: ConnPm): void {
+    const m = c.mptcp!;
+    if (st.current && m.unechoed.has(st.current.id)) return;
+    st.current?.timer?.cancel();
+    const next = st.toAnnounce.shift();
+    st.current = next && { ...next, tries: 0, timer: undefined };
+    if (!next) return;
+    st.announced.add(next.id);
+    m.announce(next.id, next.address, next.port, false);
+    c.sendAck();
+    this.armAnnounce(c, st);
+  }
+
+  private armAnnounce(c: TcpConnection, st: ConnPm): void {
+    const cur = st.current;
+    if (!cur || cur.id === 0) return; // ID 0 is never retransmitted
+    const timeoutUs = this.host.sysctls.int('net.mptcp.add_addr_timeout') * 1_000_000;
+    cur.timer = this.host.clock.schedule(this.host.clock.now() + timeoutUs, () => {
+      cur.timer = undefined;
+      if (c.state === 'CLOSED' || st.current !== cur) return;
+      if (c.mptcp!.unechoed.has(cur.id) && cur.tries < ADD_ADDR_RETRANS_MAX) {
+        cur.tries++;
+        c.mptcp!.announce(cur.id, cur.address, cur.port, true);
+        c.sendAck();
+        this.armAnnounce(c, st);
+        return;
+      }
+      c.mptcp!.unechoed.delete(cur.id);
+      this.announceNext(c, st);
+    });
+  }
+
+  /** A valid announcement from the peer: joined when the limits allow (never ID 0). */
+  private onPeerAnnounce(c: TcpConnection, a: AddAddr): void {
+    const m = c.mptcp!;
+    if (a.addressId === 0 || m.addAddrAccepted >= this.addAddrAccepted || m.joins.size >= this.subflows) return;
+    if (isV6(a.address) !== isV6(c.tuple.remoteIp)) return;
+    m.addAddrAccepted++;
+    // The source address is chosen by routing: the connection's own (ID 0).
+    this.openJoin(c, c.tuple.localIp, 0, false, a.address, a.port ?? c.tuple.remotePort);
+  }
+
+  private openJoin(master: TcpConnection, localIp: string, localId: number, backup: boolean, remoteIp: string, remotePort: number): void {
+    const m = master.mptcp!;
+    const tuple: FourTuple = { family: master.tuple.family, localIp, localPort: this.host.ephemeralPort(), remoteIp, remotePort };
+    const env = this.host.env();
+    const closed = env.closed;
+    env.closed = (x) => { closed(x); m.joins.delete(x); };
+    const sub = new TcpConnection(env, tuple, { ...master.settings, keepalive: { ...master.settings.keepalive } }, m);
+    sub.join = new JoinSubflow(m, 'joiner', this.host.prng.next32(), localId, backup);
+    sub.master = master;
+    m.joins.add(sub);
+    this.host.register(sub);
+    sub.connect();
+  }
+
+  /** An MP_JOIN SYN reached a listener; false when no connection has its token. */
+  acceptJoin(l: Listener, tuple: FourTuple, syn: TcpSegment, join: MpJoin): boolean {
+    const owner = this.masters().find((c) => c.mptcp!.local.token === join.token);
+    if (!owner) return false;
+    const m = owner.mptcp!;
+    const { id, endpoint } = this.localId(owner, tuple.localIp);
+    const env = this.host.env((x) => m.joins.add(x));
+    const closed = env.closed;
+    env.closed = (x) => { closed(x); m.joins.delete(x); };
+    // Linux refuses (reason 3) a join it has no room for, or on a connection not fully established.
+    env.admitJoin = () => m.fullyEstablished && !m.fallback && m.joins.size < this.subflows;
+    const sub = new TcpConnection(env, tuple, { ...l.settings, keepalive: { ...l.settings.keepalive } }, m);
+    sub.join = new JoinSubflow(m, 'responder', this.host.prng.next32(), id, endpoint?.flags.includes('backup') ?? false);
+    sub.join.onSyn(join);
+    sub.master = owner;
+    this.host.register(sub);
+    sub.acceptSyn(syn);
+    return true;
+  }
+
+  // ---- endpoint changes (ip mptcp endpoint …) -------------------------------------------------
+
+  /** `endpoint del`: REMOVE_ADDR where it was announced; its subflows close with FIN. */
+  removeEndpoint(id: number | undefined, address: string | undefined): string | undefined {
+    const e = this.endpoints.find((x) => (id !== undefined ? x.id === id : x.address === address));
+    const err = this.remove(id, address);
+    if (err || !e) return err;
+    for (const c of this.masters()) {
+      const st = this.state.get(c);
+      st?.toAnnounce.splice(0, st.toAnnounce.length, ...st.toAnnounce.filter((a) => a.id !== e.id));
+      const subs = this.joinsOf(c).filter((j) => j.tuple.localIp === e.address);
+      if (st?.announced.has(e.id) || subs.length > 0) {
+        c.mptcp!.unechoed.delete(e.id);
+        c.sendAck([{ kind: 'mptcp', subtype: 'remove_addr', addressIds: [e.id] }]);
+      }
+      for (const j of subs) j.closeSubflow();
+    }
+    return undefined;
+  }
+
+  flushEndpoints(): void {
+    for (const e of [...this.endpoints]) this.removeEndpoint(e.id, undefined);
+  }
+
+  /** `endpoint change id N backup|nobackup`: MP_PRIO on every subflow using that address. */
+  changeBackup(id: number | undefined, backup: boolean): string | undefined {
+    const e = this.endpoints.find((x) => x.id === id);
+    if (!e) return 'Error: endpoint not found.';
+    e.flags = e.flags.filter((f) => f !== 'backup');
+    if (backup) e.flags.push('backup');
+    const prio: TcpOption[] = padded({ kind: 'mptcp', subtype: 'mp_prio', backup });
+    for (const c of this.masters()) {
+      for (const j of this.joinsOf(c)) {
+        if (j.tuple.localIp !== e.address || j.state !== 'ESTABLISHED' || j.join!.backup === backup) continue;
+        j.join!.backup = backup;
+        j.sendAck(prio);
+      }
+    }
+    return undefined;
+  }
+}
