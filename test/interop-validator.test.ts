@@ -17,17 +17,18 @@ type Mutator = (bytes: Uint8Array, index: number) => Uint8Array;
 
 const yieldTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-function makeStack(seed: number, ip: string): Stack {
+function makeStack(seed: number, ip: string, checksum: boolean): Stack {
   const s = new Stack(seed);
+  if (checksum) s.host.sysctls.set('net.mptcp.checksum_enabled', '1');
   s.host.mtu = 1500;
   s.host.addresses.add(ip);
   return s;
 }
 
 /** Runs a full exchange; `mutate` may rewrite any packet on the wire (index counts every packet). */
-async function exchange(mutate: Mutator = (b) => b): Promise<{ v: WireValidator; client: StackAppResult; server: StackAppResult }> {
-  const a = makeStack(1, CLIENT_IP);
-  const b = makeStack(2, SERVER_IP);
+async function exchange(mutate: Mutator = (b) => b, checksum = false): Promise<{ v: WireValidator; client: StackAppResult; server: StackAppResult }> {
+  const a = makeStack(1, CLIENT_IP, checksum);
+  const b = makeStack(2, SERVER_IP, checksum);
   const v = new WireValidator({ seedOf: (ip) => SEEDS[ip] ?? -1 });
   let index = 0;
   const shuttle = (from: Stack, to: Stack): void => {
@@ -122,4 +123,18 @@ test('a DATA_ACK beyond what was sent fails data-ack', async (t) => {
   });
   t.true(done);
   t.true((v.checks.byName.get('data-ack')?.failed ?? 0) > 0);
+});
+
+test('with checksums negotiated, every mapping verifies; an altered byte fails dss-checksum', async (t) => {
+  const clean = await exchange(undefined, true);
+  t.is(clean.v.checks.failed, 0);
+  t.true((clean.v.checks.byName.get('dss-checksum')?.passed ?? 0) > 0);
+  let done = false;
+  const { v } = await exchange((bytes) => {
+    if (done || !isDataFrom(bytes, CLIENT_IP)) return bytes;
+    done = true;
+    return rewrite(bytes, (_d, payload) => { payload[3] = (payload[3]! ^ 0x40) & 0xff; });
+  }, true);
+  t.true(done);
+  t.true((v.checks.byName.get('dss-checksum')?.failed ?? 0) > 0);
 });

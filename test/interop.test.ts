@@ -61,6 +61,20 @@ for (const role of ['server', 'client'] as const) {
   });
 }
 
+test.serial('interop --checksum: DSS checksums negotiated with the kernel and verified on every mapping', async (t) => {
+  if (!requireRoot(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'interop-test-'));
+  try {
+    const r = await interop(['--role', 'client', '--checksum', '--bytes', String(BYTES), '--pcap', join(dir, 'cs.pcap')]);
+    t.is(r.code, 0, r.stdout + r.stderr);
+    t.regex(r.stdout, /DSS checksums/);
+    const verified = Number(/dss-checksum (\d+)/.exec(r.stdout)?.[1]);
+    t.true(verified > 100, r.stdout);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test.serial('interop --paths 2 says in one sentence that the bundled stack has no MP_JOIN yet', async (t) => {
   if (!requireRoot(t)) return;
   const r = await interop(['--paths', '2', '--bytes', '1000']);

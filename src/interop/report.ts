@@ -18,7 +18,7 @@ export function formatReport(r: InteropResult): string {
   const o = r.options;
   const lines: string[] = [];
   const stackRole = o.role === 'server' ? 'bundled stack = server, kernel connects' : 'bundled stack = client, kernel listens';
-  lines.push(`interop: ${stackRole}, ${o.paths} path${o.paths > 1 ? 's' : ''}, ${o.bytes} bytes each way`);
+  lines.push(`interop: ${stackRole}, ${o.paths} path${o.paths > 1 ? 's' : ''}, ${o.bytes} bytes each way${o.checksum ? ', DSS checksums' : ''}`);
   const app = (name: string, a: { sent: number; received: number; mismatchAt: number; error: string | null }): string =>
     `  ${name}: sent ${a.sent}, received ${a.received}${a.mismatchAt >= 0 ? `, first wrong byte at ${a.mismatchAt}` : ', in order'}${a.error ? ` — ${a.error}` : ''}`;
   lines.push(app('bundled stack', r.stackApp));

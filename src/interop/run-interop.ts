@@ -29,6 +29,8 @@ export interface InteropOptions {
   bytes: number;
   pcap: string;
   removePath: boolean;
+  /** The kernel asks for DSS checksums (net.mptcp.checksum_enabled=1): every mapping then carries one. */
+  checksum: boolean;
   /** Whole-run limit. */
   timeoutMs: number;
 }
@@ -50,14 +52,14 @@ async function ip(args: string[]): Promise<void> {
   await run('ip', args, { timeout: 10_000 });
 }
 
-async function configure(paths: number): Promise<void> {
+async function configure(o: InteropOptions): Promise<void> {
   writeSysctl('net/mptcp/enabled', '1');
+  writeSysctl('net/mptcp/checksum_enabled', o.checksum ? '1' : '0');
   writeSysctl('net/ipv6/conf/all/disable_ipv6', '1');
   writeSysctl('net/ipv6/conf/default/disable_ipv6', '1');
   await ip(['link', 'set', 'dev', 'lo', 'up']);
   await ip(['link', 'set', 'dev', DEVICE, 'mtu', '1500', 'up']);
   await ip(['addr', 'add', `${KERNEL_IP}/24`, 'dev', DEVICE]);
-  void paths;
 }
 
 export async function runInterop(o: InteropOptions): Promise<InteropResult> {
@@ -75,7 +77,7 @@ export async function runInterop(o: InteropOptions): Promise<InteropResult> {
   let timer: NodeJS.Timeout | undefined;
   try {
     bridge.open();
-    await configure(o.paths);
+    await configure(o);
     await bridge.start();
     const timeoutSec = o.timeoutMs / 1000;
     const kernel = o.role === 'server'

@@ -11,15 +11,22 @@ import type { AddAddr, Dss, MpCapable, MpJoin, MptcpOption, TcpSegment } from '.
 import { TcpFlag } from '../wire/packet.js';
 import { Checks } from './checks.js';
 import { firstMismatch } from './pattern.js';
+import { RangeSet } from './range-set.js';
 
 const MASK64 = (1n << 64n) - 1n;
 const add64 = (a: bigint, n: bigint | number): bigint => (a + BigInt(n)) & MASK64;
 const FLAG_CHECKSUM = 0x80;
+/** Verified mappings whose data is kept per side (a retransmitted form of one is checked against it). */
+const KEPT_DONE_MAPPINGS = 64;
 
 interface Mapping { dsn: bigint; ssn: number; dll: number; dataFin: boolean; checksum: number | undefined }
 
-/** A mapping whose payload is being collected to verify its DSS checksum. */
-interface PendingChecksum { mapping: Mapping; data: Uint8Array; have: Uint8Array; missing: number }
+/**
+ * A mapping whose payload is being collected to verify its DSS checksum. Linux may send the last
+ * segment of a mapping again with the DATA_FIN folded in (DLL + 1, a new checksum): both forms
+ * cover the same data and are verified once it is complete.
+ */
+interface PendingChecksum { forms: Map<string, Mapping>; data: Uint8Array; have: Uint8Array; missing: number }
 
 /** One endpoint of an MPTCP connection, and the data direction it sends. */
 interface Side {
@@ -29,14 +36,18 @@ interface Side {
   token?: number;
   /** Pattern seed of the bytes this side sends. */
   seed: number;
-  /** Next DSN after the highest data byte this side mapped (no gaps allowed before it). */
+  /** Next DSN after the highest data byte this side mapped. */
   mappedEnd?: bigint;
+  /** Mapped stream offsets (DSN − IDSN − 1): must leave no gap before the DATA_FIN. */
+  mapped: RangeSet;
   dataFinDsn?: bigint;
   /** Highest DATA_ACK this side sent (acknowledging the other side's data). */
   maxDataAck?: bigint;
-  /** Data bytes seen on the wire at their correct offset: highest stream offset covered. */
-  wireEnd: number;
+  /** Stream offsets of the payload bytes seen on the wire (each checked against the pattern). */
+  wire: RangeSet;
   pendingChecksums: Map<string, PendingChecksum>;
+  /** The data of the last few verified mappings, for a form of one that comes again later. */
+  doneChecksums: Map<string, Uint8Array>;
 }
 
 interface Flow { isn: number; fin: boolean; lastMapping?: Mapping }
@@ -120,6 +131,7 @@ export class WireValidator {
       // mapping it implicitly at the start of both spaces.
       mapping = { dsn: add64(side.idsn, 1), ssn: 1, dll: cap.dataLen, dataFin: false, checksum: cap.checksum };
       side.mappedEnd = bigMax(side.mappedEnd ?? 0n, add64(mapping.dsn, mapping.dll));
+      side.mapped.add(0n, BigInt(mapping.dll));
     }
     if (mapping) flow!.lastMapping = mapping;
     if (seg.payload.length > 0) this.onPayload(conn, side, flow!, seg, mapping ?? flow!.lastMapping, src);
@@ -149,8 +161,8 @@ export class WireValidator {
       version: (cap?.version === 0 ? 0 : 1),
       checksum: cap ? (cap.flags & FLAG_CHECKSUM) !== 0 : false,
       capableDone: false,
-      client: { name: 'client', seed: this.opts.seedOf(srcIp), wireEnd: 0, pendingChecksums: new Map() },
-      server: { name: 'server', seed: this.opts.seedOf(dstIp), wireEnd: 0, pendingChecksums: new Map() },
+      client: { name: 'client', seed: this.opts.seedOf(srcIp), mapped: new RangeSet(), wire: new RangeSet(), pendingChecksums: new Map(), doneChecksums: new Map() },
+      server: { name: 'server', seed: this.opts.seedOf(dstIp), mapped: new RangeSet(), wire: new RangeSet(), pendingChecksums: new Map(), doneChecksums: new Map() },
       subflows: [],
       resets: 0,
     };
@@ -229,7 +241,12 @@ export class WireValidator {
     // Linux may send a bare DATA_FIN at write_seq while data before it is still queued: a
     // DATA_FIN alone may run ahead of the mapped data (finish() checks the data caught up).
     const bareFin = m.dataFin && dataLen === 0;
-    this.checks.check('dsn-continuity', dsn >= first && (bareFin || dsn <= side.mappedEnd!) && m.dll > 0,
+    // With one subflow mappings come in DSN order: a gap shows at once. With several, a later
+    // DSN may cross one subflow before an earlier one crosses another: finish() judges the union.
+    const ordered = conn.subflows.length === 1;
+    const rel = (dsn - first) & MASK64;
+    side.mapped.add(rel, rel + BigInt(dataLen));
+    this.checks.check('dsn-continuity', rel < 1n << 62n && (bareFin || !ordered || dsn <= side.mappedEnd!) && m.dll > 0,
       () => `${side.name}: mapping at DSN ${dsn - first} (relative), DLL ${m.dll}, leaves a gap after ${side.mappedEnd! - first} or is infinite`);
     side.mappedEnd = bigMax(side.mappedEnd!, add64(dsn, dataLen));
     if (m.dataFin) {
@@ -256,22 +273,31 @@ export class WireValidator {
     const offset = Number((dsnStart - add64(side.idsn!, 1)) & MASK64);
     const bad = firstMismatch(side.seed, offset, seg.payload);
     this.checks.check('stream-content', bad < 0, () => `${side.name}: byte at stream offset ${offset + bad} is not the pattern's (wrong DSN or data)`);
-    if (offset <= side.wireEnd) side.wireEnd = Math.max(side.wireEnd, offset + len);
+    side.wire.add(BigInt(offset), BigInt(offset + len));
     if (conn.checksum && m!.checksum !== undefined) this.collectChecksum(side, m!, seqRel - m!.ssn, seg.payload);
   }
 
   private collectChecksum(side: Side, m: Mapping, at: number, payload: Uint8Array): void {
-    const key = `${m.dsn}/${m.ssn}/${m.dll}`;
     const dataLen = m.dll - (m.dataFin ? 1 : 0);
+    const key = `${m.dsn}/${m.ssn}/${dataLen}`;
+    const done = side.doneChecksums.get(key);
+    if (done) { this.verifyChecksum(side, m, done); return; }
     let p = side.pendingChecksums.get(key);
-    if (!p) { p = { mapping: m, data: new Uint8Array(dataLen), have: new Uint8Array(dataLen), missing: dataLen }; side.pendingChecksums.set(key, p); }
+    if (!p) { p = { forms: new Map(), data: new Uint8Array(dataLen), have: new Uint8Array(dataLen), missing: dataLen }; side.pendingChecksums.set(key, p); }
+    p.forms.set(`${m.dll}/${m.checksum}`, m);
     for (let i = 0; i < payload.length; i++) {
       if (!p.have[at + i]) { p.have[at + i] = 1; p.missing--; }
       p.data[at + i] = payload[i]!;
     }
     if (p.missing > 0) return;
     side.pendingChecksums.delete(key);
-    this.checks.check('dss-checksum', dssChecksum(m.dsn, m.ssn, m.dll, p.data) === m.checksum,
+    side.doneChecksums.set(key, p.data);
+    if (side.doneChecksums.size > KEPT_DONE_MAPPINGS) side.doneChecksums.delete(side.doneChecksums.keys().next().value!);
+    for (const f of p.forms.values()) this.verifyChecksum(side, f, p.data);
+  }
+
+  private verifyChecksum(side: Side, m: Mapping, data: Uint8Array): void {
+    this.checks.check('dss-checksum', dssChecksum(m.dsn, m.ssn, m.dll, data) === m.checksum,
       () => `${side.name}: DSS checksum of the mapping at SSN ${m.ssn} (DLL ${m.dll}) does not verify`);
   }
 
@@ -290,7 +316,10 @@ export class WireValidator {
       this.checks.check('mp-capable', c.capableDone && c.client.key !== undefined && c.server.key !== undefined,
         () => `connection ${c.id}: the MP_CAPABLE handshake did not complete (fallback?)`);
       for (const [s, o] of [[c.client, c.server], [c.server, c.client]] as const) {
-        this.checks.check('wire-bytes', s.wireEnd >= bytes, () => `connection ${c.id}: the ${s.name}'s stream on the wire covers ${s.wireEnd} of ${bytes} bytes`);
+        const onWire = s.wire.contiguousEnd(0n);
+        this.checks.check('wire-bytes', onWire >= BigInt(bytes), () => `connection ${c.id}: the ${s.name}'s stream on the wire covers ${onWire} of ${bytes} bytes without a gap`);
+        const mapped = s.mapped.contiguousEnd(0n);
+        this.checks.check('dsn-continuity', mapped >= BigInt(bytes), () => `connection ${c.id}: the ${s.name}'s mappings cover ${mapped} of ${bytes} bytes without a gap`);
         const finAt = s.dataFinDsn !== undefined && s.idsn !== undefined ? Number((s.dataFinDsn - add64(s.idsn, 1)) & MASK64) : -1;
         this.checks.check('data-fin', finAt === bytes, () => `connection ${c.id}: the ${s.name}'s DATA_FIN ${finAt < 0 ? 'never came' : `is at offset ${finAt}, not ${bytes}`}`);
         const acked = s.dataFinDsn !== undefined && o.maxDataAck !== undefined && o.maxDataAck >= add64(s.dataFinDsn, 1);

@@ -19,6 +19,7 @@ Options:
   --paths 1|2           subflows (2 needs MP_JOIN in the bundled stack)
   --bytes N             bytes each way (default 1000000)
   --pcap FILE           capture file (default a temp file, named in the report)
+  --checksum            the kernel asks for DSS checksums (net.mptcp.checksum_enabled=1)
   --remove-path         with --paths 2: remove a path mid-transfer
   -h, --help            this text
 
@@ -64,6 +65,7 @@ async function run(argv: string[]): Promise<number> {
     bytes: { type: 'string' },
     pcap: { type: 'string' },
     'remove-path': { type: 'boolean' },
+    checksum: { type: 'boolean' },
   });
   requirePositionals(positionals, []);
   const role = values.role ?? 'server';
@@ -73,6 +75,7 @@ async function run(argv: string[]): Promise<number> {
   const bytes = Number(values.bytes ?? DEFAULT_BYTES);
   if (!Number.isInteger(bytes) || bytes < 1 || bytes > MAX_BYTES) throw new UsageError(`--bytes takes a whole number from 1 to ${MAX_BYTES}, not "${values.bytes}"`);
   const removePath = values['remove-path'] === true;
+  const checksum = values.checksum === true;
   if (removePath && paths !== 2) throw new UsageError('--remove-path needs --paths 2');
 
   const netns = await import('../../targets/kernel/netns.js');
@@ -84,13 +87,13 @@ async function run(argv: string[]): Promise<number> {
   if (paths === 2) throw new CliError(NO_JOIN);
   const pcap = values.pcap ?? join(tmpdir(), `mptcpdrill-interop-${process.pid}.pcap`);
   if (!netns.inPrivateNetns()) {
-    const rest = ['--role', role, '--paths', String(paths), '--bytes', String(bytes), '--pcap', pcap, ...(removePath ? ['--remove-path'] : [])];
+    const rest = ['--role', role, '--paths', String(paths), '--bytes', String(bytes), '--pcap', pcap, ...(removePath ? ['--remove-path'] : []), ...(checksum ? ['--checksum'] : [])];
     return reexec(rest);
   }
   netns.dieWithParent();
   const { runInterop } = await import('../../interop/run-interop.js');
   const { formatReport, interopPassed } = await import('../../interop/report.js');
-  const r = await runInterop({ role, paths, bytes, pcap, removePath, timeoutMs: timeoutFor(bytes) });
+  const r = await runInterop({ role, paths, bytes, pcap, removePath, checksum, timeoutMs: timeoutFor(bytes) });
   process.stdout.write(formatReport(r));
   return interopPassed(r) ? 0 : 1;
 }
