@@ -26,12 +26,15 @@ export interface PeerSeg {
   payload?: Uint8Array | number;
   srcPort?: number;
   dstPort: number;
+  /** Addresses (default REMOTE → LOCAL); multipath tests use others. */
+  src?: string;
+  dst?: string;
 }
 
 export function peerPacket(p: PeerSeg): Uint8Array {
   const payload = typeof p.payload === 'number' ? new Uint8Array(p.payload).fill(0x61) : p.payload ?? new Uint8Array(0);
   const tcp: TcpSegment = { srcPort: p.srcPort ?? PEER_PORT, dstPort: p.dstPort, seq: p.seq >>> 0, ack: (p.ack ?? 0) >>> 0, flags: p.flags, window: p.window ?? 65535, urgent: 0, options: p.options ?? [], payload };
-  const pkt: IpPacket = { ip: { version: 4, tos: 0, id: 0, fragment: 0x4000, ttl: 64, protocol: 6, src: REMOTE, dst: LOCAL, options: new Uint8Array(0) }, tcp, errors: [] };
+  const pkt: IpPacket = { ip: { version: 4, tos: 0, id: 0, fragment: 0x4000, ttl: 64, protocol: 6, src: p.src ?? REMOTE, dst: p.dst ?? LOCAL, options: new Uint8Array(0) }, tcp, errors: [] };
   return encodeIp(pkt);
 }
 
@@ -39,6 +42,9 @@ export interface Out {
   time: number;
   tcp: TcpSegment;
   mptcp: MptcpOption[];
+  /** IP source and destination (the subflow it belongs to). */
+  src: string;
+  dst: string;
 }
 
 /** Next packet the stack sends by `deadline` (µs), decoded; undefined if none. */
@@ -47,7 +53,7 @@ export function next(s: Stack, deadline = s.clock.now()): Out | undefined {
   if (!p) return undefined;
   const d = decodeIp(p.bytes);
   if (!d.tcp) throw new Error('stack sent a non-TCP packet');
-  return { time: p.time, tcp: d.tcp, mptcp: d.tcp.options.filter((o): o is MptcpOption => o.kind === 'mptcp') };
+  return { time: p.time, src: d.ip.src, dst: d.ip.dst, tcp: d.tcp, mptcp: d.tcp.options.filter((o): o is MptcpOption => o.kind === 'mptcp') };
 }
 
 export function mustNext(s: Stack, deadline = s.clock.now()): Out {

@@ -1,0 +1,253 @@
+// The bundled stack's multipath behaviour (mptcp-wire.md §1.4-§1.8, §2.3-§2.4, §5.2, §5.4): the
+// path manager's ADD_ADDR announcements, MP_JOIN subflows in both roles, MP_PRIO and REMOVE_ADDR.
+// Each test builds a stack, feeds it packets and checks what it sends.
+import test from 'ava';
+import { decodeStruct, MPTCP_INFO_LAYOUT } from '../src/sys/structs.js';
+import { addAddrHmac, joinHmac, keyIdsn, keyToken } from '../src/wire/crypto.js';
+import type { AddAddr, Dss, MpCapable, MpJoin, MptcpOption, MpTcpRst, TcpOption } from '../src/wire/packet.js';
+import { applyShellLog } from '../src/stack/shell.js';
+import type { Stack } from '../src/stack/socket-api.js';
+import { call, F, kinds, LOCAL, MPC_SYN, mustNext, newStack, next, type Out, peerPacket, REMOTE, SYN_OPTS, ts, tsOf } from './stack-harness.js';
+
+const PEER_KEY = 0x0102030405060708n;
+const PEER_IDSN = keyIdsn(PEER_KEY, 1);
+const M64 = (1n << 64n) - 1n;
+const LOCAL2 = '192.168.0.2';
+const REMOTE2 = '192.0.2.2';
+const JOIN_PORT = 40001;
+
+const find = <T extends MptcpOption>(o: Out, subtype: T['subtype']): T | undefined => o.mptcp.find((x): x is T => x.subtype === subtype);
+
+/** `ip …` lines as the stand-in records them, applied to the stack. */
+function ip(s: Stack, ...cmds: string[]): void {
+  const r = applyShellLog(s, cmds.map((c) => ['ip', ...c.split(' ')].join('\t')).join('\n'));
+  if (r.unsupported.length || r.errors.length) throw new Error([...r.unsupported, ...r.errors].join('; '));
+}
+
+async function mptcpInfo(s: Stack, fd: number) {
+  const r = await call(s, { name: 'getsockopt', fd, level: 284, optname: 1, optlen: 96 });
+  if (r.out?.kind !== 'opt') throw new Error(`MPTCP_INFO failed: ${r.errno}`);
+  return decodeStruct(MPTCP_INFO_LAYOUT, r.out.value);
+}
+
+/** A server with LOCAL2 as a `signal` endpoint (id 1): MP_CAPABLE handshake, accept, the ADD_ADDR. */
+async function server(s: Stack, flags = 'signal') {
+  ip(s, 'mptcp limits set subflows 8 add_addr_accepted 8', `mptcp endpoint add ${LOCAL2} dev tun0 ${flags}`);
+  const lfd = (await call(s, { name: 'socket', domain: 2, type: 1, protocol: 262 })).ret;
+  await call(s, { name: 'bind', fd: lfd, addr: { family: 'inet', address: '0.0.0.0', port: 8080 }, addrLen: 16 });
+  await call(s, { name: 'listen', fd: lfd, backlog: 4 });
+  s.inject(peerPacket({ flags: F.SYN, seq: 0, dstPort: 8080, options: [...SYN_OPTS, MPC_SYN] }));
+  const synAck = mustNext(s);
+  const key = find<MpCapable>(synAck, 'mp_capable')!.senderKey!;
+  const snd = (synAck.tcp.seq + 1) >>> 0;
+  s.inject(peerPacket({ flags: F.ACK, seq: 1, ack: snd, dstPort: 8080, options: [...ts(101, tsOf(synAck).val), { kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: 1, senderKey: PEER_KEY, receiverKey: key }] }));
+  const fd = (await call(s, { name: 'accept', fd: lfd, flags: 0, wantAddr: false })).ret;
+  return { fd, key, snd, announce: next(s) };
+}
+
+/** A DSS with a 64-bit mapping starting at subflow sequence 1 (no DATA_ACK). */
+const dssMap = (dsn: bigint, dll: number): Dss => ({ kind: 'mptcp', subtype: 'dss', dataFin: false, dataAck64: false, dsn64: true, dsn, ssn: 1, dll });
+
+const echoOf = (a: AddAddr): TcpOption => ({ kind: 'mptcp', subtype: 'add_addr', version: 1, echo: true, addressId: a.addressId, address: a.address });
+
+/** The peer joins LOCAL2 from REMOTE2: SYN, the stack's SYN/ACK. */
+function joinSyn(s: Stack, key: bigint, opts: Partial<MpJoin> = {}, dst = LOCAL2) {
+  const syn: MpJoin = { kind: 'mptcp', subtype: 'mp_join', form: 'syn', backup: false, addressId: 2, token: keyToken(key, 1), nonce: 0x11223344, ...opts };
+  s.inject(peerPacket({ flags: F.SYN, seq: 0, src: REMOTE2, dst, srcPort: JOIN_PORT, dstPort: 8080, options: [...SYN_OPTS, syn] }));
+  return next(s);
+}
+
+function thirdAck(s: Stack, synAck: Out, hmac: Uint8Array, dst = LOCAL2): void {
+  s.inject(peerPacket({ flags: F.ACK, seq: 1, ack: (synAck.tcp.seq + 1) >>> 0, src: REMOTE2, dst, srcPort: JOIN_PORT, dstPort: 8080, options: [...ts(301, tsOf(synAck).val), { kind: 'mptcp', subtype: 'mp_join', form: 'ack', backup: false, hmac }] }));
+}
+
+const peerAckHmac = (key: bigint, synAck: Out, peerNonce = 0x11223344): Uint8Array =>
+  joinHmac(PEER_KEY, key, peerNonce, find<MpJoin>(synAck, 'mp_join')!.nonce!, 1).slice(0, 20);
+
+test('server announces a signal endpoint at once: ADD_ADDR alone on a pure ACK, our key first; repeated until echoed', async (t) => {
+  const s = newStack();
+  const { key, snd, announce } = await server(s);
+  const a = find<AddAddr>(announce!, 'add_addr')!;
+  t.deepEqual(kinds(announce!.tcp.options), ['nop', 'nop', 'timestamp', 'mptcp:add_addr']);
+  t.deepEqual([a.echo, a.addressId, a.address], [false, 1, LOCAL2]);
+  t.deepEqual(a.hmac, addAddrHmac(key, PEER_KEY, 1, LOCAL2));
+  t.is(next(s), undefined);
+  // add_addr_timeout (120 s by default): the same announcement again, then the echo stops it.
+  const again = mustNext(s, s.clock.now() + 121_000_000);
+  t.deepEqual(find<AddAddr>(again, 'add_addr')?.hmac, a.hmac);
+  s.inject(peerPacket({ flags: F.ACK, seq: 1, ack: snd, dstPort: 8080, options: [...ts(102, tsOf(again).val), echoOf(a)] }));
+  t.is(next(s, s.clock.now() + 500_000_000), undefined);
+});
+
+test('server accepts a join: SYN/ACK with truncated HMAC, id of the address reached, own backup flag; 4th ACK with dack4', async (t) => {
+  const s = newStack();
+  const { fd, key } = await server(s);
+  const synAck = joinSyn(s, key, { backup: true })!;
+  t.is(synAck.src, LOCAL2);
+  const j = find<MpJoin>(synAck, 'mp_join')!;
+  t.deepEqual([j.form, j.addressId, j.backup], ['syn_ack', 1, false]); // B is ours, not an echo
+  t.deepEqual(j.hmac, joinHmac(key, PEER_KEY, j.nonce!, 0x11223344, 1).slice(0, 8));
+  thirdAck(s, synAck, peerAckHmac(key, synAck));
+  const fourth = mustNext(s);
+  const d = find<Dss>(fourth, 'dss')!;
+  t.deepEqual([d.dataAck64, d.dataAck, d.dsn], [false, (PEER_IDSN + 1n) & 0xffffffffn, undefined]);
+  const info = await mptcpInfo(s, fd);
+  t.is(info.mptcpi_subflows, 1);
+  t.is(info.mptcpi_add_addr_signal, 1);
+});
+
+test('join data: each subflow carries its own SSN, both feed the one data stream; DATA_ACK shared', async (t) => {
+  const s = newStack();
+  const { fd, key, snd } = await server(s);
+  const synAck = joinSyn(s, key)!;
+  thirdAck(s, synAck, peerAckHmac(key, synAck));
+  mustNext(s);
+  const jsnd = (synAck.tcp.seq + 1) >>> 0;
+  const dsn = (n: number): bigint => (PEER_IDSN + BigInt(n)) & M64;
+  s.inject(peerPacket({ flags: F.ACK | F.PSH, seq: 1, ack: jsnd, src: REMOTE2, dst: LOCAL2, srcPort: JOIN_PORT, dstPort: 8080, payload: new Uint8Array(10).fill(0x41), options: [dssMap(dsn(1), 10)] }));
+  const a1 = mustNext(s);
+  t.is(a1.src, LOCAL2);
+  t.is(find<Dss>(a1, 'dss')?.dataAck, dsn(11));
+  s.inject(peerPacket({ flags: F.ACK | F.PSH, seq: 1, ack: snd, dstPort: 8080, payload: new Uint8Array(5).fill(0x42), options: [dssMap(dsn(11), 5)] }));
+  const a2 = mustNext(s);
+  t.is(a2.src, LOCAL);
+  t.is(find<Dss>(a2, 'dss')?.dataAck, dsn(16));
+  const r = await call(s, { name: 'read', fd, len: 100, flags: 0 });
+  t.is(r.ret, 15);
+  t.deepEqual(r.out?.kind === 'data' ? [...r.out.data] : [], [...new Uint8Array(10).fill(0x41), ...new Uint8Array(5).fill(0x42)]);
+});
+
+test('join refusals: bad third-ACK HMAC → RST reason 1; over the subflow limit → reason 3; unknown token → RST+ACK reason 1', async (t) => {
+  const s = newStack();
+  const { fd, key } = await server(s);
+  const synAck = joinSyn(s, key)!;
+  thirdAck(s, synAck, new Uint8Array(20).fill(7));
+  const rst = mustNext(s);
+  t.is(rst.tcp.flags, F.RST);
+  t.is(rst.tcp.seq, (synAck.tcp.seq + 1) >>> 0);
+  t.is(find<MpTcpRst>(rst, 'mp_tcprst')?.reason, 1);
+  t.is((await mptcpInfo(s, fd)).mptcpi_subflows, 0);
+
+  ip(s, 'mptcp limits set subflows 0');
+  const synAck2 = joinSyn(s, key, {}, LOCAL)!;
+  t.is(find<MpJoin>(synAck2, 'mp_join')?.addressId, 0); // the initial address
+  thirdAck(s, synAck2, peerAckHmac(key, synAck2), LOCAL);
+  t.is(find<MpTcpRst>(mustNext(s), 'mp_tcprst')?.reason, 3);
+
+  const bad = joinSyn(s, key, { token: keyToken(key, 1) ^ 1 })!;
+  t.is(bad.tcp.flags, F.RST | F.ACK);
+  t.is(find<MpTcpRst>(bad, 'mp_tcprst')?.reason, 1);
+});
+
+/** Client connected to REMOTE:8080 with limits raised; returns after the MP_CAPABLE third ACK. */
+async function client(s: Stack) {
+  ip(s, 'mptcp limits set subflows 8 add_addr_accepted 8');
+  const fd = (await call(s, { name: 'socket', domain: 2, type: 1 | 0x800, protocol: 262 })).ret;
+  await call(s, { name: 'connect', fd, addr: { family: 'inet', address: REMOTE, port: 8080 }, addrLen: 16 });
+  const syn = mustNext(s);
+  s.inject(peerPacket({ flags: F.SYN | F.ACK, seq: 0, ack: syn.tcp.seq + 1, srcPort: 8080, dstPort: syn.tcp.srcPort, options: [...SYN_OPTS, { kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: 1, senderKey: PEER_KEY }] }));
+  const third = mustNext(s);
+  const key = find<MpCapable>(third, 'mp_capable')!.senderKey!;
+  return { fd, key, port: syn.tcp.srcPort, snd: syn.tcp.seq + 1 };
+}
+
+/** The peer announces REMOTE2 (id 1); returns the stack's echo and join SYN. */
+function peerAnnounces(s: Stack, c: { key: bigint; port: number; snd: number }) {
+  const add: AddAddr = { kind: 'mptcp', subtype: 'add_addr', version: 1, echo: false, addressId: 1, address: REMOTE2, hmac: addAddrHmac(PEER_KEY, c.key, 1, REMOTE2) };
+  s.inject(peerPacket({ flags: F.ACK, seq: 1, ack: c.snd, srcPort: 8080, dstPort: c.port, options: [...ts(701, 0), add] }));
+  return { echo: mustNext(s), syn: mustNext(s) };
+}
+
+test('client joins an accepted announcement: echo first, then MP_JOIN SYN (peer token, id 0), ACK with the 160-bit HMAC until the 4th ACK', async (t) => {
+  const s = newStack();
+  const c = await client(s);
+  const { echo, syn } = peerAnnounces(s, c);
+  t.true(find<AddAddr>(echo, 'add_addr')?.echo);
+  t.deepEqual([syn.src, syn.dst, syn.tcp.dstPort, syn.tcp.flags], [LOCAL, REMOTE2, 8080, F.SYN]);
+  const j = find<MpJoin>(syn, 'mp_join')!;
+  t.deepEqual([j.form, j.addressId, j.token, j.backup], ['syn', 0, keyToken(PEER_KEY, 1), false]);
+  const peerNonce = 7;
+  const sa: MpJoin = { kind: 'mptcp', subtype: 'mp_join', form: 'syn_ack', backup: false, addressId: 1, nonce: peerNonce, hmac: joinHmac(PEER_KEY, c.key, peerNonce, j.nonce!, 1).slice(0, 8) };
+  s.inject(peerPacket({ flags: F.SYN | F.ACK, seq: 0, ack: syn.tcp.seq + 1, src: REMOTE2, srcPort: 8080, dstPort: syn.tcp.srcPort, options: [...SYN_OPTS, sa] }));
+  const ack = mustNext(s);
+  t.deepEqual(find<MpJoin>(ack, 'mp_join')?.hmac, joinHmac(c.key, PEER_KEY, j.nonce!, peerNonce, 1).slice(0, 20));
+  // No fourth ACK yet: the third ACK is repeated (1 s without an RTT sample).
+  const again = mustNext(s, s.clock.now() + 1_100_000);
+  t.is(find<MpJoin>(again, 'mp_join')?.form, 'ack');
+  s.inject(peerPacket({ flags: F.ACK, seq: 1, ack: syn.tcp.seq + 1, src: REMOTE2, srcPort: 8080, dstPort: syn.tcp.srcPort, options: [{ kind: 'mptcp', subtype: 'dss', dataFin: false, dataAck: 1n, dataAck64: false, dsn64: false }] }));
+  t.is(next(s, s.clock.now() + 5_000_000), undefined);
+  const info = await mptcpInfo(s, c.fd);
+  t.deepEqual([info.mptcpi_subflows, info.mptcpi_add_addr_accepted], [1, 1]);
+});
+
+test('client: a SYN/ACK with a wrong join HMAC resets the subflow (reason 1); add_addr_accepted 0 only echoes', async (t) => {
+  const s = newStack();
+  const c = await client(s);
+  const { syn } = peerAnnounces(s, c);
+  const sa: MpJoin = { kind: 'mptcp', subtype: 'mp_join', form: 'syn_ack', backup: false, addressId: 1, nonce: 7, hmac: new Uint8Array(8) };
+  s.inject(peerPacket({ flags: F.SYN | F.ACK, seq: 0, ack: syn.tcp.seq + 1, src: REMOTE2, srcPort: 8080, dstPort: syn.tcp.srcPort, options: [...SYN_OPTS, sa] }));
+  const rst = mustNext(s);
+  t.is(rst.tcp.flags & F.RST, F.RST);
+  t.is(find<MpTcpRst>(rst, 'mp_tcprst')?.reason, 1);
+
+  const s2 = newStack();
+  const c2 = await client(s2);
+  ip(s2, 'mptcp limits set add_addr_accepted 0');
+  const add: AddAddr = { kind: 'mptcp', subtype: 'add_addr', version: 1, echo: false, addressId: 1, address: REMOTE2, hmac: addAddrHmac(PEER_KEY, c2.key, 1, REMOTE2) };
+  s2.inject(peerPacket({ flags: F.ACK, seq: 1, ack: c2.snd, srcPort: 8080, dstPort: c2.port, options: [...ts(701, 0), add] }));
+  t.true(find<AddAddr>(mustNext(s2), 'add_addr')?.echo);
+  t.is(next(s2), undefined);
+});
+
+/** Server with an established join on LOCAL2; returns the join's SYN/ACK too. */
+async function joined(s: Stack) {
+  const srv = await server(s);
+  const synAck = joinSyn(s, srv.key)!;
+  thirdAck(s, synAck, peerAckHmac(srv.key, synAck));
+  mustNext(s);
+  return { ...srv, synAck };
+}
+
+test('endpoint change backup → MP_PRIO after the DSS (one NOP) on the subflows of that address; nobackup undoes it', async (t) => {
+  const s = newStack();
+  await joined(s);
+  ip(s, 'mptcp endpoint change id 1 backup');
+  const p = mustNext(s);
+  t.is(p.src, LOCAL2);
+  t.deepEqual(kinds(p.tcp.options), ['nop', 'nop', 'timestamp', 'mptcp:dss', 'mptcp:mp_prio', 'nop']);
+  t.true(p.mptcp[1]?.subtype === 'mp_prio' && p.mptcp[1].backup);
+  ip(s, 'mptcp endpoint change id 1 backup');
+  t.is(next(s), undefined); // no change, nothing sent
+  ip(s, 'mptcp endpoint change id 1 nobackup');
+  const q = mustNext(s);
+  t.true(q.mptcp[1]?.subtype === 'mp_prio' && !q.mptcp[1].backup);
+});
+
+test('endpoint delete → REMOVE_ADDR after the DSS on the first subflow; the subflow of that address closes with FIN', async (t) => {
+  const s = newStack();
+  await joined(s);
+  ip(s, 'mptcp endpoint delete id 1');
+  const rm = mustNext(s);
+  t.is(rm.src, LOCAL);
+  t.deepEqual(kinds(rm.tcp.options), ['nop', 'nop', 'timestamp', 'mptcp:dss', 'mptcp:remove_addr']);
+  t.true(rm.mptcp[1]?.subtype === 'remove_addr' && rm.mptcp[1].addressIds[0] === 1);
+  const fin = mustNext(s);
+  t.is(fin.src, LOCAL2);
+  t.is(fin.tcp.flags & F.FIN, F.FIN);
+  t.is(fin.tcp.flags & F.RST, 0);
+});
+
+test('REMOVE_ADDR from the peer closes the subflows whose remote id matches, with FIN', async (t) => {
+  const s = newStack();
+  const { snd } = await joined(s);
+  const finsAfterRemove = (id: number): Out[] => {
+    s.inject(peerPacket({ flags: F.ACK, seq: 1, ack: snd, dstPort: 8080, options: [{ kind: 'mptcp', subtype: 'remove_addr', addressIds: [id] }] }));
+    const fins: Out[] = [];
+    for (let o = next(s); o; o = next(s)) if (o.src === LOCAL2 && o.tcp.flags & F.FIN) fins.push(o);
+    return fins;
+  };
+  t.is(finsAfterRemove(3).length, 0); // the join came from the peer's id 2
+  const fins = finsAfterRemove(2);
+  t.is(fins.length, 1);
+  t.is(fins[0]!.tcp.flags & F.RST, 0);
+});
