@@ -24,7 +24,7 @@ try:
         print("ready", flush=True)
         l.settimeout(timeout)
         s, _ = l.accept()
-        l.close()
+        # The listener stays open: MP_JOIN SYNs for this connection arrive through it.
     else:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
         s.settimeout(timeout)
@@ -54,6 +54,8 @@ try:
         got += b
     t.join()
     s.close()
+    if role == "listen":
+        l.close()
     result["received"] = len(got)
     if bytes(got) != expect[:len(got)]:
         result["mismatchAt"] = next(i for i in range(len(got)) if got[i] != expect[i])

@@ -24,6 +24,9 @@ export function formatReport(r: InteropResult): string {
   lines.push(app('bundled stack', r.stackApp));
   lines.push(app('kernel app   ', r.kernelApp) + (r.kernelApp.mptcp === false ? ' (socket fell back to TCP)' : ''));
   lines.push(`  wire: ${r.packets} packets, ${r.wireBytes} bytes, ${r.duration.toFixed(3)} s, ${throughputMBps(r).toFixed(2)} MB/s (payload, both ways)`);
+  if (r.subflows.length > 1) {
+    for (const sf of r.subflows) lines.push(`  subflow ${sf.tuple}${sf.join ? ' (MP_JOIN)' : ''}: ${sf.payload} payload bytes`);
+  }
   const names = [...r.checks.byName.entries()].map(([n, t]) => `${n} ${t.passed}${t.failed ? `/${t.failed} FAILED` : ''}`);
   lines.push(`  checks: ${r.checks.passed} passed, ${r.checks.failed} failed (${names.join(', ')})`);
   for (const [n, t] of r.checks.byName) for (const f of t.failures) lines.push(`  FAIL ${n}: ${f}`);

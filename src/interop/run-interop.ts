@@ -7,6 +7,7 @@ import { PcapWriter } from '../pcap/writer.js';
 import { Stack } from '../stack/socket-api.js';
 import { writeSysctl } from '../targets/kernel/net-setup.js';
 import { startKernelApp, type KernelAppResult } from './kernel-app.js';
+import { removeSecondPath, setUpSecondPath } from './multipath.js';
 import { KERNEL_SEED, STACK_SEED } from './pattern.js';
 import { runStackApp, type StackAppResult } from './stack-app.js';
 import { TunBridge } from './tun-bridge.js';
@@ -16,9 +17,13 @@ import type { Checks } from './checks.js';
 const run = promisify(execFile);
 
 export const DEVICE = 'mpinterop0';
-/** The bundled stack's addresses (the second for a second path) and the kernel's. */
-export const STACK_IPS = ['192.0.2.1', '192.0.2.2'] as const;
+/** The bundled stack's address and the kernel's (second addresses: multipath.ts). */
+export const STACK_IPS = ['192.0.2.1'] as const;
 export const KERNEL_IP = '192.0.2.254';
+/** Listeners take every address, so that a join towards a second address finds them. */
+const ANY = '0.0.0.0';
+/** How often the run checks whether it is time to remove the second path. */
+const REMOVE_POLL_MS = 5;
 const PORT = 8080;
 /** After both apps are done, how long the closing handshakes may take on the wire. */
 const CLOSE_GRACE_MS = 3000;
@@ -44,6 +49,8 @@ export interface InteropResult {
   wireBytes: number;
   /** Seconds from the first packet (the SYN) to both apps done (their last byte read, closed). */
   duration: number;
+  /** Payload bytes per subflow ("a:p|b:p" → bytes, both directions, retransmissions included). */
+  subflows: Array<{ tuple: string; payload: number; join: boolean }>;
   /** Sentences for what went wrong outside the checks (tun errors, timeouts). */
   errors: string[];
 }
@@ -66,7 +73,6 @@ export async function runInterop(o: InteropOptions): Promise<InteropResult> {
   const stack = new Stack(Number(process.hrtime.bigint() & 0xffffffn));
   stack.host.mtu = 1500;
   stack.host.addresses.add(STACK_IPS[0]);
-  if (o.paths === 2) stack.host.addresses.add(STACK_IPS[1]);
   const validator = new WireValidator({ seedOf: (a) => (stack.host.addresses.has(a) ? STACK_SEED : KERNEL_SEED) });
   const pcap = PcapWriter.open(o.pcap);
   const bridge = new TunBridge(stack, DEVICE, (b) => validator.observe(b), pcap);
@@ -78,16 +84,26 @@ export async function runInterop(o: InteropOptions): Promise<InteropResult> {
   try {
     bridge.open();
     await configure(o);
+    if (o.paths === 2) await setUpSecondPath(stack, o.role, DEVICE);
     await bridge.start();
     const timeoutSec = o.timeoutMs / 1000;
     const kernel = o.role === 'server'
       ? startKernelApp('connect', STACK_IPS[0], PORT, o.bytes, timeoutSec)
-      : startKernelApp('listen', KERNEL_IP, PORT, o.bytes, timeoutSec);
+      : startKernelApp('listen', ANY, PORT, o.bytes, timeoutSec);
     const stackDone = runStackApp(stack, o.role === 'server'
-      ? { role: 'server', address: STACK_IPS[0], port: PORT, bytes: o.bytes }
+      ? { role: 'server', address: ANY, port: PORT, bytes: o.bytes }
       : { role: 'client', address: KERNEL_IP, port: PORT, bytes: o.bytes, peerReady: kernel.ready });
     const timeout = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), o.timeoutMs); });
     const both = Promise.all([stackDone, kernel.done]);
+    if (o.removePath) {
+      // Halfway through (half the bytes of both directions seen on the wire), withdraw the path.
+      const poll = setInterval(() => {
+        if (validator.payloadBytes < o.bytes) return;
+        clearInterval(poll);
+        removeSecondPath(stack, o.role).catch((e: Error) => errors.push(e.message));
+      }, REMOVE_POLL_MS);
+      void both.finally(() => clearInterval(poll));
+    }
     const outcome = await Promise.race([both, timeout]);
     ended = bridge.nowUs();
     if (outcome === 'timeout') {
@@ -105,9 +121,12 @@ export async function runInterop(o: InteropOptions): Promise<InteropResult> {
     pcap.close();
   }
   if (bridge.error) errors.push(bridge.error);
-  validator.finish(o.bytes);
+  validator.finish(o.bytes, { paths: o.paths, removed: o.removePath });
+  const subflows = validator.conns.flatMap((c) => c.subflows.map((sf) => ({
+    tuple: [...sf.flows.keys()].join(' ⇄ ') || sf.initiator, payload: sf.payload, join: sf.join !== undefined,
+  })));
   return {
-    options: o, stackApp, kernelApp, checks: validator.checks, packets: validator.packets, wireBytes: validator.wireBytes,
+    options: o, stackApp, kernelApp, checks: validator.checks, subflows, packets: validator.packets, wireBytes: validator.wireBytes,
     duration: Math.max(0, ended - (bridge.firstPacketUs ?? ended)) / 1e6, errors,
   };
 }

@@ -51,8 +51,8 @@ export async function runStackApp(stack: Stack, plan: StackAppPlan): Promise<Sta
     if (plan.role === 'server') {
       await sys(stack, { name: 'bind', fd: sock, addr, addrLen: 16 });
       await sys(stack, { name: 'listen', fd: sock, backlog: 4 });
+      // The listener stays open until the end: MP_JOIN SYNs for this connection arrive through it.
       fd = (await sys(stack, { name: 'accept', fd: sock, flags: 0, wantAddr: false })).ret;
-      await sys(stack, { name: 'close', fd: sock });
     } else {
       await plan.peerReady;
       await sys(stack, { name: 'connect', fd: sock, addr, addrLen: 16 });
@@ -77,6 +77,7 @@ export async function runStackApp(stack: Stack, plan: StackAppPlan): Promise<Sta
     })();
     await Promise.all([sender, receiver]);
     await sys(stack, { name: 'close', fd });
+    if (fd !== sock) await sys(stack, { name: 'close', fd: sock });
   } catch (e) {
     res.error = e instanceof CallFailed ? e.message : `the bundled stack's app failed: ${(e as Error).message}`;
   }

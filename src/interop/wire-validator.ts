@@ -58,7 +58,9 @@ interface Subflow {
   initiator: string;
   initiatorSide: 'client' | 'server';
   flows: Map<string, Flow>;
-  join?: { initiatorNonce: number; responderNonce?: number };
+  join?: { initiatorNonce: number; responderNonce?: number; verified?: boolean };
+  /** Payload bytes carried, both directions (retransmissions included). */
+  payload: number;
 }
 
 interface Conn {
@@ -70,6 +72,9 @@ interface Conn {
   server: Side;
   subflows: Subflow[];
   resets: number;
+  /** ADD_ADDR announcements (not echoes) whose HMAC verified, and REMOVE_ADDRs seen. */
+  addAddrs: number;
+  removeAddrs: number;
 }
 
 const endpoint = (ip: string, port: number): string => `${ip}:${port}`;
@@ -85,6 +90,8 @@ export class WireValidator {
   readonly conns: Conn[] = [];
   private readonly subflows = new Map<string, Subflow>();
   packets = 0;
+  /** Payload bytes of every segment seen (retransmissions included). */
+  payloadBytes = 0;
   wireBytes = 0;
   ignored = 0;
 
@@ -120,7 +127,8 @@ export class WireValidator {
     for (const o of mp) {
       if (o.subtype === 'mp_capable') this.onCapableAck(conn, o);
       else if (o.subtype === 'mp_join' && o.form === 'ack') this.onJoinAck(sf!, side, other, o);
-      else if (o.subtype === 'add_addr') this.onAddAddr(side, other, o);
+      else if (o.subtype === 'add_addr') this.onAddAddr(conn, side, other, o);
+      else if (o.subtype === 'remove_addr') conn.removeAddrs++;
     }
     const dss = mp.find((o): o is Dss => o.subtype === 'dss');
     let mapping: Mapping | undefined;
@@ -134,6 +142,8 @@ export class WireValidator {
       side.mapped.add(0n, BigInt(mapping.dll));
     }
     if (mapping) flow!.lastMapping = mapping;
+    sf!.payload += seg.payload.length;
+    this.payloadBytes += seg.payload.length;
     if (seg.payload.length > 0) this.onPayload(conn, side, flow!, seg, mapping ?? flow!.lastMapping, src);
   }
 
@@ -152,7 +162,7 @@ export class WireValidator {
       const conn = this.conns.find((c) => c.client.token === join.token || c.server.token === join.token);
       if (!this.checks.check('join-token', !!conn, () => `${src}: MP_JOIN token ${join.token} matches no connection's key`)) return;
       const side = conn!.client.token === join.token ? 'server' : 'client'; // the SYN comes from the other side
-      this.subflows.set(key, { conn: conn!, initiator: src, initiatorSide: side, flows: new Map(), join: { initiatorNonce: join.nonce ?? 0 } });
+      this.subflows.set(key, { conn: conn!, initiator: src, initiatorSide: side, flows: new Map(), join: { initiatorNonce: join.nonce ?? 0 }, payload: 0 });
       conn!.subflows.push(this.subflows.get(key)!);
       return;
     }
@@ -165,8 +175,10 @@ export class WireValidator {
       server: { name: 'server', seed: this.opts.seedOf(dstIp), mapped: new RangeSet(), wire: new RangeSet(), pendingChecksums: new Map(), doneChecksums: new Map() },
       subflows: [],
       resets: 0,
+      addAddrs: 0,
+      removeAddrs: 0,
     };
-    const sf: Subflow = { conn, initiator: src, initiatorSide: 'client', flows: new Map() };
+    const sf: Subflow = { conn, initiator: src, initiatorSide: 'client', flows: new Map(), payload: 0 };
     conn.subflows.push(sf);
     this.conns.push(conn);
     this.subflows.set(key, sf);
@@ -210,14 +222,14 @@ export class WireValidator {
     const j = sf.join;
     const ok = !!j && j.responderNonce !== undefined && side.key !== undefined && other.key !== undefined && o.hmac !== undefined
       && bytesEqual(o.hmac, joinHmac(side.key, other.key, j.initiatorNonce, j.responderNonce, sf.conn.version).slice(0, 20));
-    this.checks.check('join-hmac', ok, () => `MP_JOIN ACK of connection ${sf.conn.id}: HMAC does not verify`);
+    if (this.checks.check('join-hmac', ok, () => `MP_JOIN ACK of connection ${sf.conn.id}: HMAC does not verify`)) sf.join!.verified = true;
   }
 
-  private onAddAddr(side: Side, other: Side, o: AddAddr): void {
+  private onAddAddr(conn: Conn, side: Side, other: Side, o: AddAddr): void {
     if (o.echo || o.version !== 1) return;
     const ok = side.key !== undefined && other.key !== undefined && o.hmac !== undefined
       && bytesEqual(o.hmac, addAddrHmac(side.key, other.key, o.addressId, o.address, o.port));
-    this.checks.check('add-addr-hmac', ok, () => `ADD_ADDR id ${o.addressId} ${o.address}: HMAC does not verify`);
+    if (this.checks.check('add-addr-hmac', ok, () => `ADD_ADDR id ${o.addressId} ${o.address}: HMAC does not verify`)) conn.addAddrs++;
   }
 
   private onDss(conn: Conn, side: Side, other: Side, dss: Dss): Mapping | undefined {
@@ -309,10 +321,19 @@ export class WireValidator {
       && c.subflows.every((sf) => sf.flows.size === 2 && [...sf.flows.values()].every((f) => f.fin)));
   }
 
-  /** End-of-run checks: MPTCP held, each side sent `bytes` then a DATA_FIN the peer acked, clean FINs. */
-  finish(bytes: number): void {
+  /**
+   * End-of-run checks: MPTCP held, each side sent `bytes` then a DATA_FIN the peer acked, clean
+   * FINs. `expect.paths` 2: an ADD_ADDR and a joined subflow; `expect.removed`: a REMOVE_ADDR.
+   */
+  finish(bytes: number, expect: { paths: 1 | 2; removed: boolean } = { paths: 1, removed: false }): void {
     this.checks.check('connection', this.conns.length > 0, () => 'no connection was seen on the wire');
     for (const c of this.conns) {
+      if (expect.paths === 2) {
+        this.checks.check('add-addr', c.addAddrs > 0, () => `connection ${c.id}: no ADD_ADDR announced the second path`);
+        this.checks.check('second-subflow', c.subflows.some((sf) => sf.join?.verified === true),
+          () => `connection ${c.id}: no MP_JOIN subflow completed its handshake`);
+      }
+      if (expect.removed) this.checks.check('remove-addr', c.removeAddrs > 0, () => `connection ${c.id}: no REMOVE_ADDR withdrew the second path`);
       this.checks.check('mp-capable', c.capableDone && c.client.key !== undefined && c.server.key !== undefined,
         () => `connection ${c.id}: the MP_CAPABLE handshake did not complete (fallback?)`);
       for (const [s, o] of [[c.client, c.server], [c.server, c.client]] as const) {

@@ -16,7 +16,7 @@ HMACs, DSS mappings, DATA_ACKs, DSS checksums, each byte at its DSN), and writte
 
 Options:
   --role server|client  the bundled stack's role (default server: the kernel connects)
-  --paths 1|2           subflows (2 needs MP_JOIN in the bundled stack)
+  --paths 1|2           2: the server announces a second address (ADD_ADDR), the client joins it
   --bytes N             bytes each way (default 1000000)
   --pcap FILE           capture file (default a temp file, named in the report)
   --checksum            the kernel asks for DSS checksums (net.mptcp.checksum_enabled=1)
@@ -84,7 +84,11 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`mptcpdrill interop: ${missing.replace('The kernel target', 'interop')}\n`);
     return 4;
   }
-  if (paths === 2) throw new CliError(NO_JOIN);
+  if (paths === 2) {
+    const { Stack } = await import('../../stack/socket-api.js');
+    const { stackSupportsJoins } = await import('../../interop/multipath.js');
+    if (!stackSupportsJoins(new Stack())) throw new CliError(NO_JOIN);
+  }
   const pcap = values.pcap ?? join(tmpdir(), `mptcpdrill-interop-${process.pid}.pcap`);
   if (!netns.inPrivateNetns()) {
     const rest = ['--role', role, '--paths', String(paths), '--bytes', String(bytes), '--pcap', pcap, ...(removePath ? ['--remove-path'] : []), ...(checksum ? ['--checksum'] : [])];
