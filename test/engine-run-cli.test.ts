@@ -41,7 +41,7 @@ test('run exits 0 on pass, 1 on fail, 2 on script errors, 4 on skip (bundled sta
 });
 
 test('bad usage is a usage error', async (t) => {
-  await t.throwsAsync(runRun(['--target', 'bsd', 'x.pkt'], capture()), { instanceOf: UsageError, message: /--target must be kernel or ts/ });
+  await t.throwsAsync(runRun(['--target', 'bsd', 'x.pkt'], capture()), { instanceOf: UsageError, message: /--target must be ts, kernel or remote/ });
   await t.throwsAsync(runRun(['--tolerance-scale', '0', 'x.pkt'], capture()), { instanceOf: UsageError });
   await t.throwsAsync(runRun([], capture()), { instanceOf: UsageError, message: /missing FILE/ });
 });

@@ -164,8 +164,11 @@ test.serial('a SIGKILLed run leaves no namespace, tun device or process behind',
   child.kill('SIGKILL');
   await exited;
   t.deepEqual(hostState(), before);
-  const netNamespaces = execFileSync('lsns', ['-t', 'net', '-n', '-o', 'NS']).toString();
-  t.false(netNamespaces.includes(ns.replace(/\D/g, '')), `namespace ${ns} still exists`);
+  // The kernel frees a namespace asynchronously once its last task is reaped: allow it a moment.
+  const nsId = ns.replace(/\D/g, '');
+  const alive = (): boolean => execFileSync('lsns', ['-t', 'net', '-n', '-o', 'NS']).toString().split('\n').some((l) => l.trim() === nsId);
+  for (let i = 0; i < 30 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+  t.false(alive(), `namespace ${ns} still exists`);
 });
 
 test.serial('the namespaced run dies with the process that started it', async (t) => {
