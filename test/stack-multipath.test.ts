@@ -15,6 +15,7 @@ const M64 = (1n << 64n) - 1n;
 const LOCAL2 = '192.168.0.2';
 const REMOTE2 = '192.0.2.2';
 const JOIN_PORT = 40001;
+const MSG_DONTWAIT = 0x40;
 
 const find = <T extends MptcpOption>(o: Out, subtype: T['subtype']): T | undefined => o.mptcp.find((x): x is T => x.subtype === subtype);
 
@@ -250,4 +251,60 @@ test('REMOVE_ADDR from the peer closes the subflows whose remote id matches, wit
   const fins = finsAfterRemove(2);
   t.is(fins.length, 1);
   t.is(fins[0]!.tcp.flags & F.RST, 0);
+});
+
+/** Data segment from the peer on the first subflow (REMOTE) or the join (REMOTE2 → LOCAL2). */
+function peerData(s: Stack, onJoin: boolean, ack: number, dsn: bigint, fill: number, len: number): void {
+  const addr = onJoin ? { src: REMOTE2, dst: LOCAL2, srcPort: JOIN_PORT } : {};
+  s.inject(peerPacket({ flags: F.ACK | F.PSH, seq: 1, ack, dstPort: 8080, ...addr, payload: new Uint8Array(len).fill(fill), options: [dssMap(dsn, len)] }));
+}
+
+test('data-level reordering: bytes a join delivers ahead of rcv_nxt wait for the gap the first subflow fills', async (t) => {
+  const s = newStack();
+  const { fd, snd, synAck } = await joined(s);
+  const dsn = (n: number): bigint => (PEER_IDSN + BigInt(n)) & M64;
+  peerData(s, true, (synAck.tcp.seq + 1) >>> 0, dsn(6), 0x42, 4); // DSN 6..9 first
+  t.is(find<Dss>(mustNext(s), 'dss')?.dataAck, dsn(1)); // nothing new in data order yet
+  t.is((await call(s, { name: 'recv', fd, len: 100, flags: MSG_DONTWAIT })).errno, 'EAGAIN');
+  peerData(s, false, snd, dsn(1), 0x41, 5); // DSN 1..5 fills the gap
+  t.is(find<Dss>(mustNext(s), 'dss')?.dataAck, dsn(10));
+  const r = await call(s, { name: 'read', fd, len: 100, flags: 0 });
+  t.deepEqual(r.out?.kind === 'data' ? [...r.out.data] : [], [...new Uint8Array(5).fill(0x41), ...new Uint8Array(4).fill(0x42)]);
+});
+
+test('scheduler: data goes on a non-backup subflow; the first subflow marked backup by the peer (MP_PRIO) is avoided', async (t) => {
+  const s = newStack();
+  const { fd, snd, key } = await joined(s);
+  await call(s, { name: 'write', fd, data: new Uint8Array(10), flags: 0 });
+  const first = mustNext(s);
+  t.is(first.src, LOCAL);
+  const d1 = find<Dss>(first, 'dss')!;
+  t.deepEqual([d1.dsn, d1.ssn, d1.dll], [(keyIdsn(key, 1) + 1n) & M64, 1, 10]);
+  s.inject(peerPacket({ flags: F.ACK, seq: 1, ack: (snd + 10) >>> 0, dstPort: 8080, options: [{ kind: 'mptcp', subtype: 'mp_prio', backup: true }, { kind: 'nop' }] }));
+  await call(s, { name: 'write', fd, data: new Uint8Array(20), flags: 0 });
+  let out = mustNext(s);
+  while (out.tcp.payload.length === 0) out = mustNext(s);
+  t.is(out.src, LOCAL2);
+  const d2 = find<Dss>(out, 'dss')!;
+  // The join's own subflow sequence starts at 1; the DSN continues the data stream.
+  t.deepEqual([d2.dsn, d2.ssn, d2.dll], [(keyIdsn(key, 1) + 11n) & M64, 1, 20]);
+});
+
+test('close: the DATA_FIN goes out on every subflow', async (t) => {
+  const s = newStack();
+  const { fd } = await joined(s);
+  await call(s, { name: 'close', fd });
+  const fins: string[] = [];
+  for (let o = next(s); o; o = next(s)) if (find<Dss>(o, 'dss')?.dataFin) fins.push(o.src);
+  t.deepEqual(fins.sort(), [LOCAL, LOCAL2]);
+});
+
+test('a join subflow never falls back: data without a mapping resets it (reason 1), the connection stays MPTCP', async (t) => {
+  const s = newStack();
+  const { fd, synAck } = await joined(s);
+  s.inject(peerPacket({ flags: F.ACK | F.PSH, seq: 1, ack: (synAck.tcp.seq + 1) >>> 0, src: REMOTE2, dst: LOCAL2, srcPort: JOIN_PORT, dstPort: 8080, payload: 10 }));
+  const rst = mustNext(s);
+  t.deepEqual([rst.src, rst.tcp.flags & F.RST, find<MpTcpRst>(rst, 'mp_tcprst')?.reason], [LOCAL2, F.RST, 1]);
+  const info = await mptcpInfo(s, fd);
+  t.deepEqual([info.mptcpi_subflows, Number(info.mptcpi_flags) & 1], [0, 0]); // no fallback flag
 });

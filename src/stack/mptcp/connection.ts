@@ -15,7 +15,7 @@ import type { KeyMaterial } from './keys.js';
 import { material } from './keys.js';
 
 const MASK64 = (1n << 64n) - 1n;
-const add64 = (a: bigint, n: bigint | number): bigint => (a + BigInt(n)) & MASK64;
+export const add64 = (a: bigint, n: bigint | number): bigint => (a + BigInt(n)) & MASK64;
 
 export interface MptcpSettings {
   checksumEnabled: boolean;
@@ -86,6 +86,10 @@ export class MptcpConnection {
   /** MPTCP_INFO counters: ADD_ADDRs we sent (first transmissions) and peer addresses we used. */
   addAddrSignal = 0;
   addAddrAccepted = 0;
+  /** The mapping the last segment given to onSegment carried (DSN expanded to 64 bits). */
+  lastMapping: { dsn: bigint; ssn: number; dll: number } | undefined;
+  /** Data-level reassembly across subflows: bytes that arrived ahead of rcv_nxt, by DSN. */
+  private readonly ahead = new Map<bigint, Uint8Array>();
   /** Established join subflows (the initial subflow is not counted, as mptcpi_subflows). */
   readonly joins = new Set<TcpConnection>();
   /** Valid ADD_ADDRs from the peer (already queued for their echo), for the path manager. */
@@ -241,7 +245,8 @@ export class MptcpConnection {
    * Options of an acceptable non-SYN segment after the handshake. `seqRel` is its sequence
    * relative to the peer's ISN; `inOrder` whether it starts at rcv_nxt.
    */
-  onSegment(opts: readonly MptcpOption[], payload: Uint8Array, seqRel: number, inOrder: boolean): RxVerdict {
+  onSegment(opts: readonly MptcpOption[], payload: Uint8Array, seqRel: number, inOrder: boolean, joined = false): RxVerdict {
+    this.lastMapping = undefined;
     if (this.fallback) return 'ok';
     if (this.isFastClose(opts)) return 'fastclose-on-ack';
     const dss = opts.find((o): o is Dss => o.subtype === 'dss');
@@ -272,11 +277,15 @@ export class MptcpConnection {
     }
     if (mapping && mapping.dll > 0 && (payload.length > 0 || !mapping.dataFin)) {
       this.mappingSeen = true;
+      this.lastMapping = { dsn: mapping.dsn, ssn: mapping.ssn, dll: mapping.dll };
       if (checksumPresent !== this.checksum) {
         if (!this.validChecksumSeen) { this.fallBack(); return 'ok'; }
         return 'reset-mptcp-error';
       }
       if (this.checksum && payload.length > 0) this.rxMap = mapping;
+    } else if (payload.length > 0 && joined && !mapping) {
+      // A join subflow can never fall back: data without a mapping resets it.
+      return 'reset-mptcp-error';
     } else if (payload.length > 0 && !this.mappingSeen) {
       // Data with no mapping at the start of the connection: Linux falls back to TCP.
       this.fallBack();
@@ -354,6 +363,34 @@ export class MptcpConnection {
     if (dataAcked > 0n) this.stats.bytesAcked += dataAcked;
     this.sndUna = ack;
     if (this.dataFinDsn !== undefined && ack === add64(this.dataFinDsn, 1)) this.dataFinAcked = true;
+  }
+
+  /**
+   * Subflow-ordered bytes that start at data sequence `dsn`: what is now in data order (after
+   * trimming duplicates, and with whatever waited behind it) comes back; the rest waits.
+   */
+  reorder(dsn: bigint, data: Uint8Array): Uint8Array[] {
+    if (dsn > this.rcvNxt) {
+      this.ahead.set(dsn, data.slice());
+      return [];
+    }
+    const out: Uint8Array[] = [];
+    let at = dsn;
+    let d: Uint8Array | undefined = data;
+    let next = this.rcvNxt;
+    while (d) {
+      if (at < next) d = at + BigInt(d.length) > next ? d.subarray(Number(next - at)) : undefined;
+      if (d && d.length > 0) { out.push(d); next = add64(next, d.length); }
+      d = undefined;
+      for (const [k, v] of this.ahead) {
+        if (k > next) continue;
+        this.ahead.delete(k);
+        at = k;
+        d = v;
+        break;
+      }
+    }
+    return out;
   }
 
   /** `n` in-order bytes reached the receive queue. */

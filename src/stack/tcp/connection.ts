@@ -5,7 +5,7 @@
 // unread data.
 import type { IpPacket, TcpOption, TcpSegment } from '../../wire/packet.js';
 import { TcpFlag } from '../../wire/packet.js';
-import type { MptcpConnection, TxMapping } from '../mptcp/connection.js';
+import { add64, type MptcpConnection, type TxMapping } from '../mptcp/connection.js';
 import { RESET_NO_RESOURCES, RESET_UNSPECIFIED, type JoinSubflow } from '../mptcp/join.js';
 import type { Prng } from '../prng.js';
 import type { Sysctls } from '../sysctl.js';
@@ -290,8 +290,33 @@ export class TcpConnection {
 
   // ---- application side ----------------------------------------------------------------------
 
+  /** The peer's MP_PRIO on this subflow: send here only when no other subflow is usable. */
+  peerBackup = false;
+
+  /** Usable for data: established, and for a joiner, past the fourth ACK. */
+  get sendable(): boolean {
+    return (this.state === 'ESTABLISHED' || this.state === 'CLOSE_WAIT') && !this.shutWr && (!this.join || this.join.established);
+  }
+
+  /** Backup in either direction (our endpoint's flag or the peer's request), as Linux's scheduler sees it. */
+  get backup(): boolean {
+    return this.peerBackup || (this.join?.backup ?? false) || (this.join?.peerBackup ?? false);
+  }
+
+  /**
+   * The scheduler (called on the initial subflow, which stands for the socket): the first usable
+   * non-backup subflow, else the first usable one, else this one.
+   */
+  private pickSubflow(): TcpConnection {
+    if (!this.mptcpActive || this.join || this.mptcp!.joins.size === 0) return this;
+    const usable = [this, ...this.mptcp!.joins].filter((c) => c.sendable);
+    return usable.find((c) => !c.backup) ?? usable[0] ?? this;
+  }
+
   /** Queues application data; returns the number of bytes taken (bounded by the send buffer). */
   write(data: Uint8Array): number {
+    const sub = this.pickSubflow();
+    if (sub !== this) return sub.write(data);
     const room = Math.max(0, this.settings.sndBuf - seqDiff(this.sndEnd, this.sndUna));
     const n = Math.min(room, data.length);
     let at = 0;
@@ -351,6 +376,8 @@ export class TcpConnection {
     if (this.mptcpActive && this.mptcp!.remote) {
       this.mptcp!.queueDataFin();
       this.output();
+      // Linux sends the DATA_FIN on every subflow.
+      if (!this.join) for (const j of this.mptcp!.joins) j.output();
       return;
     }
     this.queueFin();
@@ -378,6 +405,10 @@ export class TcpConnection {
     if (abort || this.rcvQueued > 0 || this.ooo.size > 0) {
       if (this.state !== 'SYN_RECV') this.sendReset(this.sndNxt, true, { fastclose: true, reason: 0 });
       this.becomeClosed();
+      // MP_FASTCLOSE tears down every subflow of the connection.
+      if (this.mptcpActive && !this.join) {
+        for (const j of [...this.mptcp!.joins]) { if (j.state !== 'SYN_RECV') j.sendReset(j.sndNxt, true, { fastclose: true, reason: 0 }); j.becomeClosed(); }
+      }
       return;
     }
     this.shutdownWrite();
@@ -529,9 +560,14 @@ export class TcpConnection {
     let discard = false;
     if (this.join && !this.join.established && mopts.some((o) => o.subtype === 'dss' && o.dataAck !== undefined)) this.join.established = true;
     const prio = mopts.find((o) => o.subtype === 'mp_prio' && o.addressId === undefined);
-    if (this.join && prio && prio.subtype === 'mp_prio') this.join.peerBackup = prio.backup;
+    if (prio && prio.subtype === 'mp_prio') { this.peerBackup = prio.backup; if (this.join) this.join.peerBackup = prio.backup; }
     if (this.mptcp) {
-      const verdict = this.mptcp.onSegment(mopts, seg.payload, seqDiff(seg.seq, this.irs), inOrder);
+      const verdict = this.mptcp.onSegment(mopts, seg.payload, seqDiff(seg.seq, this.irs), inOrder, this.join !== undefined);
+      const map = this.mptcp.lastMapping;
+      if (map && !this.rxMappings.some((x) => x.ssn === map.ssn && x.dsn === map.dsn)) {
+        this.rxMappings.push(map);
+        if (this.rxMappings.length > 16) this.rxMappings.shift();
+      }
       if (verdict === 'fastclose-on-ack') {
         this.sendReset(this.sndNxt, true, { fastclose: false, reason: 0 });
         this.error = 'ECONNRESET';
@@ -708,9 +744,22 @@ export class TcpConnection {
     this.bytesReceived += data.length;
     this.lastDataRecv = this.now;
     if (discard) return;
-    if (this.master) { this.master.queueReceived(data); return; }
-    this.queueReceived(data);
+    const socket = this.master ?? this;
+    const m = this.mptcp;
+    // With several subflows the data level reorders by DSN (the mapping that covers these bytes).
+    if (m && !m.fallback && (this.join || m.joins.size > 0)) {
+      const rel = seqDiff(this.rcvNxt, this.irs) - data.length;
+      const map = this.rxMappings.find((x) => rel >= x.ssn && rel < x.ssn + x.dll);
+      if (map) {
+        for (const piece of m.reorder(add64(map.dsn, rel - map.ssn), data)) socket.queueReceived(piece);
+        return;
+      }
+    }
+    socket.queueReceived(data);
   }
+
+  /** Mappings received on this subflow (the latest few), to place its bytes in data order. */
+  private rxMappings: Array<{ dsn: bigint; ssn: number; dll: number }> = [];
 
   /** In-order data-level bytes for the socket (from this subflow or a join subflow). */
   queueReceived(data: Uint8Array): void {
@@ -752,6 +801,8 @@ export class TcpConnection {
     // Both DATA_FINs done, or the peer closed the subflow (TCP FIN) and our DATA_FIN was acked.
     const peerGone = m.peerDataFin || this.pendingFinSeq === undefined && this.rcvEof && this.state === 'CLOSE_WAIT';
     if (m.dataFinAcked && peerGone && !this.finQueued) this.queueFin();
+    // The data level closes for every subflow: the join subflows follow the initial one.
+    if (!this.join) for (const j of m.joins) j.afterDataLevelChange();
   }
 
   private scheduleAck(force: boolean): void {
@@ -807,7 +858,7 @@ export class TcpConnection {
       this.finSent = true;
     }
     const m = this.mptcp;
-    if (m && !m.fallback && m.dataFinDsn !== undefined && !m.dataFinAcked && !this.dataFinTimer && this.sndNxt === this.sndEnd && canSend(this.state)) {
+    if (m && !m.fallback && m.dataFinDsn !== undefined && !m.dataFinAcked && !this.dataFinTimer && this.sndNxt === this.sndEnd && canSend(this.state) && (!this.join || this.join.established)) {
       this.sendDataFin();
     }
   }
