@@ -65,7 +65,7 @@ function thirdAck(s: Stack, synAck: Out, hmac: Uint8Array, dst = LOCAL2): void {
 const peerAckHmac = (key: bigint, synAck: Out, peerNonce = 0x11223344): Uint8Array =>
   joinHmac(PEER_KEY, key, peerNonce, find<MpJoin>(synAck, 'mp_join')!.nonce!, 1).slice(0, 20);
 
-test('server announces a signal endpoint at once: ADD_ADDR alone on a pure ACK, our key first; repeated until echoed', async (t) => {
+test('server announces a signal endpoint at once: ADD_ADDR alone on a pure ACK, our key first; repeated (RTO-paced) until echoed', async (t) => {
   const s = newStack();
   const { key, snd, announce } = await server(s);
   const a = find<AddAddr>(announce!, 'add_addr')!;
@@ -73,11 +73,24 @@ test('server announces a signal endpoint at once: ADD_ADDR alone on a pure ACK, 
   t.deepEqual([a.echo, a.addressId, a.address], [false, 1, LOCAL2]);
   t.deepEqual(a.hmac, addAddrHmac(key, PEER_KEY, 1, LOCAL2));
   t.is(next(s), undefined);
-  // add_addr_timeout (120 s by default): the same announcement again, then the echo stops it.
-  const again = mustNext(s, s.clock.now() + 121_000_000);
+  // Linux 6.18 repeats it after the subflow RTO (shorter than add_addr_timeout's 120 s), then
+  // doubling, with the TS val of the first transmission; the echo stops it.
+  const again = mustNext(s, s.clock.now() + 1_000_000);
   t.deepEqual(find<AddAddr>(again, 'add_addr')?.hmac, a.hmac);
+  t.is(tsOf(again).val, tsOf(announce!).val);
+  const third = mustNext(s, s.clock.now() + 2_000_000);
+  t.is(third.time - again.time, 2 * (again.time - announce!.time));
   s.inject(peerPacket({ flags: F.ACK, seq: 1, ack: snd, dstPort: 8080, options: [...ts(102, tsOf(again).val), echoOf(a)] }));
   t.is(next(s, s.clock.now() + 500_000_000), undefined);
+});
+
+test('an unechoed ADD_ADDR is sent four times in all (three repeats), then the path manager gives up', async (t) => {
+  const s = newStack();
+  await server(s);
+  const times: number[] = [];
+  for (let o = next(s, 600_000_000); o; o = next(s, 600_000_000)) if (find<AddAddr>(o, 'add_addr')) times.push(o.time);
+  t.is(times.length, 3); // plus the first, taken by server()
+  t.is(times[2]! - times[1]!, 2 * (times[1]! - times[0]!));
 });
 
 test('server accepts a join: SYN/ACK with truncated HMAC, id of the address reached, own backup flag; 4th ACK with dack4', async (t) => {

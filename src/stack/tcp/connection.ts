@@ -187,8 +187,19 @@ export class TcpConnection {
     return this.mptcp !== undefined && !this.mptcp.fallback;
   }
 
-  private tsVal(): number {
-    return (Math.floor(this.now / MS) + this.tsOffset) >>> 0;
+  private tsVal(stale = false): number {
+    return (Math.floor((stale ? this.clockCache : this.now) / MS) + this.tsOffset) >>> 0;
+  }
+
+  /**
+   * Linux's tcp_clock_cache: refreshed when a segment arrives or data goes out. An ACK sent from
+   * the path manager's timer (ADD_ADDR retransmission) carries this stale TS val (seen on 6.18).
+   */
+  private clockCache = 0;
+
+  /** The subflow's retransmission timeout (the path manager paces ADD_ADDR repeats by it). */
+  get rtoUs(): number {
+    return this.rtt.rtoUs;
   }
 
   /** Path MTU (lowered by ICMP "fragmentation needed"). */
@@ -419,6 +430,7 @@ export class TcpConnection {
   input(seg: TcpSegment): void {
     this.segsIn++;
     this.lastHeard = this.now;
+    this.clockCache = this.now;
     this.keepaliveProbes = 0;
     switch (this.state) {
       case 'SYN_SENT': return this.inputSynSent(seg);
@@ -937,9 +949,9 @@ export class TcpConnection {
   }
 
   /** A pure ACK (with the MPTCP DSS or MP_CAPABLE it needs). */
-  sendAck(extra: TcpOption[] = []): void {
+  sendAck(extra: TcpOption[] = [], staleTs = false): void {
     if (this.state === 'CLOSED' || this.state === 'SYN_SENT' || this.state === 'LISTEN') return;
-    this.transmitAck([...this.mptcpTx(undefined, 0, false, false, this.sndNxt), ...extra], 0);
+    this.transmitAck([...this.mptcpTx(undefined, 0, false, false, this.sndNxt), ...extra], 0, undefined, staleTs);
   }
 
   /** Closes a join subflow with a TCP FIN (REMOVE_ADDR; the connection lives on). */
@@ -948,8 +960,9 @@ export class TcpConnection {
     this.queueFin();
   }
 
-  private transmitAck(mptcp: TcpOption[], len: number, data?: { seq: number; flags: number; payload: Uint8Array }): void {
-    const ts = this.tsOk ? { val: this.tsVal(), ecr: this.tsRecent } : undefined;
+  private transmitAck(mptcp: TcpOption[], len: number, data?: { seq: number; flags: number; payload: Uint8Array }, staleTs = false): void {
+    if (len > 0 || data) this.clockCache = this.now;
+    const ts = this.tsOk ? { val: this.tsVal(staleTs), ecr: this.tsRecent } : undefined;
     const sack = this.sackOk ? this.ooo.sackBlocks(4) : [];
     const options = segmentOptions(ts, sack, mptcp);
     this.transmit({
