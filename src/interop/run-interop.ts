@@ -9,7 +9,7 @@ import { writeSysctl } from '../targets/kernel/net-setup.js';
 import { startKernelApp, type KernelAppResult } from './kernel-app.js';
 import { removeSecondPath, setUpSecondPath } from './multipath.js';
 import { KERNEL_SEED, STACK_SEED } from './pattern.js';
-import { runStackApp, type StackAppResult } from './stack-app.js';
+import { newStackAppResult, runStackApp, type StackAppResult } from './stack-app.js';
 import { TunBridge } from './tun-bridge.js';
 import { WireValidator } from './wire-validator.js';
 import type { Checks } from './checks.js';
@@ -36,6 +36,8 @@ export interface InteropOptions {
   removePath: boolean;
   /** The kernel asks for DSS checksums (net.mptcp.checksum_enabled=1): every mapping then carries one. */
   checksum: boolean;
+  /** Bytes per send() call of the bundled stack's app. */
+  writeSize: number;
   /** Whole-run limit. */
   timeoutMs: number;
 }
@@ -77,7 +79,7 @@ export async function runInterop(o: InteropOptions): Promise<InteropResult> {
   const pcap = PcapWriter.open(o.pcap);
   const bridge = new TunBridge(stack, DEVICE, (b) => validator.observe(b), pcap);
   const errors: string[] = [];
-  let stackApp: StackAppResult = { sent: 0, received: 0, mismatchAt: -1, error: 'did not run' };
+  let stackApp: StackAppResult = newStackAppResult();
   let kernelApp: KernelAppResult = { sent: 0, received: 0, mismatchAt: -1, error: 'did not run', mptcp: null };
   let ended = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -91,8 +93,8 @@ export async function runInterop(o: InteropOptions): Promise<InteropResult> {
       ? startKernelApp('connect', STACK_IPS[0], PORT, o.bytes, timeoutSec)
       : startKernelApp('listen', ANY, PORT, o.bytes, timeoutSec);
     const stackDone = runStackApp(stack, o.role === 'server'
-      ? { role: 'server', address: ANY, port: PORT, bytes: o.bytes }
-      : { role: 'client', address: KERNEL_IP, port: PORT, bytes: o.bytes, peerReady: kernel.ready });
+      ? { role: 'server', address: ANY, port: PORT, bytes: o.bytes, writeSize: o.writeSize }
+      : { role: 'client', address: KERNEL_IP, port: PORT, bytes: o.bytes, writeSize: o.writeSize, peerReady: kernel.ready }, stackApp);
     const timeout = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), o.timeoutMs); });
     const both = Promise.all([stackDone, kernel.done]);
     if (o.removePath) {
@@ -110,6 +112,7 @@ export async function runInterop(o: InteropOptions): Promise<InteropResult> {
       errors.push(`The transfer did not finish within ${o.timeoutMs / 1000} s.`);
       kernel.child.kill('SIGKILL');
       kernelApp = await kernel.done;
+      stackApp.error ??= 'did not finish (timed out)';
     } else [stackApp, kernelApp] = outcome;
     clearTimeout(timer);
     await waitForClose(validator);

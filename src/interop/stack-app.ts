@@ -11,7 +11,8 @@ import { firstMismatch, KERNEL_SEED, patternChunk, STACK_SEED } from './pattern.
  * 65536 bytes, and a 65536-byte mapping's DLL does not fit the 16-bit field (it goes out as 0, an
  * infinite mapping, and the kernel falls back to TCP) — reported to the stack's owner.
  */
-const CHUNK = 32768;
+export const DEFAULT_WRITE_SIZE = 32768;
+const RECV_SIZE = 65536;
 
 export interface StackAppResult {
   sent: number;
@@ -40,10 +41,16 @@ export interface StackAppPlan {
   /** Pattern seeds of what this app sends and what it expects (default: the stack's, the kernel's). */
   sendSeed?: number;
   expectSeed?: number;
+  /** Bytes per send() call (default DEFAULT_WRITE_SIZE). */
+  writeSize?: number;
 }
 
-export async function runStackApp(stack: Stack, plan: StackAppPlan): Promise<StackAppResult> {
-  const res: StackAppResult = { sent: 0, received: 0, mismatchAt: -1, error: null };
+export function newStackAppResult(): StackAppResult {
+  return { sent: 0, received: 0, mismatchAt: -1, error: null };
+}
+
+/** Runs the app; `res` is updated as it goes, so a caller that gives up still sees the progress. */
+export async function runStackApp(stack: Stack, plan: StackAppPlan, res: StackAppResult = newStackAppResult()): Promise<StackAppResult> {
   try {
     const addr = { family: 'inet' as const, address: plan.address, port: plan.port };
     const sock = (await sys(stack, { name: 'socket', domain: K.AF_INET, type: K.SOCK_STREAM, protocol: K.IPPROTO_MPTCP })).ret;
@@ -59,7 +66,7 @@ export async function runStackApp(stack: Stack, plan: StackAppPlan): Promise<Sta
     }
     const sender = (async () => {
       while (res.sent < plan.bytes) {
-        const n = Math.min(CHUNK, plan.bytes - res.sent);
+        const n = Math.min(plan.writeSize ?? DEFAULT_WRITE_SIZE, plan.bytes - res.sent);
         const r = await sys(stack, { name: 'send', fd, data: patternChunk(plan.sendSeed ?? STACK_SEED, res.sent, n), flags: 0 });
         res.sent += r.ret;
       }
@@ -67,7 +74,7 @@ export async function runStackApp(stack: Stack, plan: StackAppPlan): Promise<Sta
     })();
     const receiver = (async () => {
       for (;;) {
-        const r = await sys(stack, { name: 'recv', fd, len: CHUNK, flags: 0 });
+        const r = await sys(stack, { name: 'recv', fd, len: RECV_SIZE, flags: 0 });
         if (r.ret === 0) break;
         const data = r.out?.kind === 'data' ? r.out.data : new Uint8Array(0);
         const bad = firstMismatch(plan.expectSeed ?? KERNEL_SEED, res.received, data);
