@@ -1,7 +1,7 @@
 // `mptcpdrill interop`: the bundled TypeScript MPTCP stack against the Linux kernel's MPTCP, in
 // real time over a tun device, every packet on the wire validated. Needs root; re-executes itself
 // in a fresh network namespace that dies with it.
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandArgs, requirePositionals } from '../args.js';
 import { CliError, UsageError, type Command } from '../command.js';
@@ -49,7 +49,7 @@ async function reexec(argv: string[]): Promise<number> {
   try {
     return await new Promise<number>((resolve) => {
       child.on('error', (e) => resolve(reportSpawn(e)));
-      child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 2)));
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 2)));
     });
   } finally {
     process.off('SIGINT', onInt);
