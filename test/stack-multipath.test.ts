@@ -72,6 +72,7 @@ test('server announces a signal endpoint at once: ADD_ADDR alone on a pure ACK, 
   t.deepEqual(kinds(announce!.tcp.options), ['nop', 'nop', 'timestamp', 'mptcp:add_addr']);
   t.deepEqual([a.echo, a.addressId, a.address], [false, 1, LOCAL2]);
   t.deepEqual(a.hmac, addAddrHmac(key, PEER_KEY, 1, LOCAL2));
+  t.is(tsOf(announce!).ecr, 101); // the third ACK's TS val became ts_recent
   t.is(next(s), undefined);
   // Linux 6.18 repeats it after the subflow RTO (shorter than add_addr_timeout's 120 s), then
   // doubling, with the TS val of the first transmission; the echo stops it.

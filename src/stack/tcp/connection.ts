@@ -511,6 +511,9 @@ export class TcpConnection {
     }
     if (!(f & TcpFlag.ACK)) return;
     if (seg.ack !== seqAdd(this.iss, 1)) { this.sendBareReset(seg.ack, undefined); return; }
+    // The completing ACK's timestamp becomes ts_recent (tcp_replace_ts_recent): later segments echo it.
+    const ackTs = findTimestamp(seg.options);
+    if (ackTs && this.tsOk && seg.seq === this.rcvNxt) this.tsRecent = ackTs.val;
     if (this.join) {
       if (!this.join.thirdAckValid(mptcpOptions(seg.options))) { this.resetSubflow(seg.ack, RESET_UNSPECIFIED); return; }
       if (!(this.env.admitJoin?.(this) ?? false)) { this.resetSubflow(seg.ack, RESET_NO_RESOURCES); return; }
