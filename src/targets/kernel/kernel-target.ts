@@ -7,6 +7,7 @@ import {
   type NetworkConfig, type SentPacket, type SyscallRequest, type SyscallResult, type Target, type TargetCapabilities, type Usecs,
   type ShellResult,
 } from '../target.js';
+import { PacketQueue } from '../packet-queue.js';
 import { BlockingPool } from './blocking-pool.js';
 import { call, F_GETFL, O_CLOEXEC, O_NONBLOCK, openTun } from './libc.js';
 import { configureNetwork } from './net-setup.js';
@@ -36,8 +37,6 @@ export interface KernelTargetOptions {
   onIgnored?: (p: IgnoredPacket) => void;
 }
 
-interface Waiter { resolve: (p: SentPacket | null) => void; deadline: Usecs; timer?: NodeJS.Timeout }
-
 export class KernelTarget implements Target {
   readonly name = 'kernel' as const;
   readonly clock = new RealClock();
@@ -51,8 +50,7 @@ export class KernelTarget implements Target {
   private readerWake: number[] = [];
   private readerDone: Promise<void> = Promise.resolve();
   private readerError: string | null = null;
-  private readonly queue: SentPacket[] = [];
-  private readonly waiters: Waiter[] = [];
+  private readonly packets = new PacketQueue(this.clock);
   private readonly fds = new Set<number>();
   private readonly pool = new BlockingPool();
   private readonly shells = new ShellRunner();
@@ -96,15 +94,8 @@ export class KernelTarget implements Target {
   }
 
   receive(deadline: Usecs): Promise<SentPacket | null> {
-    const next = this.queue.shift();
-    if (next) return Promise.resolve(next);
-    if (this.readerError) return Promise.reject(new Error(this.readerError));
-    if (deadline <= this.clock.now()) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      const w: Waiter = { resolve, deadline };
-      this.waiters.push(w);
-      this.arm(w);
-    });
+    if (this.packets.size === 0 && this.readerError) return Promise.reject(new Error(this.readerError));
+    return this.packets.next(deadline);
   }
 
   shell(command: string, opts: ShellOptions): Promise<ShellResult> {
@@ -129,7 +120,7 @@ export class KernelTarget implements Target {
     for (const fd of this.readerWake.splice(0)) call('close', fd);
     if (this.tunFd >= 0) call('close', this.tunFd);
     this.tunFd = -1;
-    for (const w of this.waiters.splice(0)) { clearTimeout(w.timer); w.resolve(null); }
+    this.packets.release();
   }
 
   /** True when the call could wait in the kernel: it then runs in a worker thread. */
@@ -180,19 +171,7 @@ export class KernelTarget implements Target {
       this.opts.onIgnored?.(p);
       return;
     }
-    const w = this.waiters.shift();
-    if (w) { clearTimeout(w.timer); w.resolve({ bytes, time }); } else this.queue.push({ bytes, time });
-  }
-
-  /** Resolves the waiter with null at its deadline (re-arming when the timer fires early). */
-  private arm(w: Waiter): void {
-    const ms = Math.max(0, (w.deadline - this.clock.now()) / 1000);
-    w.timer = setTimeout(() => {
-      if (this.clock.now() < w.deadline) { this.arm(w); return; }
-      const i = this.waiters.indexOf(w);
-      if (i >= 0) this.waiters.splice(i, 1);
-      w.resolve(null);
-    }, ms);
+    this.packets.push({ bytes, time });
   }
 }
 

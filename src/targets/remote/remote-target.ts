@@ -17,7 +17,7 @@ import { Capture, captureFilter } from './capture.js';
 import { Injector } from './inject.js';
 import { loadCap, loadRawSocket } from './native.js';
 import { nftAvailable, RstGuard } from './rst-guard.js';
-import { PacketQueue } from './packet-queue.js';
+import { PacketQueue } from '../packet-queue.js';
 
 export interface RemoteTargetOptions {
   /** Interface towards the stack under test. */

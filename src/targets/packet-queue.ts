@@ -1,7 +1,6 @@
-// Packets a real-time target captured, handed to receive() in order: a waiter resolves at the
-// next packet or with null at its deadline on the target's clock. (The kernel target has the
-// same logic inline; it could use this class too.)
-import type { Clock, SentPacket, Usecs } from '../target.js';
+// Packets a real-time target (kernel, remote) read from the wire, handed to receive() in order:
+// a waiter resolves at the next packet or with null at its deadline on the target's clock.
+import type { Clock, SentPacket, Usecs } from './target.js';
 
 interface Waiter { resolve: (p: SentPacket | null) => void; deadline: Usecs; timer?: NodeJS.Timeout }
 
@@ -10,6 +9,11 @@ export class PacketQueue {
   private readonly waiters: Waiter[] = [];
 
   constructor(private readonly clock: Clock) {}
+
+  /** Packets read and not yet handed over. */
+  get size(): number {
+    return this.queue.length;
+  }
 
   push(p: SentPacket): void {
     const w = this.waiters.shift();
