@@ -957,8 +957,13 @@ export class TcpConnection {
     this.transmitAck([...this.mptcpTx(undefined, 0, false, false, this.sndNxt), ...extra], 0, undefined, staleTs);
   }
 
-  /** Closes a join subflow with a TCP FIN (REMOVE_ADDR; the connection lives on). */
+  /**
+   * Closes a join subflow with a TCP FIN (REMOVE_ADDR either way; the connection lives on). 6.18
+   * sends a pure ACK with the unrefreshed TS val first, then the FIN.
+   */
   closeSubflow(): void {
+    if (this.shutWr) return;
+    this.sendAck([], true);
     this.shutWr = true;
     this.queueFin();
   }
