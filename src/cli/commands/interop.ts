@@ -1,7 +1,7 @@
 // `mptcpdrill interop`: the bundled TypeScript MPTCP stack against the Linux kernel's MPTCP, in
 // real time over a tun device, every packet on the wire validated. Needs root; re-executes itself
 // in a fresh network namespace that dies with it.
-import { constants, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandArgs, requirePositionals } from '../args.js';
 import { CliError, UsageError, type Command } from '../command.js';
@@ -39,27 +39,8 @@ const MAX_BYTES = 1 << 30;
 const timeoutFor = (bytes: number): number => 20_000 + bytes / 50;
 
 async function reexec(argv: string[]): Promise<number> {
-  const { reexecInFreshNetns } = await import('../../targets/kernel/netns.js');
-  const child = reexecInFreshNetns([process.argv[1]!, 'interop', ...argv]);
-  const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
-  const onInt = forward('SIGINT');
-  const onTerm = forward('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  try {
-    return await new Promise<number>((resolve) => {
-      child.on('error', (e) => resolve(reportSpawn(e)));
-      child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 2)));
-    });
-  } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  }
-}
-
-function reportSpawn(e: Error): number {
-  process.stderr.write(`mptcpdrill interop: cannot re-execute in a network namespace: ${e.message}\n`);
-  return 2;
+  const { runCommandInFreshNetns } = await import('../../targets/kernel/netns.js');
+  return runCommandInFreshNetns('interop', argv);
 }
 
 async function run(argv: string[]): Promise<number> {

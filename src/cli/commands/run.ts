@@ -82,31 +82,8 @@ export function isSuiteInvocation(argv: string[]): boolean {
 
 /** Re-runs this very command in a fresh network namespace; resolves to the child's exit status. */
 async function runInFreshNetns(argv: string[]): Promise<number> {
-  const { reexecInFreshNetns } = await import('../../targets/kernel/netns.js');
-  const child = reexecInFreshNetns([process.argv[1]!, 'run', ...argv]);
-  const forward = (signal: NodeJS.Signals) => (): void => { child.kill(signal); };
-  const onInt = forward('SIGINT');
-  const onTerm = forward('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  try {
-    return await new Promise<number>((resolve) => {
-      child.on('error', (err) => resolve(reportSpawnError(err)));
-      child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + signalNumber(signal) : EXIT.error)));
-    });
-  } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  }
-}
-
-function reportSpawnError(err: Error): number {
-  process.stderr.write(`mptcpdrill run: cannot start the test namespace: ${err.message}\n`);
-  return EXIT.error;
-}
-
-function signalNumber(signal: NodeJS.Signals): number {
-  return signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : signal === 'SIGKILL' ? 9 : 1;
+  const { runCommandInFreshNetns } = await import('../../targets/kernel/netns.js');
+  return runCommandInFreshNetns('run', argv);
 }
 
 export async function runRun(argv: string[], io: RunIo = processIo()): Promise<number> {

@@ -4,6 +4,7 @@
 // never configured: KernelTarget.open() refuses to run unless inPrivateNetns() is true.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { call, PR_SET_PDEATHSIG, SIGKILL } from './libc.js';
 
@@ -92,6 +93,32 @@ export function reexecInFreshNetns(
     stdio: opts.stdio ?? 'inherit',
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
   });
+}
+
+/**
+ * Re-runs this CLI's `command` with `argv` in a fresh network namespace and resolves to the
+ * child's exit status (128 + signal number when it was killed), forwarding Ctrl-C and SIGTERM
+ * to it meanwhile. Used by every command that needs a namespace of its own (run, interop).
+ */
+export async function runCommandInFreshNetns(command: string, argv: string[]): Promise<number> {
+  const child = reexecInFreshNetns([process.argv[1]!, command, ...argv]);
+  const forward = (signal: NodeJS.Signals) => (): void => { child.kill(signal); };
+  const onInt = forward('SIGINT');
+  const onTerm = forward('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  try {
+    return await new Promise<number>((resolve) => {
+      child.on('error', (err) => {
+        process.stderr.write(`mptcpdrill ${command}: cannot start the test namespace: ${err.message}\n`);
+        resolve(2);
+      });
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : 2)));
+    });
+  } finally {
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+  }
 }
 
 /**
