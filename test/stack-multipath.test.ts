@@ -308,13 +308,17 @@ test('scheduler: data goes on a non-backup subflow; the first subflow marked bac
   t.deepEqual([d2.dsn, d2.ssn, d2.dll], [(keyIdsn(key, 1) + 11n) & M64, 1, 20]);
 });
 
-test('close: the DATA_FIN goes out on every subflow', async (t) => {
+test('close: the DATA_FIN goes out on every subflow, with the TS val of each subflow\'s last event (6.18)', async (t) => {
   const s = newStack();
-  const { fd } = await joined(s);
+  const { fd, announce } = await joined(s);
+  const joinLast = s.clock.now();
+  s.clock.advanceTo(joinLast + 50_000);
   await call(s, { name: 'close', fd });
-  const fins: string[] = [];
-  for (let o = next(s); o; o = next(s)) if (find<Dss>(o, 'dss')?.dataFin) fins.push(o.src);
-  t.deepEqual(fins.sort(), [LOCAL, LOCAL2]);
+  const fins: Out[] = [];
+  for (let o = next(s); o; o = next(s)) if (find<Dss>(o, 'dss')?.dataFin) fins.push(o);
+  t.deepEqual(fins.map((o) => o.src).sort(), [LOCAL, LOCAL2]);
+  // The first subflow's last event was the third ACK, when its ADD_ADDR went out (50 ms earlier).
+  t.is(tsOf(fins.find((o) => o.src === LOCAL)!).val, tsOf(announce!).val);
 });
 
 test('a join subflow never falls back: data without a mapping resets it (reason 1), the connection stays MPTCP', async (t) => {

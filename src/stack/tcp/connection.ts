@@ -879,7 +879,9 @@ export class TcpConnection {
   }
 
   private sendDataFin(): void {
-    this.transmitAck(this.mptcpTx(undefined, 0, false, true), 0);
+    // Sent by the MPTCP socket (tcp_send_ack on each subflow) without refreshing the subflow's
+    // clock: 6.18 puts the TS val of the subflow's last event on it.
+    this.transmitAck(this.mptcpTx(undefined, 0, false, true), 0, undefined, true);
     const rto = Math.min(MAX_RTO_US, this.rtt.rtoUs * 2 ** this.dataFinBackoff);
     this.dataFinTimer = this.env.clock.schedule(this.now + rto, () => {
       this.dataFinTimer = undefined;
