@@ -330,3 +330,17 @@ test('a join subflow never falls back: data without a mapping resets it (reason 
   const info = await mptcpInfo(s, fd);
   t.deepEqual([info.mptcpi_subflows, Number(info.mptcpi_flags) & 1], [0, 0]); // no fallback flag
 });
+
+test('MPTCP_SUBFLOW_ADDRS lists the join subflow after the initial one', async (t) => {
+  const s = newStack();
+  const { fd } = await joined(s);
+  const hdr = new Uint8Array(16);
+  const h = new DataView(hdr.buffer);
+  h.setUint32(0, 16, true); // size_subflow_data
+  h.setUint32(12, 256, true); // size_user: one struct mptcp_subflow_addrs
+  const r = await call(s, { name: 'getsockopt', fd, level: 284, optname: 3, optlen: 16 + 2 * 256, value: hdr });
+  if (r.out?.kind !== 'opt') return t.fail(`getsockopt failed: ${r.errno}`);
+  const v = r.out.value;
+  t.is(new DataView(v.buffer, v.byteOffset).getUint32(4, true), 2); // num_subflows
+  t.deepEqual([...v.subarray(16 + 256 + 4, 16 + 256 + 8)].join('.'), LOCAL2); // second subflow's local address
+});

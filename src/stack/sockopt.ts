@@ -90,7 +90,8 @@ function subflowArray(s: Socket, optlen: number, input: Uint8Array | undefined, 
   const sizeData = Number(inHdr.size_subflow_data ?? 0);
   if (Number(inHdr.num_subflows) !== 0 || Number(inHdr.size_kernel) !== 0 || sizeData < hdr || sizeData > optlen) return fail('EINVAL');
   const sizeUser = Math.min(Number(inHdr.size_user ?? 0), kernelSize);
-  const conns = s.conn ? [s.conn] : [];
+  // The initial subflow, then the join subflows in the order they were made (msk->conn_list).
+  const conns = s.conn ? [s.conn, ...(s.conn.mptcp?.joins ?? [])] : [];
   const out = new Uint8Array(Math.max(optlen, hdr));
   encodeStruct(MPTCP_SUBFLOW_DATA_LAYOUT, { size_subflow_data: sizeData, num_subflows: conns.length, size_kernel: kernelSize, size_user: sizeUser }, out);
   let copied = sizeData;
