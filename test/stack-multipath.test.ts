@@ -344,3 +344,18 @@ test('MPTCP_SUBFLOW_ADDRS lists the join subflow after the initial one', async (
   t.is(new DataView(v.buffer, v.byteOffset).getUint32(4, true), 2); // num_subflows
   t.deepEqual([...v.subarray(16 + 256 + 4, 16 + 256 + 8)].join('.'), LOCAL2); // second subflow's local address
 });
+
+test('endpoint flush: one REMOVE_ADDR listing every announced id (NOP-padded); an endpoint added later is announced after the echo', async (t) => {
+  const s = newStack();
+  const { snd, announce } = await server(s);
+  ip(s, 'mptcp endpoint add 192.168.0.3 dev tun0 signal id 6');
+  t.is(next(s), undefined); // one announcement at a time: id 1 is not echoed yet
+  s.inject(peerPacket({ flags: F.ACK, seq: 1, ack: snd, dstPort: 8080, options: [echoOf(find<AddAddr>(announce!, 'add_addr')!)] }));
+  const second = find<AddAddr>(mustNext(s), 'add_addr')!;
+  t.deepEqual([second.addressId, second.address], [6, '192.168.0.3']);
+  ip(s, 'mptcp endpoint flush');
+  const rm = mustNext(s);
+  t.deepEqual(kinds(rm.tcp.options), ['nop', 'nop', 'timestamp', 'mptcp:dss', 'mptcp:remove_addr', 'nop', 'nop', 'nop']);
+  t.true(rm.mptcp[1]?.subtype === 'remove_addr' && rm.mptcp[1].addressIds.join() === '1,6');
+  t.is(next(s), undefined);
+});

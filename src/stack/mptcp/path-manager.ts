@@ -171,21 +171,32 @@ export class PathManager extends PathManagerConfig {
     const e = this.endpoints.find((x) => (id !== undefined ? x.id === id : x.address === address));
     const err = this.remove(id, address);
     if (err || !e) return err;
-    for (const c of this.masters()) {
-      const st = this.state.get(c);
-      st?.toAnnounce.splice(0, st.toAnnounce.length, ...st.toAnnounce.filter((a) => a.id !== e.id));
-      const subs = this.joinsOf(c).filter((j) => j.tuple.localIp === e.address);
-      if (st?.announced.has(e.id) || subs.length > 0) {
-        c.mptcp!.unechoed.delete(e.id);
-        c.sendAck([{ kind: 'mptcp', subtype: 'remove_addr', addressIds: [e.id] }]);
-      }
-      for (const j of subs) j.closeSubflow();
-    }
+    this.withdraw([e]);
     return undefined;
   }
 
+  /** `endpoint flush`: one REMOVE_ADDR listing every withdrawn id (as 6.18 sends it). */
   flushEndpoints(): void {
-    for (const e of [...this.endpoints]) this.removeEndpoint(e.id, undefined);
+    const all = [...this.endpoints];
+    this.flush();
+    this.withdraw(all);
+  }
+
+  /**
+   * REMOVE_ADDR (after the DSS of a pure ACK, with the stale TS val of a path-manager ACK) on each
+   * connection that announced or used these endpoints; their subflows close.
+   */
+  private withdraw(gone: Endpoint[]): void {
+    for (const c of this.masters()) {
+      const st = this.state.get(c);
+      const ids = gone.map((e) => e.id);
+      st?.toAnnounce.splice(0, st.toAnnounce.length, ...st.toAnnounce.filter((a) => !ids.includes(a.id)));
+      const subs = this.joinsOf(c).filter((j) => gone.some((e) => e.address === j.tuple.localIp));
+      const removed = gone.filter((e) => st?.announced.has(e.id) || subs.some((j) => j.tuple.localIp === e.address)).map((e) => e.id);
+      for (const i of removed) c.mptcp!.unechoed.delete(i);
+      if (removed.length > 0) c.sendAck(padded({ kind: 'mptcp', subtype: 'remove_addr', addressIds: removed }), true);
+      for (const j of subs) j.closeSubflow();
+    }
   }
 
   /** `endpoint change id N backup|nobackup`: MP_PRIO on every subflow using that address. */
@@ -199,7 +210,7 @@ export class PathManager extends PathManagerConfig {
       for (const j of this.joinsOf(c)) {
         if (j.tuple.localIp !== e.address || j.state !== 'ESTABLISHED' || j.join!.backup === backup) continue;
         j.join!.backup = backup;
-        j.sendAck(prio);
+        j.sendAck(prio, true);
       }
     }
     return undefined;
