@@ -359,3 +359,17 @@ test('endpoint flush: one REMOVE_ADDR listing every announced id (NOP-padded); a
   t.true(rm.mptcp[1]?.subtype === 'remove_addr' && rm.mptcp[1].addressIds.join() === '1,6');
   t.is(next(s), undefined);
 });
+
+test('a signal endpoint with a port: announced with it, and a join to that port is answered with no socket listening there', async (t) => {
+  const s = newStack();
+  ip(s, 'mptcp limits set subflows 8 add_addr_accepted 8');
+  const { key, announce } = await server(s, 'signal port 9090');
+  t.is(find<AddAddr>(announce!, 'add_addr')?.port, 9090);
+  const syn: MpJoin = { kind: 'mptcp', subtype: 'mp_join', form: 'syn', backup: false, addressId: 2, token: keyToken(key, 1), nonce: 5 };
+  s.inject(peerPacket({ flags: F.SYN, seq: 0, src: REMOTE2, dst: LOCAL2, srcPort: JOIN_PORT, dstPort: 9090, options: [...SYN_OPTS, syn] }));
+  const synAck = mustNext(s);
+  t.deepEqual([synAck.tcp.flags, synAck.tcp.srcPort, find<MpJoin>(synAck, 'mp_join')?.addressId], [F.SYN | F.ACK, 9090, 1]);
+  // Another port of that address: nobody there.
+  s.inject(peerPacket({ flags: F.SYN, seq: 0, src: REMOTE2, dst: LOCAL2, srcPort: JOIN_PORT + 1, dstPort: 9191, options: [...SYN_OPTS, syn] }));
+  t.is(mustNext(s).tcp.flags, F.RST | F.ACK);
+});

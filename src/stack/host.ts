@@ -124,6 +124,7 @@ export class Host {
     if (conn) { conn.input(seg); this.pm.work(); this.onChange(); return; }
     const l = this.findListener(tuple);
     if (l) { this.listenerInput(l, tuple, seg); this.onChange(); return; }
+    if (this.endpointPortJoin(tuple, seg)) { this.onChange(); return; }
     this.resetFor(tuple, seg);
   }
 
@@ -185,6 +186,13 @@ export class Host {
     env.closed = (c) => { closed(c); l.pending.delete(c); };
     this.register(child);
     child.acceptSyn(seg);
+  }
+
+  /** A join SYN to a `signal` endpoint's own port (no socket listens there). */
+  private endpointPortJoin(tuple: FourTuple, seg: TcpSegment): boolean {
+    if ((seg.flags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) !== TcpFlag.SYN) return false;
+    const join = seg.options.find((o) => o.kind === 'mptcp' && o.subtype === 'mp_join');
+    return join !== undefined && join.kind === 'mptcp' && join.subtype === 'mp_join' && this.pm.acceptJoin(undefined, tuple, seg, join);
   }
 
   private onChildEstablished(l: Listener, c: TcpConnection): void {

@@ -144,10 +144,16 @@ export class PathManager extends PathManagerConfig {
     sub.connect();
   }
 
-  /** An MP_JOIN SYN reached a listener; false when no connection has its token. */
-  acceptJoin(l: Listener, tuple: FourTuple, syn: TcpSegment, join: MpJoin): boolean {
+  /**
+   * An MP_JOIN SYN reached a listener (`l`), or no listener: then it is taken only on the address
+   * and port of a `signal` endpoint announced with a port (Linux listens there for joins). False
+   * when nobody takes it (no connection has its token).
+   */
+  acceptJoin(l: Listener | undefined, tuple: FourTuple, syn: TcpSegment, join: MpJoin): boolean {
     const owner = this.masters().find((c) => c.mptcp!.local.token === join.token);
     if (!owner) return false;
+    if (!l && !this.endpoints.some((e) => e.port === tuple.localPort && e.address === tuple.localIp && e.flags.includes('signal'))) return false;
+    const settings = l?.settings ?? owner.settings;
     const m = owner.mptcp!;
     const { id, endpoint } = this.localId(owner, tuple.localIp);
     const env = this.host.env((x) => m.joins.add(x));
@@ -155,7 +161,7 @@ export class PathManager extends PathManagerConfig {
     env.closed = (x) => { closed(x); m.joins.delete(x); };
     // Linux refuses (reason 3) a join it has no room for, or on a connection not fully established.
     env.admitJoin = () => m.fullyEstablished && !m.fallback && m.joins.size < this.subflows;
-    const sub = new TcpConnection(env, tuple, { ...l.settings, keepalive: { ...l.settings.keepalive } }, m);
+    const sub = new TcpConnection(env, tuple, { ...settings, keepalive: { ...settings.keepalive } }, m);
     sub.join = new JoinSubflow(m, 'responder', this.host.prng.next32(), id, endpoint?.flags.includes('backup') ?? false);
     sub.join.onSyn(join);
     sub.master = owner;
