@@ -1,6 +1,7 @@
 // The corpus against the live kernel: every script listed in test/kernel-corpus.txt must pass
-// on Linux through `mptcpdrill run --target kernel`, and every mutated twin in test/twins/ (one
-// expected field changed) must fail on the line and with the message its header names.
+// on Linux, run through the suite runner in KTAP form as CI systems run it
+// (`mptcpdrill run --target kernel -j 2 --format ktap …`), and every mutated twin in test/twins/
+// (one expected field changed) must fail on the line and with the message its header names.
 // Needs root (CI runs as root); without it every test fails loudly rather than skipping.
 
 import test, { type ExecutionContext } from 'ava';
@@ -100,8 +101,58 @@ test('the manifest lists at least 40 corpus scripts, each of them existing', (t)
   for (const file of manifest) t.notThrows(() => readFileSync(join(ROOT, file)), file);
 });
 
+interface KtapResult { ok: boolean; directive?: string; diagnostics: string[] }
+
+/** `ok N name` / `not ok N name` lines of a KTAP report, each with the `#` lines before it. */
+function parseKtap(text: string): { plan: number; results: Map<string, KtapResult> } {
+  const results = new Map<string, KtapResult>();
+  let diagnostics: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(not ok|ok) \d+ (\S+)(?: # (\w+))?/.exec(line);
+    if (m) {
+      results.set(m[2]!, { ok: m[1] === 'ok', ...(m[3] ? { directive: m[3] } : {}), diagnostics });
+      diagnostics = [];
+    } else if (line.startsWith('# ')) diagnostics.push(line.slice(2));
+  }
+  return { plan: Number(/^1\.\.(\d+)$/m.exec(text)?.[1] ?? NaN), results };
+}
+
+/** The whole manifest in one suite run, shared by the per-script tests below. */
+let suiteRun: Promise<{ code: number | null; stdout: string }> | undefined;
+function runManifestSuite(): Promise<{ code: number | null; stdout: string }> {
+  suiteRun ??= new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, 'run', '--target', 'kernel', '-j', String(PARALLEL), '--format', 'ktap', ...manifest], {
+      cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_COLOR: '1' },
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.on('close', (code) => resolve({ code, stdout }));
+  });
+  return suiteRun;
+}
+
+test('the manifest runs through the suite runner in KTAP form, one result per script', async (t) => {
+  if (process.getuid?.() !== 0) t.fail('the kernel corpus needs root (CI runs it as root)');
+  t.timeout(WAIT_FOR_SLOT_MS);
+  const { stdout } = await runManifestSuite();
+  t.regex(stdout, /^TAP version 13$/m);
+  const ktap = parseKtap(stdout);
+  t.is(ktap.plan, manifest.length);
+  t.is(ktap.results.size, manifest.length);
+  t.regex(stdout, /^# Totals: pass:\d+ fail:\d+ xfail:\d+ xpass:\d+ skip:\d+ error:\d+$/m);
+});
+
 for (const file of manifest) {
   test(`passes on the kernel: ${file}`, async (t) => {
+    if (process.getuid?.() !== 0) t.fail('the kernel corpus needs root (CI runs it as root)');
+    t.timeout(WAIT_FOR_SLOT_MS);
+    const result = parseKtap((await runManifestSuite()).stdout).results.get(file);
+    t.truthy(result, `${file} has no KTAP result`);
+    if (result!.ok && !result!.directive) return t.pass();
+    const why = result!.diagnostics.join('\n');
+    // Failed only on timing in the busy suite run: run it again on its own, as the twins are.
+    t.true(TIMING_ONLY.test(why), `${file}: ${why}`);
+    t.log(`suite run failed on timing only: ${why.split('\n').find((l) => TIMING_ONLY.test(l))}`);
     const r = await runKernel(t, file, (run) => run.code === 0);
     t.is(r.code, 0, r.output);
   });
@@ -116,6 +167,8 @@ for (const path of listTwins(TWINS)) {
       return;
     }
     t.true(manifest.includes(relative(ROOT, join(path, '..', header.twinOf))), `${header.twinOf} is not in the manifest`);
+    t.timeout(WAIT_FOR_SLOT_MS);
+    await runManifestSuite(); // the suite run uses both slots; twins run after it
     const where = `${file}:${header.line}:`;
     const r = await runKernel(t, file, (run) => run.code === 1 && run.output.includes(where) && run.output.includes(header.message));
     t.is(r.code, 1, r.output);
