@@ -373,3 +373,12 @@ test('a signal endpoint with a port: announced with it, and a join to that port 
   s.inject(peerPacket({ flags: F.SYN, seq: 0, src: REMOTE2, dst: LOCAL2, srcPort: JOIN_PORT + 1, dstPort: 9191, options: [...SYN_OPTS, syn] }));
   t.is(mustNext(s).tcp.flags, F.RST | F.ACK);
 });
+
+test('a large write is mapped in skb-sized pieces that fit the 16-bit DLL (6.18: 64080 = 45 x 1424)', async (t) => {
+  const s = newStack();
+  const { fd } = await server(s, 'subflow'); // no announcement: the first packet is data
+  await call(s, { name: 'setsockopt', fd, level: 1, optname: 7, value: new Uint8Array([0x40, 0x42, 0x0f, 0]), optlen: 4 }); // SO_SNDBUF 1000000
+  t.is((await call(s, { name: 'write', fd, data: new Uint8Array(200_000), flags: 0 })).ret, 200_000);
+  const d = find<Dss>(mustNext(s), 'dss')!;
+  t.is(d.dll, 64080);
+});

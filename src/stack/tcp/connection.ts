@@ -24,8 +24,12 @@ const TIME_WAIT_US = 60_000 * MS;
 const MAX_QUICKACKS = 16;
 const DEFAULT_PEER_MSS = 536;
 const INITIAL_CWND = 10;
-/** Linux caps one MPTCP mapping (one socket buffer) near 64 KB. */
-const MAX_MAPPING = 65536;
+/**
+ * One MPTCP mapping covers one socket buffer: at most a GSO-sized skb, i.e. the whole segments
+ * that fit 64 KiB less the TCP header room (6.18 maps 64080 = 45 x 1424 bytes at MSS 1460 with
+ * timestamps and a DSS). The DLL field is 16 bits, so a mapping never reaches 65536.
+ */
+const GSO_ROOM = 65536 - 1 - 320;
 
 export interface ConnEnv {
   clock: VirtualClock;
@@ -324,6 +328,13 @@ export class TcpConnection {
     return usable.find((c) => !c.backup) ?? usable[0] ?? this;
   }
 
+  /** Payload of a full segment carrying a DSS mapping (DATA_ACK 4 or 8, DSN 8; the checksum takes the padding). */
+  private maxMapping(): number {
+    const dss = this.mptcp!.use64bitAck ? 28 : 24;
+    const seg = Math.max(1, this.mssNoOptions - (this.tsOk ? 12 : 0) - dss);
+    return seg * Math.max(1, Math.floor(GSO_ROOM / seg));
+  }
+
   /** Queues application data; returns the number of bytes taken (bounded by the send buffer). */
   write(data: Uint8Array): number {
     const sub = this.pickSubflow();
@@ -332,7 +343,7 @@ export class TcpConnection {
     const n = Math.min(room, data.length);
     let at = 0;
     while (at < n) {
-      const take = Math.min(n - at, this.mptcpActive ? MAX_MAPPING : n - at);
+      const take = Math.min(n - at, this.mptcpActive ? this.maxMapping() : n - at);
       const piece = data.slice(at, at + take);
       const mapping = this.mptcpActive ? this.mptcp!.mapWrite(seqDiff(this.sndEnd, this.iss), piece) : undefined;
       this.chunks.push({ seq: this.sndEnd, data: piece, push: at + take === n, mapping });
