@@ -13,8 +13,14 @@ const SCRIPTS: Record<string, string> = {
   'skip.pkt': '0 pipe([3, 4]) = 0\n',
 };
 
+const made: string[] = [];
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 function suite(scripts: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'suite-ts-'));
+  made.push(dir);
   for (const [name, text] of Object.entries(scripts)) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);

@@ -1,6 +1,6 @@
 // Running script text against the scripted target and the fake packet port, for runner tests.
 
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkText, type LoadedScript } from '../../src/script/load.js';
@@ -18,10 +18,17 @@ export interface FakeRun {
   loaded: LoadedScript;
 }
 
+const made: string[] = [];
+// Nothing is left behind: the folders go when the test process ends.
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A fresh folder holding `test.pkt` (shell lines run there; Python blocks too). */
 export function scriptFile(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mptcpdrill-run-'));
   mkdirSync(dir, { recursive: true });
+  made.push(dir);
   return join(dir, 'test.pkt');
 }
 
