@@ -197,3 +197,22 @@ test('truncated IPv6 extension header', (t) => {
   t.true(d.errors.some((e) => e.startsWith('truncated IPv6 extension header 0 at byte 40')));
   t.is(d.tcp, undefined);
 });
+
+test('a TCP checksum of 0xffff where 0x0000 is computed is valid (both spell zero)', (t) => {
+  // Choose the last payload word so that the computed checksum is exactly 0x0000.
+  const pkt = samplePacket([], 4, 2);
+  pkt.tcp!.payload = new Uint8Array(2);
+  const first = decodeIp(Uint8Array.from(encodeIp(pkt)));
+  const zeroing = first.tcp!.checksum!;
+  pkt.tcp!.payload = Uint8Array.of(zeroing >> 8, zeroing & 0xff);
+  const bytes = Uint8Array.from(encodeIp(pkt));
+  const decoded = decodeIp(bytes);
+  t.is(decoded.tcp!.checksum, 0);
+  t.deepEqual(decoded.errors, []);
+  const tcpStart = 20;
+  bytes[tcpStart + 16] = 0xff;
+  bytes[tcpStart + 17] = 0xff;
+  t.deepEqual(decodeIp(bytes).errors, []);
+  bytes[tcpStart + 17] = 0xfe;
+  t.regex(decodeIp(bytes).errors.join('\n'), /TCP checksum 0xfffe is wrong/);
+});

@@ -67,7 +67,8 @@ function decodeTransport(
       pkt.tcp = tcp;
       if (verifyChecksum) {
         const want = transportChecksum(b, srcAt, b, dstAt, addrLen, IPPROTO_TCP, b, start, end, 16);
-        if (want !== tcp.checksum) {
+        // 0x0000 and 0xffff are the two one's-complement spellings of zero: both are valid.
+        if (want !== tcp.checksum && !(want === 0 && tcp.checksum === 0xffff)) {
           const partial = partialChecksum(b, srcAt, b, dstAt, addrLen, IPPROTO_TCP, end - start) === tcp.checksum;
           pkt.errors.push(
             partial
