@@ -7,17 +7,8 @@ import test from 'ava';
 import { lexPkt } from '../grammar/lexer.js';
 import { parseScript } from '../src/script/parse.js';
 import { corpus } from './grammar-helpers.js';
+import { mulberry32 } from './helpers/mulberry32.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SNIPPETS = [
   '0 socket(..., SOCK_STREAM, IPPROTO_MPTCP) = 3\n+0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)\n',

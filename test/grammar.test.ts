@@ -5,6 +5,7 @@ import { parseScript } from '../src/script/parse.js';
 import { withoutRanges } from '../src/script/fmt.js';
 import type { Expr } from '../src/script/ast.js';
 import { corpus, errors, event, optionsOf, packetOf, parseOk, show, syscallOf, tcpOf } from './grammar-helpers.js';
+import { REFERENCE_JOIN_EXAMPLE } from './helpers/reference-examples.js';
 
 const names = (text: string) => lexPkt(text).tokens.map((t) => `${t.tokenType.name}:${t.image}`);
 const plain = (v: unknown) => JSON.parse(JSON.stringify(withoutRanges(v)));
@@ -346,17 +347,7 @@ const REFERENCE_SCRIPT = `// Client side: the stack under test connects, sends 1
 +0     > .  11:11(0) ack 1      <nop, nop, TS val 13 ecr 91, dss dack4=1 dsn8=11 ssn=0 dll=1 nocs fin, nop, nop>
 `;
 
-const REFERENCE_JOIN = `+0    <  addr[c0] > addr[s0]  S  0:0(0) win 64000 <mss 1460, sackOK, TS val 5 ecr 0, nop, wscale 7, mpcapable v1 flags[flag_h] nokey>
-+0    >                       S. 0:0(0) ack 1     <mss 1460, sackOK, TS val 9 ecr 5, nop, wscale 7, mpcapable v1 flags[flag_h] key[sk]>
-+0    <                       .  1:1(0) ack 1 win 500 <nop, nop, TS val 6 ecr 9, mpcapable v1 flags[flag_h] key[ck=11259375, sk]>
-+0    accept(3, ..., ...) = 4
-+0    >                       .  1:1(0) ack 1     <nop, nop, TS val 10 ecr 6, add_address address_id=1 addr[s1] hmac=auto, dss dack4=1 dll=0 nocs>
-+0.01 <  addr[c1] > addr[s1]  S  0:0(0) win 64000 <mss 1460, sackOK, TS val 7 ecr 0, nop, wscale 7, mp_join_syn address_id=2 token=sha256_32(sk)>
-+0    >                       S. 0:0(0) ack 1     <mss 1460, sackOK, TS val 11 ecr 7, nop, wscale 7, mp_join_syn_ack address_id=1 sender_hmac=auto>
-+0    <                       .  1:1(0) ack 1 win 500 <nop, nop, TS val 8 ecr 11, mp_join_ack sender_hmac=auto>
-+0    >                       .  1:1(0) ack 1     <nop, nop, TS val 12 ecr 8, dss dack4=1 nocs>
-+0    <  addr[c0] > addr[s0]  P. 1:101(100) ack 1 win 500 <nop, nop, TS val 9 ecr 10, dss dack4=1 dsn8=1 ssn=1 dll=100 nocs, nop, nop>
-`;
+const REFERENCE_JOIN = REFERENCE_JOIN_EXAMPLE;
 
 test('the reference scripts parse', (t) => {
   const s = parseOk(REFERENCE_SCRIPT);

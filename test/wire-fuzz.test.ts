@@ -11,18 +11,8 @@ import { packetToJson } from '../src/wire/json.js';
 import { SAMPLE_OPTION_SETS, samplePacket } from '../src/wire/sample-packets.js';
 import { TcpFlag } from '../src/wire/packet.js';
 import type { TcpOption } from '../src/wire/packet.js';
+import { mulberry32 } from './helpers/mulberry32.js';
 
-/** mulberry32: small, seeded, good enough to spread mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ITERATIONS = 100_000;
 
@@ -120,7 +110,7 @@ function mutate(rand: () => number, seed: Uint8Array): Uint8Array {
 }
 
 test(`fuzz: ${ITERATIONS} mutated packets decode, round-trip, render and serialise`, (t) => {
-  const rand = prng(0x5eed);
+  const rand = mulberry32(0x5eed);
   const pool = seeds();
   let failures = 0;
   let firstFailure = '';
@@ -149,7 +139,7 @@ test(`fuzz: ${ITERATIONS} mutated packets decode, round-trip, render and seriali
 });
 
 test('fuzz: random option lists built by hand survive encode/decode unchanged', (t) => {
-  const rand = prng(42);
+  const rand = mulberry32(42);
   let checked = 0;
   for (let i = 0; i < 20_000; i++) {
     const options: TcpOption[] = [];
