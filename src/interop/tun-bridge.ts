@@ -4,16 +4,14 @@
 // Everything the stack emits goes the other way. The stack's virtual clock follows real time: it
 // is advanced to the wall clock before every packet and on a short interval, so its timers
 // (retransmission, delayed ACK) fire when they would on a real host.
-import { Worker } from 'node:worker_threads';
 import { errnoName } from '../sys/symbols.js';
 import type { Stack } from '../stack/socket-api.js';
-import { call, O_CLOEXEC, openTun } from '../targets/kernel/libc.js';
-import type { TunReaderData, TunReaderMessage } from '../targets/kernel/tun-reader-worker.js';
+import { call, openTun } from '../targets/kernel/libc.js';
+import { TunReader } from '../targets/kernel/tun-reader.js';
 import type { PcapWriter } from '../pcap/writer.js';
 
 /** How often the stack's clock is brought up to real time when no packet arrives. */
 const TICK_MS = 1;
-const READER_STOP_MS = 500;
 
 export interface BridgeObserver {
   /** Every packet crossing the tun device, either way. */
@@ -22,14 +20,12 @@ export interface BridgeObserver {
 
 export class TunBridge {
   private tunFd = -1;
-  private reader: Worker | null = null;
-  private wake: number[] = [];
-  private readerDone: Promise<void> = Promise.resolve();
+  private reader: TunReader | null = null;
+  private writeError: string | null = null;
   private ticker: NodeJS.Timeout | undefined;
   private flushQueued = false;
   private readonly t0 = process.hrtime.bigint();
   private readonly epoch0 = Date.now() / 1000;
-  error: string | null = null;
   packetsIn = 0;
   packetsOut = 0;
   /** When the first packet crossed (µs on the bridge's clock): the transfer's start. */
@@ -62,27 +58,14 @@ export class TunBridge {
     };
   }
 
+  /** What went wrong reading or writing the tun device, if anything. */
+  get error(): string | null {
+    return this.writeError ?? this.reader?.error ?? null;
+  }
+
   /** Starts reading the tun and driving the clock. */
   async start(): Promise<void> {
-    const fds = new Uint8Array(8);
-    if (call('pipe2', fds, O_CLOEXEC).ret < 0) throw new Error('Cannot create the tun reader\'s wake-up pipe.');
-    const view = new DataView(fds.buffer);
-    this.wake = [view.getInt32(0, true), view.getInt32(4, true)];
-    const data: TunReaderData = { fd: this.tunFd, wakeFd: this.wake[0]! };
-    const reader = new Worker(new URL('../targets/kernel/tun-reader-worker.js', import.meta.url), { workerData: data });
-    this.reader = reader;
-    let markReady = (): void => {};
-    const ready = new Promise<void>((r) => (markReady = r));
-    this.readerDone = new Promise((resolve) => {
-      reader.on('message', (m: TunReaderMessage) => {
-        if (m.kind === 'ready') markReady();
-        else if (m.kind === 'packet') this.fromKernel(m.bytes, m.hrtime);
-        else if (m.errno !== undefined) this.error = `Reading the tun device failed: ${errnoName(m.errno)}.`;
-      });
-      reader.on('error', (e) => { this.error = `The tun reader failed: ${e.message}`; });
-      reader.on('exit', () => { markReady(); resolve(); });
-    });
-    await ready;
+    this.reader = await TunReader.start(this.tunFd, (bytes, hrtime) => this.fromKernel(bytes, hrtime));
     this.ticker = setInterval(() => this.tick(), TICK_MS);
   }
 
@@ -118,16 +101,14 @@ export class TunBridge {
       this.pcap?.append(bytes, this.epoch0 + this.nowUs() / 1e6);
       this.observe(bytes, true);
       const r = call('write', this.tunFd, bytes, bytes.byteLength);
-      if (r.ret < 0 && !this.error) this.error = `Writing to the tun device failed: ${errnoName(r.errno)}.`;
+      if (r.ret < 0) this.writeError ??= `Writing to the tun device failed: ${errnoName(r.errno)}.`;
     }
   }
 
   async close(): Promise<void> {
     clearInterval(this.ticker);
-    if (this.wake.length) call('write', this.wake[1]!, new Uint8Array(1), 1);
-    const stopped = await Promise.race([this.readerDone.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), READER_STOP_MS))]);
-    if (!stopped) await this.reader?.terminate();
-    for (const fd of this.wake.splice(0)) call('close', fd);
+    await this.reader?.stop();
+    this.reader = null;
     if (this.tunFd >= 0) call('close', this.tunFd);
     this.tunFd = -1;
   }

@@ -1,7 +1,6 @@
 // The live Linux kernel as a Target: real sockets through libc, packets through a tun device,
 // real time. Must run inside the private namespace made by reexecInFreshNetns (netns.ts); open()
 // refuses anywhere else so the host's network is never touched.
-import { Worker } from 'node:worker_threads';
 import {
   TargetUnavailable,
   type NetworkConfig, type SentPacket, type SyscallRequest, type SyscallResult, type Target, type TargetCapabilities, type Usecs,
@@ -9,7 +8,7 @@ import {
 } from '../target.js';
 import { PacketQueue } from '../packet-queue.js';
 import { BlockingPool } from './blocking-pool.js';
-import { call, F_GETFL, O_CLOEXEC, O_NONBLOCK, openTun } from './libc.js';
+import { call, F_GETFL, O_NONBLOCK, openTun } from './libc.js';
 import { configureNetwork } from './net-setup.js';
 import { dieWithParent, inPrivateNetns, NETNS_ENV, netnsInterfaces, preflight } from './netns.js';
 import { ignoreReason } from './packet-filter.js';
@@ -18,7 +17,7 @@ import { ShellRunner, type ShellOptions } from './shell.js';
 import { createdFds, performSyscall } from './syscalls.js';
 import { errnoName } from '../../sys/symbols.js';
 import { decodeStruct, encodeInt, LINGER_LAYOUT } from '../../sys/structs.js';
-import type { TunReaderData, TunReaderMessage } from './tun-reader-worker.js';
+import { TunReader } from './tun-reader.js';
 
 const MSG_DONTWAIT = 0x40;
 const SOL_SOCKET = 1;
@@ -26,8 +25,7 @@ const SO_LINGER = 13;
 const SHUT_RDWR = 2;
 /** Workers started at open(), so the first blocking calls do not pay a thread start-up. */
 const WARM_WORKERS = 2;
-/** How long close() waits for the tun reader to notice its wake-up before terminating it. */
-const READER_STOP_MS = 500;
+/** Packets set aside by the filter that are kept for a verbose log. */
 const MAX_IGNORED_KEPT = 1000;
 
 export interface IgnoredPacket extends SentPacket { reason: string }
@@ -45,11 +43,7 @@ export class KernelTarget implements Target {
   readonly ignored: IgnoredPacket[] = [];
 
   private tunFd = -1;
-  private reader: Worker | null = null;
-  /** Pipe whose write end wakes the reader thread up to stop: [read, write]. */
-  private readerWake: number[] = [];
-  private readerDone: Promise<void> = Promise.resolve();
-  private readerError: string | null = null;
+  private reader: TunReader | null = null;
   private readonly packets = new PacketQueue(this.clock);
   private readonly fds = new Set<number>();
   private readonly pool = new BlockingPool();
@@ -77,7 +71,11 @@ export class KernelTarget implements Target {
     } catch (e) {
       throw new Error(`Setting up ${net.device} in the test namespace failed: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`);
     }
-    await Promise.all([this.startReader(), this.pool.warm(WARM_WORKERS)]);
+    const [reader] = await Promise.all([
+      TunReader.start(this.tunFd, (bytes, hrtime) => this.onPacket(bytes, this.clock.fromHrtime(hrtime))),
+      this.pool.warm(WARM_WORKERS),
+    ]);
+    this.reader = reader;
   }
 
   async syscall(req: SyscallRequest): Promise<SyscallResult> {
@@ -94,7 +92,8 @@ export class KernelTarget implements Target {
   }
 
   receive(deadline: Usecs): Promise<SentPacket | null> {
-    if (this.packets.size === 0 && this.readerError) return Promise.reject(new Error(this.readerError));
+    const readerError = this.reader?.error;
+    if (this.packets.size === 0 && readerError) return Promise.reject(new Error(readerError));
     return this.packets.next(deadline);
   }
 
@@ -113,11 +112,8 @@ export class KernelTarget implements Target {
     }
     this.fds.clear();
     await this.pool.close();
-    if (this.readerWake.length) call('write', this.readerWake[1]!, new Uint8Array(1), 1);
-    const stopped = await Promise.race([this.readerDone.then(() => true), sleep(READER_STOP_MS).then(() => false)]);
-    if (!stopped) await this.reader?.terminate();
+    await this.reader?.stop();
     this.reader = null;
-    for (const fd of this.readerWake.splice(0)) call('close', fd);
     if (this.tunFd >= 0) call('close', this.tunFd);
     this.tunFd = -1;
     this.packets.release();
@@ -139,29 +135,6 @@ export class KernelTarget implements Target {
     }
   }
 
-  private startReader(): Promise<void> {
-    const fds = new Uint8Array(8);
-    const p = call('pipe2', fds, O_CLOEXEC);
-    if (p.ret < 0) throw new Error(`Cannot create the tun reader's wake-up pipe: ${errnoName(p.errno)}.`);
-    const view = new DataView(fds.buffer);
-    this.readerWake = [view.getInt32(0, true), view.getInt32(4, true)];
-    const data: TunReaderData = { fd: this.tunFd, wakeFd: this.readerWake[0]! };
-    const reader = new Worker(new URL('./tun-reader-worker.js', import.meta.url), { workerData: data });
-    this.reader = reader;
-    let markReady = (): void => {};
-    const ready = new Promise<void>((resolve) => (markReady = resolve));
-    this.readerDone = new Promise((resolve) => {
-      reader.on('message', (m: TunReaderMessage) => {
-        if (m.kind === 'ready') markReady();
-        else if (m.kind === 'packet') this.onPacket(m.bytes, this.clock.fromHrtime(m.hrtime));
-        else if (m.errno !== undefined) this.readerError = `Reading the tun device failed: ${errnoName(m.errno)}.`;
-      });
-      reader.on('error', (e) => { this.readerError = `The tun reader failed: ${e.message}`; });
-      reader.on('exit', () => { markReady(); resolve(); });
-    });
-    return ready;
-  }
-
   private onPacket(bytes: Uint8Array, time: Usecs): void {
     const reason = ignoreReason(bytes);
     if (reason) {
@@ -175,7 +148,6 @@ export class KernelTarget implements Target {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** SO_LINGER on with a non-zero time (false for non-sockets). */
 function lingers(fd: number): boolean {
