@@ -83,7 +83,13 @@ export class Host {
       checksumEnabled: this.sysctls.int('net.mptcp.checksum_enabled') > 0,
       allowJoinInitial: this.sysctls.int('net.mptcp.allow_join_initial_addr_port') > 0,
       synRetransBeforeFallback: this.sysctls.int('net.mptcp.syn_retrans_before_tcp_fallback'),
+      version: this.v0Mode ? 0 : 1,
     };
+  }
+
+  /** `net.mptcp.mptcp_version=0`: the stack speaks RFC 6824 (README, "MPTCP v0"). */
+  get v0Mode(): boolean {
+    return this.sysctls.int('net.mptcp.mptcp_version') === 0;
   }
 
   newMptcp(role: 'client' | 'server'): MptcpConnection {
@@ -167,16 +173,17 @@ export class Host {
     const capable = seg.options.some((o) => o.kind === 'mptcp' && o.subtype === 'mp_capable');
     if (join && join.kind === 'mptcp' && join.subtype === 'mp_join' && !capable) {
       if (!this.pm.acceptJoin(l, tuple, seg, join)) {
-        // No connection has this token: RST+ACK with MP_TCPRST reason 1, no SYN/ACK (§5.2).
-        this.resetFor(tuple, seg, [{ kind: 'mptcp', subtype: 'mp_tcprst', flags: 0, reason: 1 }]);
+        // No connection has this token: RST+ACK with MP_TCPRST reason 1, no SYN/ACK (§5.2); a v0
+        // stack has no MP_TCPRST.
+        this.resetFor(tuple, seg, this.v0Mode ? [] : [{ kind: 'mptcp', subtype: 'mp_tcprst', flags: 0, reason: 1 }]);
       }
       return;
     }
     if (l.mptcp) {
       mptcp = this.newMptcp('server');
       const opts = seg.options.filter((o) => o.kind === 'mptcp');
-      const cap = this.sysctls.int('net.mptcp.enabled') > 0 ? validSynCapable(opts as never) : undefined;
-      if (cap) mptcp.acceptSyn(cap.flags);
+      const cap = this.sysctls.int('net.mptcp.enabled') > 0 ? validSynCapable(opts as never, this.v0Mode) : undefined;
+      if (cap) mptcp.acceptSyn(cap);
       else mptcp.fallBack();
     }
     const child = new TcpConnection(this.env((c) => this.onChildEstablished(l, c)), tuple, { ...l.settings, keepalive: { ...l.settings.keepalive } }, mptcp);

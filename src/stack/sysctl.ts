@@ -7,7 +7,7 @@ type Kind = 'int' | 'ints' | 'string';
 interface Entry {
   kind: Kind;
   value: string;
-  /** Accepted values for string keys (undefined = any). */
+  /** Accepted values (undefined = any string, or any number). */
   choices?: readonly string[];
 }
 
@@ -102,6 +102,9 @@ const DEFAULTS: Record<string, [Kind, string, (readonly string[])?]> = {
   'net.mptcp.available_schedulers': ['string', 'default'],
   'net.mptcp.blackhole_timeout': ['int', '3600'],
   'net.mptcp.syn_retrans_before_tcp_fallback': ['int', '2'],
+  // Not an upstream key: the out-of-tree multipath-tcp.org kernel's switch to RFC 6824 (v0). 0 makes
+  // the stack open v0 connections and answer v0 SYNs; 1 (the default) is Linux 6.18's v1-only stack.
+  'net.mptcp.mptcp_version': ['int', '1', ['0', '1']],
 };
 
 /** Keys that read fine but that a script may not write (Linux: read-only or not namespaced). */
@@ -154,6 +157,7 @@ export class Sysctls {
     }
     if (words.length === 0 || !words.every((w) => /^-?\d+$/.test(w))) return `sysctl ${k}: "${raw}" is not a number`;
     if (e.kind === 'int' && words.length !== 1) return `sysctl ${k}: expects one number, got "${raw}"`;
+    if (e.choices && !e.choices.includes(words[0]!)) return `sysctl ${k}: value "${words[0]}" is not one of ${e.choices.join(', ')}`;
     e.value = words.join('\t');
     if (k === 'net.mptcp.pm_type') this.table.get('net.mptcp.path_manager')!.value = words[0] === '1' ? 'userspace' : 'kernel';
     return undefined;

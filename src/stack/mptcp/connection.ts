@@ -4,10 +4,12 @@
 // machine owns the subflow and asks this object which options to write and what received
 // options mean. Written data is mapped at the data level's write_seq (DSN) on the subflow it is
 // queued on; join subflows (mptcp-wire.md §5.2) share this object, its sequence spaces and its
-// DATA_ACK.
-import { addAddrHmac, dssChecksum, expandSeq32 } from '../../wire/crypto.js';
+// DATA_ACK. In the v0 mode (RFC 6824, `net.mptcp.mptcp_version=0`) the same object speaks v0:
+// keys in the SYN, SHA-1 tokens and IDSNs, no DLL form of MP_CAPABLE, ADD_ADDR without HMAC or
+// echo, MP_PRIO by address id, no MP_TCPRST (README, "MPTCP v0").
+import { addAddrHmac, dssChecksum, expandSeq32, type MptcpVersion } from '../../wire/crypto.js';
 import { bytesEqual } from '../../wire/codec.js';
-import type { AddAddr, Dss, MptcpOption, TcpOption } from '../../wire/packet.js';
+import type { AddAddr, Dss, MpCapable, MptcpOption, TcpOption } from '../../wire/packet.js';
 import type { TcpConnection } from '../tcp/connection.js';
 import { padded } from '../tcp/options.js';
 import { capableLength, findCapable, FLAG_A_CHECKSUM, localFlags, validCapable } from './capable.js';
@@ -21,6 +23,8 @@ export interface MptcpSettings {
   checksumEnabled: boolean;
   allowJoinInitial: boolean;
   synRetransBeforeFallback: number;
+  /** `net.mptcp.mptcp_version`: the version a client opens with; a server also answers v0 SYNs when 0. */
+  version?: MptcpVersion;
 }
 
 /** The mapping a stretch of written data is sent under (repeated on every segment cut from it). */
@@ -58,6 +62,8 @@ interface RxMapping {
 }
 
 export class MptcpConnection {
+  /** The connection's MPTCP version: the client's from the sysctl, the server's from the SYN. */
+  version: MptcpVersion;
   fallback = false;
   checksum = false;
   fullyEstablished = false;
@@ -96,20 +102,39 @@ export class MptcpConnection {
   readonly peerAnnounced: AddAddr[] = [];
   /** Address ids the peer removed (REMOVE_ADDR): the path manager closes their subflows. */
   readonly peerRemoved: number[] = [];
+  /** v0 MP_PRIO with an address id: the path manager applies it to the subflows of that remote id. */
+  readonly peerPrio: Array<{ addressId: number; backup: boolean }> = [];
   stats = { bytesSent: 0n, bytesReceived: 0n, bytesAcked: 0n, bytesRetrans: 0n, retransmits: 0, lastDataSent: 0, lastDataRecv: 0, lastAckRecv: 0 };
 
   constructor(
     readonly role: 'client' | 'server',
-    readonly local: KeyMaterial,
+    /** Our key, with its token and IDSN hashed for `version` (a v0 server rehashes on the SYN). */
+    public local: KeyMaterial,
     private readonly settings: MptcpSettings,
     private readonly now: () => number,
   ) {
-    this.writeSeq = add64(local.idsn, 1);
+    this.version = role === 'client' ? settings.version ?? 1 : 1;
+    if (this.version !== 1) this.local = material(local.key, this.version);
+    this.writeSeq = add64(this.local.idsn, 1);
     this.sndUna = this.writeSeq;
   }
 
   private get flags(): number {
-    return localFlags(this.settings.checksumEnabled, this.settings.allowJoinInitial);
+    return localFlags(this.settings.checksumEnabled, this.settings.allowJoinInitial, this.version);
+  }
+
+  /** A server answering a v0 SYN: token and IDSN become SHA-1 ones. */
+  private useVersion(version: MptcpVersion): void {
+    if (version === this.version) return;
+    this.version = version;
+    this.local = material(this.local.key, version);
+    this.writeSeq = add64(this.local.idsn, 1);
+    this.sndUna = this.writeSeq;
+  }
+
+  /** MP_TCPRST of a reset (v1 only: RFC 6824 has no such option). */
+  resetOptions(reason: number): TcpOption[] {
+    return this.version === 0 ? [] : [{ kind: 'mptcp', subtype: 'mp_tcprst', flags: 0, reason }];
   }
 
   // ---- opening ------------------------------------------------------------------------------
@@ -120,23 +145,30 @@ export class MptcpConnection {
       this.fallBack();
       return [];
     }
-    return [{ kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: this.flags }];
+    const o: MpCapable = { kind: 'mptcp', subtype: 'mp_capable', version: this.version, flags: this.flags };
+    if (this.version === 0) o.senderKey = this.local.key; // v0: the initiator's key rides in the SYN
+    return [o];
   }
 
-  /** Server: the SYN asked for MPTCP with these flags; checksums if either side wants them. */
-  acceptSyn(peerFlags: number): void {
-    this.checksum = this.settings.checksumEnabled || (peerFlags & FLAG_A_CHECKSUM) !== 0;
+  /**
+   * Server: the SYN asked for MPTCP (validSynCapable); checksums if either side wants them. A v0
+   * SYN makes the connection v0 and already carries the client's key.
+   */
+  acceptSyn(syn: MpCapable): void {
+    this.useVersion(syn.version === 0 ? 0 : 1);
+    this.checksum = this.settings.checksumEnabled || (syn.flags & FLAG_A_CHECKSUM) !== 0;
+    if (this.version === 0 && syn.senderKey !== undefined) this.setRemote(syn.senderKey);
   }
 
   synAckOptions(): TcpOption[] {
     if (this.fallback) return [];
-    return [{ kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: this.flags, senderKey: this.local.key }];
+    return [{ kind: 'mptcp', subtype: 'mp_capable', version: this.version, flags: this.flags, senderKey: this.local.key }];
   }
 
   /** Client: a SYN/ACK with a valid 12-byte MP_CAPABLE, or fallback. */
   onSynAck(opts: readonly MptcpOption[]): void {
     if (this.fallback) return;
-    const c = validCapable(opts, [12]);
+    const c = validCapable(opts, [12], this.version);
     if (!c || c.senderKey === undefined) { this.fallBack(); return; }
     this.setRemote(c.senderKey);
     this.checksum = this.settings.checksumEnabled || (c.flags & FLAG_A_CHECKSUM) !== 0;
@@ -148,7 +180,13 @@ export class MptcpConnection {
    */
   onThirdAck(opts: readonly MptcpOption[], payloadLen: number): void {
     if (this.fallback) return;
-    const c = validCapable(opts, payloadLen > 0 ? [22, 24] : [20]);
+    const c = validCapable(opts, this.version === 0 ? [20] : payloadLen > 0 ? [22, 24] : [20], this.version);
+    if (this.version === 0 && !c && this.remote && opts.some((o) => o.subtype === 'dss')) {
+      // RFC 6824 §3.1: the third ACK was lost; a DSS from the client (whose key came in the SYN)
+      // confirms MPTCP as well.
+      this.fullyEstablished = true;
+      return;
+    }
     if (!c || c.senderKey === undefined) { this.fallBack(); return; }
     this.setRemote(c.senderKey);
     if ((c.flags & FLAG_A_CHECKSUM) !== 0) this.checksum = true;
@@ -156,7 +194,7 @@ export class MptcpConnection {
   }
 
   private setRemote(key: bigint): void {
-    this.remote = material(key);
+    this.remote = material(key, this.version);
     this.rcvNxt = add64(this.remote.idsn, 1);
   }
 
@@ -194,7 +232,7 @@ export class MptcpConnection {
     if (s.rst) {
       const out: TcpOption[] = [];
       if (s.rst.fastclose && this.remote) out.push({ kind: 'mptcp', subtype: 'mp_fastclose', receiverKey: this.remote.key });
-      if (s.rst.reason !== undefined) out.push({ kind: 'mptcp', subtype: 'mp_tcprst', flags: 0, reason: s.rst.reason });
+      if (s.rst.reason !== undefined) out.push(...this.resetOptions(s.rst.reason));
       return out;
     }
     if (!this.remote) return [];
@@ -202,13 +240,14 @@ export class MptcpConnection {
     const echo = pureAck ? this.pendingEchoes.shift() ?? this.nextAnnounce() : undefined;
     if (echo) return padded(echo); // an ADD_ADDR (or its echo) rides alone on a pure ACK
     if (this.role === 'client' && !this.fullyEstablished && !s.joined) {
-      if (s.mapping && s.mapping.ssn === 1) {
+      // v0 has no MP_CAPABLE with a data-level length: data goes under a DSS from the start.
+      if (s.mapping && s.mapping.ssn === 1 && this.version === 1) {
         const o: MptcpOption = { kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: this.flags, senderKey: this.local.key, receiverKey: this.remote.key, dataLen: s.mapping.dll };
         if (this.checksum) o.checksum = s.mapping.checksum ?? 0;
         return padded(o);
       }
       if (!s.mapping && !s.dataFin && s.payloadLen === 0 && s.seqRel === 1 && !s.fin) {
-        return padded({ kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: this.flags, senderKey: this.local.key, receiverKey: this.remote.key });
+        return padded({ kind: 'mptcp', subtype: 'mp_capable', version: this.version, flags: this.flags, senderKey: this.local.key, receiverKey: this.remote.key });
       }
     }
     const dss: Dss = { kind: 'mptcp', subtype: 'dss', dataFin: false, dataAck: this.rcvNxt, dataAck64: this.use64bitAck, dsn64: false };
@@ -253,6 +292,7 @@ export class MptcpConnection {
     for (const o of opts) {
       if (o.subtype === 'add_addr') this.onAddAddr(o);
       else if (o.subtype === 'remove_addr' && this.remote) this.peerRemoved.push(...o.addressIds);
+      else if (o.subtype === 'mp_prio' && o.addressId !== undefined && this.version === 0) this.peerPrio.push({ addressId: o.addressId, backup: o.backup });
     }
     if (this.role === 'client' && !this.fullyEstablished && inOrder) {
       const addAddr = opts.some((o) => o.subtype === 'add_addr' && !o.echo);
@@ -270,7 +310,7 @@ export class MptcpConnection {
       checksumPresent = dss.checksum !== undefined;
       mapping = { dsn, ssn: dss.ssn, dll: dss.dll, checksum: dss.checksum, dataFin: dss.dataFin, parts: [], got: 0 };
       if (dss.dataFin && (payload.length > 0 || dss.dll === 1)) this.peerDataFinDsn = add64(dsn, dss.dll - 1);
-    } else if (mpc && payload.length > 0 && capableLength(mpc) >= 22 && this.remote) {
+    } else if (mpc && payload.length > 0 && capableLength(mpc) >= 22 && this.remote && this.version === 1) {
       this.use64bitAck = true;
       checksumPresent = mpc.checksum !== undefined;
       mapping = { dsn: add64(this.remote.idsn, 1), ssn: 1, dll: mpc.dataLen ?? 0, checksum: mpc.checksum, dataFin: false, parts: [], got: 0 };
@@ -295,13 +335,17 @@ export class MptcpConnection {
     return 'ok';
   }
 
-  /** Queues an ADD_ADDR of ours (the path manager's `signal` endpoint) for the next pure ACK. */
+  /**
+   * Queues an ADD_ADDR of ours (the path manager's `signal` endpoint) for the next pure ACK. A v0
+   * announcement has no HMAC and is never echoed, so it is not waited for (nor repeated).
+   */
   announce(addressId: number, address: string, port: number | undefined, retransmit: boolean): void {
     if (!this.remote) return;
-    const a: AddAddr = { kind: 'mptcp', subtype: 'add_addr', version: 1, echo: false, addressId, address, hmac: addAddrHmac(this.local.key, this.remote.key, addressId, address, port) };
+    const a: AddAddr = { kind: 'mptcp', subtype: 'add_addr', version: this.version, echo: false, addressId, address };
+    if (this.version === 1) a.hmac = addAddrHmac(this.local.key, this.remote.key, addressId, address, port);
     if (port !== undefined) a.port = port;
     if (!retransmit) this.addAddrSignal++;
-    this.unechoed.set(addressId, a);
+    if (this.version === 1) this.unechoed.set(addressId, a);
     this.pendingAnnounces.push(a);
   }
 
@@ -313,14 +357,23 @@ export class MptcpConnection {
     return this.pendingAnnounces.length > 0;
   }
 
-  /** A v1 announcement with the right HMAC is echoed (even when it will not be used). */
+  /**
+   * A v1 announcement with the right HMAC is echoed (even when it will not be used); on a v0
+   * connection only the v0 form counts, taken as is (no HMAC, no echo). The other form is ignored.
+   */
   private onAddAddr(o: AddAddr): void {
+    if (o.version !== this.version || !this.remote) return;
+    if (o.version === 0) {
+      this.addAddrReceived++;
+      this.peerAnnounced.push(o);
+      return;
+    }
     if (o.echo) {
       const mine = this.unechoed.get(o.addressId);
       if (mine && mine.address === o.address && mine.port === o.port) this.unechoed.delete(o.addressId);
       return;
     }
-    if (o.version !== 1 || !o.hmac || !this.remote) return;
+    if (!o.hmac) return;
     const want = addAddrHmac(this.remote.key, this.local.key, o.addressId, o.address, o.port);
     if (!bytesEqual(want, o.hmac)) return;
     this.addAddrReceived++;

@@ -1,7 +1,7 @@
-// One MP_JOIN subflow's handshake state (mptcp-wire.md §1.4, §2.3, §5.2), for either role: the
-// joiner (A) sends the SYN with the peer's token and checks the SYN/ACK's truncated HMAC; the
-// responder (B) answers with its own truncated HMAC and checks the third ACK's 160 bits. The TCP
-// state machine of the subflow asks this object for its MP_JOIN options.
+// One MP_JOIN subflow's handshake state (mptcp-wire.md §1.4, §2.3, §5.2), for either role and
+// the connection's version: the joiner (A) sends the SYN with the peer's token and checks the
+// SYN/ACK's truncated HMAC; the responder (B) answers with its own truncated HMAC and checks the
+// third ACK's 160 bits. The TCP state machine of the subflow asks this object for its options.
 import { joinHmac } from '../../wire/crypto.js';
 import { bytesEqual } from '../../wire/codec.js';
 import type { MpJoin, MptcpOption } from '../../wire/packet.js';
@@ -36,7 +36,8 @@ export class JoinSubflow {
   private hmac(senderIsUs: boolean): Uint8Array {
     const local = this.conn.local.key;
     const remote = this.conn.remote!.key;
-    return senderIsUs ? joinHmac(local, remote, this.nonce, this.peerNonce, 1) : joinHmac(remote, local, this.peerNonce, this.nonce, 1);
+    const v = this.conn.version; // HMAC-SHA256 in v1, HMAC-SHA1 in v0 (its 20 bytes fill the ACK)
+    return senderIsUs ? joinHmac(local, remote, this.nonce, this.peerNonce, v) : joinHmac(remote, local, this.peerNonce, this.nonce, v);
   }
 
   synOption(): MpJoin {

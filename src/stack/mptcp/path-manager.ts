@@ -82,6 +82,7 @@ export class PathManager extends PathManagerConfig {
       for (const a of m.peerAnnounced.splice(0)) this.onPeerAnnounce(c, a);
       const removed = m.peerRemoved.splice(0);
       if (removed.length) for (const j of this.joinsOf(c)) if (removed.includes(j.join!.remoteAddressId)) j.closeSubflow();
+      for (const p of m.peerPrio.splice(0)) this.onPeerPrio(c, p.addressId, p.backup);
     }
   }
 
@@ -100,7 +101,8 @@ export class PathManager extends PathManagerConfig {
 
   private armAnnounce(c: TcpConnection, st: ConnPm): void {
     const cur = st.current;
-    if (!cur || cur.id === 0) return; // ID 0 is never retransmitted
+    // ID 0 is never retransmitted; nor is a v0 announcement (RFC 6824 has no echo to wait for).
+    if (!cur || cur.id === 0 || c.mptcp!.version === 0) return;
     // Linux 6.18 (mptcp_adjust_add_addr_timeout): the largest subflow RTO when that is shorter
     // than add_addr_timeout, doubled for each repeat (observed: ~215, 430, 860 ms after a 10 ms RTT).
     const rto = Math.max(c.rtoUs, ...[...c.mptcp!.joins].map((j) => j.rtoUs));
@@ -118,6 +120,18 @@ export class PathManager extends PathManagerConfig {
       c.mptcp!.unechoed.delete(cur.id);
       this.announceNext(c, st);
     });
+  }
+
+  /**
+   * v0 MP_PRIO with an address id (RFC 6824 §3.3.8): every subflow whose remote address has that
+   * id takes the peer's backup wish, whichever subflow the option came on (id 0: the initial one).
+   */
+  private onPeerPrio(master: TcpConnection, addressId: number, backup: boolean): void {
+    for (const s of [master, ...this.joinsOf(master)]) {
+      if ((s.join?.remoteAddressId ?? 0) !== addressId) continue;
+      s.peerBackup = backup;
+      if (s.join) s.join.peerBackup = backup;
+    }
   }
 
   /** A valid announcement from the peer: joined when the limits allow (never ID 0). */

@@ -507,9 +507,10 @@ export class TcpConnection {
     });
   }
 
-  /** RST with MP_TCPRST (no timestamp), and the subflow is gone (a refused or failed join). */
+  /** RST with MP_TCPRST in v1 (no timestamp), and the subflow is gone (a refused or failed join). */
   private resetSubflow(seq: number, reason: number): void {
-    this.transmit({ flags: TcpFlag.RST, seq, ack: 0, window: 0, options: [{ kind: 'mptcp', subtype: 'mp_tcprst', flags: 0, reason }], payload: new Uint8Array(0) });
+    const options = this.mptcp?.resetOptions(reason) ?? [{ kind: 'mptcp', subtype: 'mp_tcprst', flags: 0, reason }];
+    this.transmit({ flags: TcpFlag.RST, seq, ack: 0, window: 0, options, payload: new Uint8Array(0) });
     this.becomeClosed();
   }
 
