@@ -5,6 +5,7 @@ import type { SockAddr, SyscallRequest, SyscallResult } from '../targets/target.
 import { decodeSockAddr } from '../sys/structs.js';
 import * as K from './constants.js';
 import { ANY4, ANY6, Host } from './host.js';
+import { clientFastOpen, TFO_CLIENT_ENABLE, TFO_SERVER_ENABLE, TFO_SERVER_WO_SOCKOPT1, type ActiveFastOpen } from './fastopen.js';
 import { Epoll, Socket, type FileEntry } from './socket.js';
 import { getsockopt, setsockopt } from './sockopt.js';
 import { TcpConnection } from './tcp/connection.js';
@@ -93,13 +94,13 @@ export class Stack {
       case 'recvmsg': return this.withSock(req.fd, (s) => this.recv(s, req.iov.reduce((a, b) => a + b, 0), req.flags));
       case 'write':
       case 'send': return this.withSock(req.fd, (s) => this.send(s, req.data, req.name === 'write' ? 0 : req.flags));
-      case 'sendto': return this.withSock(req.fd, (s) => this.send(s, req.data, req.flags));
+      case 'sendto': return this.withSock(req.fd, (s) => this.send(s, req.data, req.flags, req.addr));
       case 'writev': return this.withSock(req.fd, (s) => this.send(s, concat(req.iov), 0));
       case 'sendmsg': return this.withSock(req.fd, (s) => this.send(s, concat(req.iov), req.flags));
       case 'close': return this.close(req.fd);
       case 'shutdown': return this.withSock(req.fd, (s) => this.shutdown(s, req.how));
       case 'setsockopt': return this.withSock(req.fd, (s) => setsockopt(this.host, s, req.level, req.optname, req.value, req.optlen));
-      case 'getsockopt': return this.withSock(req.fd, (s) => getsockopt(this.host, this.pm, s, req.level, req.optname, req.optlen, req.value));
+      case 'getsockopt': return this.withSock(req.fd, (s) => getsockopt(this.host, this.pm, s, req));
       case 'fcntl': return this.fcntl(req.fd, req.cmd, req.arg);
       case 'ioctl': return this.withSock(req.fd, (s) => this.ioctl(s, req.request));
       case 'poll': return this.poll(req.fds, req.timeoutMs);
@@ -182,6 +183,11 @@ export class Stack {
     if (s.conn) return fail('EINVAL');
     if (s.listener) { s.listener.backlog = Math.max(0, backlog); return ok(); }
     if (!s.bound) s.bound = { address: s.family === 4 ? ANY4 : ANY6, port: this.host.ephemeralPort() };
+    // net.ipv4.tcp_fastopen 0x400: every listener does Fast Open, its queue as long as the backlog.
+    const tfo = this.host.sysctls.int('net.ipv4.tcp_fastopen');
+    if ((tfo & TFO_SERVER_WO_SOCKOPT1) && (tfo & TFO_SERVER_ENABLE) && !s.mptcp && !s.settings.fastOpen?.qlen) {
+      (s.settings.fastOpen ??= {}).qlen = Math.min(Math.max(0, backlog), this.host.sysctls.int('net.core.somaxconn'));
+    }
     const any = s.bound.address === ANY4 || s.bound.address === ANY6;
     s.listener = {
       family: s.family,
@@ -226,6 +232,7 @@ export class Stack {
     if (s.listener) return fail('EISCONN');
     const c0 = s.conn;
     if (c0) {
+      if (c0.deferred) return fail('EISCONN'); // __inet_stream_connect: SS_CONNECTING with DEFER_CONNECT
       if (s.connecting) {
         if (c0.state === 'SYN_SENT' || c0.state === 'SYN_RECV') return s.nonblock ? fail('EALREADY') : this.waitConnected(s);
         s.connecting = false;
@@ -234,6 +241,18 @@ export class Stack {
       }
       return fail(c0.state === 'CLOSED' ? 'EISCONN' : 'EISCONN');
     }
+    const c = this.newConnection(s, a);
+    if (!(c instanceof TcpConnection)) return c;
+    const fo = s.settings.fastOpen?.connect ? this.fastOpenPlan(s, c) : undefined;
+    // TCP_FASTOPEN_CONNECT with a cookie: the SYN waits for the first write, connect() says 0.
+    if (fo?.withData) { c.connect(fo, undefined, true); return ok(); }
+    c.connect(fo);
+    if (s.nonblock) return fail('EINPROGRESS');
+    return this.waitConnected(s);
+  }
+
+  /** The connection an active open makes (registered, the socket connecting), or the error. */
+  private newConnection(s: Socket, a: SockAddr | Uint8Array): TcpConnection | SyscallResult {
     const addr = this.sockAddr(s, a);
     if (!('address' in addr)) return addr;
     const remote = addr.address.replace(/^::ffff:/, '');
@@ -245,9 +264,27 @@ export class Stack {
     s.conn = c;
     s.connecting = true;
     this.host.register(c);
-    c.connect();
-    if (s.nonblock) return fail('EINPROGRESS');
-    return this.waitConnected(s);
+    return c;
+  }
+
+  private fastOpenPlan(s: Socket, c: TcpConnection): ActiveFastOpen {
+    const sysctl = this.host.sysctls.int('net.ipv4.tcp_fastopen');
+    return clientFastOpen(this.host.fastOpenCache, sysctl, s.settings.fastOpen?.noCookie ?? false, c.tuple.localIp, c.tuple.remoteIp);
+  }
+
+  /**
+   * tcp_sendmsg_fastopen: sendto(MSG_FASTOPEN) on an unconnected socket, or the first write after
+   * a deferred connect, sends the SYN (with what data it may carry). Returns the bytes the SYN took.
+   */
+  private fastOpenSend(s: Socket, data: Uint8Array, addr: SockAddr | undefined): number | SyscallResult {
+    if (!(this.host.sysctls.int('net.ipv4.tcp_fastopen') & TFO_CLIENT_ENABLE)) return fail('EOPNOTSUPP');
+    const deferred = s.conn?.deferred ? s.conn : undefined;
+    if (deferred) return deferred.sendFirstSyn(data);
+    if (s.mptcp) return fail('EOPNOTSUPP'); // see fastopen-sockopt.ts: TCP sockets only here
+    if (!addr) return fail('EINVAL'); // tcp_v4_connect without an address
+    const c = this.newConnection(s, addr);
+    if (!(c instanceof TcpConnection)) return c;
+    return c.connect(this.fastOpenPlan(s, c), data);
   }
 
   private waitConnected(s: Socket): Promise<SyscallResult> {
@@ -284,18 +321,26 @@ export class Stack {
     });
   }
 
-  private send(s: Socket, data: Uint8Array, flags: number): SyscallResult | Promise<SyscallResult> {
-    if (flags & K.MSG_FASTOPEN) return fail('EOPNOTSUPP');
+  private send(s: Socket, data: Uint8Array, flags: number, addr?: SockAddr): SyscallResult | Promise<SyscallResult> {
     if (s.listener) return fail('EPIPE');
-    const c = s.conn;
-    if (!c) return fail('EPIPE');
     const nonblock = s.nonblock || (flags & K.MSG_DONTWAIT) !== 0;
     let written = 0;
+    // MSG_FASTOPEN opens an unconnected socket (on a connected one it changes nothing, as 6.18).
+    if (((flags & K.MSG_FASTOPEN) && !s.conn) || s.conn?.deferred) {
+      const taken = this.fastOpenSend(s, data, addr);
+      if (typeof taken !== 'number') return taken;
+      // Non-blocking: what the SYN carried, or EINPROGRESS; blocking: the rest once connected.
+      if (nonblock) return taken > 0 ? ok(taken) : fail('EINPROGRESS');
+      written = taken;
+    }
+    const c = s.conn;
+    if (!c) return fail('EPIPE');
+    const fastOpenChild = c.passiveFastOpen && c.state === 'SYN_RECV';
     return this.block(() => {
       const e = c.takeError();
       if (e) return written > 0 ? ok(written) : fail(e === 'ECONNREFUSED' || e === 'ETIMEDOUT' ? e : e === 'EPIPE' ? 'EPIPE' : e);
-      if (c.state === 'SYN_SENT' || c.state === 'SYN_RECV') return nonblock ? fail('EAGAIN') : undefined;
-      if (c.shutWr || (c.state !== 'ESTABLISHED' && c.state !== 'CLOSE_WAIT')) return written > 0 ? ok(written) : fail('EPIPE');
+      if ((c.state === 'SYN_SENT' || c.state === 'SYN_RECV') && !fastOpenChild) return nonblock ? fail('EAGAIN') : undefined;
+      if (c.shutWr || (c.state !== 'ESTABLISHED' && c.state !== 'CLOSE_WAIT' && !fastOpenChild)) return written > 0 ? ok(written) : fail('EPIPE');
       written += c.write(data.subarray(written));
       if (written === data.length) return ok(written);
       if (nonblock) return written > 0 ? ok(written) : fail('EAGAIN');

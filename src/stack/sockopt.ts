@@ -1,11 +1,13 @@
 // getsockopt / setsockopt with Linux's values, struct layouts (src/sys/structs.ts) and errnos.
-import type { SyscallResult } from '../targets/target.js';
-import { decodeInt, decodeStruct, encodeInt, encodeSockAddr, encodeStruct, LINGER_LAYOUT, MPTCP_SUBFLOW_ADDRS_SIZE, MPTCP_SUBFLOW_DATA_LAYOUT, SOCKADDR_STORAGE_SIZE, TCP_INFO_LAYOUT, MPTCP_INFO_LAYOUT } from '../sys/structs.js';
+import type { SyscallRequest, SyscallResult } from '../targets/target.js';
+import { decodeInt, decodeStruct, encodeInt, encodeStruct, LINGER_LAYOUT, MPTCP_SUBFLOW_ADDRS_SIZE, TCP_INFO_LAYOUT, MPTCP_INFO_LAYOUT } from '../sys/structs.js';
 import type { TcpConnection } from './tcp/connection.js';
 import { errnoValue } from '../sys/symbols.js';
 import * as K from './constants.js';
 import type { Host } from './host.js';
-import { encodeMptcpInfo } from './mptcp/info.js';
+import { getFastOpenOption, isFastOpenOption, setFastOpenOption } from './fastopen-sockopt.js';
+import { encodeMptcpInfo, type PmLimits } from './mptcp/info.js';
+import { encodeSubflowAddrs, getFullInfo, getSubflowData, subflowsOf } from './mptcp/subflow-info.js';
 import type { PathManagerConfig } from './mptcp/pm.js';
 import type { Socket } from './socket.js';
 import { encodeTcpInfo } from './tcp/info.js';
@@ -20,7 +22,11 @@ function opt(value: Uint8Array, optlen: number): SyscallResult {
 
 const intOpt = (v: number, optlen: number): SyscallResult => (optlen < 0 ? fail('EINVAL') : opt(encodeInt(v), Math.min(optlen, 4)));
 
-export function getsockopt(host: Host, pm: PathManagerConfig, s: Socket, level: number, name: number, optlen: number, value?: Uint8Array): SyscallResult {
+/** The getsockopt arguments: the value's bytes go in too (the SOL_MPTCP arrays read a header from them). */
+export type GetsockoptArgs = Pick<Extract<SyscallRequest, { name: 'getsockopt' }>, 'level' | 'optname' | 'optlen' | 'value' | 'buffers'>;
+
+export function getsockopt(host: Host, pm: PathManagerConfig, s: Socket, args: GetsockoptArgs): SyscallResult {
+  const { level, optname: name, optlen, value } = args;
   if (optlen < 0) return fail('EINVAL');
   const c = s.conn;
   if (level === K.SOL_SOCKET) {
@@ -40,6 +46,7 @@ export function getsockopt(host: Host, pm: PathManagerConfig, s: Socket, level: 
     }
   }
   if (level === K.SOL_TCP) {
+    if (isFastOpenOption(name)) return getFastOpenOption(host, s, name, optlen);
     switch (name) {
       case K.TCP_NODELAY: return intOpt(s.settings.nodelay ? 1 : 0, optlen);
       case K.TCP_CORK: return intOpt(s.settings.cork ? 1 : 0, optlen);
@@ -67,51 +74,23 @@ export function getsockopt(host: Host, pm: PathManagerConfig, s: Socket, level: 
     if (name === K.MPTCP_INFO) {
       // A listener reads all zeros on 6.18 (mptcp_diag_fill_info fills the limits only otherwise).
       if (s.listener) return opt(new Uint8Array(MPTCP_INFO_LAYOUT.size), optlen);
-      const limits = { subflows: pm.subflows, addAddrAccepted: pm.addAddrAccepted, signalEndpoints: pm.signalCount, localAddrMax: pm.endpoints.length };
-      return opt(encodeMptcpInfo(c?.mptcp, limits, host.clock.now()), optlen);
+      return opt(encodeMptcpInfo(c?.mptcp, pmLimits(pm), host.clock.now()), optlen);
     }
-    if (name === K.MPTCP_TCPINFO) return subflowArray(s, optlen, value, TCP_INFO_LAYOUT.size, (c) => encodeTcpInfo(c, host.clock.now(), host.mtu));
-    if (name === K.MPTCP_SUBFLOW_ADDRS) return subflowArray(s, optlen, value, MPTCP_SUBFLOW_ADDRS_SIZE, subflowAddrs);
-    if (name === K.MPTCP_FULL_INFO) return fail('EOPNOTSUPP'); // carries user-space pointers
+    const tcpInfo = (x: TcpConnection): Uint8Array => encodeTcpInfo(x, host.clock.now(), host.mtu);
+    if (name === K.MPTCP_TCPINFO) return getSubflowData(subflowsOf(c), optlen, value, TCP_INFO_LAYOUT.size, tcpInfo);
+    if (name === K.MPTCP_SUBFLOW_ADDRS) return getSubflowData(subflowsOf(c), optlen, value, MPTCP_SUBFLOW_ADDRS_SIZE, encodeSubflowAddrs);
+    if (name === K.MPTCP_FULL_INFO) {
+      const mptcpInfo = (): Uint8Array => encodeMptcpInfo(c?.mptcp, pmLimits(pm), host.clock.now());
+      return getFullInfo({ initial: c, mptcpInfo, tcpInfo, tcpInfoSize: TCP_INFO_LAYOUT.size }, optlen, value, args.buffers);
+    }
     return fail('ENOPROTOOPT');
   }
   return fail('ENOPROTOOPT');
 }
 
-/**
- * MPTCP_TCPINFO / MPTCP_SUBFLOW_ADDRS (mptcp_get_subflow_data): the caller's mptcp_subflow_data
- * header says how big its elements are; the answer has the header (count, kernel size, clamped
- * user size) and one element per subflow that fits. One subflow here.
- */
-function subflowArray(s: Socket, optlen: number, input: Uint8Array | undefined, kernelSize: number, element: (c: TcpConnection) => Uint8Array): SyscallResult {
-  const hdr = MPTCP_SUBFLOW_DATA_LAYOUT.size;
-  if (optlen < hdr || !input || input.length < hdr) return fail('EINVAL');
-  const inHdr = decodeStruct(MPTCP_SUBFLOW_DATA_LAYOUT, input);
-  const sizeData = Number(inHdr.size_subflow_data ?? 0);
-  if (Number(inHdr.num_subflows) !== 0 || Number(inHdr.size_kernel) !== 0 || sizeData < hdr || sizeData > optlen) return fail('EINVAL');
-  const sizeUser = Math.min(Number(inHdr.size_user ?? 0), kernelSize);
-  // The initial subflow, then the join subflows in the order they were made (msk->conn_list).
-  const conns = s.conn ? [s.conn, ...(s.conn.mptcp?.joins ?? [])] : [];
-  const out = new Uint8Array(Math.max(optlen, hdr));
-  encodeStruct(MPTCP_SUBFLOW_DATA_LAYOUT, { size_subflow_data: sizeData, num_subflows: conns.length, size_kernel: kernelSize, size_user: sizeUser }, out);
-  let copied = sizeData;
-  for (const c of conns) {
-    if (optlen - copied < sizeUser || sizeUser === 0) break;
-    out.set(element(c).subarray(0, sizeUser), copied);
-    copied += sizeUser;
-  }
-  return { ret: 0, out: { kind: 'opt', value: out.slice(0, copied), optlen: copied } };
-}
-
-function subflowAddrs(c: TcpConnection): Uint8Array {
-  const out = new Uint8Array(MPTCP_SUBFLOW_ADDRS_SIZE);
-  const family = c.tuple.family === 4 ? 'inet' : 'inet6';
-  const local = encodeSockAddr({ family, address: c.tuple.localIp, port: c.tuple.localPort });
-  const remote = encodeSockAddr({ family, address: c.tuple.remoteIp, port: c.tuple.remotePort });
-  if (local) out.set(local, 0);
-  if (remote) out.set(remote, SOCKADDR_STORAGE_SIZE);
-  return out;
-}
+const pmLimits = (pm: PathManagerConfig): PmLimits => ({
+  subflows: pm.subflows, addAddrAccepted: pm.addAddrAccepted, signalEndpoints: pm.signalCount, localAddrMax: pm.endpoints.length,
+});
 
 export function setsockopt(host: Host, s: Socket, level: number, name: number, value: Uint8Array, optlen: number): SyscallResult {
   const needInt = (): number | undefined => (optlen < 4 || value.length < 4 ? undefined : decodeInt(value.subarray(0, 4)));
@@ -134,6 +113,7 @@ export function setsockopt(host: Host, s: Socket, level: number, name: number, v
     }
   }
   if (level === K.SOL_TCP) {
+    if (isFastOpenOption(name)) return setFastOpenOption(host, s, name, value, optlen);
     if (name === K.TCP_CONGESTION) {
       const text = new TextDecoder().decode(value.subarray(0, Math.min(optlen, value.length))).replace(/\0.*$/s, '');
       const allowed = (host.sysctls.get('net.ipv4.tcp_available_congestion_control') ?? '').split(/\s+/);

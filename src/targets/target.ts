@@ -75,7 +75,12 @@ export type SyscallRequest =
   | { name: 'close'; fd: number }
   | { name: 'shutdown'; fd: number; how: number }
   | { name: 'setsockopt'; fd: number; level: number; optname: number; value: Uint8Array; optlen: number }
-  | { name: 'getsockopt'; fd: number; level: number; optname: number; optlen: number; value?: Uint8Array }
+  /**
+   * `buffers`: user-space arrays the value points to (MPTCP_FULL_INFO): the target gives each a
+   * zero-filled buffer of `size` bytes, stores its address as a u64 at offset `at` of the value,
+   * and returns the buffers' contents in the output, in the same order.
+   */
+  | { name: 'getsockopt'; fd: number; level: number; optname: number; optlen: number; value?: Uint8Array; buffers?: PointedBuffer[] }
   | { name: 'fcntl'; fd: number; cmd: number; arg?: number }
   | { name: 'ioctl'; fd: number; request: number; arg?: Uint8Array }
   | { name: 'poll'; fds: Array<{ fd: number; events: number }>; timeoutMs: number }
@@ -86,6 +91,12 @@ export type SyscallRequest =
   | { name: 'splice'; fdIn: number; offIn?: bigint; fdOut: number; offOut?: bigint; len: number; flags: number }
   | { name: 'sendfile'; outFd: number; inFd: number; offset?: bigint; count: number }
   | { name: 'open'; path: string; flags: number; mode: number };
+
+/** A user-space buffer a getsockopt value points to: its size and where its pointer sits in the value. */
+export interface PointedBuffer {
+  at: number;
+  size: number;
+}
 
 export type SyscallName = SyscallRequest['name'];
 
@@ -101,7 +112,7 @@ export type SyscallOutput =
   | { kind: 'data'; data: Uint8Array; flags?: number; addr?: SockAddr; control?: Uint8Array }
   | { kind: 'addr'; addr: SockAddr }
   /** getsockopt/ioctl: value bytes as the kernel wrote them (Linux x86-64 layout) and optlen. */
-  | { kind: 'opt'; value: Uint8Array; optlen: number }
+  | { kind: 'opt'; value: Uint8Array; optlen: number; buffers?: Uint8Array[] }
   | { kind: 'poll'; revents: number[] }
   | { kind: 'epoll'; events: Array<{ events: number; data: bigint }> }
   | { kind: 'fds'; fds: number[] };

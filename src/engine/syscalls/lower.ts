@@ -4,20 +4,14 @@
 
 import type { Expr, StructExpr, SyscallAction } from '../../script/ast.js';
 import type { SyscallRequest } from '../../targets/target.js';
-import { MPTCP_SUBFLOW_DATA_LAYOUT } from '../../sys/mptcp-structs.js';
-import { encodeStruct } from '../../sys/struct-layout.js';
 import type { EngineSettings } from '../types.js';
 import { CallError, field, int32le, intArg, intOr, isEllipsis, listItems, stringBytes, tryInt } from './expr.js';
 import type { FdInfo, FdTable } from './fd-table.js';
 import { epollCheck, epollData, msgFlagsCheck, optlenCheck, pollCheck, valueCheck, valueSize, type OutputCheck } from './outputs.js';
 import { AF_INET, AF_INET6, apiFamily, lowerSockaddr, sockaddrLength } from './sockaddr.js';
+import { isMptcpArrayOption, mptcpArrayCall } from './mptcp-arrays.js';
 
 const IPPROTO_MPTCP = 262;
-const SOL_MPTCP = 284;
-const MPTCP_TCPINFO = 2;
-const MPTCP_SUBFLOW_ADDRS = 3;
-const TCP_INFO_SIZE = 280;
-const SUBFLOW_ADDRS_SIZE = 256;
 
 export interface LoweredCall {
   request: SyscallRequest;
@@ -95,17 +89,6 @@ function sockoptValue(e: Expr | undefined, optlen: number | undefined): Uint8Arr
   }
   if (e.kind === 'array' && e.items.length > 1) return Uint8Array.from(Buffer.concat(e.items.map((x) => int32le(intArg(x, 'value')))));
   return int32le(intArg(e, 'value'));
-}
-
-/** getsockopt input bytes: the MPTCP array options need their header filled in. */
-function getsockoptInput(level: number, optname: number, optlen: number): Uint8Array | undefined {
-  if (level !== SOL_MPTCP || (optname !== MPTCP_TCPINFO && optname !== MPTCP_SUBFLOW_ADDRS)) return undefined;
-  const value = new Uint8Array(Math.max(optlen, MPTCP_SUBFLOW_DATA_LAYOUT.size));
-  encodeStruct(MPTCP_SUBFLOW_DATA_LAYOUT, {
-    size_subflow_data: MPTCP_SUBFLOW_DATA_LAYOUT.size,
-    size_user: optname === MPTCP_TCPINFO ? TCP_INFO_SIZE : SUBFLOW_ADDRS_SIZE,
-  }, value);
-  return value;
 }
 
 export function lowerCall(action: SyscallAction, ctx: LowerContext): LoweredCall {
@@ -197,10 +180,18 @@ export function lowerCall(action: SyscallAction, ctx: LowerContext): LoweredCall
       const optname = intArg(a[2], 'optname', action.range);
       const valueExpr = a[3];
       const lenExpr = a[4];
-      const optlen = lenExpr && !isEllipsis(lenExpr) ? intArg(lenExpr, 'optlen') : valueExpr ? valueSize(valueExpr) : 4;
-      const call = base({ name: 'getsockopt', fd: fdAt(0), level, optname, optlen, value: getsockoptInput(level, optname, optlen) }, scriptFdAt(0));
-      const vc = valueExpr ? valueCheck(valueExpr, 'getsockopt optval') : undefined;
+      const written = lenExpr && !isEllipsis(lenExpr) ? intArg(lenExpr, 'optlen') : undefined;
       const lc = optlenCheck(lenExpr, 'getsockopt optlen');
+      if (isMptcpArrayOption(level, optname)) {
+        // The value carries input (element sizes, array slots) and per-subflow expectations.
+        const arr = mptcpArrayCall(optname, valueExpr, written, 'getsockopt optval', action.range);
+        const call = base({ name: 'getsockopt', fd: fdAt(0), level, optname, optlen: arr.optlen, value: arr.value, ...(arr.buffers ? { buffers: arr.buffers } : {}) }, scriptFdAt(0));
+        for (const c of [arr.check, lc]) if (c) call.checks.push(c);
+        return call;
+      }
+      const optlen = written ?? (valueExpr ? valueSize(valueExpr) : 4);
+      const call = base({ name: 'getsockopt', fd: fdAt(0), level, optname, optlen }, scriptFdAt(0));
+      const vc = valueExpr ? valueCheck(valueExpr, 'getsockopt optval') : undefined;
       if (vc) call.checks.push(vc);
       if (lc) call.checks.push(lc);
       return call;

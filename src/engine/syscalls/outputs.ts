@@ -7,7 +7,8 @@ import type { SyscallResult } from '../../targets/target.js';
 import { decodeStruct, type StructLayout } from '../../sys/struct-layout.js';
 import { TCP_INFO_LAYOUT } from '../../sys/tcp-info.js';
 import { MPTCP_INFO_LAYOUT } from '../../sys/mptcp-structs.js';
-import { CallError, field, intArg, isEllipsis, readIntLe, stringBytes, tryInt } from './expr.js';
+import { field, intArg, isEllipsis, readIntLe, stringBytes, tryInt } from './expr.js';
+import { fieldMismatch, showInt, wantedFields } from './expect-struct.js';
 
 /** Returns a sentence when the output differs from the script, undefined when it matches. */
 export type OutputCheck = (r: SyscallResult) => string | undefined;
@@ -22,25 +23,14 @@ export function layoutFor(s: StructExpr): StructLayout | undefined {
   return undefined;
 }
 
-const show = (v: bigint): string => (v < 0n || v < 10n ? `${v}` : `${v} (0x${v.toString(16)})`);
+const show = showInt;
 
 /** Compares only the fields the script wrote; unknown names are a script error. */
 export function structCheck(s: StructExpr, layout: StructLayout, what: string): OutputCheck {
-  const wanted: Array<[string, bigint]> = [];
-  for (const f of s.fields) {
-    if (f.name === undefined || isEllipsis(f.value)) continue;
-    if (!layout.byName.has(f.name)) throw new CallError(`struct ${layout.name} has no field ${f.name}`, f.range);
-    wanted.push([f.name, BigInt(intArg(f.value, f.name))]);
-  }
+  const wanted = wantedFields(s, layout);
   return (r) => {
     if (r.out?.kind !== 'opt') return `${what}: the call returned no value`;
-    const got = decodeStruct(layout, r.out.value);
-    for (const [name, exp] of wanted) {
-      const raw = got[name];
-      if (raw === undefined) return `${what} field ${name}: expected: ${show(exp)} vs actual: (not returned; optlen ${r.out.optlen})`;
-      if (BigInt(raw) !== exp) return `${what} field ${name}: expected: ${show(exp)} vs actual: ${show(BigInt(raw))}`;
-    }
-    return undefined;
+    return fieldMismatch(wanted, decodeStruct(layout, r.out.value), what, `not returned; optlen ${r.out.optlen}`);
   };
 }
 

@@ -38,7 +38,7 @@ export function defaultAddress(settings: EngineSettings, role: AddressRole): Soc
 }
 
 /** Port number in host order from a `sin_port` field (`htons(8080)`, or a raw network-order value). */
-function portOf(e: Expr): number {
+export function portOf(e: Expr): number {
   if (e.kind === 'call' && e.fn === 'htons' && e.args[0]) return intArg(e.args[0], 'port');
   const raw = tryInt(e);
   if (raw === undefined) throw new CallError('sin_port must be htons(N) or an integer', e.range);
@@ -46,7 +46,7 @@ function portOf(e: Expr): number {
   return ((n & 0xff) << 8) | (n >> 8);
 }
 
-function addressOf(e: Expr): string {
+export function addressOf(e: Expr): string {
   if (e.kind === 'call' && (e.fn === 'inet_addr' || e.fn === 'inet6_addr') && e.args[0]?.kind === 'string') return e.args[0].value;
   if (e.kind === 'string') return e.value;
   throw new CallError('address must be inet_addr("...") or inet6_addr("...")', e.range);

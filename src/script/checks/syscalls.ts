@@ -5,7 +5,7 @@
 import type { Expr, StructExpr, SyscallAction } from '../ast.js';
 import { fieldNames } from '../../sys/struct-layout.js';
 import { TCP_INFO_LAYOUT } from '../../sys/tcp-info.js';
-import { MPTCP_INFO_LAYOUT } from '../../sys/mptcp-structs.js';
+import { MPTCP_FULL_INFO_HEADER_LAYOUT, MPTCP_INFO_LAYOUT, MPTCP_SUBFLOW_DATA_LAYOUT } from '../../sys/mptcp-structs.js';
 import type { Reporter } from './report.js';
 
 /** [minimum, maximum] argument count; `cap_set` and the PSP calls take anything. */
@@ -51,10 +51,16 @@ const FD_ARGS: Readonly<Record<string, readonly number[]>> = {
   epoll_ctl: [0, 2], epoll_wait: [0], splice: [0, 2], sendfile: [0, 1],
 };
 
-type StructKind = 'sockaddr' | 'linger' | 'pollfd' | 'epoll_event' | 'msghdr' | 'iovec' | 'cmsg' | 'sock_extended_err' | 'scm_timestamping' | 'tcp_info' | 'mptcp_info';
+type StructKind = 'sockaddr' | 'linger' | 'pollfd' | 'epoll_event' | 'msghdr' | 'iovec' | 'cmsg' | 'sock_extended_err' | 'scm_timestamping' | 'tcp_info' | 'mptcp_info'
+  | 'mptcp_subflow_data' | 'mptcp_subflow_addrs' | 'mptcp_full_info' | 'mptcp_subflow_info';
+
+/** Structs only the context announces (their field names overlap others'), never a field name alone. */
+const CONTEXT_ONLY: ReadonlySet<StructKind> = new Set(['tcp_info', 'mptcp_info', 'mptcp_subflow_data', 'mptcp_subflow_addrs', 'mptcp_full_info', 'mptcp_subflow_info']);
+
+const SUBFLOW_ADDRS_SIDES = ['sa_local', 'sin_local', 'sin6_local', 'ss_local', 'sa_remote', 'sin_remote', 'sin6_remote', 'ss_remote'];
 
 const STRUCT_FIELDS: Readonly<Record<StructKind, ReadonlySet<string>>> = {
-  sockaddr: new Set(['sa_family', 'sin_port', 'sin_addr', 'sin6_family', 'sin6_port', 'sin6_addr', 'sin6_flowinfo', 'sin6_scope_id']),
+  sockaddr: new Set(['sa_family', 'sin_family', 'ss_family', 'sin_port', 'sin_addr', 'sin6_family', 'sin6_port', 'sin6_addr', 'sin6_flowinfo', 'sin6_scope_id']),
   linger: new Set(['onoff', 'linger', 'l_onoff', 'l_linger']),
   pollfd: new Set(['fd', 'events', 'revents']),
   epoll_event: new Set(['events', 'fd', 'ptr', 'u32', 'u64']),
@@ -65,12 +71,27 @@ const STRUCT_FIELDS: Readonly<Record<StructKind, ReadonlySet<string>>> = {
   scm_timestamping: new Set(['scm_sec', 'scm_nsec']),
   tcp_info: new Set(fieldNames(TCP_INFO_LAYOUT)),
   mptcp_info: new Set(fieldNames(MPTCP_INFO_LAYOUT)),
+  mptcp_subflow_data: new Set([...fieldNames(MPTCP_SUBFLOW_DATA_LAYOUT), 'tcp_info', 'addrs']),
+  mptcp_subflow_addrs: new Set(SUBFLOW_ADDRS_SIDES),
+  mptcp_full_info: new Set([...fieldNames(MPTCP_FULL_INFO_HEADER_LAYOUT), 'mptcp_info']),
+  mptcp_subflow_info: new Set(['id', 'addrs']),
+};
+
+/** Fields whose value is itself a known struct (or a list of them), per enclosing struct. */
+const INNER: Readonly<Partial<Record<StructKind, Readonly<Record<string, StructKind>>>>> = {
+  msghdr: { msg_name: 'sockaddr', msg_iov: 'iovec', msg_control: 'cmsg' },
+  mptcp_subflow_data: { tcp_info: 'tcp_info', addrs: 'mptcp_subflow_addrs' },
+  mptcp_full_info: { tcp_info: 'tcp_info', subflow_info: 'mptcp_subflow_info', mptcp_info: 'mptcp_info' },
+  mptcp_subflow_info: { addrs: 'mptcp_subflow_addrs' },
+  mptcp_subflow_addrs: Object.fromEntries(SUBFLOW_ADDRS_SIDES.map((n) => [n, 'sockaddr'])),
 };
 
 const STRUCT_LABEL: Readonly<Record<StructKind, string>> = {
   sockaddr: 'struct sockaddr', linger: 'struct linger', pollfd: 'struct pollfd', epoll_event: 'struct epoll_event',
   msghdr: 'struct msghdr', iovec: 'struct iovec', cmsg: 'struct cmsghdr', sock_extended_err: 'struct sock_extended_err',
   scm_timestamping: 'struct scm_timestamping', tcp_info: 'struct tcp_info', mptcp_info: 'struct mptcp_info',
+  mptcp_subflow_data: 'struct mptcp_subflow_data', mptcp_subflow_addrs: 'struct mptcp_subflow_addrs',
+  mptcp_full_info: 'struct mptcp_full_info', mptcp_subflow_info: 'struct mptcp_subflow_info',
 };
 
 /** Which struct a field name announces when nothing else says (first named field decides). */
@@ -78,7 +99,7 @@ function structOfField(name: string): StructKind | undefined {
   if (name.startsWith('tcpi_')) return 'tcp_info';
   if (name.startsWith('mptcpi_')) return 'mptcp_info';
   for (const kind of Object.keys(STRUCT_FIELDS) as StructKind[]) {
-    if (kind !== 'tcp_info' && kind !== 'mptcp_info' && STRUCT_FIELDS[kind].has(name)) return kind;
+    if (!CONTEXT_ONLY.has(kind) && STRUCT_FIELDS[kind].has(name)) return kind;
   }
   return undefined;
 }
@@ -89,12 +110,7 @@ function checkStruct(s: StructExpr, kind: StructKind | undefined, r: Reporter): 
     if (known && field.name !== undefined && !STRUCT_FIELDS[known].has(field.name)) {
       r.error('unknown-struct-field', field.range, `unknown field '${field.name}' in ${STRUCT_LABEL[known]}`);
     }
-    // Fields whose value is itself a known struct (or a list of them).
-    const inner: StructKind | undefined =
-      known === 'msghdr' && field.name === 'msg_name' ? 'sockaddr'
-        : known === 'msghdr' && field.name === 'msg_iov' ? 'iovec'
-          : known === 'msghdr' && field.name === 'msg_control' ? 'cmsg'
-            : undefined;
+    const inner = known && field.name !== undefined ? INNER[known]?.[field.name] : undefined;
     walkExpr(field.value, inner, r);
   }
 }
@@ -149,6 +165,8 @@ function argStruct(call: SyscallAction, index: number): StructKind | undefined {
       if (opt.name === 'SO_LINGER') return 'linger';
       if (opt.name === 'TCP_INFO') return 'tcp_info';
       if (opt.name === 'MPTCP_INFO') return 'mptcp_info';
+      if (opt.name === 'MPTCP_TCPINFO' || opt.name === 'MPTCP_SUBFLOW_ADDRS') return 'mptcp_subflow_data';
+      if (opt.name === 'MPTCP_FULL_INFO') return 'mptcp_full_info';
       return undefined;
     }
     default:

@@ -148,6 +148,29 @@ function epollWait(req: Extract<SyscallRequest, { name: 'epoll_wait' }>): Syscal
   return result(r, { kind: 'epoll', events });
 }
 
+function getsockopt(req: Extract<SyscallRequest, { name: 'getsockopt' }>): SyscallResult {
+  // The value is passed in too: MPTCP_TCPINFO / MPTCP_FULL_INFO read a header from it, and
+  // MPTCP_FULL_INFO's header points to arrays the kernel fills (native buffers here).
+  const value = sized(req.value, req.optlen);
+  const sent = value.slice();
+  const pointed = (req.buffers ?? []).map((b) => {
+    const buf = new NativeBuffer(b.size);
+    if (b.at + 8 <= value.byteLength) new DataView(value.buffer, value.byteOffset).setBigUint64(b.at, buf.addr, true);
+    return buf;
+  });
+  try {
+    const len = encodeInt(req.optlen);
+    const r = call('getsockopt', req.fd, req.level, req.optname, value, len);
+    const optlen = decodeInt(len);
+    // The addresses are this process's business: the caller gets back the pointer fields it sent.
+    for (const b of req.buffers ?? []) if (b.at + 8 <= value.byteLength) value.set(sent.subarray(b.at, b.at + 8), b.at);
+    const buffers = pointed.length > 0 ? { buffers: pointed.map((b) => b.bytes.slice()) } : {};
+    return result(r, { kind: 'opt', value: value.slice(0, Math.max(0, Math.min(optlen, value.byteLength))), optlen, ...buffers });
+  } finally {
+    for (const b of pointed) b.free();
+  }
+}
+
 /** An optional loff_t in/out argument. */
 const offset = (v: bigint | undefined): Uint8Array | null => (v === undefined ? null : encodeStruct(LOFF_T_LAYOUT, { value: v }));
 
@@ -184,14 +207,7 @@ export function performSyscall(req: SyscallRequest): SyscallResult {
     case 'shutdown': return result(call('shutdown', req.fd, req.how));
     case 'setsockopt':
       return result(call('setsockopt', req.fd, req.level, req.optname, sized(req.value, req.optlen), req.optlen));
-    case 'getsockopt': {
-      // The value is passed in too: MPTCP_TCPINFO / MPTCP_FULL_INFO read a header from it.
-      const value = sized(req.value, req.optlen);
-      const len = encodeInt(req.optlen);
-      const r = call('getsockopt', req.fd, req.level, req.optname, value, len);
-      const optlen = decodeInt(len);
-      return result(r, { kind: 'opt', value: value.slice(0, Math.max(0, Math.min(optlen, value.byteLength))), optlen });
-    }
+    case 'getsockopt': return getsockopt(req);
     case 'fcntl': return result(call('fcntl', req.fd, req.cmd, req.arg ?? 0));
     case 'ioctl': {
       const arg = req.arg ? Uint8Array.from(req.arg) : null;
