@@ -21,7 +21,10 @@ import { schedule, type PlannedScript } from './scheduler.js';
 import { suiteFamily, variantFlags, variantsFor, type IpChoice, type SuiteFamily } from './variants.js';
 import { findXfail, kernelVersion, loadXfail, type XfailEntry } from './xfail.js';
 import { SUITE_USAGE } from './usage.js';
-import type { JobReport, JobSpec, SuiteResult, SuiteSummary, SuiteTarget } from './types.js';
+import type { JobReport, JobSpec, SuiteResult, SuiteSummary, SuiteTarget, SuiteTargetLabel } from './types.js';
+import { DIFF_FLAGS, ignoredFields } from '../differential/flags.js';
+import { parseDiffTargets, type DiffPair } from '../differential/run-pair.js';
+import { startDifferential } from '../differential/suite-job.js';
 
 
 
@@ -47,6 +50,10 @@ const processIo = (): SuiteIo => {
 interface SuiteConfig {
   paths: string[];
   target: SuiteTarget;
+  /** Differential mode (`--target ts,kernel`): both stacks, compared; `target` is the pair's first. */
+  pair?: DiffPair;
+  /** Differential mode: fields left out of the comparison. */
+  diffIgnore: Set<string>;
   jobs: number;
   ip?: IpChoice;
   family?: SuiteFamily;
@@ -104,6 +111,7 @@ export function parseSuiteArgs(argv: string[], tty: boolean): SuiteConfig {
     'strict-tail': { type: 'boolean' },
     timeout: { type: 'string' },
     'ts-processes': { type: 'boolean' },
+    ...DIFF_FLAGS,
   });
   if (positionals.length === 0) throw new UsageError('missing PATH (a .pkt file or a folder of them)');
   if (values.bail && values['keep-going']) throw new UsageError('--bail and --keep-going contradict each other');
@@ -114,9 +122,16 @@ export function parseSuiteArgs(argv: string[], tty: boolean): SuiteConfig {
   }
   const toleranceScale = values['tolerance-scale'] === undefined ? undefined : Number(values['tolerance-scale']);
   if (toleranceScale !== undefined && !(toleranceScale > 0)) throw new UsageError(`--tolerance-scale needs a positive number, not '${values['tolerance-scale']}'`);
+  let pair: DiffPair | undefined;
+  if (values.target?.includes(',')) {
+    pair = parseDiffTargets(values.target);
+    if (!pair) throw new UsageError(`--target takes ts, kernel, or the pair ts,kernel (kernel,ts) for differential mode; not '${values.target}'`);
+  }
   return {
     paths: positionals,
-    target: oneOf(values.target, '--target', ['kernel', 'ts'] as const) ?? 'ts',
+    target: pair ? pair[0] : (oneOf(values.target, '--target', ['kernel', 'ts'] as const) ?? 'ts'),
+    ...(pair ? { pair } : {}),
+    diffIgnore: ignoredFields(values),
     jobs: positive(values.jobs, '-j', true) ?? Math.max(1, availableParallelism()),
     ip: oneOf(values.ip, '--ip', ['4', '6', 'both', 'all'] as const),
     family: oneOf(values.suite, '--suite', ['tcp', 'mptcp'] as const),
@@ -211,8 +226,10 @@ async function runSuite(cfg: SuiteConfig, io: SuiteIo): Promise<number> {
   }
 
   const entries = planEntries(files, cfg);
-  const unavailable = cfg.target === 'kernel' && entries.length > 0 ? await kernelUnavailable() : null;
-  const inProcess = cfg.target === 'ts' && !cfg.tsProcesses;
+  // Differential mode checks the kernel per pair (a kernel side that cannot run is a skip).
+  const unavailable = cfg.target === 'kernel' && !cfg.pair && entries.length > 0 ? await kernelUnavailable() : null;
+  const inProcess = cfg.target === 'ts' && !cfg.pair && !cfg.tsProcesses;
+  const targetLabel = cfg.pair ? (cfg.pair.join(',') as SuiteTargetLabel) : cfg.target;
   const kernel = kernelVersion();
   const color = cfg.format === 'pretty' && io.color;
   const baseSeed = cfg.seed;
@@ -236,10 +253,11 @@ async function runSuite(cfg: SuiteConfig, io: SuiteIo): Promise<number> {
       finish: (reports: JobReport[]): SuiteResult => {
         const report = representative(reports);
         const mode = e.mode ?? report.ipVersion;
-        const entry = findXfail(xfails, { file: e.file, target: cfg.target, mode, kernel });
+        // Differential mode: a script expected to fail on either stack is expected to disagree.
+        const entry = (cfg.pair ?? [cfg.target]).map((target) => findXfail(xfails, { file: e.file, target, mode, kernel })).find((x) => x !== undefined);
         const c = classify(report, entry);
         return {
-          index: i + 1, name, file: e.file, target: cfg.target, report,
+          index: i + 1, name, file: e.file, target: targetLabel, report,
           outcome: c.outcome,
           ...(mode ? { mode } : {}),
           ...(c.reason !== undefined ? { reason: c.reason } : {}),
@@ -254,17 +272,18 @@ async function runSuite(cfg: SuiteConfig, io: SuiteIo): Promise<number> {
   });
 
   const formatter: SuiteFormatter = createFormatter(cfg.format, { write: io.out, color, tty: io.tty });
-  const notes = [`target ${cfg.target}`, `-j ${cfg.jobs}`];
+  const notes = [`target ${targetLabel}`, `-j ${cfg.jobs}`];
   if (cfg.shard) notes.push(`shard ${cfg.shard.index}/${cfg.shard.count}`);
   if (cfg.ip) notes.push(`--ip ${cfg.ip}`);
   if (cfg.repeat > 1) notes.push(`--repeat ${cfg.repeat}`);
   if (xfails.length > 0) notes.push(`${xfails.length} expected-failure entries`);
-  if (cfg.target === 'kernel') notes.push(`kernel ${kernel.join('.')}`);
-  formatter.begin({ total: planned.length, target: cfg.target, notes });
+  if (cfg.target === 'kernel' || cfg.pair) notes.push(`kernel ${kernel.join('.')}`);
+  formatter.begin({ total: planned.length, target: targetLabel, notes });
 
   const results: SuiteResult[] = [];
   const start = (spec: JobSpec): Execution => {
     if (unavailable) return { done: Promise.resolve(skipReport(unavailable)), stop: () => undefined };
+    if (cfg.pair) return startDifferential(spec, cfg.pair, { timeoutMs: cfg.timeoutMs, ignore: cfg.diffIgnore, color });
     return inProcess ? runInProcess(spec) : runInChild(spec, { timeoutMs: cfg.timeoutMs });
   };
   const scheduler = schedule(planned, {
@@ -307,7 +326,7 @@ async function runSuite(cfg: SuiteConfig, io: SuiteIo): Promise<number> {
   formatter.end(summary, results);
   if (cfg.junit !== undefined) {
     try {
-      writeFileSync(cfg.junit, junitDocument(results, summary, `mptcpdrill ${cfg.target}`, new Date(Date.now() - summary.wallMs)));
+      writeFileSync(cfg.junit, junitDocument(results, summary, `mptcpdrill ${targetLabel}`, new Date(Date.now() - summary.wallMs)));
     } catch (err) {
       io.err(`mptcpdrill run: cannot write ${cfg.junit}: ${(err as Error).message}\n`);
       return summary.exitCode === 0 ? 2 : summary.exitCode;

@@ -11,6 +11,7 @@ import { failureHeadline, formatFailure } from '../report/failure-report.js';
 import { pcapSink, type PcapSink } from '../report/sinks.js';
 import type { Target } from '../targets/target.js';
 import type { JobReport, JobSpec } from './types.js';
+import { encodeTrace } from '../differential/trace-wire.js';
 
 async function makeTarget(spec: JobSpec): Promise<Target> {
   if (spec.target === 'ts') {
@@ -28,6 +29,7 @@ function toReport(result: RunResult, text: string, spec: JobSpec, ipVersion: Job
     scriptEndUs: result.scriptEndUs,
     warnings: result.warnings,
     ...(ipVersion ? { ipVersion } : {}),
+    ...(spec.trace ? { trace: encodeTrace(result.trace) } : {}),
   };
   if (result.skipReasons) report.skipReasons = result.skipReasons;
   if (result.failure) {

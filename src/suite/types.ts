@@ -4,8 +4,12 @@
 
 import type { FailureKind, RunStatus } from '../engine/types.js';
 import type { CliOptions, IpVersionOption } from '../script/options.js';
+import type { WireTraceEntry } from '../differential/trace-wire.js';
 
 export type SuiteTarget = 'kernel' | 'ts';
+
+/** What a suite ran on: one target, or both in differential mode (`ts,kernel`, in the flag's order). */
+export type SuiteTargetLabel = SuiteTarget | 'ts,kernel' | 'kernel,ts';
 
 /** Everything a child needs to run one script; plain JSON (it travels on the command line). */
 export interface JobSpec {
@@ -21,6 +25,8 @@ export interface JobSpec {
   pcap?: string;
   /** Also render the failure report with colours (pretty output on a TTY). */
   color: boolean;
+  /** Send the run's trace back in the report (differential mode compares two of them). */
+  trace?: boolean;
 }
 
 /** What one run of one script gave; plain JSON (the child's one result line). */
@@ -32,11 +38,13 @@ export interface JobReport {
   scriptEndUs: number;
   warnings: string[];
   skipReasons?: string[];
-  failure?: { kind: FailureKind | 'crash' | 'timeout'; headline: string };
+  failure?: { kind: FailureKind | 'crash' | 'timeout' | 'disagreement'; headline: string };
   /** The full failure report (or the script's diagnostics), without colours. */
   detail?: string;
   /** The same with colours, when the spec asked for them. */
   detailColor?: string;
+  /** The run's trace, when the spec asked for it (and the script got as far as running). */
+  trace?: WireTraceEntry[];
 }
 
 /** What a script ends as in the summary, kselftest's six counters. */
@@ -53,7 +61,7 @@ export interface SuiteResult {
   file: string;
   /** ipv4, ipv4-mapped-ipv6 or ipv6: the variant run, or the script's own ip_version. */
   mode?: string;
-  target: SuiteTarget;
+  target: SuiteTargetLabel;
   outcome: Outcome;
   /** Skip reason, expected-failure reason, or the failure headline. */
   reason?: string;

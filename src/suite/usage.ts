@@ -8,6 +8,9 @@ reports each one, then a summary: pass, fail, xfail, xpass, skip, error and the 
 Options:
   --target ts|kernel     the bundled stack (the default) or the live kernel (each script in its own
                          child process and fresh network namespace; needs root)
+  --target ts,kernel     differential mode: both, with the same seed, compared event by event
+  --diff-ignore FIELD    differential mode: leave FIELD out of the comparison (see run --help)
+  --diff-check FIELD     differential mode: compare FIELD although it is left out by default
   -j, --jobs N           scripts run at once. Default: the number of CPUs
   --ip 4|6|both|all      run each script in the suite's IP variants (ipv4, ipv4-mapped-ipv6, ipv6)
                          with the upstream suite's flags (MPTCP suite flags for scripts that use

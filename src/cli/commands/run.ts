@@ -20,8 +20,9 @@ import type { RunResult, RunStatus } from '../../engine/types.js';
 import { formatRunReport } from '../../report/failure-report.js';
 import { fanOut, pcapSink, verboseSink, type PcapSink } from '../../report/sinks.js';
 import { SUITE_USAGE } from '../../suite/usage.js';
+import { DIFF_USAGE } from '../../differential/flags.js';
 
-const USAGE = `Usage: mptcpdrill run [--target ts|kernel|remote] [-v] [--pcap FILE] [--tolerance-scale F] [--seed N]
+const USAGE = `Usage: mptcpdrill run [--target ts|kernel|remote|ts,kernel] [-v] [--pcap FILE] [--tolerance-scale F] [--seed N]
                       [--grace-ms MS] [--strict-tail] [-D NAME=VALUE] [--NAME=VALUE] FILE
 
 Runs one .pkt script against a stack and reports pass, fail (with expected and actual packets),
@@ -44,7 +45,9 @@ Options:
   --NAME=VALUE         any script option (e.g. --ip_version=ipv6, --tolerance_usecs=10000);
                        overrides the script's own line
 
-Exit status: 0 pass, 1 fail, 2 error, 4 skip.`;
+Exit status: 0 pass, 1 fail, 2 error, 4 skip.
+
+${DIFF_USAGE}`;
 
 export const EXIT: Record<RunStatus, number> = { pass: 0, fail: 1, error: 2, skip: 4 };
 
@@ -60,7 +63,8 @@ const processIo = (): RunIo => ({
   color: wantsColor(process.stdout),
 });
 
-function numberFlag(value: string | undefined, name: string, check: (n: number) => boolean): number | undefined {
+/** A numeric flag's value, checked; undefined when the flag is absent. */
+export function numberFlag(value: string | undefined, name: string, check: (n: number) => boolean): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`${name} needs a positive number, not '${value}'`);
@@ -86,7 +90,26 @@ async function runInFreshNetns(argv: string[]): Promise<number> {
   return runCommandInFreshNetns('run', argv);
 }
 
+/** The `--target` value on the command line, if any (`--target X` or `--target=X`). */
+function targetFlag(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--target') return argv[i + 1];
+    if (a.startsWith('--target=')) return a.slice('--target='.length);
+  }
+  return undefined;
+}
+
+/** `--target ts,kernel`: differential mode (src/differential/). */
+export function isDifferential(argv: string[]): boolean {
+  return targetFlag(argv)?.includes(',') ?? false;
+}
+
 export async function runRun(argv: string[], io: RunIo = processIo()): Promise<number> {
+  if (isDifferential(argv)) {
+    const { runDifferentialFile } = await import('../../differential/cli.js');
+    return runDifferentialFile(argv, io);
+  }
   const { options: scriptOptions, rest } = splitOptionArgs(argv);
   const { values, positionals } = parseCommandArgs(rest, {
     target: { type: 'string' },

@@ -1,0 +1,31 @@
+// The differential mode's own flags, shared by `run FILE` and the suite form:
+//   --diff-ignore FIELD[,FIELD]   leave a field out of the comparison (repeatable)
+//   --diff-check FIELD[,FIELD]    compare a field left out by default (e.g. ts-val)
+
+import { UsageError } from '../cli/command.js';
+import { DEFAULT_IGNORED, FIELD_NAMES, ignoreSet } from './compare.js';
+
+export const DIFF_FLAGS = {
+  'diff-ignore': { type: 'string', multiple: true },
+  'diff-check': { type: 'string', multiple: true },
+} as const;
+
+function names(values: string[] | undefined, flag: string): string[] {
+  const out = (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  for (const n of out) {
+    if (!FIELD_NAMES.includes(n)) throw new UsageError(`${flag} does not know the field '${n}' (fields: ${FIELD_NAMES.join(', ')})`);
+  }
+  return out;
+}
+
+/** The set of ignored fields for these flag values (defaults, plus --diff-ignore, minus --diff-check). */
+export function ignoredFields(values: { 'diff-ignore'?: string[]; 'diff-check'?: string[] }): Set<string> {
+  return ignoreSet(names(values['diff-ignore'], '--diff-ignore'), names(values['diff-check'], '--diff-check'));
+}
+
+export const DIFF_USAGE = `Differential mode: --target ts,kernel (or kernel,ts) runs each script on both stacks with the
+same seed and reports the first packet or call result where they disagree, side by side.
+  --diff-ignore FIELD  leave FIELD out of the comparison (repeatable, or comma-separated)
+  --diff-check FIELD   compare FIELD although it is left out by default (${DEFAULT_IGNORED.join(', ')})
+  fields: ${FIELD_NAMES.join(', ')}
+Exit status 0 only when both pass and their traces agree.`;
