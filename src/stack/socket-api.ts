@@ -7,7 +7,7 @@ import * as K from './constants.js';
 import { ANY4, ANY6, Host } from './host.js';
 import { clientFastOpen, TFO_CLIENT_ENABLE, TFO_SERVER_ENABLE, TFO_SERVER_WO_SOCKOPT1, type ActiveFastOpen } from './fastopen.js';
 import { Epoll, Socket, type FileEntry } from './socket.js';
-import { getsockopt, setsockopt } from './sockopt.js';
+import { getsockopt, recvControl, setsockopt } from './sockopt.js';
 import { TcpConnection } from './tcp/connection.js';
 
 type Check = () => SyscallResult | undefined;
@@ -18,6 +18,17 @@ interface Waiter {
 }
 
 const fail = (errno: string): SyscallResult => ({ ret: -1, errno });
+
+/** recvmsg: the control messages `control` gives once the read is done, added to its data. */
+function withControl(r: SyscallResult | Promise<SyscallResult>, control: () => Uint8Array | undefined): SyscallResult | Promise<SyscallResult> {
+  const add = (x: SyscallResult): SyscallResult => {
+    const ctl = x.ret >= 0 ? control() : undefined; // an EOF read (0) carries them too
+    if (!ctl) return x;
+    const out = x.out?.kind === 'data' ? x.out : { kind: 'data' as const, data: new Uint8Array(0) };
+    return { ...x, out: { ...out, control: ctl } };
+  };
+  return r instanceof Promise ? r.then(add) : add(r);
+}
 const ok = (ret = 0): SyscallResult => ({ ret });
 
 export class Stack {
@@ -91,7 +102,7 @@ export class Stack {
       case 'recv':
       case 'recvfrom': return this.withSock(req.fd, (s) => this.recv(s, req.len, req.name === 'read' ? 0 : req.flags));
       case 'readv': return this.withSock(req.fd, (s) => this.recv(s, req.iov.reduce((a, b) => a + b, 0), 0));
-      case 'recvmsg': return this.withSock(req.fd, (s) => this.recv(s, req.iov.reduce((a, b) => a + b, 0), req.flags));
+      case 'recvmsg': return this.withSock(req.fd, (s) => withControl(this.recv(s, req.iov.reduce((a, b) => a + b, 0), req.flags), () => recvControl(s, req.controlLen)));
       case 'write':
       case 'send': return this.withSock(req.fd, (s) => this.send(s, req.data, req.name === 'write' ? 0 : req.flags));
       case 'sendto': return this.withSock(req.fd, (s) => this.send(s, req.data, req.flags, req.addr));
@@ -212,6 +223,9 @@ export class Stack {
       if (!c) return s.nonblock ? fail('EAGAIN') : undefined;
       const child = new Socket(s.family, s.mptcp, (flags & K.SOCK_NONBLOCK) !== 0, { rcvBuf: c.settings.rcvBuf, sndBuf: c.settings.sndBuf, congestion: s.congestion, keepalive: c.settings.keepalive });
       child.settings = c.settings; // one object: options set on the accepted socket reach its connection
+      // sk_clone copies sk_reuse: a listener bound again to the port with SO_REUSEADDR meets the children's bind.
+      child.reuseAddr = s.reuseAddr;
+      child.reusePort = s.reusePort;
       child.bound = { address: c.tuple.localIp, port: c.tuple.localPort };
       child.conn = c;
       const fd = this.allocFd(child);

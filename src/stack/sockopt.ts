@@ -1,6 +1,6 @@
 // getsockopt / setsockopt with Linux's values, struct layouts (src/sys/structs.ts) and errnos.
 import type { SyscallRequest, SyscallResult } from '../targets/target.js';
-import { decodeInt, decodeStruct, encodeInt, encodeStruct, LINGER_LAYOUT, MPTCP_SUBFLOW_ADDRS_SIZE, TCP_INFO_LAYOUT, MPTCP_INFO_LAYOUT } from '../sys/structs.js';
+import { decodeInt, decodeStruct, encodeControl, encodeInt, encodeStruct, LINGER_LAYOUT, MPTCP_SUBFLOW_ADDRS_SIZE, TCP_INFO_LAYOUT, MPTCP_INFO_LAYOUT } from '../sys/structs.js';
 import type { TcpConnection } from './tcp/connection.js';
 import { errnoValue } from '../sys/symbols.js';
 import * as K from './constants.js';
@@ -13,6 +13,27 @@ import type { Socket } from './socket.js';
 import { encodeTcpInfo } from './tcp/info.js';
 
 const TCP_CA_NAME_MAX = 16;
+const TCP_INQ = 36;
+const TCP_CM_INQ = TCP_INQ;
+
+/** Sockets with TCP_INQ on: recvmsg adds a TCP_CM_INQ control message (see inqControl). */
+const inqSockets = new WeakSet<Socket>();
+
+/**
+ * The control messages recvmsg returns on `s` after a read: with TCP_INQ, SOL_TCP/TCP_CM_INQ
+ * and the bytes still queued (tcp_inq_hint / mptcp_inq_hint; measured on 6.18: a received FIN
+ * or DATA_FIN adds one, so a reader knows to go on and read the EOF). None when there is no
+ * room for one (MSG_CTRUNC is not modelled).
+ */
+export function recvControl(s: Socket, controlLen: number): Uint8Array | undefined {
+  if (!inqSockets.has(s) || !s.conn) return undefined;
+  const c = s.conn;
+  // The peer's FIN / DATA_FIN counts as one more byte (rcv_nxt - copied_seq; ack_seq - map_seq).
+  const queued = c.rcvQueued + (c.rcvEof ? 1 : 0);
+  const inq = queued > 0 ? queued : c.shutRd || c.state === 'CLOSED' ? 1 : 0;
+  const msg = encodeControl([{ level: K.SOL_TCP, type: TCP_CM_INQ, data: encodeInt(inq) }]);
+  return msg.length <= controlLen ? msg : undefined;
+}
 const fail = (errno: string): SyscallResult => ({ ret: -1, errno });
 
 function opt(value: Uint8Array, optlen: number): SyscallResult {
@@ -57,6 +78,7 @@ export function getsockopt(host: Host, pm: PathManagerConfig, s: Socket, args: G
       case K.TCP_DEFER_ACCEPT: return intOpt(s.deferAccept, optlen);
       case K.TCP_QUICKACK: return intOpt(c?.isQuickAck ? 1 : 0, optlen);
       case K.TCP_NOTSENT_LOWAT: return intOpt(s.notsentLowat, optlen);
+      case TCP_INQ: return intOpt(inqSockets.has(s) ? 1 : 0, optlen);
       case K.TCP_IS_MPTCP: return intOpt(s.mptcp && !(c?.mptcp?.fallback ?? false) ? 1 : 0, optlen);
       case K.TCP_INFO: return opt(encodeTcpInfo(c, host.clock.now(), host.mtu), optlen);
       case K.TCP_CONGESTION: {
@@ -136,6 +158,10 @@ export function setsockopt(host: Host, s: Socket, level: number, name: number, v
       case K.TCP_DEFER_ACCEPT: s.deferAccept = v; return { ret: 0 };
       case K.TCP_QUICKACK: if (v && s.conn) s.conn.sendAckIfPending(); return { ret: 0 };
       case K.TCP_NOTSENT_LOWAT: s.notsentLowat = v; return { ret: 0 };
+      case TCP_INQ:
+        if (v < 0 || v > 1) return fail('EINVAL');
+        if (v) inqSockets.add(s); else inqSockets.delete(s);
+        return { ret: 0 };
       default: return fail('ENOPROTOOPT');
     }
   }

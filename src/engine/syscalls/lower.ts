@@ -10,6 +10,7 @@ import type { FdInfo, FdTable } from './fd-table.js';
 import { epollCheck, epollData, msgFlagsCheck, optlenCheck, pollCheck, valueCheck, valueSize, type OutputCheck } from './outputs.js';
 import { AF_INET, AF_INET6, apiFamily, lowerSockaddr, sockaddrLength } from './sockaddr.js';
 import { isMptcpArrayOption, mptcpArrayCall } from './mptcp-arrays.js';
+import { controlCheck } from './expect-control.js';
 
 const IPPROTO_MPTCP = 262;
 
@@ -159,8 +160,7 @@ export function lowerCall(action: SyscallAction, ctx: LowerContext): LoweredCall
         name: 'recvmsg', fd: fdAt(0), iov: iovecs(field(m, 'msg_iov')?.value).map((v) => v.len), flags: intOr(a[2], 0, 'flags'),
         controlLen: control && !isEllipsis(control.value) ? 512 : 0,
       }, scriptFdAt(0));
-      const check = msgFlagsCheck(m);
-      if (check) call.checks.push(check);
+      for (const check of [msgFlagsCheck(m), controlCheck(control?.value)]) if (check) call.checks.push(check);
       return call;
     }
     case 'close':
