@@ -1,47 +1,86 @@
-// Virtual-time speed-up of the bundled stack: every corpus script's timeline (script time at its
-// end, summed) divided by the wall time to run them all on the bundled stack in this one
-// process, and scripts per second. Scripts that skip (file calls, PSP) are left out of both
-// sums, since they never run their timeline. The corpus's timelines are short (tens of ms), so
-// the summed ratio mostly measures the fixed cost per script (bash running defaults.sh); the
-// longest timeline's own ratio shows what virtual time buys once a script waits on timers.
+// Virtual-time speed-up of the bundled stack over every corpus that runs on it (test/scripts,
+// test/v0-scripts when present; the mutated twins apart): each script's timeline (script time at
+// its end) summed, against the wall time to run them all on the bundled stack in this one
+// process. Scripts that skip (file calls, PSP) are left out, since they never run their timeline.
+// Measured twice: with shell commands made only of stand-in calls run in-process (the default,
+// src/stack/shell-fast-path.ts) and with every command run by bash (`before`), since the
+// per-script cost of the corpus is mostly its shell lines (defaults.sh).
+import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { prepareRun } from '../../src/engine/prepare.js';
 import { runScript } from '../../src/engine/run.js';
 import { findScripts, loadScript } from '../../src/script/load.js';
-import { createTsTarget } from '../../src/targets/ts-target.js';
+import { TsTarget } from '../../src/targets/ts-target.js';
 
-const CORPUS = fileURLToPath(new URL('../../../test/scripts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CORPORA = ['test/scripts', 'test/v0-scripts'];
+const TWINS = 'test/twins';
+
+interface ScriptRun { file: string; status: string; timelineUs: number; wallMs: number; loadMs: number }
+interface Pass { runs: ScriptRun[]; inProcess: number; bash: number }
+
+async function runAll(files: string[], shellFastPath: boolean): Promise<Pass> {
+  const pass: Pass = { runs: [], inProcess: 0, bash: 0 };
+  for (const file of files) {
+    const t0 = performance.now();
+    const loaded = loadScript(file, { target: 'ts', cli: {} });
+    const loadMs = performance.now() - t0;
+    if (!loaded.script || !loaded.options) continue;
+    const target = new TsTarget({ seed: 1, shellFastPath });
+    const start = performance.now();
+    const result = await runScript(loaded, target, prepareRun(loaded.options, 'ts', { seed: 1 }));
+    pass.runs.push({ file: file.slice(ROOT.length), status: result.status, timelineUs: result.scriptEndUs, wallMs: performance.now() - start, loadMs });
+    pass.inProcess += target.shellRuns.inProcess;
+    pass.bash += target.shellRuns.bash;
+  }
+  return pass;
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/** The figures of one pass; `prefix` names the mode. */
+function figures(pass: Pass, prefix: string): Record<string, number | string> {
+  const ran = pass.runs.filter((r) => r.status !== 'skip');
+  const timelineUs = ran.reduce((s, r) => s + r.timelineUs, 0);
+  const wallMs = ran.reduce((s, r) => s + r.wallMs, 0);
+  const walls = ran.map((r) => r.wallMs).sort((a, b) => a - b);
+  const longest = ran.reduce((a, b) => (b.timelineUs > a.timelineUs ? b : a));
+  return {
+    [`${prefix}wall_s`]: wallMs / 1000,
+    [`${prefix}virtual_time_speedup`]: timelineUs / 1000 / wallMs,
+    [`${prefix}scripts_per_s`]: ran.length / (wallMs / 1000),
+    [`${prefix}wall_ms_per_script_mean`]: wallMs / ran.length,
+    [`${prefix}wall_ms_per_script_p50`]: quantile(walls, 0.5),
+    [`${prefix}wall_ms_per_script_p90`]: quantile(walls, 0.9),
+    [`${prefix}longest_timeline`]: `${longest.file}: ${(longest.timelineUs / 1e6).toFixed(2)} s in ${longest.wallMs.toFixed(1)} ms`,
+    [`${prefix}longest_timeline_speedup`]: longest.timelineUs / 1000 / longest.wallMs,
+    [`${prefix}shell_commands`]: `${pass.inProcess} in-process, ${pass.bash} by bash`,
+  };
+}
 
 export async function run(): Promise<Record<string, number | string>> {
-  const files = findScripts(CORPUS);
-  let ran = 0;
-  let timelineUs = 0;
-  let wallMs = 0;
-  let longest = { file: '', timelineUs: 0, wallMs: 0 };
+  const corpora = CORPORA.filter((c) => existsSync(`${ROOT}${c}`));
+  const files = corpora.flatMap((c) => findScripts(`${ROOT}${c}`));
+  await runAll(files, true); // warm-up: the first pass pays for compiling the engine and the stack
+  const before = await runAll(files, false);
+  const after = await runAll(files, true);
+  const ran = after.runs.filter((r) => r.status !== 'skip');
   const outcomes = new Map<string, number>();
-  for (const file of files) {
-    const loaded = loadScript(file, { target: 'ts', cli: {} });
-    if (!loaded.script || !loaded.options) continue;
-    const start = performance.now();
-    const result = await runScript(loaded, createTsTarget({ seed: 1 }), prepareRun(loaded.options, 'ts', { seed: 1 }));
-    const elapsed = performance.now() - start;
-    outcomes.set(result.status, (outcomes.get(result.status) ?? 0) + 1);
-    if (result.status === 'skip') continue;
-    ran++;
-    timelineUs += result.scriptEndUs;
-    wallMs += elapsed;
-    if (result.scriptEndUs > longest.timelineUs) longest = { file, timelineUs: result.scriptEndUs, wallMs: elapsed };
-  }
+  for (const r of after.runs) outcomes.set(r.status, (outcomes.get(r.status) ?? 0) + 1);
+  const twins = existsSync(`${ROOT}${TWINS}`) ? await runAll(findScripts(`${ROOT}${TWINS}`), true) : undefined;
+  const twinWallMs = twins?.runs.reduce((s, r) => s + r.wallMs, 0) ?? 0;
   return {
-    scripts_run: ran,
+    corpora: corpora.join(', '),
+    scripts_run: ran.length,
     outcomes: [...outcomes].map(([k, v]) => `${v} ${k}`).join(', '),
-    timelines_summed_s: timelineUs / 1e6,
-    wall_s: wallMs / 1000,
-    virtual_time_speedup: timelineUs / 1000 / wallMs,
-    scripts_per_s: ran / (wallMs / 1000),
-    mean_wall_ms_per_script: wallMs / ran,
-    longest_timeline: `${longest.file.replace(`${CORPUS}/`, '')}: ${(longest.timelineUs / 1e6).toFixed(2)} s in ${longest.wallMs.toFixed(0)} ms`,
-    longest_timeline_speedup: longest.timelineUs / 1000 / longest.wallMs,
+    timelines_summed_s: ran.reduce((s, r) => s + r.timelineUs, 0) / 1e6,
+    timeline_ms_per_script_mean: ran.reduce((s, r) => s + r.timelineUs, 0) / 1000 / ran.length,
+    load_ms_per_script_mean: after.runs.reduce((s, r) => s + r.loadMs, 0) / after.runs.length,
+    ...figures(after, ''),
+    ...figures(before, 'before_all_bash_'),
+    twins: twins ? `${twins.runs.length} scripts (expected to fail) in ${(twinWallMs / 1000).toFixed(2)} s, ${(twinWallMs / twins.runs.length).toFixed(1)} ms each` : 'none',
   };
 }

@@ -1,13 +1,18 @@
 // The bundled TypeScript stack as a Target: no root, virtual time, deterministic (seeded).
 // Shell commands run for real with /bin/bash, but with scripts/stack-bin/ first on PATH: its
 // `sysctl`, `ip`, `tc` and `ethtool` stand-ins read the stack's state from files this target
-// writes before the command and log what they were asked; the log is applied afterwards.
+// writes before the command and log what they were asked; the log is applied afterwards. A
+// command that is provably nothing but stand-in calls (defaults.sh, a `sysctl` line) runs the
+// stand-ins' TypeScript form in this process instead (src/stack/shell-fast-path.ts): same output,
+// same log, no process.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyShellLog } from '../stack/shell.js';
+import { environmentIsInert, planCommand, runSteps } from '../stack/shell-fast-path.js';
+import type { StandInFiles } from '../stack/shell-stand-ins.js';
 import { Stack } from '../stack/socket-api.js';
 import type { NetworkConfig, SentPacket, ShellResult, SyscallRequest, SyscallResult, Target, TargetCapabilities, Usecs } from './target.js';
 
@@ -20,6 +25,8 @@ function standInDir(): string {
 
 export interface TsTargetOptions {
   seed?: number;
+  /** Run commands made only of stand-in calls in-process (default true; false: always bash). */
+  shellFastPath?: boolean;
 }
 
 export class TsTarget implements Target {
@@ -32,9 +39,13 @@ export class TsTarget implements Target {
   };
   private stateDir: string | undefined;
   private net: NetworkConfig | undefined;
+  private readonly fastPath: boolean;
+  /** Shell commands run so far: in-process through the fast path, or by bash. */
+  readonly shellRuns = { inProcess: 0, bash: 0 };
 
   constructor(opts: TsTargetOptions = {}) {
     this.stack = new Stack(opts.seed ?? 1);
+    this.fastPath = opts.shellFastPath ?? true;
   }
 
   get clock() {
@@ -60,24 +71,40 @@ export class TsTarget implements Target {
     return sent.shift() ?? null;
   }
 
-  private writeState(dir: string): void {
+  /** The stack's state as the stand-ins read it, with an empty log. */
+  private standInFiles(): StandInFiles {
     const h = this.stack.host;
-    writeFileSync(join(dir, 'sysctl'), h.sysctls.dump());
-    writeFileSync(join(dir, 'endpoints'), this.stack.pm.show());
-    writeFileSync(join(dir, 'limits'), this.stack.pm.showLimits());
     const dev = this.net?.device ?? 'tun0';
-    writeFileSync(join(dir, 'addrs'), [...h.addresses].map((a) => `    inet${a.includes(':') ? '6' : ''} ${a} dev ${dev} mtu ${h.mtu}\n`).join(''));
-    writeFileSync(join(dir, 'log'), '');
+    return {
+      sysctl: h.sysctls.dump(),
+      endpoints: this.stack.pm.show(),
+      limits: this.stack.pm.showLimits(),
+      addrs: [...h.addresses].map((a) => `    inet${a.includes(':') ? '6' : ''} ${a} dev ${dev} mtu ${h.mtu}\n`).join(''),
+      log: '',
+    };
   }
 
   async shell(command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ShellResult> {
-    this.stateDir ??= mkdtempSync(join(tmpdir(), 'mptcpdrill-ts-'));
-    const dir = this.stateDir;
-    this.writeState(dir);
-    const env = { ...opts.env, PATH: `${standInDir()}:${opts.env.PATH ?? process.env.PATH ?? '/usr/bin:/bin'}`, MPTCPDRILL_STACK_STATE: dir };
-    const { code, stdout, stderr } = await run(command, opts.cwd, env, opts.timeoutMs);
-    const applied = applyShellLog(this.stack, readFileSync(join(dir, 'log'), 'utf8'));
-    const result: ShellResult = { code, stdout, stderr: stderr + applied.errors.map((e) => `${e}\n`).join('') };
+    const path = `${standInDir()}:${opts.env.PATH ?? process.env.PATH ?? '/usr/bin:/bin'}`;
+    const steps = this.fastPath && environmentIsInert(opts.env) ? planCommand(command, opts.cwd, path) : undefined;
+    let out: { code: number; stdout: string; stderr: string };
+    let log: string;
+    if (steps) {
+      this.shellRuns.inProcess++;
+      const files = this.standInFiles();
+      out = runSteps(steps, files);
+      log = files.log;
+    } else {
+      this.shellRuns.bash++;
+      this.stateDir ??= mkdtempSync(join(tmpdir(), 'mptcpdrill-ts-'));
+      const dir = this.stateDir;
+      for (const [name, text] of Object.entries(this.standInFiles())) writeFileSync(join(dir, name), text);
+      const env = { ...opts.env, PATH: path, MPTCPDRILL_STACK_STATE: dir };
+      out = await run(command, opts.cwd, env, opts.timeoutMs);
+      log = readFileSync(join(dir, 'log'), 'utf8');
+    }
+    const applied = applyShellLog(this.stack, log);
+    const result: ShellResult = { code: out.code, stdout: out.stdout, stderr: out.stderr + applied.errors.map((e) => `${e}\n`).join('') };
     if (applied.unsupported.length > 0) result.unsupported = applied.unsupported;
     if (applied.warnings.length > 0) result.warnings = applied.warnings;
     return result;

@@ -1,0 +1,138 @@
+// The shell stand-ins of scripts/stack-bin/ in TypeScript, for the ts target's in-process fast
+// path (shell-fast-path.ts): a `sysctl` call run here costs no process. Each function mirrors its
+// bash executable line for line — same stdout, stderr, exit status, log lines and sysctl state
+// file — and test/stack-stand-ins.test.ts runs both forms on the same arguments and compares.
+// Change the two together.
+
+/** The files the ts target writes into $MPTCPDRILL_STACK_STATE before a command. */
+export interface StandInFiles {
+  /** "key=value" lines; the sysctl stand-in appends a line for each write (the last one wins). */
+  sysctl: string;
+  endpoints: string;
+  limits: string;
+  addrs: string;
+  /** What the stand-ins recorded for the ts target to apply (src/stack/shell.ts). */
+  log: string;
+}
+
+export interface StandInOutput {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+/** Stand-ins with a behaviour of their own; every other file in stack-bin links to not-emulated. */
+const EMULATED = ['sysctl', 'ip', 'tc', 'ethtool'] as const;
+
+/** The names scripts/stack-bin links to `not-emulated` (a test keeps this list and the folder equal). */
+export const NOT_EMULATED: readonly string[] = [
+  'bridge', 'ip6tables', 'iptables', 'modprobe', 'mptcpize', 'netstat', 'nft', 'not-emulated', 'nstat', 'ping', 'ping6', 'ss', 'tcpdump',
+];
+
+const STAND_INS = new Set<string>([...EMULATED, ...NOT_EMULATED]);
+
+export function isStandIn(name: string): boolean {
+  return STAND_INS.has(name);
+}
+
+/** Runs the stand-in `name` (a name from isStandIn) with `args`; updates `files` as the executable would. */
+export function runStandIn(name: string, args: readonly string[], files: StandInFiles): StandInOutput {
+  switch (name) {
+    case 'sysctl': return sysctl(args, files);
+    case 'ip': return ip(args, files);
+    case 'tc':
+    case 'ethtool':
+      files.log += `${[name, ...args].join('\t')}\n`;
+      return { stdout: '', stderr: '', code: 0 };
+    default:
+      files.log += `unsupported\t${name} ${args.join(' ')} is not emulated by the TypeScript stack\n`;
+      return { stdout: '', stderr: '', code: 0 };
+  }
+}
+
+/** The lines `while IFS= read -r line` yields: every complete line (a last line without "\n" is dropped). */
+function readLines(text: string): string[] {
+  const lines = text.split('\n');
+  lines.pop();
+  return lines;
+}
+
+/** bash's ${s%%=*} and ${s#*=}: the text before and after the first "=" (all of s when there is none). */
+function beforeEq(s: string): string {
+  const i = s.indexOf('=');
+  return i < 0 ? s : s.slice(0, i);
+}
+function afterEq(s: string): string {
+  const i = s.indexOf('=');
+  return i < 0 ? s : s.slice(i + 1);
+}
+
+function sysctl(args: readonly string[], files: StandInFiles): StandInOutput {
+  const out = { stdout: '', stderr: '', code: 0 };
+  let quiet = false;
+  let values = false;
+  let ignore = false;
+  const lookup = (key: string): string | undefined => {
+    let value: string | undefined;
+    for (const line of readLines(files.sysctl)) if (beforeEq(line) === key) value = afterEq(line);
+    return value;
+  };
+  const show = (key: string, value: string): void => {
+    if (quiet) return;
+    out.stdout += values ? `${value}\n` : `${key} = ${value}\n`;
+  };
+  const missing = (key: string): void => {
+    files.log += `sysctl-unknown\t${key}\t${ignore ? 1 : 0}\n`;
+    if (!ignore) {
+      out.stderr += `sysctl: cannot stat /proc/sys/${key.replaceAll('.', '/')}: No such file or directory\n`;
+      out.code = 255;
+    }
+  };
+  for (const a of args) {
+    if (a === '--write') continue;
+    if (a === '--quiet') quiet = true;
+    else if (a === '--values') values = true;
+    else if (a === '--ignore') ignore = true;
+    else if (a === '-a' || a === '-A' || a === '-X' || a === '--all') {
+      for (const line of readLines(files.sysctl)) out.stdout += `${beforeEq(line)} = ${afterEq(line)}\n`;
+    } else if (a.startsWith('-p') || a.startsWith('--load') || a === '--system') {
+      files.log += `unsupported\tsysctl ${a} (loading files) is not emulated by the TypeScript stack\n`;
+    } else if (a.startsWith('-')) {
+      for (const flag of a.slice(1)) {
+        if (flag === 'q') quiet = true;
+        else if (flag === 'n') values = true;
+        else if (flag === 'e') ignore = true;
+      }
+    } else if (a.includes('=')) {
+      const key = beforeEq(a).replaceAll('/', '.').replaceAll(' ', '');
+      const val = afterEq(a).replace(/^ */, '');
+      if (lookup(key) !== undefined) {
+        files.log += `sysctl\t${key}\t${val}\n`;
+        files.sysctl += `${key}=${val}\n`;
+        show(key, val);
+      } else missing(key);
+    } else {
+      const key = a.replaceAll('/', '.');
+      const value = lookup(key);
+      if (value !== undefined) show(key, value);
+      else missing(key);
+    }
+  }
+  return out;
+}
+
+/** Global options that do not change what the ip stand-in does. */
+const IP_IGNORED = new Set(['-4', '-6', '-j', '-json', '-d', '-details', '-s', '-br']);
+
+function ip(argv: readonly string[], files: StandInFiles): StandInOutput {
+  const args = argv.filter((a) => !IP_IGNORED.has(a));
+  const show = (text: string): StandInOutput => ({ stdout: readLines(text).map((l) => `${l}\n`).join(''), stderr: '', code: 0 });
+  // As the executable's `case "${args[0]} ${args[1]} ${args[2]:-show}"`.
+  const three = `${args[0] ?? ''} ${args[1] ?? ''} ${args[2] || 'show'}`;
+  if (three === 'mptcp endpoint show' || three === 'mptcp endp show') return show(files.endpoints);
+  if (three === 'mptcp limits show') return show(files.limits);
+  const two = `${args[0] ?? ''} ${args[1] || 'show'}`;
+  if (['addr show', 'address show', 'a show', 'link show', 'l show', 'route show', 'r show'].includes(two)) return show(files.addrs);
+  files.log += `${['ip', ...args].join('\t')}\n`;
+  return { stdout: '', stderr: '', code: 0 };
+}
