@@ -5,6 +5,7 @@ import type { NetworkConfig, SentPacket } from '../targets/target.js';
 import { decodeIp, encodeIp } from '../wire/codec.js';
 import type { IpPacket, TcpOption, TcpSegment } from '../wire/packet.js';
 import { TcpFlag } from '../wire/packet.js';
+import { FastOpenCache, FastOpenKeys, readFastOpen, serverFastOpen, type ServerVerdict } from './fastopen.js';
 import { validSynCapable } from './mptcp/capable.js';
 import { MptcpConnection, type MptcpSettings } from './mptcp/connection.js';
 import { generateKey } from './mptcp/keys.js';
@@ -45,12 +46,16 @@ export class Host {
   readonly listeners: Listener[] = [];
   /** The in-kernel path manager: endpoints, limits, announcements and join subflows. */
   readonly pm: PathManager;
+  /** TCP Fast Open: the server's keys and the client's per-destination cookie cache. */
+  readonly fastOpenKeys: FastOpenKeys;
+  readonly fastOpenCache = new FastOpenCache();
   /** Called after every state change (packet in, timer, call): the socket layer re-checks blocked calls. */
   onChange: () => void = () => {};
 
   constructor(seed: number) {
     this.prng = new Prng(seed);
     this.pm = new PathManager(this);
+    this.fastOpenKeys = new FastOpenKeys(this.sysctls, this.prng);
     this.clock.onAfterTimer = () => this.onChange();
   }
 
@@ -186,13 +191,35 @@ export class Host {
       if (cap) mptcp.acceptSyn(cap);
       else mptcp.fallBack();
     }
-    const child = new TcpConnection(this.env((c) => this.onChildEstablished(l, c)), tuple, { ...l.settings, keepalive: { ...l.settings.keepalive } }, mptcp);
+    const fastOpen = l.mptcp ? undefined : this.serverFastOpen(l, tuple, seg);
+    // The child is a clone of the listener, with an accept queue of its own (TCP_FASTOPEN reads 0).
+    const settings = { ...l.settings, keepalive: { ...l.settings.keepalive }, ...(l.settings.fastOpen ? { fastOpen: { ...l.settings.fastOpen, qlen: 0 } } : {}) };
+    const child = new TcpConnection(this.env((c) => this.onChildEstablished(l, c)), tuple, settings, mptcp);
     l.pending.add(child);
     const env = child.env;
     const closed = env.closed;
     env.closed = (c) => { closed(c); l.pending.delete(c); };
     this.register(child);
-    child.acceptSyn(seg);
+    child.acceptSyn(seg, fastOpen);
+    // A Fast Open child is in the accept queue from its SYN on.
+    if (fastOpen?.child) this.onChildEstablished(l, child);
+  }
+
+  /** tcp_try_fastopen for a SYN to a TCP listener. */
+  private serverFastOpen(l: Listener, tuple: FourTuple, seg: TcpSegment): ServerVerdict {
+    let qlen = 0;
+    for (const c of this.conns.values()) if (c.passiveFastOpen && c.state === 'SYN_RECV' && c.tuple.localPort === l.port) qlen++;
+    return serverFastOpen({
+      sysctl: this.sysctls.int('net.ipv4.tcp_fastopen'),
+      maxQlen: l.settings.fastOpen?.qlen ?? 0,
+      qlen,
+      noCookie: l.settings.fastOpen?.noCookie ?? false,
+      keys: () => this.fastOpenKeys.keys(l.settings.fastOpen?.keys),
+      src: tuple.remoteIp,
+      dst: tuple.localIp,
+      synData: seg.payload.length > 0,
+      option: readFastOpen(seg.options),
+    });
   }
 
   /** A join SYN to a `signal` endpoint's own port (no socket listens there). */
@@ -202,9 +229,9 @@ export class Host {
     return join !== undefined && join.kind === 'mptcp' && join.subtype === 'mp_join' && this.pm.acceptJoin(undefined, tuple, seg, join);
   }
 
+  /** Into the accept queue once (a Fast Open child went there at its SYN). */
   private onChildEstablished(l: Listener, c: TcpConnection): void {
-    l.pending.delete(c);
-    l.queue.push(c);
+    if (l.pending.delete(c)) l.queue.push(c);
   }
 
   /** RST for a segment that matches no socket (RFC 793 / tcp_v4_send_reset). */

@@ -5,6 +5,7 @@
 // unread data.
 import type { IpPacket, TcpOption, TcpSegment } from '../../wire/packet.js';
 import { TcpFlag } from '../../wire/packet.js';
+import { fastOpenOption, readFastOpen, synDataRoom, TFO_COOKIE_UNAVAILABLE, TFO_DATA_NOT_ACKED, TFO_SYN_RETRANSMITTED, type ActiveFastOpen, type FastOpenOption, type ServerVerdict } from '../fastopen.js';
 import { add64, type MptcpConnection, type TxMapping } from '../mptcp/connection.js';
 import { RESET_NO_RESOURCES, RESET_UNSPECIFIED, type JoinSubflow } from '../mptcp/join.js';
 import type { Prng } from '../prng.js';
@@ -75,6 +76,11 @@ export interface SocketSettings {
   tos?: number;
   /** SO_KEEPALIVE with TCP_KEEPIDLE / TCP_KEEPINTVL / TCP_KEEPCNT (seconds, count). */
   keepalive: { on: boolean; idle: number; intvl: number; cnt: number };
+  /**
+   * TCP Fast Open: TCP_FASTOPEN's queue length (a listener's max_qlen), TCP_FASTOPEN_CONNECT,
+   * TCP_FASTOPEN_NO_COOKIE and the socket's own TCP_FASTOPEN_KEY keys.
+   */
+  fastOpen?: { qlen?: number; connect?: boolean; noCookie?: boolean; keys?: Uint8Array[] };
 }
 
 export class TcpConnection {
@@ -179,6 +185,21 @@ export class TcpConnection {
     this.iss = env.prng.next32();
   }
 
+  /** Active Fast Open: what the first SYN carries and where the SYN/ACK's cookie goes (cleared by the SYN/ACK). */
+  private fastOpen: ActiveFastOpen | undefined;
+  /** The first SYN asked for or carried a cookie (tp->syn_fastopen). */
+  private synFastOpen = false;
+  /** Bytes of data the first SYN carried. */
+  synData = 0;
+  /** tcpi_fastopen_client_fail. */
+  fastOpenClientFail = 0;
+  /** connect() with TCP_FASTOPEN_CONNECT and a cookie: the SYN waits for the first write (DEFER_CONNECT). */
+  deferred = false;
+  /** A passive Fast Open child: acceptable, readable and writable before the third ACK. */
+  passiveFastOpen = false;
+  /** Fast Open option of the first SYN/ACK (a cookie the client asked for, or the right one). */
+  private synAckFastOpen: FastOpenOption | undefined;
+
   /** MP_JOIN subflow: its handshake state; data it receives goes to `master`'s socket queue. */
   join: JoinSubflow | undefined;
   master: TcpConnection | undefined;
@@ -234,8 +255,12 @@ export class TcpConnection {
     this.rcvSsthresh = this.rcvWnd;
   }
 
-  /** Active open: sends the SYN. */
-  connect(): void {
+  /**
+   * Active open: sends the SYN. With Fast Open the SYN carries the FO option and, when a cookie
+   * is known, as much of `data` as fits; `defer` (TCP_FASTOPEN_CONNECT with a cookie) holds the
+   * SYN until the first write. Returns the bytes of `data` the SYN took.
+   */
+  connect(fastOpen?: ActiveFastOpen, data: Uint8Array = new Uint8Array(0), defer = false): number {
     const s = this.env.sysctls;
     this.tsOk = s.int('net.ipv4.tcp_timestamps') > 0;
     this.sackOk = s.int('net.ipv4.tcp_sack') > 0;
@@ -246,14 +271,41 @@ export class TcpConnection {
     this.sndNxt = seqAdd(this.iss, 1);
     this.sndEnd = this.sndNxt;
     this.state = 'SYN_SENT';
+    this.fastOpen = fastOpen;
+    if (fastOpen && !fastOpen.withData) this.fastOpenClientFail = TFO_COOKIE_UNAVAILABLE;
+    if (defer) { this.deferred = true; return 0; }
+    return this.sendFirstSyn(data);
+  }
+
+  /** The first SYN (at connect, or at the first write of a deferred connect); returns the data bytes it took. */
+  sendFirstSyn(data: Uint8Array): number {
+    this.deferred = false;
+    const fo = this.fastOpen;
+    if (fo?.withData && data.length > 0) {
+      const pathMss = (this.pmtu || this.env.mtu) - (this.tuple.family === 4 ? 40 : 60);
+      this.synData = this.write(data.subarray(0, synDataRoom(pathMss, fo.cachedMss, this.advMss, this.settings.userMss)));
+    }
     this.sendSyn();
+    return this.synData;
   }
 
   private sendSyn(): void {
     const mp = this.join ? [this.join.synOption()] : this.mptcp ? this.mptcp.synOptions(this.synRetrans) : [];
-    const opts = synOptions({ mss: this.advMss, timestamps: this.tsOk, sack: this.sackOk, wscale: this.wscaleOk ? this.rcvWscale : undefined, tsVal: this.tsVal(), tsEcr: 0 }, mp);
-    this.transmit({ flags: TcpFlag.SYN, seq: this.iss, ack: 0, window: synWindowField(this.rcvWnd), options: opts, payload: new Uint8Array(0) });
+    // Only the first SYN has Fast Open's option and data: retransmissions are plain SYNs.
+    const first = this.synRetrans === 0;
+    const choices = { mss: this.advMss, timestamps: this.tsOk, sack: this.sackOk, wscale: this.wscaleOk ? this.rcvWscale : undefined, tsVal: this.tsVal(), tsEcr: 0 };
+    let opts = synOptions(choices, mp);
+    const fo = first && this.fastOpen?.option ? synOptions(choices, [...fastOpenOption(this.fastOpen.option), ...mp]) : undefined;
+    if (fo && optionBytes(fo) <= 40) { opts = fo; this.synFastOpen = true; }
+    const payload = first && this.synData > 0 ? this.bytesAt(seqAdd(this.iss, 1), this.synData) : new Uint8Array(0);
+    this.transmit({ flags: TcpFlag.SYN, seq: this.iss, ack: 0, window: synWindowField(this.rcvWnd), options: opts, payload });
     this.trackInFlight(this.iss, 0, true, false, this.synRetrans > 0);
+    if (payload.length > 0) {
+      this.trackInFlight(seqAdd(this.iss, 1), payload.length, false, false, false);
+      this.sndNxt = seqAdd(this.iss, 1 + payload.length);
+      this.dataSegsOut++;
+      this.bytesSent += payload.length;
+    }
     this.armRtx(this.synTimeout());
   }
 
@@ -264,8 +316,11 @@ export class TcpConnection {
     return Math.min(MAX_RTO_US, INITIAL_RTO_US * 2 ** (this.synRetrans - linear + 1));
   }
 
-  /** Passive open: the listener accepted this SYN; answers with a SYN/ACK. */
-  acceptSyn(seg: TcpSegment): void {
+  /**
+   * Passive open: the listener accepted this SYN; answers with a SYN/ACK. A Fast Open child
+   * (`fastOpen.child`) takes the SYN's data at once and the SYN/ACK acknowledges it.
+   */
+  acceptSyn(seg: TcpSegment, fastOpen?: ServerVerdict): void {
     const s = this.env.sysctls;
     const peer = readSynOptions(seg.options);
     this.irs = seg.seq;
@@ -285,12 +340,27 @@ export class TcpConnection {
     this.sndNxt = seqAdd(this.iss, 1);
     this.sndEnd = this.sndNxt;
     this.state = 'SYN_RECV';
+    this.synAckFastOpen = fastOpen?.synAck;
+    if (fastOpen?.child) {
+      this.passiveFastOpen = true;
+      this.sndSml = this.iss; // no small segment outstanding yet (Nagle), as tcp_create_openreq_child
+      if (seg.payload.length > 0) {
+        // tcp_fastopen_add_skb: the data goes straight to the receive queue.
+        this.rcvNxt = seqAdd(this.rcvNxt, seg.payload.length);
+        this.rcvWup = this.rcvNxt;
+        this.bytesReceived += seg.payload.length;
+        this.dataSegsIn++;
+        this.queueReceived(seg.payload);
+      }
+    }
     this.sendSynAck();
   }
 
   private sendSynAck(): void {
     const mp = this.join ? [this.join.synAckOption()] : this.mptcp ? this.mptcp.synAckOptions() : [];
-    const opts = synOptions({ mss: this.advMss, timestamps: this.tsOk, sack: this.sackOk, wscale: this.wscaleOk ? this.rcvWscale : undefined, tsVal: this.tsVal(), tsEcr: this.tsRecent }, mp);
+    // A retransmitted SYN/ACK carries no cookie (tcp_rtx_synack passes none).
+    const fo = this.synAckFastOpen && this.synRetrans === 0 ? fastOpenOption(this.synAckFastOpen) : [];
+    const opts = synOptions({ mss: this.advMss, timestamps: this.tsOk, sack: this.sackOk, wscale: this.wscaleOk ? this.rcvWscale : undefined, tsVal: this.tsVal(), tsEcr: this.tsRecent }, [...fo, ...mp]);
     this.transmit({ flags: TcpFlag.SYN | TcpFlag.ACK, seq: this.iss, ack: this.rcvNxt, window: synWindowField(this.rcvWnd), options: opts, payload: new Uint8Array(0) });
     this.trackInFlight(this.iss, 0, true, false, this.synRetrans > 0);
     this.armRtx(Math.min(MAX_RTO_US, INITIAL_RTO_US * 2 ** this.synRetrans));
@@ -455,7 +525,8 @@ export class TcpConnection {
   private inputSynSent(seg: TcpSegment): void {
     const f = seg.flags;
     if (f & TcpFlag.ACK) {
-      if (seg.ack !== this.sndNxt) {
+      // snd_una < ack <= snd_nxt: a SYN/ACK may ack the SYN without the data it carried.
+      if (seqLe(seg.ack, this.sndUna) || seqGt(seg.ack, this.sndNxt)) {
         if (!(f & TcpFlag.RST)) this.sendBareReset(seg.ack, undefined);
         return;
       }
@@ -490,9 +561,34 @@ export class TcpConnection {
     this.expandSendBuffer();
     this.lastAckRecv = this.now;
     this.armKeepalive();
+    if ((this.fastOpen || this.synData > 0) && this.fastOpenSynAck(seg, peer.mss ?? 0)) return;
     this.sendAck();
     if (this.join) this.armJoinAck();
     this.output();
+  }
+
+  /**
+   * tcp_rcv_fastopen_synack: the destination's cache learns the cookie and MSS (or that a
+   * request went unanswered: ask in the experimental form next time); SYN data the SYN/ACK did
+   * not acknowledge is sent again at once, and that segment stands for the ACK (returns true).
+   */
+  private fastOpenSynAck(seg: TcpSegment, mss: number): boolean {
+    const fo = this.fastOpen;
+    this.fastOpen = undefined;
+    const got = readFastOpen(seg.options);
+    const dataLeft = this.inflight.some((e) => !e.syn && e.len > 0);
+    let cookie = got;
+    let synLost = false;
+    let tryExp = 0;
+    if (!this.synFastOpen) cookie = undefined; // an unsolicited cookie is ignored
+    else if (this.totalRetrans > 0) synLost = !got && dataLeft;
+    else if (!got && this.synData === 0) tryExp = fo?.option?.experimental ? 2 : 1;
+    fo?.cache.set(this.tuple.localIp, this.tuple.remoteIp, mss, cookie, synLost, tryExp);
+    if (!dataLeft) return false;
+    this.fastOpenClientFail = this.totalRetrans > 0 ? TFO_SYN_RETRANSMITTED : TFO_DATA_NOT_ACKED;
+    for (const e of this.inflight) if (!e.syn) e.lost = true;
+    this.retransmitLost(Infinity);
+    return true;
   }
 
   /** The joiner repeats its third ACK (with MP_JOIN) until the fourth ACK: ~2 x SRTT, 1 s without a sample. */
@@ -522,7 +618,9 @@ export class TcpConnection {
       return;
     }
     if (!(f & TcpFlag.ACK)) return;
-    if (seg.ack !== seqAdd(this.iss, 1)) { this.sendBareReset(seg.ack, undefined); return; }
+    // A Fast Open child may have sent data already: the ACK may cover it.
+    const ackOk = this.passiveFastOpen ? seqGt(seg.ack, this.iss) && seqLe(seg.ack, this.sndNxt) : seg.ack === seqAdd(this.iss, 1);
+    if (!ackOk) { this.sendBareReset(seg.ack, undefined); return; }
     // The completing ACK's timestamp becomes ts_recent (tcp_replace_ts_recent): later segments echo it.
     const ackTs = findTimestamp(seg.options);
     if (ackTs && this.tsOk && seg.seq === this.rcvNxt) this.tsRecent = ackTs.val;
@@ -851,7 +949,8 @@ export class TcpConnection {
 
   /** Sends what the windows and Nagle allow; then FIN / DATA_FIN when due. */
   output(): void {
-    if (!canSend(this.state) && this.state !== 'FIN_WAIT1' && this.state !== 'LAST_ACK' && this.state !== 'CLOSING') return;
+    const fastOpenChild = this.passiveFastOpen && this.state === 'SYN_RECV';
+    if (!canSend(this.state) && !fastOpenChild && this.state !== 'FIN_WAIT1' && this.state !== 'LAST_ACK' && this.state !== 'CLOSING') return;
     this.retransmitLost(Infinity);
     for (;;) {
       const dataEnd = this.finQueued ? this.finSeq : this.sndEnd;
@@ -945,7 +1044,7 @@ export class TcpConnection {
     const push = len > 0 && (fin || this.chunks.some((c) => c.push && seqAdd(c.seq, c.data.length) === end) || end === this.sndEnd);
     const mp = this.mptcpTx(mapping, len, fin, false, seq);
     let flags = TcpFlag.ACK | (fin ? TcpFlag.FIN : 0) | (push ? TcpFlag.PSH : 0);
-    if (this.state === 'SYN_RECV') flags = TcpFlag.ACK;
+    if (this.state === 'SYN_RECV' && !this.passiveFastOpen) flags = TcpFlag.ACK;
     this.transmitAck(mp, len, { seq, flags, payload });
     if (len > 0) {
       this.dataSegsOut++;

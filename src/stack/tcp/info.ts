@@ -55,6 +55,7 @@ export function tcpInfoValues(c: TcpConnection | undefined, now: number, pmtu: n
     tcpi_bytes_retrans: BigInt(c.bytesRetrans),
     tcpi_snd_wnd: c.sndWnd,
     tcpi_rcv_wnd: c.advertisedWindow(),
+    tcpi_fastopen_client_fail: c.fastOpenClientFail,
   };
 }
 
