@@ -9,7 +9,7 @@ import { formatDiagnostic } from '../script/diagnostics.js';
 import { loadScript } from '../script/load.js';
 import { splitOptionArgs } from '../script/options.js';
 import { sec } from '../engine/timeline.js';
-import { EXIT, numberFlag } from '../cli/commands/run.js';
+import { EXIT, numberFlag, RUN_FLAGS } from '../cli/commands/run.js';
 import { decodeTrace } from './trace-wire.js';
 import { DIFF_FLAGS, ignoredFields } from './flags.js';
 import { normalizeTrace } from './normalize.js';
@@ -24,11 +24,7 @@ export interface DiffIo {
 export async function runDifferentialFile(argv: string[], io: DiffIo): Promise<number> {
   const { options: cli, rest } = splitOptionArgs(argv);
   const { values, positionals } = parseCommandArgs(rest, {
-    target: { type: 'string' },
-    'tolerance-scale': { type: 'string' },
-    seed: { type: 'string' },
-    'grace-ms': { type: 'string' },
-    'strict-tail': { type: 'boolean' },
+    ...RUN_FLAGS,
     timeout: { type: 'string' },
     ...DIFF_FLAGS,
   });

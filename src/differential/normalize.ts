@@ -264,7 +264,8 @@ export function normalizeTrace(trace: readonly TraceEntry[]): NormEvent[] {
     const ev = n.event(e, lastDriven);
     if (!ev) continue;
     out.push(ev);
-    if (ev.kind !== 'outbound') lastDriven = e.time;
+    // A blocking call is recorded when it returns, with the time it was issued: never go back.
+    if (ev.kind !== 'outbound') lastDriven = Math.max(lastDriven ?? 0, e.time);
   }
   return out;
 }

@@ -63,6 +63,15 @@ const processIo = (): RunIo => ({
   color: wantsColor(process.stdout),
 });
 
+/** Flags of a one-script run, on one target or (src/differential/cli.ts) on two. */
+export const RUN_FLAGS = {
+  target: { type: 'string' },
+  'tolerance-scale': { type: 'string' },
+  seed: { type: 'string' },
+  'grace-ms': { type: 'string' },
+  'strict-tail': { type: 'boolean' },
+} as const;
+
 /** A numeric flag's value, checked; undefined when the flag is absent. */
 export function numberFlag(value: string | undefined, name: string, check: (n: number) => boolean): number | undefined {
   if (value === undefined) return undefined;
@@ -112,12 +121,8 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
   }
   const { options: scriptOptions, rest } = splitOptionArgs(argv);
   const { values, positionals } = parseCommandArgs(rest, {
-    target: { type: 'string' },
+    ...RUN_FLAGS,
     pcap: { type: 'string' },
-    'tolerance-scale': { type: 'string' },
-    seed: { type: 'string' },
-    'grace-ms': { type: 'string' },
-    'strict-tail': { type: 'boolean' },
     iface: { type: 'string' },
     'remote-ip': { type: 'string' },
     'local-ip': { type: 'string' },
