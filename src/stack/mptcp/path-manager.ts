@@ -10,6 +10,7 @@ import type { FourTuple } from '../tcp/endpoint.js';
 import { padded } from '../tcp/options.js';
 import type { Timer } from '../virtual-clock.js';
 import { JoinSubflow } from './join.js';
+import { numberSubflow } from './subflow-info.js';
 import { PathManagerConfig, type Endpoint } from './pm.js';
 
 /** Linux repeats an unechoed ADD_ADDR up to this many times (pm.c, ADD_ADDR_RETRANS_MAX). */
@@ -68,6 +69,9 @@ export class PathManager extends PathManagerConfig {
       const m = c.mptcp!;
       if (!m.fullyEstablished || c.state !== 'ESTABLISHED') continue;
       const st = this.stateOf(c);
+      // The PM worker handles a received ADD_ADDR before the established event (6.18 order:
+      // with a fullmesh endpoint the join to the announced address goes out first).
+      for (const a of m.peerAnnounced.splice(0)) this.onPeerAnnounce(c, a);
       for (const e of this.endpoints) {
         if (st.considered.has(e.id) || isV6(e.address) !== isV6(c.tuple.localIp)) continue;
         if (e.flags.includes('signal')) {
@@ -75,11 +79,14 @@ export class PathManager extends PathManagerConfig {
           st.toAnnounce.push({ id: e.address === c.tuple.localIp ? 0 : e.id, address: e.address, port: e.port });
         } else if (e.flags.includes('subflow') && m.role === 'client' && e.address !== c.tuple.localIp && m.joins.size < this.subflows) {
           st.considered.add(e.id);
-          this.openJoin(c, e.address, e.id, e.flags.includes('backup'), c.tuple.remoteIp, c.tuple.remotePort);
+          const remotes = e.flags.includes('fullmesh') ? this.fullmeshRemotes(c, e.id) : [{ ip: c.tuple.remoteIp, port: c.tuple.remotePort, id: 0 }];
+          for (const r of remotes) {
+            if (m.joins.size >= this.subflows) break;
+            this.openJoin(c, e.address, e.id, e.flags.includes('backup'), r.ip, r.port, r.id);
+          }
         }
       }
       this.announceNext(c, st);
-      for (const a of m.peerAnnounced.splice(0)) this.onPeerAnnounce(c, a);
       const removed = m.peerRemoved.splice(0);
       if (removed.length) for (const j of this.joinsOf(c)) if (removed.includes(j.join!.remoteAddressId)) j.closeSubflow();
       for (const p of m.peerPrio.splice(0)) this.onPeerPrio(c, p.addressId, p.backup);
@@ -134,17 +141,48 @@ export class PathManager extends PathManagerConfig {
     }
   }
 
-  /** A valid announcement from the peer: joined when the limits allow (never ID 0). */
+  /**
+   * A valid announcement from the peer: joined when the limits allow (never ID 0, nor an address
+   * a subflow already goes to), from every `fullmesh` endpoint, or else from the address routing
+   * picks, the connection's own (ID 0) (fill_local_addresses_vec).
+   */
   private onPeerAnnounce(c: TcpConnection, a: AddAddr): void {
     const m = c.mptcp!;
     if (a.addressId === 0 || m.addAddrAccepted >= this.addAddrAccepted || m.joins.size >= this.subflows) return;
     if (isV6(a.address) !== isV6(c.tuple.remoteIp)) return;
-    m.addAddrAccepted++;
-    // The source address is chosen by routing: the connection's own (ID 0).
-    this.openJoin(c, c.tuple.localIp, 0, false, a.address, a.port ?? c.tuple.remotePort);
+    if ([c, ...m.joins].some((s) => s.tuple.remoteIp === a.address && (a.port === undefined || s.tuple.remotePort === a.port))) return;
+    const fullmesh = this.endpoints.filter((e) => e.flags.includes('fullmesh') && isV6(e.address) === isV6(a.address));
+    const locals = fullmesh.length > 0
+      ? fullmesh.map((e) => ({ ip: e.address, id: e.address === c.tuple.localIp ? 0 : e.id, backup: e.flags.includes('backup') }))
+      : [{ ip: c.tuple.localIp, id: 0, backup: false }];
+    let made = 0;
+    for (const l of locals) {
+      if (m.joins.size >= this.subflows) break;
+      this.openJoin(c, l.ip, l.id, l.backup, a.address, a.port ?? c.tuple.remotePort, a.addressId);
+      made++;
+    }
+    if (made > 0) m.addAddrAccepted++;
   }
 
-  private openJoin(master: TcpConnection, localIp: string, localId: number, backup: boolean, remoteIp: string, remotePort: number): void {
+  /**
+   * Where a `subflow fullmesh` endpoint joins (fill_remote_addresses_vec): the remote address of
+   * every subflow, in subflow order, one per remote id, skipping the ids this endpoint already
+   * has a subflow to.
+   */
+  private fullmeshRemotes(c: TcpConnection, localId: number): Array<{ ip: string; port: number; id: number }> {
+    const subflows = [c, ...c.mptcp!.joins];
+    const remoteId = (s: TcpConnection): number => s.join?.remoteAddressId ?? 0;
+    const taken = new Set(subflows.filter((s) => (s.join?.addressId ?? 0) === localId).map(remoteId));
+    const out: Array<{ ip: string; port: number; id: number }> = [];
+    for (const s of subflows) {
+      if (taken.has(remoteId(s))) continue;
+      taken.add(remoteId(s));
+      out.push({ ip: s.tuple.remoteIp, port: s.tuple.remotePort, id: remoteId(s) });
+    }
+    return out;
+  }
+
+  private openJoin(master: TcpConnection, localIp: string, localId: number, backup: boolean, remoteIp: string, remotePort: number, remoteId = 0): void {
     const m = master.mptcp!;
     const tuple: FourTuple = { family: master.tuple.family, localIp, localPort: this.host.ephemeralPort(), remoteIp, remotePort };
     const env = this.host.env();
@@ -152,8 +190,11 @@ export class PathManager extends PathManagerConfig {
     env.closed = (x) => { closed(x); m.joins.delete(x); };
     const sub = new TcpConnection(env, tuple, { ...master.settings, keepalive: { ...master.settings.keepalive } }, m);
     sub.join = new JoinSubflow(m, 'joiner', this.host.prng.next32(), localId, backup);
+    // The announced id until the SYN/ACK says otherwise (subflow->remote_id).
+    sub.join.remoteAddressId = remoteId;
     sub.master = master;
     m.joins.add(sub);
+    numberSubflow(m, sub);
     this.host.register(sub);
     sub.connect();
   }
@@ -170,7 +211,7 @@ export class PathManager extends PathManagerConfig {
     const settings = l?.settings ?? owner.settings;
     const m = owner.mptcp!;
     const { id, endpoint } = this.localId(owner, tuple.localIp);
-    const env = this.host.env((x) => m.joins.add(x));
+    const env = this.host.env((x) => { m.joins.add(x); numberSubflow(m, x); });
     const closed = env.closed;
     env.closed = (x) => { closed(x); m.joins.delete(x); };
     // Linux refuses (reason 3) a join it has no room for, or on a connection not fully established.

@@ -20,6 +20,8 @@ export class PathManagerConfig {
 
   /** Adds an endpoint; returns an error sentence (as `ip` prints it) or undefined. */
   add(e: Omit<Endpoint, 'id'> & { id: number | undefined }): string | undefined {
+    // iproute2 refuses the combination itself (6.18's netlink would too).
+    if (e.flags.includes('signal') && e.flags.includes('fullmesh')) return 'Error: argument "fullmesh" is wrong: flags mustn\'t have both signal and fullmesh';
     if (this.endpoints.length >= MAX_ENDPOINTS) return 'Error: too many endpoints.';
     if (this.endpoints.some((x) => x.address === e.address && x.port === e.port)) return 'Error: address already exists.';
     let id = e.id;
