@@ -160,7 +160,13 @@ function buildAddAddr(line: Line, spec: AddAddressSpec): AddAddr {
   });
   const o: AddAddr = { kind: 'mptcp', subtype: 'add_addr', version: conn.version, echo: false, addressId, address };
   if (spec.port !== undefined) o.port = spec.port;
-  if (conn.version === 0) return o;
+  if (conn.version === 0) {
+    // RFC 6824's ADD_ADDR has neither an echo bit nor an HMAC: only `hmac=auto` (none) fits.
+    if (spec.hmac.kind !== 'auto') {
+      throw new PacketLineError(`a v0 ADD_ADDR has no ${spec.hmac.kind === 'echo' ? 'echo' : 'HMAC'}: on a v0 connection write hmac=auto (no HMAC is sent)`, spec.range);
+    }
+    return o;
+  }
   if (spec.hmac.kind === 'echo') o.echo = true;
   else if (spec.hmac.kind === 'literal') o.hmac = be64(spec.hmac.value);
   else {

@@ -230,6 +230,7 @@ function matchAddAddr(line: Line, spec: AddAddressSpec, live: AddAddr, out: Out)
   const { tx, conn, sub } = line;
   const echo = spec.hmac.kind === 'echo';
   if (live.version === 1 && echo !== live.echo) out.push(numberMismatch('mptcp_add_addr_echo', echo ? 1 : 0, live.echo ? 1 : 0));
+  if (live.version === 0 && echo) out.push(fieldMismatch('mptcp_add_addr_echo', 'an echo (addr_echo)', 'a v0 announcement (RFC 6824 has no echo)'));
   const ref = spec.addr;
   const bound = ref.literal ? { address: ref.literal.address } : tx.address(ref.name);
   if (bound) {
