@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyShellLog } from '../stack/shell.js';
-import { environmentIsInert, planCommand, runSteps } from '../stack/shell-fast-path.js';
+import { planCommand, runSteps } from '../stack/shell-fast-path.js';
 import type { StandInFiles } from '../stack/shell-stand-ins.js';
 import { Stack } from '../stack/socket-api.js';
 import type { NetworkConfig, SentPacket, ShellResult, SyscallRequest, SyscallResult, Target, TargetCapabilities, Usecs } from './target.js';
@@ -35,7 +35,7 @@ export class TsTarget implements Target {
   readonly capabilities: TargetCapabilities = {
     syscalls: true,
     mptcp: true,
-    unsupportedSyscalls: new Set(['pipe', 'splice', 'sendfile', 'open']),
+    unsupportedSyscalls: new Set(),
   };
   private stateDir: string | undefined;
   private net: NetworkConfig | undefined;
@@ -86,7 +86,7 @@ export class TsTarget implements Target {
 
   async shell(command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ShellResult> {
     const path = `${standInDir()}:${opts.env.PATH ?? process.env.PATH ?? '/usr/bin:/bin'}`;
-    const steps = this.fastPath && environmentIsInert(opts.env) ? planCommand(command, opts.cwd, path) : undefined;
+    const steps = this.fastPath ? planCommand(command, opts.cwd, { ...opts.env, PATH: path }) : undefined;
     let out: { code: number; stdout: string; stderr: string };
     let log: string;
     if (steps) {
