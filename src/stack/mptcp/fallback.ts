@@ -1,0 +1,88 @@
+// RFC 8684 §3.7 fallback once the handshake is over, as Linux 6.18 decides it (subflow.c
+// get_mapping_status / subflow_check_data_avail, protocol.h mptcp_try_fallback, pm.c
+// mptcp_pm_mp_fail_received). Every branch was checked against the kernel with the scripts in
+// test/scripts/mptcp/fallback/. The handshake-time conditions (SYN, SYN/ACK, third ACK) are the
+// MP_CAPABLE acceptance rules of capable.ts.
+import { RESET_UNSPECIFIED } from './join.js';
+
+/** MP_TCPRST reason "middlebox interference" (MPTCP_RST_EMIDDLEBOX). */
+export const RESET_MIDDLEBOX = 6;
+
+/**
+ * What is wrong with the mapping of received data:
+ * - 'no-dss': data outside any mapping (a middlebox stripped the DSS), Linux's MAPPING_NODSS;
+ * - 'invalid': an infinite mapping (DLL 0) arrived, or a checksum present/absent against the
+ *   negotiation;
+ * - 'bad-checksum': the mapping's DSS checksum is wrong.
+ */
+export type MappingProblem = 'no-dss' | 'invalid' | 'bad-checksum';
+
+export type FallbackDecision =
+  /** Become plain TCP: the data is delivered, nothing carries an MPTCP option any more. */
+  | { action: 'fallback' }
+  /** Deliver the data, send MP_FAIL and wait for the peer's infinite mapping (single subflow). */
+  | { action: 'mp-fail' }
+  /** Reset the subflow with MP_TCPRST `reason`, with MP_FAIL for a checksum failure. */
+  | { action: 'reset'; reason: number; mpFail: boolean };
+
+export interface FallbackContext {
+  /** The data came on an MP_JOIN subflow (never allowed to fall back). */
+  joined: boolean;
+  /** A mapping with a valid checksum was received before. */
+  validChecksumSeen: boolean;
+  /** msk->allow_infinite_fallback: no join was ever established, no MPTCP-level retransmission. */
+  infiniteAllowed: boolean;
+}
+
+export function decideFallback(problem: MappingProblem, ctx: FallbackContext): FallbackDecision {
+  const canFallBack = ctx.infiniteAllowed && !ctx.joined;
+  // Checksums proved to work (or a join subflow): the failure is reported with MP_FAIL. A
+  // failure before any valid checksum is taken for a middlebox at the start: silent fallback.
+  if (problem === 'bad-checksum' && (ctx.joined || ctx.validChecksumSeen)) {
+    return canFallBack ? { action: 'mp-fail' } : { action: 'reset', reason: RESET_MIDDLEBOX, mpFail: true };
+  }
+  if (canFallBack) return { action: 'fallback' };
+  // 6.18 tells a stripped DSS (middlebox) apart from any other bad mapping (protocol error).
+  return { action: 'reset', reason: problem === 'no-dss' ? RESET_MIDDLEBOX : RESET_UNSPECIFIED, mpFail: false };
+}
+
+/**
+ * The MP_FAIL exchange of a single-subflow connection (RFC 8684 §3.7): who failed first decides
+ * what the next MP_FAIL means, and the side answering a peer's MP_FAIL puts an infinite mapping
+ * on its next data.
+ */
+export class MpFailExchange {
+  /** The DSN for the MP_FAIL on our next ACK. */
+  pendingDsn: bigint | undefined;
+  /** The DATA_ACK that ACK carries (it must not cover the failed mapping), when we failed. */
+  pendingDataAck: bigint | undefined;
+  /** We sent MP_FAIL: the peer's MP_FAIL is its answer (Linux's fail timer is then stopped). */
+  private awaitingAnswer = false;
+  /** The next data goes out under an infinite mapping (DLL 0), then the connection is TCP. */
+  sendInfiniteMap = false;
+
+  /** Our checksum check failed for the mapping at `dsn`, which started at data level `dataAck`. */
+  fail(dsn: bigint, dataAck: bigint): void {
+    this.pendingDsn = dsn;
+    this.pendingDataAck = dataAck;
+    this.awaitingAnswer = true;
+  }
+
+  /**
+   * The peer's MP_FAIL. Answering one of ours: nothing to send. Otherwise the answer is an MP_FAIL
+   * with the DSN of the mapping we are receiving (not an echo of the peer's DSN: 6.18 writes
+   * subflow->map_seq) and an infinite mapping on our next data.
+   */
+  received(rxMappingDsn: bigint): void {
+    if (this.awaitingAnswer) { this.awaitingAnswer = false; return; }
+    this.pendingDsn = rxMappingDsn;
+    this.pendingDataAck = undefined;
+    this.sendInfiniteMap = true;
+  }
+
+  /** The MP_FAIL went out. */
+  sent(): void {
+    this.pendingDsn = undefined;
+    this.pendingDataAck = undefined;
+  }
+}

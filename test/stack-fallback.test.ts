@@ -1,0 +1,162 @@
+// RFC 8684 §3.7 fallback on the bundled stack after the handshake: the decision table of
+// src/stack/mptcp/fallback.ts (as Linux 6.18 takes it, see test/scripts/mptcp/fallback/*.pkt) and
+// the stack's packets for MP_FAIL both ways, the infinite mapping and a stripped DSS.
+import test from 'ava';
+import { decideFallback, MpFailExchange, RESET_MIDDLEBOX, type FallbackContext, type MappingProblem } from '../src/stack/mptcp/fallback.js';
+import { RESET_UNSPECIFIED } from '../src/stack/mptcp/join.js';
+import { dssChecksum, keyIdsn } from '../src/wire/crypto.js';
+import type { Dss, MpCapable, MptcpOption } from '../src/wire/packet.js';
+import type { Stack } from '../src/stack/socket-api.js';
+import { acceptPlain, bytes, call, F, MPC_SYN, mustNext, newStack, next, type Out, peerPacket, ts } from './stack-harness.js';
+
+// ---- the decision table ----------------------------------------------------------------------
+
+const ctx = (over: Partial<FallbackContext>): FallbackContext => ({ joined: false, validChecksumSeen: false, infiniteAllowed: true, ...over });
+
+const table: Array<[string, MappingProblem, Partial<FallbackContext>, ReturnType<typeof decideFallback>]> = [
+  ['data without DSS, single subflow', 'no-dss', {}, { action: 'fallback' }],
+  ['infinite mapping, single subflow', 'invalid', {}, { action: 'fallback' }],
+  ['first checksum bad', 'bad-checksum', {}, { action: 'fallback' }],
+  ['checksum missing after a valid one (6.18 still falls back)', 'invalid', { validChecksumSeen: true }, { action: 'fallback' }],
+  ['bad checksum after a valid one', 'bad-checksum', { validChecksumSeen: true }, { action: 'mp-fail' }],
+  ['bad checksum after a valid one, a join exists', 'bad-checksum', { validChecksumSeen: true, infiniteAllowed: false }, { action: 'reset', reason: RESET_MIDDLEBOX, mpFail: true }],
+  ['bad checksum on a join subflow', 'bad-checksum', { joined: true, infiniteAllowed: false }, { action: 'reset', reason: RESET_MIDDLEBOX, mpFail: true }],
+  ['first checksum bad, a join exists', 'bad-checksum', { infiniteAllowed: false }, { action: 'reset', reason: RESET_UNSPECIFIED, mpFail: false }],
+  ['DSS stripped, a join exists', 'no-dss', { infiniteAllowed: false }, { action: 'reset', reason: RESET_MIDDLEBOX, mpFail: false }],
+  ['DSS stripped on a join subflow', 'no-dss', { joined: true, infiniteAllowed: false }, { action: 'reset', reason: RESET_MIDDLEBOX, mpFail: false }],
+  ['infinite mapping, a join exists', 'invalid', { infiniteAllowed: false }, { action: 'reset', reason: RESET_UNSPECIFIED, mpFail: false }],
+];
+
+for (const [name, problem, over, want] of table) {
+  test(`decision: ${name}`, (t) => {
+    t.deepEqual(decideFallback(problem, ctx(over)), want);
+  });
+}
+
+test('MP_FAIL exchange: our failure, then the peer’s answer sends nothing more', (t) => {
+  const x = new MpFailExchange();
+  x.fail(101n, 100n);
+  t.is(x.pendingDsn, 101n);
+  t.is(x.pendingDataAck, 100n);
+  x.sent();
+  x.received(7n);
+  t.is(x.pendingDsn, undefined);
+  t.false(x.sendInfiniteMap);
+});
+
+test('MP_FAIL exchange: a peer’s MP_FAIL is answered with the receiving mapping’s DSN and an infinite mapping', (t) => {
+  const x = new MpFailExchange();
+  x.received(7n);
+  t.is(x.pendingDsn, 7n);
+  t.is(x.pendingDataAck, undefined);
+  t.true(x.sendInfiniteMap);
+});
+
+// ---- the stack -------------------------------------------------------------------------------
+
+const PEER_KEY = 2n;
+const PEER_IDSN = keyIdsn(PEER_KEY, 1);
+const M64 = (1n << 64n) - 1n;
+const CSUM_SYN: MptcpOption = { kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: 0x81 };
+
+const dssOf = (o: Out): Dss | undefined => o.mptcp.find((x): x is Dss => x.subtype === 'dss');
+const failOf = (o: Out): bigint | undefined => {
+  const f = o.mptcp.find((x) => x.subtype === 'mp_fail');
+  return f?.subtype === 'mp_fail' ? f.dsn : undefined;
+};
+
+/** An MP_CAPABLE server connection from a peer with key 2 (checksums when `csum`). */
+async function server(s: Stack, csum: boolean) {
+  const syn = csum ? CSUM_SYN : MPC_SYN;
+  // Linux does not check the echo of its own key in the third ACK (mptcp-wire.md §1.3), nor does the stack.
+  const third: MptcpOption = { kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: syn.subtype === 'mp_capable' ? syn.flags : 1, senderKey: PEER_KEY, receiverKey: 0n };
+  const a = await acceptPlain(s, 8080, [syn], [third], true);
+  const key = a.synAck.mptcp.find((x): x is MpCapable => x.subtype === 'mp_capable')?.senderKey ?? 0n;
+  return { ...a, idsn: keyIdsn(key, 1) };
+}
+
+/** Peer data at subflow sequence `seq` under the mapping (`dsnRel` relative to the peer's IDSN). */
+function data(s: Stack, seq: number, ack: number, len: number, map?: { dsnRel: bigint; ssn: number; dll: number; checksum?: number }, csum = false): void {
+  const opts: MptcpOption[] = [];
+  if (map) {
+    const dsn = (PEER_IDSN + map.dsnRel) & M64;
+    const d: Dss = { kind: 'mptcp', subtype: 'dss', dataFin: false, dataAck64: false, dsn64: true, dsn, ssn: map.ssn, dll: map.dll };
+    if (csum) d.checksum = map.checksum ?? dssChecksum(dsn, map.ssn, map.dll, bytes(map.dll, 0x61));
+    opts.push(d);
+  }
+  s.inject(peerPacket({ flags: F.ACK | F.PSH, seq, ack, dstPort: 8080, window: 1000, payload: bytes(len, 0x61), options: [...ts(200, 0), ...opts] }));
+}
+
+const isMptcp = async (s: Stack, fd: number): Promise<number> => {
+  const r = await call(s, { name: 'getsockopt', fd, level: 6, optname: 43, optlen: 4 });
+  return r.out?.kind === 'opt' ? new DataView(r.out.value.buffer, r.out.value.byteOffset).getInt32(0, true) : -1;
+};
+
+test('stack: a bad checksum after a good one is reported with MP_FAIL, the data still delivered; the peer’s infinite mapping ends MPTCP', async (t) => {
+  const s = newStack();
+  const { fd, snd } = await server(s, true);
+  data(s, 1, snd, 100, { dsnRel: 1n, ssn: 1, dll: 100 }, true);
+  t.is(dssOf(mustNext(s))?.dataAck, (PEER_IDSN + 101n) & M64);
+  data(s, 101, snd, 100, { dsnRel: 101n, ssn: 101, dll: 100, checksum: 0x1234 }, true);
+  const fail = mustNext(s);
+  t.is(failOf(fail), (PEER_IDSN + 101n) & M64);
+  // The ACK carrying MP_FAIL does not acknowledge the failed mapping, yet recv() returns it.
+  t.is(dssOf(fail)?.dataAck, (PEER_IDSN + 101n) & M64);
+  t.is(fail.tcp.ack, 201);
+  t.is((await call(s, { name: 'read', fd, len: 1000, flags: 0 })).ret, 200);
+  // The peer answers: MP_FAIL, then data under an infinite mapping.
+  s.inject(peerPacket({ flags: F.ACK, seq: 201, ack: snd, dstPort: 8080, window: 1000, options: [...ts(201, 0), { kind: 'mptcp', subtype: 'dss', dataFin: false, dataAck64: false, dsn64: false }, { kind: 'mptcp', subtype: 'mp_fail', dsn: (PEER_IDSN + 101n) & M64 }] }));
+  t.falsy(s.receive(s.clock.now())); // the answer to our MP_FAIL needs no reply
+  data(s, 201, snd, 100, { dsnRel: 101n, ssn: 201, dll: 0, checksum: 0 }, true);
+  t.deepEqual(mustNext(s).mptcp, []);
+  t.is(await isMptcp(s, fd), 0);
+});
+
+test('stack: the peer’s MP_FAIL is answered with MP_FAIL at once, then one infinite mapping, then plain TCP', async (t) => {
+  const s = newStack();
+  const { fd, snd, idsn } = await server(s, true);
+  data(s, 1, snd, 100, { dsnRel: 1n, ssn: 1, dll: 100 }, true);
+  mustNext(s);
+  await call(s, { name: 'write', fd, data: bytes(100), flags: 0 });
+  t.is(dssOf(mustNext(s))?.dll, 100);
+  s.inject(peerPacket({ flags: F.ACK, seq: 101, ack: snd + 100, dstPort: 8080, window: 1000, options: [...ts(201, 0), { kind: 'mptcp', subtype: 'mp_fail', dsn: (idsn + 1n) & M64 }] }));
+  const answer = mustNext(s);
+  t.is(answer.tcp.payload.length, 0);
+  // Not an echo: the DSN of the mapping the stack is receiving (the peer's data).
+  t.is(failOf(answer), (PEER_IDSN + 1n) & M64);
+  await call(s, { name: 'write', fd, data: bytes(100), flags: 0 });
+  const inf = dssOf(mustNext(s));
+  t.deepEqual([inf?.dsn, inf?.ssn, inf?.dll, inf?.checksum], [(idsn + 101n) & M64, 101, 0, 0]);
+  s.inject(peerPacket({ flags: F.ACK, seq: 101, ack: snd + 200, dstPort: 8080, window: 1000, options: ts(202, 0) }));
+  await call(s, { name: 'write', fd, data: bytes(100), flags: 0 });
+  t.deepEqual(mustNext(s).mptcp, []);
+  t.is(await isMptcp(s, fd), 0);
+});
+
+test('stack: data without DSS inside the current mapping stays MPTCP; past its end the DSS was stripped: fallback', async (t) => {
+  const s = newStack();
+  const { fd, snd } = await server(s, false);
+  // One 300-byte mapping over three segments, only the first one carrying it (mptcp-wire.md §4.3).
+  data(s, 1, snd, 100, { dsnRel: 1n, ssn: 1, dll: 300 });
+  data(s, 101, snd, 100);
+  data(s, 201, snd, 100);
+  const acks: Out[] = [];
+  for (let o = next(s, s.clock.now() + 300_000); o; o = next(s, s.clock.now() + 300_000)) acks.push(o);
+  t.true(acks.length > 0 && acks.every((o) => dssOf(o) !== undefined));
+  t.is(dssOf(acks[acks.length - 1]!)?.dataAck, (PEER_IDSN + 301n) & M64);
+  data(s, 301, snd, 100);
+  t.deepEqual(mustNext(s, s.clock.now() + 300_000).mptcp, []);
+  t.is((await call(s, { name: 'read', fd, len: 1000, flags: 0 })).ret, 400);
+  t.is(await isMptcp(s, fd), 0);
+});
+
+test('stack: an infinite mapping after normal ones makes the connection TCP', async (t) => {
+  const s = newStack();
+  const { fd, snd } = await server(s, false);
+  data(s, 1, snd, 100, { dsnRel: 1n, ssn: 1, dll: 100 });
+  t.truthy(dssOf(mustNext(s)));
+  data(s, 101, snd, 100, { dsnRel: 101n, ssn: 101, dll: 0 });
+  t.deepEqual(mustNext(s).mptcp, []);
+  t.is((await call(s, { name: 'read', fd, len: 1000, flags: 0 })).ret, 200);
+  t.is(await isMptcp(s, fd), 0);
+});
