@@ -6,7 +6,9 @@ import { decodeSockAddr } from '../sys/structs.js';
 import * as K from './constants.js';
 import { ANY4, ANY6, Host } from './host.js';
 import { clientFastOpen, TFO_CLIENT_ENABLE, TFO_SERVER_ENABLE, TFO_SERVER_WO_SOCKOPT1, type ActiveFastOpen } from './fastopen.js';
-import { Epoll, Socket, type FileEntry } from './socket.js';
+import { FileCalls, type AnyFile } from './file-calls.js';
+import { concat } from './files.js';
+import { Epoll, Socket } from './socket.js';
 import { getsockopt, recvControl, setsockopt } from './sockopt.js';
 import { TcpConnection } from './tcp/connection.js';
 
@@ -33,8 +35,16 @@ const ok = (ret = 0): SyscallResult => ({ ret });
 
 export class Stack {
   readonly host: Host;
-  private files = new Map<number, FileEntry>();
+  private files = new Map<number, AnyFile>();
   private waiters: Waiter[] = [];
+  /** pipe, open, splice, sendfile, and read/write on pipes and files. */
+  private readonly fileCalls = new FileCalls({
+    file: (fd) => this.files.get(fd),
+    allocFd: (f) => this.allocFd(f),
+    block: (check) => this.block(check),
+    send: (s, data, flags) => this.send(s, data, flags),
+    recv: (s, len, flags) => this.recv(s, len, flags),
+  });
 
   constructor(seed = 1) {
     this.host = new Host(seed);
@@ -70,7 +80,7 @@ export class Stack {
     return this.waiters.length;
   }
 
-  private allocFd(entry: FileEntry): number {
+  private allocFd(entry: AnyFile): number {
     let fd = 3;
     while (this.files.has(fd)) fd++;
     this.files.set(fd, entry);
@@ -91,6 +101,8 @@ export class Stack {
   }
 
   private dispatch(req: SyscallRequest): SyscallResult | Promise<SyscallResult> {
+    const fileCall = this.fileCalls.handle(req);
+    if (fileCall) return fileCall;
     switch (req.name) {
       case 'socket': return this.socket(req.domain, req.type, req.protocol);
       case 'bind': return this.withSock(req.fd, (s) => this.bind(s, req.addr));
@@ -235,7 +247,7 @@ export class Stack {
     });
   }
 
-  private fdOf(s: FileEntry): number {
+  private fdOf(s: AnyFile): number {
     for (const [fd, e] of this.files) if (e === s) return fd;
     return -1;
   }
@@ -370,6 +382,7 @@ export class Stack {
     this.files.delete(fd);
     for (const x of this.files.values()) if (x.kind === 'epoll') x.interest.delete(fd);
     if (e.kind === 'epoll') return ok();
+    if (e.kind === 'pipe' || e.kind === 'file') { e.close(); return ok(); }
     if (e.listener) {
       const l = e.listener;
       this.host.listeners.splice(this.host.listeners.indexOf(l), 1);
@@ -407,6 +420,12 @@ export class Stack {
   private fcntl(fd: number, cmd: number, arg: number | undefined): SyscallResult {
     const e = this.files.get(fd);
     if (!e) return fail('EBADF');
+    if (e.kind === 'pipe' || e.kind === 'file') {
+      const access = e.kind === 'pipe' && e.end === 'write' ? 1 : 0; // O_WRONLY / O_RDONLY
+      if (cmd === K.F_GETFL) return ok(access | (e.nonblock ? K.O_NONBLOCK : 0));
+      if (cmd === K.F_SETFL) { e.nonblock = ((arg ?? 0) & K.O_NONBLOCK) !== 0; return ok(); }
+      return fail('EINVAL');
+    }
     if (e.kind !== 'socket') return cmd === K.F_GETFL ? ok(K.O_RDWR) : cmd === K.F_SETFL ? ok() : fail('EINVAL');
     if (cmd === K.F_GETFL) return ok(K.O_RDWR | (e.nonblock ? K.O_NONBLOCK : 0));
     if (cmd === K.F_SETFL) { e.nonblock = ((arg ?? 0) & K.O_NONBLOCK) !== 0; return ok(); }
@@ -431,6 +450,7 @@ export class Stack {
   private revents(fd: number, events: number): number {
     const e = this.files.get(fd);
     if (!e) return K.POLLNVAL;
+    if (e.kind === 'pipe' || e.kind === 'file') return e.readiness() & (events | K.POLLERR | K.POLLHUP);
     if (e.kind !== 'socket') return 0;
     return e.readiness() & (events | K.POLLERR | K.POLLHUP);
   }
@@ -512,11 +532,4 @@ export class Stack {
     this.clock.advanceTo(Math.max(deadline, this.clock.now()));
     return this.host.sent.shift() ?? null;
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
 }

@@ -23,10 +23,6 @@ export const TARGET_FEATURES: Readonly<Record<TargetName, TargetFeatures>> = {
     mptcp: true,
     syscalls: true,
     unsupportedCalls: {
-      splice: 'the TypeScript stack has no pipes or files to splice',
-      sendfile: 'the TypeScript stack has no files to send',
-      pipe: 'the TypeScript stack has no pipes',
-      open: 'the TypeScript stack has no files',
       cap_set: 'capabilities only exist on the kernel target',
       psp_rx_assoc: PSP,
       psp_tx_assoc: PSP,
