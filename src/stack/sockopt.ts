@@ -1,13 +1,12 @@
 // getsockopt / setsockopt with Linux's values, struct layouts (src/sys/structs.ts) and errnos.
 import type { SyscallRequest, SyscallResult } from '../targets/target.js';
 import { decodeInt, decodeStruct, encodeControl, encodeInt, encodeStruct, LINGER_LAYOUT, MPTCP_SUBFLOW_ADDRS_SIZE, TCP_INFO_LAYOUT, MPTCP_INFO_LAYOUT } from '../sys/structs.js';
-import type { TcpConnection } from './tcp/connection.js';
 import { errnoValue } from '../sys/symbols.js';
 import * as K from './constants.js';
 import type { Host } from './host.js';
 import { getFastOpenOption, isFastOpenOption, setFastOpenOption } from './fastopen-sockopt.js';
 import { encodeMptcpInfo, type PmLimits } from './mptcp/info.js';
-import { encodeSubflowAddrs, getFullInfo, getSubflowData, subflowsOf } from './mptcp/subflow-info.js';
+import { getFullInfo, getSubflowData, subflowViews } from './mptcp/subflow-info.js';
 import type { PathManagerConfig } from './mptcp/pm.js';
 import type { Socket } from './socket.js';
 import { encodeTcpInfo } from './tcp/info.js';
@@ -98,13 +97,10 @@ export function getsockopt(host: Host, pm: PathManagerConfig, s: Socket, args: G
       if (s.listener) return opt(new Uint8Array(MPTCP_INFO_LAYOUT.size), optlen);
       return opt(encodeMptcpInfo(c?.mptcp, pmLimits(pm), host.clock.now()), optlen);
     }
-    const tcpInfo = (x: TcpConnection): Uint8Array => encodeTcpInfo(x, host.clock.now(), host.mtu);
-    if (name === K.MPTCP_TCPINFO) return getSubflowData(subflowsOf(c), optlen, value, TCP_INFO_LAYOUT.size, tcpInfo);
-    if (name === K.MPTCP_SUBFLOW_ADDRS) return getSubflowData(subflowsOf(c), optlen, value, MPTCP_SUBFLOW_ADDRS_SIZE, encodeSubflowAddrs);
-    if (name === K.MPTCP_FULL_INFO) {
-      const mptcpInfo = (): Uint8Array => encodeMptcpInfo(c?.mptcp, pmLimits(pm), host.clock.now());
-      return getFullInfo({ initial: c, mptcpInfo, tcpInfo, tcpInfoSize: TCP_INFO_LAYOUT.size }, optlen, value, args.buffers);
-    }
+    const subflows = subflowViews(c, (x) => encodeTcpInfo(x, host.clock.now(), host.mtu));
+    if (name === K.MPTCP_TCPINFO) return getSubflowData(subflows.map((x) => x.tcpInfo), optlen, value, TCP_INFO_LAYOUT.size);
+    if (name === K.MPTCP_SUBFLOW_ADDRS) return getSubflowData(subflows.map((x) => () => x.addrs), optlen, value, MPTCP_SUBFLOW_ADDRS_SIZE);
+    if (name === K.MPTCP_FULL_INFO) return getFullInfo(subflows, () => encodeMptcpInfo(c?.mptcp, pmLimits(pm), host.clock.now()), optlen, value, args.buffers);
     return fail('ENOPROTOOPT');
   }
   return fail('ENOPROTOOPT');

@@ -14,6 +14,7 @@ import {
 } from '../../sys/mptcp-structs.js';
 import { decodeStruct, encodeStruct } from '../../sys/struct-layout.js';
 import { encodeSockAddr } from '../../sys/structs.js';
+import { TCP_INFO_LAYOUT } from '../../sys/tcp-info.js';
 import type { PointedBuffer, SyscallResult } from '../../targets/target.js';
 import type { TcpConnection } from '../tcp/connection.js';
 import type { MptcpConnection } from './connection.js';
@@ -43,7 +44,22 @@ export function subflowsOf(initial: TcpConnection | undefined): TcpConnection[] 
   return initial ? [initial, ...(initial.mptcp?.joins ?? [])] : [];
 }
 
-const subflowId = (initial: TcpConnection, c: TcpConnection): number => (c === initial ? 1 : numberSubflow(initial.mptcp!, c));
+/** What the subflow getsockopts read of one subflow. */
+export interface SubflowView {
+  id: number;
+  /** struct mptcp_subflow_addrs. */
+  addrs: Uint8Array;
+  /** struct tcp_info, made only when asked for. */
+  tcpInfo: () => Uint8Array;
+}
+
+export function subflowViews(initial: TcpConnection | undefined, tcpInfo: (c: TcpConnection) => Uint8Array): SubflowView[] {
+  return subflowsOf(initial).map((c) => ({
+    id: c === initial ? 1 : numberSubflow(initial!.mptcp!, c),
+    addrs: encodeSubflowAddrs(c),
+    tcpInfo: () => tcpInfo(c),
+  }));
+}
 
 // ---- elements -----------------------------------------------------------------------------
 
@@ -60,7 +76,8 @@ export function encodeSubflowAddrs(c: TcpConnection): Uint8Array {
 
 // ---- MPTCP_TCPINFO / MPTCP_SUBFLOW_ADDRS -----------------------------------------------------
 
-export function getSubflowData(subflows: readonly TcpConnection[], optlen: number, input: Uint8Array | undefined, kernelSize: number, element: (c: TcpConnection) => Uint8Array): SyscallResult {
+/** `elements` make each subflow's element (kernelSize bytes), in subflow order. */
+export function getSubflowData(elements: ReadonlyArray<() => Uint8Array>, optlen: number, input: Uint8Array | undefined, kernelSize: number): SyscallResult {
   const hdrSize = MPTCP_SUBFLOW_DATA_LAYOUT.size;
   if (optlen < hdrSize) return fail('EINVAL');
   const given = new Uint8Array(Math.max(optlen, hdrSize));
@@ -75,33 +92,25 @@ export function getSubflowData(subflows: readonly TcpConnection[], optlen: numbe
   const out = given;
   let room = optlen - sizeData;
   let copied = 0;
-  for (const c of subflows) {
+  for (const element of elements) {
     if (room === 0 || room < sizeUser) continue;
-    out.set(element(c).subarray(0, sizeUser), sizeData + copied);
+    out.set(element().subarray(0, sizeUser), sizeData + copied);
     copied += sizeUser;
     room -= sizeUser;
   }
-  encodeStruct(MPTCP_SUBFLOW_DATA_LAYOUT, { size_subflow_data: sizeData, num_subflows: subflows.length, size_kernel: kernelSize, size_user: sizeUser }, out);
+  encodeStruct(MPTCP_SUBFLOW_DATA_LAYOUT, { size_subflow_data: sizeData, num_subflows: elements.length, size_kernel: kernelSize, size_user: sizeUser }, out);
   const outLen = copied > 0 ? sizeData + copied : Math.min(sizeData, hdrSize);
   return { ret: 0, out: { kind: 'opt', value: out.slice(0, outLen), optlen: outLen } };
 }
 
 // ---- MPTCP_FULL_INFO ----------------------------------------------------------------------
 
-export interface FullInfoSources {
-  /** The connection's initial subflow (undefined on a socket with none). */
-  initial: TcpConnection | undefined;
-  mptcpInfo: () => Uint8Array;
-  tcpInfo: (c: TcpConnection) => Uint8Array;
-  tcpInfoSize: number;
-}
-
 /**
  * `buffers` are the arrays the caller's pointers designate (in the order subflow_info,
  * tcp_info, by their offset in the header); a pointer with no buffer behind it is NULL, and
  * copying a non-empty element there is EFAULT, as on Linux.
  */
-export function getFullInfo(src: FullInfoSources, optlen: number, input: Uint8Array | undefined, buffers: readonly PointedBuffer[] = []): SyscallResult {
+export function getFullInfo(subflows: readonly SubflowView[], mptcpInfo: () => Uint8Array, optlen: number, input: Uint8Array | undefined, buffers: readonly PointedBuffer[] = []): SyscallResult {
   const hdrSize = MPTCP_FULL_INFO_INFO_OFFSET;
   if (optlen < hdrSize) return fail('EINVAL');
   const given = new Uint8Array(hdrSize);
@@ -111,30 +120,28 @@ export function getFullInfo(src: FullInfoSources, optlen: number, input: Uint8Ar
   if (Number(hdr.size_sfinfo_user) > INT_MAX || Number(hdr.size_tcpinfo_user) > INT_MAX) return fail('EINVAL');
   const len = optlen - hdrSize;
   const copylen = len > 0 ? Math.min(len, MPTCP_INFO_LAYOUT.size) : 0;
-  const tiUser = Math.min(Number(hdr.size_tcpinfo_user), src.tcpInfoSize);
+  const tiUser = Math.min(Number(hdr.size_tcpinfo_user), TCP_INFO_LAYOUT.size);
   const sfUser = Math.min(Number(hdr.size_sfinfo_user), MPTCP_SUBFLOW_INFO_LAYOUT.size);
   const slots = Number(hdr.size_arrays_user);
   const arrays = new Map(buffers.map((b) => [b.at, new Uint8Array(b.size)]));
   const target = (field: string): Uint8Array | undefined => arrays.get(MPTCP_FULL_INFO_HEADER_LAYOUT.byName.get(field)!.offset);
   const sfArray = target('subflow_info');
   const tiArray = target('tcp_info');
-  const subflows = subflowsOf(src.initial);
-  for (const [i, c] of subflows.entries()) {
+  for (const [i, sub] of subflows.entries()) {
     if (i >= slots) continue;
-    const sf = new Uint8Array(MPTCP_SUBFLOW_INFO_LAYOUT.size);
+    const sf = encodeStruct(MPTCP_SUBFLOW_INFO_LAYOUT, { id: sub.id });
     // The addresses only when the caller's element reaches past the id.
-    sf.set(encodeStruct(MPTCP_SUBFLOW_INFO_LAYOUT, { id: subflowId(src.initial!, c) }));
-    if (sfUser > MPTCP_SUBFLOW_INFO_ADDRS_OFFSET) sf.set(encodeSubflowAddrs(c), MPTCP_SUBFLOW_INFO_ADDRS_OFFSET);
+    if (sfUser > MPTCP_SUBFLOW_INFO_ADDRS_OFFSET) sf.set(sub.addrs, MPTCP_SUBFLOW_INFO_ADDRS_OFFSET);
     if (!copyOut(sfArray, i * sfUser, sf.subarray(0, sfUser))) return fail('EFAULT');
-    if (tiUser > 0 && !copyOut(tiArray, i * tiUser, src.tcpInfo(c).subarray(0, tiUser))) return fail('EFAULT');
+    if (tiUser > 0 && !copyOut(tiArray, i * tiUser, sub.tcpInfo().subarray(0, tiUser))) return fail('EFAULT');
   }
   const out = new Uint8Array(hdrSize + copylen);
   out.set(given);
   encodeStruct(MPTCP_FULL_INFO_HEADER_LAYOUT, {
-    size_tcpinfo_kernel: src.tcpInfoSize, size_tcpinfo_user: tiUser,
+    size_tcpinfo_kernel: TCP_INFO_LAYOUT.size, size_tcpinfo_user: tiUser,
     size_sfinfo_kernel: MPTCP_SUBFLOW_INFO_LAYOUT.size, size_sfinfo_user: sfUser, num_subflows: subflows.length,
   }, out);
-  if (copylen > 0) out.set(src.mptcpInfo().subarray(0, copylen), hdrSize);
+  if (copylen > 0) out.set(mptcpInfo().subarray(0, copylen), hdrSize);
   const filled = buffers.map((b) => arrays.get(b.at)!);
   return { ret: 0, out: { kind: 'opt', value: out, optlen: out.length, ...(filled.length > 0 ? { buffers: filled } : {}) } };
 }
