@@ -52,14 +52,17 @@ export class Socket {
     const sndShut = c ? c.shutWr || state === 'CLOSED' : false;
     if ((rcvShut && sndShut) || state === 'CLOSED') mask |= POLLHUP;
     if (rcvShut) mask |= POLLIN | POLLRDNORM | POLLRDHUP;
-    if (state !== 'SYN_SENT' && state !== 'SYN_RECV') {
+    // tcp_poll: a passive Fast Open child counts as connected; a deferred Fast Open connect is
+    // writable so that the application's write sends the SYN with data.
+    const fastOpenChild = c?.passiveFastOpen === true && state === 'SYN_RECV';
+    if ((state !== 'SYN_SENT' && state !== 'SYN_RECV') || fastOpenChild) {
       if (c && c.rcvQueued > 0) mask |= POLLIN | POLLRDNORM;
       if (!sndShut) {
         const free = c ? c.sendBufferFree() : this.settings.sndBuf;
         const queued = c ? this.settings.sndBuf - free : 0;
         if (free >= queued / 2 && free > 0) mask |= POLLOUT | POLLWRNORM;
       } else mask |= POLLOUT | POLLWRNORM;
-    }
+    } else if (state === 'SYN_SENT' && c?.deferred) mask |= POLLOUT | POLLWRNORM;
     if (this.pendingError()) mask |= POLLERR;
     return mask;
   }
