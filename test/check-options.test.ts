@@ -50,7 +50,7 @@ test('typed values from script lines, remote_ip with a prefix', (t) => {
   ));
   t.deepEqual(diagnostics, []);
   t.is(options.toleranceUsecs, 100000);
-  t.is(options.remoteIp, '2001:DB8::1');
+  t.is(options.remoteIp, '2001:db8::1');
   t.is(options.remotePrefix, 32);
   t.is(options.localIp, 'fd3d:fa7b:d17d::0');
   t.false(options.localIpRandom);
@@ -107,4 +107,13 @@ test('optionEnvironment exports OPT_*, defines and the target', (t) => {
   t.is(env['TFO_COOKIE'], 'abc');
   t.is(env['MPTCPDRILL_TARGET'], 'kernel');
   t.is(env['OPT_CODE_COMMAND'], 'python3');
+});
+
+test('addresses are kept in one canonical spelling, so upstream IPv6 flags compare with live packets', (t) => {
+  const { options, diagnostics } = resolve(lines(['ip_version', 'ipv6'], ['local_ip', 'fd3d:0a0b:17d6::1'], ['remote_ip', '2001:DB8::1/32'], ['gateway_ip', 'fd3d:fa7b:d17d:8888::0']));
+  t.deepEqual(diagnostics, []);
+  t.is(options.localIp, 'fd3d:a0b:17d6::1');
+  t.is(options.remoteIp, '2001:db8::1');
+  t.is(options.remotePrefix, 32);
+  t.is(options.gatewayIp, 'fd3d:fa7b:d17d:8888::');
 });

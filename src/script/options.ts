@@ -4,6 +4,7 @@
 // `optionEnvironment` gives the `OPT_*` environment shell commands run with.
 
 import { isIPv4, isIPv6 } from 'node:net';
+import { formatAddress, parseAddress } from '../wire/addr.js';
 import type { Diagnostic, OptionLine, SourceRange } from './ast.js';
 
 export type IpVersionOption = 'ipv4' | 'ipv4-mapped-ipv6' | 'ipv6';
@@ -170,13 +171,13 @@ function parseValue(spec: OptionSpec, raw: string | undefined): Parsed | string 
     }
     case 'ip':
       if (value === undefined || !isIp(value)) return `option --${spec.name} needs an IP address${value === undefined ? '' : ` (got '${value}')`}`;
-      return { value };
+      return { value: canonicalIp(value) };
     case 'ip-prefix': {
       const m = value === undefined ? null : /^([^/]+)(?:\/(\d{1,3}))?$/.exec(value);
       if (!m || !isIp(m[1]!)) return `option --${spec.name} needs an IP address, optionally with /prefix${value === undefined ? '' : ` (got '${value}')`}`;
       const max = isIPv4(m[1]!) ? 32 : 128;
       if (m[2] !== undefined && Number(m[2]) > max) return `option --${spec.name}: prefix /${m[2]} is longer than ${max} bits`;
-      return { value: m[0] };
+      return { value: canonicalIp(m[1]!) + (m[2] !== undefined ? `/${m[2]}` : '') };
     }
     case 'ip-version':
       if (value === 'ipv4' || value === 'ipv4-mapped-ipv6' || value === 'ipv6') return { value };
@@ -195,6 +196,15 @@ function parseValue(spec: OptionSpec, raw: string | undefined): Parsed | string 
       if (value === undefined) return `option --${spec.name} needs a value`;
       return { value };
   }
+}
+
+/**
+ * One spelling per address ("fd3d:0a0b::1" → "fd3d:a0b::1", as the codec prints it), so that an
+ * address written with leading zeros (upstream's IPv6 suite flags) compares equal to the live one.
+ */
+function canonicalIp(text: string): string {
+  const parsed = parseAddress(text);
+  return parsed ? formatAddress(parsed.bytes) : text;
 }
 
 function cliSettings(cli: CliOptions): OptionSetting[] {
