@@ -52,7 +52,7 @@ test('typed values from script lines, remote_ip with a prefix', (t) => {
   t.is(options.toleranceUsecs, 100000);
   t.is(options.remoteIp, '2001:db8::1');
   t.is(options.remotePrefix, 32);
-  t.is(options.localIp, 'fd3d:fa7b:d17d::0');
+  t.is(options.localIp, 'fd3d:fa7b:d17d::');
   t.false(options.localIpRandom);
   t.deepEqual(options.nonFatal, { packet: true, syscall: true });
   t.true(options.tcpTsEcrScaled);
