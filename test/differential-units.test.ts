@@ -134,6 +134,12 @@ test('a different window is left out by default and found with --diff-check win'
   t.deepEqual(d!.diffs, [{ name: 'win', a: '1050', b: '1046' }]);
 });
 
+test('a closed window where the other stack advertises one is found by default', (t) => {
+  const d = compare(trace(TS, { ackWindow: 0 }), trace(KERNEL));
+  t.is(d?.a?.line, 16);
+  t.deepEqual(d?.diffs, [{ name: 'win-zero', a: 'closed (0)', b: 'open' }]);
+});
+
 test('different flags are found at their line, named, with both values', (t) => {
   const d = compare(trace(TS), trace(KERNEL, { synAckFlags: TcpFlag.SYN | TcpFlag.ACK | TcpFlag.ECE }));
   t.truthy(d);

@@ -12,12 +12,13 @@ import type { NormEvent } from './normalize.js';
  *  - win (not syn-win): after the handshake Linux sizes the receive window from the memory its
  *    buffers really take (skb truesize, the scaling ratio learnt from received segments), which
  *    depends on the device and allocator; the bundled stack models it, a few units apart.
+ *    Whether the window is closed (win-zero) is still compared.
  */
 export const DEFAULT_IGNORED: readonly string[] = ['ts-val', 'win'];
 
 /** Every name `--diff-ignore` / `--diff-check` accept. */
 export const FIELD_NAMES: readonly string[] = [
-  'ip', 'tos', 'ttl', 'df', 'transport', 'tuple', 'flags', 'seq', 'ack', 'len', 'win', 'syn-win', 'urg', 'options',
+  'ip', 'tos', 'ttl', 'df', 'transport', 'tuple', 'flags', 'seq', 'ack', 'len', 'win', 'win-zero', 'syn-win', 'urg', 'options',
   'mss', 'wscale', 'sack', 'ts-val', 'ts-ecr', 'fastopen', 'md5', 'unknown-option', 'malformed',
   'mp-capable', 'mp-join', 'dss', 'add-addr', 'remove-addr', 'mp-prio', 'mp-fail', 'mp-fastclose', 'mp-tcprst', 'mptcp-unknown',
   'payload', 'packet', 'call', 'ret', 'errno', 'status', 'timing',

@@ -168,8 +168,13 @@ class TraceNormalizer {
     add('seq', rel32(tcp.seq, bases.seqIsn));
     if (tcp.flags & TcpFlag.ACK) add('ack', rel32(tcp.ack, bases.ackIsn));
     add('len', String(tcp.payload.length));
-    // A SYN's window follows from the sysctls alone; a later one from memory accounting too.
-    add(tcp.flags & TcpFlag.SYN ? 'syn-win' : 'win', String(tcp.window));
+    // A SYN's window follows from the sysctls alone; a later one from memory accounting too, so
+    // its exact value is left out by default, but whether it is closed (0) never is.
+    if (tcp.flags & TcpFlag.SYN) add('syn-win', String(tcp.window));
+    else {
+      add('win', String(tcp.window));
+      add('win-zero', tcp.window === 0 ? 'closed (0)' : 'open');
+    }
     if (tcp.flags & TcpFlag.URG || tcp.urgent) add('urg', String(tcp.urgent));
     add('options', tcp.options.map((o) => (o.kind === 'mptcp' ? o.subtype : o.kind)).join(',') || 'none');
     const direction = `${ip.src}|${tcp.srcPort}>${ip.dst}|${tcp.dstPort}`;
