@@ -306,7 +306,6 @@ export class Stack {
     if (!(this.host.sysctls.int('net.ipv4.tcp_fastopen') & TFO_CLIENT_ENABLE)) return fail('EOPNOTSUPP');
     const deferred = s.conn?.deferred ? s.conn : undefined;
     if (deferred) return deferred.sendFirstSyn(data);
-    if (s.mptcp) return fail('EOPNOTSUPP'); // see fastopen-sockopt.ts: TCP sockets only here
     if (!addr) return fail('EINVAL'); // tcp_v4_connect without an address
     const c = this.newConnection(s, addr);
     if (!(c instanceof TcpConnection)) return c;

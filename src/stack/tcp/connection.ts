@@ -191,6 +191,13 @@ export class TcpConnection {
   private synFastOpen = false;
   /** Bytes of data the first SYN carried. */
   synData = 0;
+  /**
+   * Start of the subflow sequence space MPTCP mappings count from: after the SYN's data, which
+   * 6.18 keeps out of the data stream (the client's SYN data, mptcp_fastopen_subflow_synack_set_params).
+   */
+  private get ssnBase(): number {
+    return seqAdd(this.iss, this.synData);
+  }
   /** tcpi_fastopen_client_fail. */
   fastOpenClientFail = 0;
   /** connect() with TCP_FASTOPEN_CONNECT and a cookie: the SYN waits for the first write (DEFER_CONNECT). */
@@ -283,7 +290,12 @@ export class TcpConnection {
     const fo = this.fastOpen;
     if (fo?.withData && data.length > 0) {
       const pathMss = (this.pmtu || this.env.mtu) - (this.tuple.family === 4 ? 40 : 60);
-      this.synData = this.write(data.subarray(0, synDataRoom(pathMss, fo.cachedMss, this.advMss, this.settings.userMss)));
+      const room = Math.min(synDataRoom(pathMss, fo.cachedMss, this.advMss, this.settings.userMss), this.settings.sndBuf);
+      const piece = data.slice(0, room);
+      // A chunk without an MPTCP mapping: data in a SYN is outside the data sequence space.
+      this.chunks.push({ seq: this.sndEnd, data: piece, push: true, mapping: undefined });
+      this.sndEnd = seqAdd(this.sndEnd, piece.length);
+      this.synData = piece.length;
     }
     this.sendSyn();
     return this.synData;
@@ -415,7 +427,7 @@ export class TcpConnection {
     while (at < n) {
       const take = Math.min(n - at, this.mptcpActive ? this.maxMapping() : n - at);
       const piece = data.slice(at, at + take);
-      const mapping = this.mptcpActive ? this.mptcp!.mapWrite(seqDiff(this.sndEnd, this.iss), piece) : undefined;
+      const mapping = this.mptcpActive ? this.mptcp!.mapWrite(seqDiff(this.sndEnd, this.ssnBase), piece) : undefined;
       this.chunks.push({ seq: this.sndEnd, data: piece, push: at + take === n, mapping });
       this.sndEnd = seqAdd(this.sndEnd, take);
       at += take;
@@ -1011,7 +1023,7 @@ export class TcpConnection {
     if (!this.mptcp) return [];
     // The joiner's third ACK (MP_JOIN with its HMAC) until the fourth ACK arrives.
     if (this.join?.role === 'joiner' && !this.join.established && payloadLen === 0 && !fin && !dataFin) return [this.join.ackOption()];
-    return this.mptcp.txOptions({ mapping, payloadLen, seqRel: seqDiff(seq, this.iss), fin, dataFin, joined: this.join !== undefined });
+    return this.mptcp.txOptions({ mapping, payloadLen, seqRel: seqDiff(seq, this.ssnBase), fin, dataFin, joined: this.join !== undefined });
   }
 
   private payloadRoom(mptcpOpts: TcpOption[]): number {
