@@ -97,7 +97,7 @@ export function getsockopt(host: Host, pm: PathManagerConfig, s: Socket, args: G
       if (s.listener) return opt(new Uint8Array(MPTCP_INFO_LAYOUT.size), optlen);
       return opt(encodeMptcpInfo(c?.mptcp, pmLimits(pm), host.clock.now()), optlen);
     }
-    const subflows = subflowViews(c, (x) => encodeTcpInfo(x, host.clock.now(), host.mtu));
+    const subflows = subflowViews(c, s.family, (x) => encodeTcpInfo(x, host.clock.now(), host.mtu));
     if (name === K.MPTCP_TCPINFO) return getSubflowData(subflows.map((x) => x.tcpInfo), optlen, value, TCP_INFO_LAYOUT.size);
     if (name === K.MPTCP_SUBFLOW_ADDRS) return getSubflowData(subflows.map((x) => () => x.addrs), optlen, value, MPTCP_SUBFLOW_ADDRS_SIZE);
     if (name === K.MPTCP_FULL_INFO) return getFullInfo(subflows, () => encodeMptcpInfo(c?.mptcp, pmLimits(pm), host.clock.now()), optlen, value, args.buffers);

@@ -53,22 +53,26 @@ export interface SubflowView {
   tcpInfo: () => Uint8Array;
 }
 
-export function subflowViews(initial: TcpConnection | undefined, tcpInfo: (c: TcpConnection) => Uint8Array): SubflowView[] {
+export function subflowViews(initial: TcpConnection | undefined, socketFamily: 4 | 6, tcpInfo: (c: TcpConnection) => Uint8Array): SubflowView[] {
   return subflowsOf(initial).map((c) => ({
     id: c === initial ? 1 : numberSubflow(initial!.mptcp!, c),
-    addrs: encodeSubflowAddrs(c),
+    addrs: encodeSubflowAddrs(c, socketFamily),
     tcpInfo: () => tcpInfo(c),
   }));
 }
 
 // ---- elements -----------------------------------------------------------------------------
 
-/** struct mptcp_subflow_addrs: the subflow's local then remote sockaddr, each in 128 bytes. */
-export function encodeSubflowAddrs(c: TcpConnection): Uint8Array {
+/**
+ * struct mptcp_subflow_addrs: the subflow's local then remote sockaddr, each in 128 bytes, in
+ * the socket's family: an AF_INET6 socket's IPv4 subflows read as IPv4-mapped sin6 (measured).
+ */
+export function encodeSubflowAddrs(c: TcpConnection, socketFamily: 4 | 6 = c.tuple.family): Uint8Array {
   const out = new Uint8Array(MPTCP_SUBFLOW_ADDRS_SIZE);
-  const family = c.tuple.family === 4 ? 'inet' : 'inet6';
-  const local = encodeSockAddr({ family, address: c.tuple.localIp, port: c.tuple.localPort });
-  const remote = encodeSockAddr({ family, address: c.tuple.remoteIp, port: c.tuple.remotePort });
+  const family = socketFamily === 4 ? 'inet' : 'inet6';
+  const api = (ip: string): string => (family === 'inet6' && c.tuple.family === 4 ? `::ffff:${ip}` : ip);
+  const local = encodeSockAddr({ family, address: api(c.tuple.localIp), port: c.tuple.localPort });
+  const remote = encodeSockAddr({ family, address: api(c.tuple.remoteIp), port: c.tuple.remotePort });
   if (local) out.set(local, 0);
   if (remote) out.set(remote, SOCKADDR_STORAGE_SIZE);
   return out;
