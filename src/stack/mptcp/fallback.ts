@@ -86,3 +86,26 @@ export class MpFailExchange {
     this.pendingDataAck = undefined;
   }
 }
+
+/**
+ * Active MPTCP blackhole detection of a network namespace (ctrl.c mptcp_active_disable /
+ * mptcp_active_should_disable): once a connection whose MP_CAPABLE SYNs went unanswered
+ * completes as plain TCP, new MPTCP sockets send plain SYNs for net.mptcp.blackhole_timeout
+ * seconds, doubling on each repeat up to 64 times; a timeout of 0 turns the detection off.
+ */
+export class ActiveMptcpBlackhole {
+  private times = 0;
+  private stampUs = 0;
+
+  disable(nowUs: number, timeoutS: number): void {
+    if (timeoutS <= 0) return;
+    this.stampUs = nowUs;
+    this.times++;
+  }
+
+  shouldDisable(nowUs: number, timeoutS: number): boolean {
+    if (timeoutS <= 0 || this.times === 0) return false;
+    const multiplier = 2 ** Math.min(this.times - 1, 6);
+    return nowUs < this.stampUs + multiplier * timeoutS * 1_000_000;
+  }
+}
