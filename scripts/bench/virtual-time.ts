@@ -17,7 +17,8 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CORPORA = ['test/scripts', 'test/v0-scripts'];
 const TWINS = 'test/twins';
 
-interface ScriptRun { file: string; status: string; timelineUs: number; wallMs: number; loadMs: number }
+/** `python`: the script has Python blocks (one python3 process); `bash`: a shell command went to bash. */
+interface ScriptRun { file: string; status: string; timelineUs: number; wallMs: number; loadMs: number; python: boolean; bash: boolean }
 interface Pass { runs: ScriptRun[]; inProcess: number; bash: number }
 
 async function runAll(files: string[], shellFastPath: boolean): Promise<Pass> {
@@ -30,7 +31,8 @@ async function runAll(files: string[], shellFastPath: boolean): Promise<Pass> {
     const target = new TsTarget({ seed: 1, shellFastPath });
     const start = performance.now();
     const result = await runScript(loaded, target, prepareRun(loaded.options, 'ts', { seed: 1 }));
-    pass.runs.push({ file: file.slice(ROOT.length), status: result.status, timelineUs: result.scriptEndUs, wallMs: performance.now() - start, loadMs });
+    const python = result.trace.some((e) => e.kind === 'code');
+    pass.runs.push({ file: file.slice(ROOT.length), status: result.status, timelineUs: result.scriptEndUs, wallMs: performance.now() - start, loadMs, python, bash: target.shellRuns.bash > 0 });
     pass.inProcess += target.shellRuns.inProcess;
     pass.bash += target.shellRuns.bash;
   }
@@ -39,6 +41,10 @@ async function runAll(files: string[], shellFastPath: boolean): Promise<Pass> {
 
 function quantile(sorted: number[], q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+function share(what: string, runs: ScriptRun[]): string {
+  return `${runs.length} ${what}: ${(runs.reduce((s, r) => s + r.wallMs, 0) / 1000).toFixed(2)} s`;
 }
 
 /** The figures of one pass; `prefix` names the mode. */
@@ -58,6 +64,11 @@ function figures(pass: Pass, prefix: string): Record<string, number | string> {
     [`${prefix}longest_timeline`]: `${longest.file}: ${(longest.timelineUs / 1e6).toFixed(2)} s in ${longest.wallMs.toFixed(1)} ms`,
     [`${prefix}longest_timeline_speedup`]: longest.timelineUs / 1000 / longest.wallMs,
     [`${prefix}shell_commands`]: `${pass.inProcess} in-process, ${pass.bash} by bash`,
+    [`${prefix}wall_split`]: [
+      share('with Python blocks', ran.filter((r) => r.python)),
+      share('with a command run by bash', ran.filter((r) => !r.python && r.bash)),
+      share('others', ran.filter((r) => !r.python && !r.bash)),
+    ].join('; '),
   };
 }
 
