@@ -2,68 +2,18 @@
 // path manager's ADD_ADDR announcements, MP_JOIN subflows in both roles, MP_PRIO and REMOVE_ADDR.
 // Each test builds a stack, feeds it packets and checks what it sends.
 import test from 'ava';
-import { decodeStruct, MPTCP_INFO_LAYOUT } from '../src/sys/structs.js';
 import { addAddrHmac, joinHmac, keyIdsn, keyToken } from '../src/wire/crypto.js';
-import type { AddAddr, Dss, MpCapable, MpJoin, MptcpOption, MpTcpRst, TcpOption } from '../src/wire/packet.js';
-import { applyShellLog } from '../src/stack/shell.js';
+import type { AddAddr, Dss, MpCapable, MpJoin, MpTcpRst, TcpOption } from '../src/wire/packet.js';
 import type { Stack } from '../src/stack/socket-api.js';
-import { call, F, kinds, LOCAL, MPC_SYN, mustNext, newStack, next, type Out, peerPacket, REMOTE, SYN_OPTS, ts, tsOf } from './stack-harness.js';
+import { call, F, kinds, LOCAL, mustNext, newStack, next, type Out, peerPacket, REMOTE, SYN_OPTS, ts, tsOf } from './stack-harness.js';
+import { find, ip, JOIN_PORT, joined, joinSyn, LOCAL2, M64, mptcpInfo, PEER_IDSN, PEER_KEY, peerAckHmac, REMOTE2, server, thirdAck } from './stack-multipath-harness.js';
 
-const PEER_KEY = 0x0102030405060708n;
-const PEER_IDSN = keyIdsn(PEER_KEY, 1);
-const M64 = (1n << 64n) - 1n;
-const LOCAL2 = '192.168.0.2';
-const REMOTE2 = '192.0.2.2';
-const JOIN_PORT = 40001;
 const MSG_DONTWAIT = 0x40;
-
-const find = <T extends MptcpOption>(o: Out, subtype: T['subtype']): T | undefined => o.mptcp.find((x): x is T => x.subtype === subtype);
-
-/** `ip …` lines as the stand-in records them, applied to the stack. */
-function ip(s: Stack, ...cmds: string[]): void {
-  const r = applyShellLog(s, cmds.map((c) => ['ip', ...c.split(' ')].join('\t')).join('\n'));
-  if (r.unsupported.length || r.errors.length) throw new Error([...r.unsupported, ...r.errors].join('; '));
-}
-
-async function mptcpInfo(s: Stack, fd: number) {
-  const r = await call(s, { name: 'getsockopt', fd, level: 284, optname: 1, optlen: 96 });
-  if (r.out?.kind !== 'opt') throw new Error(`MPTCP_INFO failed: ${r.errno}`);
-  return decodeStruct(MPTCP_INFO_LAYOUT, r.out.value);
-}
-
-/** A server with LOCAL2 as a `signal` endpoint (id 1): MP_CAPABLE handshake, accept, the ADD_ADDR. */
-async function server(s: Stack, flags = 'signal') {
-  ip(s, 'mptcp limits set subflows 8 add_addr_accepted 8', `mptcp endpoint add ${LOCAL2} dev tun0 ${flags}`);
-  const lfd = (await call(s, { name: 'socket', domain: 2, type: 1, protocol: 262 })).ret;
-  await call(s, { name: 'bind', fd: lfd, addr: { family: 'inet', address: '0.0.0.0', port: 8080 }, addrLen: 16 });
-  await call(s, { name: 'listen', fd: lfd, backlog: 4 });
-  s.inject(peerPacket({ flags: F.SYN, seq: 0, dstPort: 8080, options: [...SYN_OPTS, MPC_SYN] }));
-  const synAck = mustNext(s);
-  const key = find<MpCapable>(synAck, 'mp_capable')!.senderKey!;
-  const snd = (synAck.tcp.seq + 1) >>> 0;
-  s.inject(peerPacket({ flags: F.ACK, seq: 1, ack: snd, dstPort: 8080, options: [...ts(101, tsOf(synAck).val), { kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: 1, senderKey: PEER_KEY, receiverKey: key }] }));
-  const fd = (await call(s, { name: 'accept', fd: lfd, flags: 0, wantAddr: false })).ret;
-  return { fd, key, snd, announce: next(s) };
-}
 
 /** A DSS with a 64-bit mapping starting at subflow sequence 1 (no DATA_ACK). */
 const dssMap = (dsn: bigint, dll: number): Dss => ({ kind: 'mptcp', subtype: 'dss', dataFin: false, dataAck64: false, dsn64: true, dsn, ssn: 1, dll });
 
 const echoOf = (a: AddAddr): TcpOption => ({ kind: 'mptcp', subtype: 'add_addr', version: 1, echo: true, addressId: a.addressId, address: a.address });
-
-/** The peer joins LOCAL2 from REMOTE2: SYN, the stack's SYN/ACK. */
-function joinSyn(s: Stack, key: bigint, opts: Partial<MpJoin> = {}, dst = LOCAL2) {
-  const syn: MpJoin = { kind: 'mptcp', subtype: 'mp_join', form: 'syn', backup: false, addressId: 2, token: keyToken(key, 1), nonce: 0x11223344, ...opts };
-  s.inject(peerPacket({ flags: F.SYN, seq: 0, src: REMOTE2, dst, srcPort: JOIN_PORT, dstPort: 8080, options: [...SYN_OPTS, syn] }));
-  return next(s);
-}
-
-function thirdAck(s: Stack, synAck: Out, hmac: Uint8Array, dst = LOCAL2): void {
-  s.inject(peerPacket({ flags: F.ACK, seq: 1, ack: (synAck.tcp.seq + 1) >>> 0, src: REMOTE2, dst, srcPort: JOIN_PORT, dstPort: 8080, options: [...ts(301, tsOf(synAck).val), { kind: 'mptcp', subtype: 'mp_join', form: 'ack', backup: false, hmac }] }));
-}
-
-const peerAckHmac = (key: bigint, synAck: Out, peerNonce = 0x11223344): Uint8Array =>
-  joinHmac(PEER_KEY, key, peerNonce, find<MpJoin>(synAck, 'mp_join')!.nonce!, 1).slice(0, 20);
 
 test('server announces a signal endpoint at once: ADD_ADDR alone on a pure ACK, our key first; repeated (RTO-paced) until echoed', async (t) => {
   const s = newStack();
@@ -215,13 +165,6 @@ test('client: a SYN/ACK with a wrong join HMAC resets the subflow (reason 1); ad
 });
 
 /** Server with an established join on LOCAL2; returns the join's SYN/ACK too. */
-async function joined(s: Stack) {
-  const srv = await server(s);
-  const synAck = joinSyn(s, srv.key)!;
-  thirdAck(s, synAck, peerAckHmac(srv.key, synAck));
-  mustNext(s);
-  return { ...srv, synAck };
-}
 
 test('endpoint change backup → MP_PRIO after the DSS (one NOP) on the subflows of that address; nobackup undoes it', async (t) => {
   const s = newStack();

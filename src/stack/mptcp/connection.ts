@@ -15,6 +15,7 @@ import { padded } from '../tcp/options.js';
 import { capableLength, findCapable, FLAG_A_CHECKSUM, localFlags, validCapable } from './capable.js';
 import type { KeyMaterial } from './keys.js';
 import { material } from './keys.js';
+import { DataTxQueue } from './tx-queue.js';
 
 const MASK64 = (1n << 64n) - 1n;
 export const add64 = (a: bigint, n: bigint | number): bigint => (a + BigInt(n)) & MASK64;
@@ -48,8 +49,15 @@ export interface TxSegmentInfo {
   rst?: { fastclose: boolean; reason: number | undefined };
 }
 
-/** 'bad-checksum': the mapping failed after a good one; its data is acked by TCP but not delivered. */
-export type RxVerdict = 'ok' | 'fastclose-on-ack' | 'reset-mptcp-error' | 'bad-checksum';
+/**
+ * 'bad-checksum': the mapping failed after a good one; its data is acked by TCP but not delivered.
+ * 'mp-fail-reset': the same with several subflows (no infinite fallback possible): that subflow is
+ * reset with MP_FAIL and MP_TCPRST "middlebox interference" (6.18).
+ */
+export type RxVerdict = 'ok' | 'fastclose-on-ack' | 'reset-mptcp-error' | 'bad-checksum' | 'mp-fail-reset';
+
+/** MP_TCPRST reason Linux gives a subflow reset after a checksum failure (MPTCP_RST_EMIDDLEBOX). */
+export const RESET_MIDDLEBOX = 6;
 
 interface RxMapping {
   dsn: bigint;
@@ -98,6 +106,20 @@ export class MptcpConnection {
   private readonly ahead = new Map<bigint, Uint8Array>();
   /** Established join subflows (the initial subflow is not counted, as mptcpi_subflows). */
   readonly joins = new Set<TcpConnection>();
+  /** Written data not yet DATA_ACKed, by DSN, with the subflow carrying it (reinjection, MPTCP-level retransmission). */
+  readonly txq = new DataTxQueue<TcpConnection>();
+  /** The peer's data-level window ends here (msk->wnd_end: a DATA_ACK plus the window beside it). */
+  wndEnd = 0n;
+  /** A join subflow was established once (Linux then forbids the infinite-mapping fallback). */
+  hadJoin = false;
+  /** The data level retransmitted once (idem). */
+  retransmitted = false;
+  /** The initial subflow is gone while the connection lives on over its joins. */
+  initialClosed = false;
+  /** Join subflows reset after a checksum failure: 6.18 keeps counting them in mptcpi_subflows. */
+  lingeringResets = 0;
+  /** The last checksum failure must reset its subflow (several subflows: no infinite fallback). */
+  private failReset = false;
   /** Valid ADD_ADDRs from the peer (already queued for their echo), for the path manager. */
   readonly peerAnnounced: AddAddr[] = [];
   /** Address ids the peer removed (REMOVE_ADDR): the path manager closes their subflows. */
@@ -206,9 +228,15 @@ export class MptcpConnection {
   // ---- sending --------------------------------------------------------------------------------
 
   /** Maps `data` written at subflow-relative sequence `ssn`; advances the data-level write_seq. */
-  mapWrite(ssn: number, data: Uint8Array): TxMapping {
+  mapWrite(ssn: number, data: Uint8Array, owner?: TcpConnection): TxMapping {
     const dsn = this.writeSeq;
     this.writeSeq = add64(dsn, data.length);
+    if (owner) this.txq.push(dsn, data, owner);
+    return this.mapAt(dsn, ssn, data);
+  }
+
+  /** A mapping for bytes already numbered at `dsn` (reinjected or retransmitted on another subflow). */
+  mapAt(dsn: bigint, ssn: number, data: Uint8Array): TxMapping {
     const m: TxMapping = { dsn, ssn, dll: data.length };
     if (this.checksum) m.checksum = dssChecksum(dsn, ssn, data.length, data);
     return m;
@@ -232,6 +260,8 @@ export class MptcpConnection {
     if (s.rst) {
       const out: TcpOption[] = [];
       if (s.rst.fastclose && this.remote) out.push({ kind: 'mptcp', subtype: 'mp_fastclose', receiverKey: this.remote.key });
+      // A subflow reset for a checksum failure carries MP_FAIL before MP_TCPRST (6.18).
+      if (this.pendingMpFail !== undefined && s.rst.reason === RESET_MIDDLEBOX) { out.push({ kind: 'mptcp', subtype: 'mp_fail', dsn: this.pendingMpFail }); this.pendingMpFail = undefined; }
       if (s.rst.reason !== undefined) out.push(...this.resetOptions(s.rst.reason));
       return out;
     }
@@ -331,7 +361,7 @@ export class MptcpConnection {
       this.fallBack();
       return 'ok';
     }
-    if (this.checksum && this.rxMap && payload.length > 0 && inOrder && !this.collect(this.rxMap, payload, seqRel)) return 'bad-checksum';
+    if (this.checksum && this.rxMap && payload.length > 0 && inOrder && !this.collect(this.rxMap, payload, seqRel, joined)) return this.failReset ? 'mp-fail-reset' : 'bad-checksum';
     return 'ok';
   }
 
@@ -388,7 +418,7 @@ export class MptcpConnection {
   }
 
   /** Adds the segment's bytes to the mapping; false when the mapping completed with a bad checksum. */
-  private collect(m: RxMapping, payload: Uint8Array, seqRel: number): boolean {
+  private collect(m: RxMapping, payload: Uint8Array, seqRel: number, joined: boolean): boolean {
     const start = seqRel - m.ssn;
     const dataLen = m.dll - (m.dataFin ? 1 : 0);
     if (start < m.got || start >= dataLen) return true;
@@ -402,8 +432,11 @@ export class MptcpConnection {
     const ok = dssChecksum(m.dsn, m.ssn, m.dll, all) === m.checksum;
     this.rxMap = undefined;
     if (ok) { this.validChecksumSeen = true; return true; }
-    if (!this.validChecksumSeen) { this.fallBack(); return true; }
+    // RFC 8684 §3.7: a join subflow, or one that saw a valid checksum, answers with MP_FAIL; with
+    // no infinite fallback left (a join exists, or the data level retransmitted) it is reset.
+    if (!this.validChecksumSeen && !joined) { this.fallBack(); return true; }
     this.pendingMpFail = m.dsn;
+    this.failReset = this.hadJoin || this.retransmitted;
     return false;
   }
 
@@ -415,6 +448,7 @@ export class MptcpConnection {
     const dataAcked = (ack < dataEnd ? ack : dataEnd) - this.sndUna;
     if (dataAcked > 0n) this.stats.bytesAcked += dataAcked;
     this.sndUna = ack;
+    this.txq.trim(ack);
     if (this.dataFinDsn !== undefined && ack === add64(this.dataFinDsn, 1)) this.dataFinAcked = true;
   }
 
@@ -424,6 +458,7 @@ export class MptcpConnection {
    */
   reorder(dsn: bigint, data: Uint8Array): Uint8Array[] {
     if (dsn > this.rcvNxt) {
+      this.aheadTotal += data.length - (this.ahead.get(dsn)?.length ?? 0);
       this.ahead.set(dsn, data.slice());
       return [];
     }
@@ -438,6 +473,7 @@ export class MptcpConnection {
       for (const [k, v] of this.ahead) {
         if (k > next) continue;
         this.ahead.delete(k);
+        this.aheadTotal -= v.length;
         at = k;
         d = v;
         break;
@@ -445,6 +481,13 @@ export class MptcpConnection {
     }
     return out;
   }
+
+  /** Bytes that arrived ahead of rcv_nxt at the data level (they take receive-window room). */
+  get aheadBytes(): number {
+    return this.aheadTotal;
+  }
+
+  private aheadTotal = 0;
 
   /** `n` in-order bytes reached the receive queue. */
   onDelivered(n: number): void {

@@ -19,6 +19,9 @@ export function mptcpInfoValues(m: MptcpConnection | undefined, limits: PmLimits
     mptcpi_local_addr_max: limits.localAddrMax,
   };
   if (!m) return base;
+  // pm.subflows: joins leave the count when closed by REMOVE_ADDR at once, when reset after a
+  // checksum failure not at all (6.18 keeps that subflow until the socket goes).
+  const subflows = [...m.joins].filter((j) => !j.removedByPm).length + m.lingeringResets;
   return {
     ...base,
     mptcpi_flags: (m.fallback ? MPTCP_INFO_FLAG_FALLBACK : 0) | (m.remote ? MPTCP_INFO_FLAG_REMOTE_KEY_RECEIVED : 0),
@@ -32,10 +35,11 @@ export function mptcpInfoValues(m: MptcpConnection | undefined, limits: PmLimits
     mptcpi_bytes_sent: m.stats.bytesSent,
     mptcpi_bytes_received: m.stats.bytesReceived,
     mptcpi_bytes_acked: m.stats.bytesAcked,
-    mptcpi_subflows: m.joins.size,
+    mptcpi_subflows: subflows,
     mptcpi_add_addr_signal: m.addAddrSignal,
     mptcpi_add_addr_accepted: m.addAddrAccepted,
-    mptcpi_subflows_total: 1 + m.joins.size,
+    // 6.18: mptcpi_subflows plus the initial subflow while it lives (__mptcp_has_initial_subflow).
+    mptcpi_subflows_total: subflows + (m.initialClosed ? 0 : 1),
     mptcpi_last_data_sent: msAgo(now, m.stats.lastDataSent),
     mptcpi_last_data_recv: msAgo(now, m.stats.lastDataRecv),
     mptcpi_last_ack_recv: msAgo(now, m.stats.lastAckRecv),

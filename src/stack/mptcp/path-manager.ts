@@ -40,9 +40,17 @@ export class PathManager extends PathManagerConfig {
     super();
   }
 
-  /** Initial subflows of live MPTCP connections that completed the MP_CAPABLE exchange. */
+  /**
+   * Initial subflows of live MPTCP connections that completed the MP_CAPABLE exchange (one that
+   * left the wire is found through its joins: it still stands for the connection).
+   */
   private masters(): TcpConnection[] {
-    return [...this.host.conns.values()].filter((c) => c.mptcp && !c.join && !c.mptcp.fallback && c.mptcp.remote);
+    const out = new Set<TcpConnection>();
+    for (const c of this.host.conns.values()) {
+      const m = c.master ?? c;
+      if (m.mptcp && !m.join && !m.mptcp.fallback && m.mptcp.remote && (m === c || m.detached)) out.add(m);
+    }
+    return [...out];
   }
 
   private joinsOf(master: TcpConnection): TcpConnection[] {

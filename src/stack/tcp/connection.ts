@@ -6,7 +6,9 @@
 import type { IpPacket, TcpOption, TcpSegment } from '../../wire/packet.js';
 import { TcpFlag } from '../../wire/packet.js';
 import { fastOpenOption, readFastOpen, synDataRoom, TFO_COOKIE_UNAVAILABLE, TFO_DATA_NOT_ACKED, TFO_SYN_RETRANSMITTED, type ActiveFastOpen, type FastOpenOption, type ServerVerdict } from '../fastopen.js';
-import { add64, type MptcpConnection, type TxMapping } from '../mptcp/connection.js';
+import { add64, RESET_MIDDLEBOX, type MptcpConnection, type TxMapping } from '../mptcp/connection.js';
+import { PendingTx } from '../mptcp/pending.js';
+import { pacingRate, pickRetransSubflow, pickSendSubflow, SEND_BURST } from '../mptcp/scheduler.js';
 import { RESET_NO_RESOURCES, RESET_UNSPECIFIED, type JoinSubflow } from '../mptcp/join.js';
 import type { Prng } from '../prng.js';
 import type { Sysctls } from '../sysctl.js';
@@ -52,6 +54,8 @@ interface SendChunk {
   /** PSH on the segment that ends this chunk (end of a write). */
   push: boolean;
   mapping: TxMapping | undefined;
+  /** Bytes the data level already numbered, sent again here: after a subflow died, or by the MPTCP-level timer. */
+  reinject?: 'reinject' | 'retrans';
 }
 
 interface InFlight {
@@ -154,6 +158,19 @@ export class TcpConnection {
   aborted = false;
   /** MPTCP: the only subflow was reset without MP_FASTCLOSE; the connection lives on, empty. */
   subflowLost = false;
+  /**
+   * MPTCP: this initial subflow died while joins live. It has left the wire; the object stays as
+   * the MPTCP socket it stood for (receive queue, state, DATA_FIN bookkeeping).
+   */
+  detached = false;
+  /** A join closed by REMOVE_ADDR (either way): 6.18 stops counting it in mptcpi_subflows at once. */
+  removedByPm = false;
+  /** The MPTCP-level retransmission timer (on the initial subflow, which stands for the socket). */
+  private mptcpRtxTimer: Timer | undefined;
+  /** Multipath: written bytes no subflow has taken yet (on the initial subflow, standing for the socket). */
+  private readonly pendingTx = new PendingTx();
+  /** shutdown/close came while bytes were pending: the DATA_FIN follows them. */
+  private dataFinDeferred = false;
   /** close() was called: no file descriptor refers to it any more. */
   orphaned = false;
   shutRd = false;
@@ -392,7 +409,18 @@ export class TcpConnection {
 
   /** Usable for data: established, and for a joiner, past the fourth ACK. */
   get sendable(): boolean {
-    return (this.state === 'ESTABLISHED' || this.state === 'CLOSE_WAIT') && !this.shutWr && (!this.join || this.join.established);
+    // The initial subflow's shutWr is the socket's (DATA_FIN); it carries data until its own FIN.
+    const open = !this.shutWr || (!this.join && this.mptcpActive && !this.finQueued);
+    return (this.state === 'ESTABLISHED' || this.state === 'CLOSE_WAIT') && open && !this.detached && (!this.join || this.join.established);
+  }
+
+  /** Bytes written here and not yet acknowledged by this subflow (the scheduler's sk_wmem_queued). */
+  get queuedBytes(): number {
+    return this.state === 'CLOSED' ? 0 : Math.max(0, seqDiff(this.sndEnd, this.sndUna));
+  }
+
+  get pacingRate(): number {
+    return pacingRate(this.sndMss, this.cwnd, this.ssthresh, this.rtt.srttUs);
   }
 
   /** Backup in either direction (our endpoint's flag or the peer's request), as Linux's scheduler sees it. */
@@ -400,14 +428,15 @@ export class TcpConnection {
     return this.peerBackup || (this.join?.backup ?? false) || (this.join?.peerBackup ?? false);
   }
 
-  /**
-   * The scheduler (called on the initial subflow, which stands for the socket): the first usable
-   * non-backup subflow, else the first usable one, else this one.
-   */
-  private pickSubflow(): TcpConnection {
-    if (!this.mptcpActive || this.join || this.mptcp!.joins.size === 0) return this;
-    const usable = [this, ...this.mptcp!.joins].filter((c) => c.sendable);
-    return usable.find((c) => !c.backup) ?? usable[0] ?? this;
+  /** Every subflow of the connection, the initial one first (even when detached: it is never sendable). */
+  subflowList(): TcpConnection[] {
+    const socket = this.master ?? this;
+    return this.mptcp ? [socket, ...this.mptcp.joins] : [this];
+  }
+
+  /** Writes on the socket go through the scheduler: MPTCP with joins (or the initial subflow gone). */
+  private get multipathSend(): boolean {
+    return this.mptcpActive && !this.join && (this.mptcp!.joins.size > 0 || this.detached);
   }
 
   /** Payload of a full segment carrying a DSS mapping (DATA_ACK 4 or 8, DSN 8; the checksum takes the padding). */
@@ -419,15 +448,47 @@ export class TcpConnection {
 
   /** Queues application data; returns the number of bytes taken (bounded by the send buffer). */
   write(data: Uint8Array): number {
-    const sub = this.pickSubflow();
-    if (sub !== this) return sub.write(data);
-    const room = Math.max(0, this.settings.sndBuf - seqDiff(this.sndEnd, this.sndUna));
+    if (!this.multipathSend) return this.queueData(data, this.sendBufferFree());
+    // The shared send buffer takes it; the scheduler hands it to subflows as they have room.
+    const n = Math.min(this.sendBufferFree(), data.length);
+    this.pendingTx.push(data.subarray(0, n));
+    this.pushPending();
+    return n;
+  }
+
+  /**
+   * Linux's __mptcp_push_pending: bursts of up to 64 KiB to the subflow the scheduler picks among
+   * those with send-buffer room, never past the peer's data-level window.
+   */
+  private pushPending(): void {
+    const m = this.mptcp!;
+    while (this.pendingTx.bytes > 0) {
+      const wndEnd = m.wndEnd > m.sndUna ? m.wndEnd : add64(m.sndUna, this.sndWnd);
+      const allowed = wndEnd > m.writeSeq ? Number(wndEnd - m.writeSeq) : 0;
+      if (allowed <= 0) break;
+      const sub = pickSendSubflow(this.subflowList().filter((c) => c.sendRoom > 0));
+      if (!sub) break;
+      const take = Math.min(this.pendingTx.bytes, SEND_BURST, allowed, sub.sendRoom);
+      sub.queueData(this.pendingTx.take(take), take);
+    }
+    if (this.dataFinDeferred && this.pendingTx.bytes === 0) {
+      this.dataFinDeferred = false;
+      this.queueDataFinEverywhere();
+    }
+  }
+
+  /** Room in this subflow's own send buffer (sk_stream_memory_free). */
+  private get sendRoom(): number {
+    return this.sendable ? this.settings.sndBuf - this.queuedBytes : 0;
+  }
+
+  private queueData(data: Uint8Array, room: number): number {
     const n = Math.min(room, data.length);
     let at = 0;
     while (at < n) {
       const take = Math.min(n - at, this.mptcpActive ? this.maxMapping() : n - at);
       const piece = data.slice(at, at + take);
-      const mapping = this.mptcpActive ? this.mptcp!.mapWrite(seqDiff(this.sndEnd, this.ssnBase), piece) : undefined;
+      const mapping = this.mptcpActive ? this.mptcp!.mapWrite(seqDiff(this.sndEnd, this.ssnBase), piece, this) : undefined;
       this.chunks.push({ seq: this.sndEnd, data: piece, push: at + take === n, mapping });
       this.sndEnd = seqAdd(this.sndEnd, take);
       at += take;
@@ -437,7 +498,97 @@ export class TcpConnection {
   }
 
   sendBufferFree(): number {
+    if (this.multipathSend) {
+      // Linux's MPTCP socket buffer is the sum of its subflows' (mptcp_propagate_sndbuf), shared.
+      const total = this.subflowList().filter((c) => c.sendable).reduce((a, c) => a + c.settings.sndBuf, 0);
+      return Math.max(0, total - this.mptcp!.txq.bytes - this.pendingTx.bytes);
+    }
     return Math.max(0, this.settings.sndBuf - seqDiff(this.sndEnd, this.sndUna));
+  }
+
+  /**
+   * Bytes the data level already numbered (DSN `dsn`), queued here under new mappings: the share of
+   * a subflow that died, or the MPTCP-level retransmission.
+   */
+  queueMapped(dsn: bigint, data: Uint8Array, kind: 'reinject' | 'retrans'): void {
+    let at = 0;
+    while (at < data.length) {
+      const take = Math.min(data.length - at, this.maxMapping());
+      const piece = data.subarray(at, at + take);
+      const mapping = this.mptcp!.mapAt(add64(dsn, at), seqDiff(this.sndEnd, this.ssnBase), piece);
+      this.chunks.push({ seq: this.sndEnd, data: piece, push: at + take === data.length, mapping, reinject: kind });
+      this.sndEnd = seqAdd(this.sndEnd, take);
+      at += take;
+    }
+    this.output();
+  }
+
+  /**
+   * This subflow is dying (RST, retries exhausted, REMOVE_ADDR, checksum failure): the data it
+   * carried that no DATA_ACK covers goes to the other subflows, same DSN, new SSN. Linux
+   * (__mptcp_retransmit_pending_data) re-sends the whole data-level queue; only this subflow's
+   * share is re-sent here, which is the same whenever the others' data was DATA_ACKed.
+   */
+  private reinjectOwn(): void {
+    const m = this.mptcp;
+    if (!m || m.fallback) return;
+    const others = this.subflowList().filter((c) => c !== this);
+    for (const e of m.txq.ownedBy(this)) {
+      const sub = pickSendSubflow(others);
+      if (!sub) return;
+      e.owner = sub;
+      sub.queueMapped(e.dsn, e.data, 'reinject');
+    }
+  }
+
+  /** A join past its handshake still lives. */
+  private get hasLiveJoin(): boolean {
+    return [...(this.mptcp?.joins ?? [])].some((j) => j.state !== 'CLOSED' && j.state !== 'SYN_SENT' && j.state !== 'SYN_RECV');
+  }
+
+  /** The initial subflow died while joins live: it leaves the wire; the MPTCP socket stays. */
+  private detach(): void {
+    this.reinjectOwn();
+    this.detached = true;
+    this.mptcp!.initialClosed = true;
+    for (const t of [this.rtxTimer, this.delackTimer, this.endTimer, this.dataFinTimer, this.probeTimer, this.keepaliveTimer]) t?.cancel();
+    this.rtxTimer = this.delackTimer = this.endTimer = this.dataFinTimer = this.probeTimer = this.keepaliveTimer = undefined;
+    this.inflight = [];
+    this.chunks = [];
+    this.env.closed(this);
+  }
+
+  /**
+   * Linux's MPTCP-level retransmission timer (mptcp_reset_rtx_timer), once a join existed: when no
+   * DATA_ACK progress came for an RTO (at least 200 ms), the oldest unacknowledged data goes again
+   * on a subflow whose own queue is empty (mptcp_subflow_get_retrans).
+   */
+  private armMptcpRtx(): void {
+    const m = this.mptcp;
+    if (!m || m.fallback || !m.hadJoin || this.mptcpRtxTimer || m.txq.size === 0 || this.state === 'CLOSED') return;
+    const live = this.subflowList().filter((c) => c.state !== 'CLOSED');
+    const tout = Math.max(200 * MS, ...live.map((c) => c.rtoUs));
+    this.mptcpRtxTimer = this.env.clock.schedule(this.now + tout, () => {
+      this.mptcpRtxTimer = undefined;
+      const head = m.txq.head();
+      if (!head || this.state === 'CLOSED' || m.fallback) return;
+      const sub = pickRetransSubflow(this.subflowList());
+      if (sub) {
+        const piece = head.data.subarray(0, Math.min(head.data.length, sub.maxMapping()));
+        m.retransmitted = true;
+        m.stats.retransmits++;
+        m.stats.bytesRetrans += BigInt(piece.length);
+        sub.queueMapped(head.dsn, piece, 'retrans');
+      }
+      this.armMptcpRtx();
+    });
+  }
+
+  /** The DATA_ACK moved: the MPTCP-level timer starts over (stops when nothing is outstanding). */
+  private onDataAckProgress(): void {
+    this.mptcpRtxTimer?.cancel();
+    this.mptcpRtxTimer = undefined;
+    this.armMptcpRtx();
   }
 
   /** Bytes written but not yet acknowledged (SIOCOUTQ). */
@@ -467,7 +618,10 @@ export class TcpConnection {
       const before = this.advertisedWindow();
       this.rcvQueued -= n;
       // Linux sends a window update when reading opened the window a lot (tcp_cleanup_rbuf).
-      if (this.state !== 'CLOSED' && before < this.rcvWnd / 2 && this.advertisedWindow() >= 2 * before + this.rcvMss) this.sendAck();
+      if (this.state !== 'CLOSED' && before < this.rcvWnd / 2 && this.advertisedWindow() >= 2 * before + this.rcvMss) {
+        // The window is the connection's: every subflow announces it (mptcp_cleanup_rbuf).
+        for (const c of this.subflowList()) if (c.state !== 'CLOSED' && !c.detached) c.sendAck();
+      }
     }
     return out;
   }
@@ -478,17 +632,28 @@ export class TcpConnection {
     this.shutWr = true;
     if (this.state === 'SYN_SENT') { this.becomeClosed(); return; }
     if (this.mptcpActive && this.mptcp!.remote) {
-      this.mptcp!.queueDataFin();
-      this.output();
-      // Linux sends the DATA_FIN on every subflow.
-      if (!this.join) for (const j of this.mptcp!.joins) j.output();
+      if (this.pendingTx.bytes > 0) this.dataFinDeferred = true;
+      else this.queueDataFinEverywhere();
       return;
     }
     this.queueFin();
   }
 
+  private queueDataFinEverywhere(): void {
+    this.mptcp!.queueDataFin();
+    this.output();
+    // Linux sends the DATA_FIN on every subflow.
+    if (!this.join) for (const j of this.mptcp!.joins) j.output();
+  }
+
   private queueFin(): void {
     if (this.finQueued) return;
+    if (this.detached) {
+      // Both DATA_FINs are done and no subflow of ours remains here: the MPTCP socket closes.
+      this.finQueued = true;
+      this.state = 'CLOSED';
+      return;
+    }
     if (this.state === 'ESTABLISHED' || this.state === 'SYN_RECV') this.state = 'FIN_WAIT1';
     else if (this.state === 'CLOSE_WAIT') this.state = 'LAST_ACK';
     else return;
@@ -640,6 +805,7 @@ export class TcpConnection {
       if (!this.join.thirdAckValid(mptcpOptions(seg.options))) { this.resetSubflow(seg.ack, RESET_UNSPECIFIED); return; }
       if (!(this.env.admitJoin?.(this) ?? false)) { this.resetSubflow(seg.ack, RESET_NO_RESOURCES); return; }
       this.join.established = true;
+      this.join.conn.hadJoin = true;
     } else this.mptcp?.onThirdAck(mptcpOptions(seg.options), seg.payload.length);
     this.state = 'ESTABLISHED';
     this.expandSendBuffer();
@@ -679,7 +845,10 @@ export class TcpConnection {
       if (seg.seq !== this.rcvNxt) { this.sendAck(); return; } // challenge ACK (RFC 5961)
       if (this.mptcpActive && !this.mptcp!.isFastClose(mopts)) {
         // A subflow error reaches the MPTCP socket only after a fallback: the connection stays
-        // up without its subflow (reads find no data and no error).
+        // up without its subflow (reads find no data and no error), over its joins if any; what
+        // the subflow carried and no DATA_ACK covers goes on the others.
+        if (!this.join && this.hasLiveJoin) { this.detach(); return; }
+        this.reinjectOwn();
         this.subflowLost = true;
         this.becomeClosed();
         return;
@@ -695,11 +864,16 @@ export class TcpConnection {
     if (this.state === 'CLOSED') return;
     const inOrder = seg.seq === this.rcvNxt;
     let discard = false;
-    if (this.join && !this.join.established && mopts.some((o) => o.subtype === 'dss' && o.dataAck !== undefined)) this.join.established = true;
+    if (this.join && !this.join.established && mopts.some((o) => o.subtype === 'dss' && o.dataAck !== undefined)) { this.join.established = true; this.mptcp!.hadJoin = true; }
     const prio = mopts.find((o) => o.subtype === 'mp_prio' && o.addressId === undefined);
     if (prio && prio.subtype === 'mp_prio') { this.peerBackup = prio.backup; if (this.join) this.join.peerBackup = prio.backup; }
     if (this.mptcp) {
+      const una = this.mptcp.sndUna;
       const verdict = this.mptcp.onSegment(mopts, seg.payload, seqDiff(seg.seq, this.irs), inOrder, this.join !== undefined);
+      if (this.mptcp.sndUna !== una) (this.master ?? this).onDataAckProgress();
+      // msk->wnd_end: the DATA_ACK plus this subflow's send window, never moving back.
+      const wndEnd = add64(this.mptcp.sndUna, this.sndWnd);
+      if (wndEnd > this.mptcp.wndEnd) this.mptcp.wndEnd = wndEnd;
       const map = this.mptcp.lastMapping;
       if (map && !this.rxMappings.some((x) => x.ssn === map.ssn && x.dsn === map.dsn)) {
         this.rxMappings.push(map);
@@ -713,6 +887,17 @@ export class TcpConnection {
         return;
       }
       if (verdict === 'bad-checksum') { discard = true; this.ackNow = true; }
+      if (verdict === 'mp-fail-reset') {
+        // The bad bytes were taken at TCP level (the RST acks them); the subflow goes, the
+        // connection lives on the others (6.18: MP_FAIL + MP_TCPRST 6 on the RST).
+        if (inOrder) this.rcvNxt = seqAdd(this.rcvNxt, seg.payload.length);
+        this.sendReset(this.sndNxt, true, { fastclose: false, reason: RESET_MIDDLEBOX });
+        if (!this.join && this.hasLiveJoin) { this.detach(); return; }
+        if (this.join) this.mptcp.lingeringResets++;
+        this.reinjectOwn();
+        this.becomeClosed();
+        return;
+      }
       if (verdict === 'reset-mptcp-error') {
         this.sendReset(this.sndNxt, true, { fastclose: false, reason: 1 });
         this.error = 'ECONNRESET';
@@ -737,6 +922,8 @@ export class TcpConnection {
     this.master?.afterDataLevelChange();
     // New data goes out first and carries the ACK (tcp_data_snd_check before tcp_ack_snd_check).
     this.output();
+    const socket = this.master ?? this;
+    if (socket.multipathSend && socket.pendingTx.bytes > 0) socket.pushPending();
     // When the DATA_FIN let the subflow close, the FIN carried its DATA_ACK and the MPTCP
     // socket's own ACK of it still follows (observed on 6.18).
     if ((this.ackNow || (dataFinConsumed && this.finSent)) && (this.state as TcpState) !== 'CLOSED') this.sendAck();
@@ -884,7 +1071,7 @@ export class TcpConnection {
     const socket = this.master ?? this;
     const m = this.mptcp;
     // With several subflows the data level reorders by DSN (the mapping that covers these bytes).
-    if (m && !m.fallback && (this.join || m.joins.size > 0)) {
+    if (m && !m.fallback && (this.join || m.joins.size > 0 || m.hadJoin)) {
       const rel = seqDiff(this.rcvNxt, this.irs) - data.length;
       const map = this.rxMappings.find((x) => rel >= x.ssn && rel < x.ssn + x.dll);
       if (map) {
@@ -961,6 +1148,7 @@ export class TcpConnection {
 
   /** Sends what the windows and Nagle allow; then FIN / DATA_FIN when due. */
   output(): void {
+    if (this.detached) return;
     const fastOpenChild = this.passiveFastOpen && this.state === 'SYN_RECV';
     if (!canSend(this.state) && !fastOpenChild && this.state !== 'FIN_WAIT1' && this.state !== 'LAST_ACK' && this.state !== 'CLOSING') return;
     this.retransmitLost(Infinity);
@@ -1062,7 +1250,9 @@ export class TcpConnection {
       this.dataSegsOut++;
       this.lastDataSent = this.now;
       if (retrans) this.bytesRetrans += len; else this.bytesSent += len;
-      this.mptcp?.onDataSent(len, retrans);
+      // Reinjected bytes are not new data for MPTCP_INFO (6.18 counts the MPTCP-level ones itself).
+      if (!chunk?.reinject) this.mptcp?.onDataSent(len, retrans);
+      if (mapping && !retrans) (this.master ?? this).armMptcpRtx();
       // Pingpong: data sent shortly after data arrived (tcp_event_data_sent).
       if (this.lastRcvTime >= 0 && this.now - this.lastRcvTime < Math.max(this.ato, DELACK_US)) this.pingpong = true;
     }
@@ -1088,9 +1278,15 @@ export class TcpConnection {
    */
   closeSubflow(): void {
     if (this.shutWr) return;
+    this.removedByPm = true;
     this.sendAck([], true);
     this.shutWr = true;
+    // What was queued here and not sent yet goes elsewhere, not before this FIN.
+    this.chunks = this.chunks.filter((c) => seqLt(c.seq, this.sndNxt));
+    this.sndEnd = this.sndNxt;
     this.queueFin();
+    // 6.18: the ACK and FIN first, then the subflow's data on the others (mptcp_close_ssk).
+    this.reinjectOwn();
   }
 
   private transmitAck(mptcp: TcpOption[], len: number, data?: { seq: number; flags: number; payload: Uint8Array }, staleTs = false): void {
@@ -1118,6 +1314,7 @@ export class TcpConnection {
   }
 
   private transmit(s: { flags: number; seq: number; ack: number; window: number; options: TcpOption[]; payload: Uint8Array }): void {
+    if (this.detached) return; // the initial subflow is gone from the wire
     const seg: TcpSegment = {
       srcPort: this.tuple.localPort,
       dstPort: this.tuple.remotePort,
@@ -1135,7 +1332,12 @@ export class TcpConnection {
 
   /** Window field: the free receive space, scaled, never moving the right edge back. */
   advertisedWindow(): number {
-    const free = Math.max(0, Math.floor(this.settings.rcvBuf / 2) - this.rcvQueued - this.ooo.bytes());
+    // Once joins exist the window is the connection's (mptcp_select_window): the socket's buffer
+    // less what waits in its receive queue and ahead of the data level's rcv_nxt.
+    const socket = this.master ?? this;
+    const shared = this.mptcpActive && this.mptcp!.hadJoin;
+    const queued = shared ? socket.rcvQueued + this.mptcp!.aheadBytes : this.rcvQueued;
+    const free = Math.max(0, Math.floor(socket.settings.rcvBuf / 2) - queued - this.ooo.bytes());
     let wnd = Math.min(this.rcvSsthresh, free);
     const unit = 1 << this.rcvWscale;
     if (this.rcvWscale > 0) wnd = Math.ceil(wnd / unit) * unit;
@@ -1185,9 +1387,12 @@ export class TcpConnection {
     }
     const limit = this.orphaned && s.int('net.ipv4.tcp_orphan_retries') > 0 ? s.int('net.ipv4.tcp_orphan_retries') : s.int('net.ipv4.tcp_retries2');
     if (this.retransmits >= limit) {
+      this.sendReset(this.sndNxt, true, { fastclose: false, reason: undefined });
+      // A multipath connection loses only this subflow; its data goes on the others.
+      if (this.mptcpActive && !this.join && this.hasLiveJoin) { this.detach(); return; }
+      if (this.mptcpActive && this.join) this.reinjectOwn();
       this.error = 'ETIMEDOUT';
       this.aborted = true;
-      this.sendReset(this.sndNxt, true, { fastclose: false, reason: undefined });
       this.becomeClosed();
       return;
     }
@@ -1334,8 +1539,8 @@ export class TcpConnection {
   becomeClosed(): void {
     if (this.state === 'CLOSED') return;
     this.state = 'CLOSED';
-    for (const t of [this.rtxTimer, this.delackTimer, this.endTimer, this.dataFinTimer, this.probeTimer, this.keepaliveTimer]) t?.cancel();
-    this.rtxTimer = this.delackTimer = this.endTimer = this.dataFinTimer = this.probeTimer = undefined;
+    for (const t of [this.rtxTimer, this.delackTimer, this.endTimer, this.dataFinTimer, this.probeTimer, this.keepaliveTimer, this.mptcpRtxTimer]) t?.cancel();
+    this.rtxTimer = this.delackTimer = this.endTimer = this.dataFinTimer = this.probeTimer = this.mptcpRtxTimer = undefined;
     this.inflight = [];
     this.env.closed(this);
   }
