@@ -6,13 +6,16 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { environmentIsInert, planCommand } from '../src/stack/shell-fast-path.js';
 import { dirname } from '../src/stack/shell-words.js';
 import { TsTarget } from '../src/targets/ts-target.js';
 import type { NetworkConfig, ShellResult } from '../src/targets/target.js';
 
 const NET: NetworkConfig = { ipVersion: 'ipv4', localIp: '192.168.0.1', remoteIp: '192.0.2.1', remotePrefix: 24, gatewayIp: '192.168.0.2', netmaskIp: '255.255.0.0', mtu: 1500, device: 'tun0' };
-const PATH = process.env.PATH ?? '/usr/bin:/bin';
+const BIN = fileURLToPath(new URL('../../scripts/stack-bin', import.meta.url));
+/** PATH as the ts target gives it: the stand-ins first. */
+const PATH = `${BIN}:${process.env.PATH ?? '/usr/bin:/bin'}`;
 
 /** A folder of script files for the commands below; removed after `f`. */
 async function withScripts<T>(f: (cwd: string) => Promise<T> | T): Promise<T> {
@@ -39,7 +42,7 @@ async function withScripts<T>(f: (cwd: string) => Promise<T> | T): Promise<T> {
 test('commands made only of stand-in calls with literal words are planned; anything else is not', async (t) => {
   await withScripts((cwd) => {
     const env = { PATH, OPT_LOCAL_DEV: 'tun0', OPT_EMPTY: '', OPT_SPACE: 'a b', OPT_GLOB: 'a*' };
-    const planned = (cmd: string): boolean => planCommand(cmd, cwd, env) !== undefined;
+    const planned = (cmd: string): boolean => planCommand(cmd, cwd, env, BIN) !== undefined;
     for (const cmd of [
       'sysctl -q net.ipv4.tcp_sack=1', '  ip mptcp endpoint add 10.0.0.1 id 1 signal\t', `"sysctl" '-q' "net.x=1 2"`, 'iptables -L',
       './defaults.sh', `${cwd}/empty.sh`, './nested-fails.sh', 'sub/inner.sh', './outer.sh', 'sysctl a; sysctl b', 'sysctl a;',
@@ -53,9 +56,16 @@ test('commands made only of stand-in calls with literal words are planned; anyth
       'sysctl "$(dirname "$0")"', 'sysctl net.ipv4.tcp_sack=1 # note', 'sysctl é', 'sysctl a\nsysctl b', "sysctl 'open",
       './defaults.sh arg', './missing.sh', './not-executable.sh', './uses-echo.sh', './crlf.sh', 'sub', '/usr/bin/env', '',
     ]) t.false(planned(cmd), cmd);
-    t.false(planCommand('sysctl -a', join(cwd, 'no-such-folder'), env) !== undefined, 'a missing folder is left to the shell');
+    t.false(planCommand('sysctl -a', join(cwd, 'no-such-folder'), env, BIN) !== undefined, 'a missing folder is left to the shell');
     // "$(dirname "$0")" is read only when `dirname` on PATH is coreutils'.
-    t.false(planCommand('./outer.sh', cwd, { PATH: `${cwd}/sub:/nowhere` }) !== undefined);
+    t.false(planCommand('./outer.sh', cwd, { PATH: `${BIN}:${cwd}/sub:/nowhere` }, BIN) !== undefined);
+    // A stand-in is one only when the shell would find its executable first on PATH.
+    t.false(planCommand('sysctl -a', cwd, { PATH: `/usr/sbin:${PATH}` }, BIN) !== undefined);
+    mkdirSync(join(cwd, 'bin'));
+    writeFileSync(join(cwd, 'bin', 'sysctl'), '#!/bin/sh\n');
+    t.false(planCommand('sysctl -a', cwd, { PATH: `${cwd}/bin:${PATH}` }, join(cwd, 'bin')) !== undefined, 'not executable');
+    chmodSync(join(cwd, 'bin', 'sysctl'), 0o755);
+    t.true(planCommand('sysctl -a', cwd, { PATH: `${cwd}/bin:${PATH}` }, join(cwd, 'bin')) !== undefined);
   });
 });
 

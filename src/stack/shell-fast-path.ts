@@ -12,6 +12,7 @@
 //   `set -e`, or such command lines;
 // - an environment without variables that bash or dash read at start-up (environmentIsInert).
 import { accessSync, constants, readFileSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { isStandIn, runStandIn, type StandInFiles, type StandInOutput } from './shell-stand-ins.js';
 import { tokenize, type Expansions, type Token } from './shell-words.js';
 
@@ -26,7 +27,20 @@ const PRINTABLE = /^[\x20-\x7e\t]*$/;
 
 interface Context extends Expansions {
   cwd: string;
+  /** The folder of the stand-in executables, first on PATH. */
+  standIns: string;
   depth: number;
+}
+
+/** Whether the shell would find the stand-in executable `name` in `dir` (PATH's first entry). */
+function standInReady(dir: string, name: string): boolean {
+  const file = join(dir, name);
+  try {
+    accessSync(file, constants.X_OK);
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** Interpreters whose way of running a file of simple commands the fast path reproduces. */
@@ -41,7 +55,7 @@ function planWords(words: string[], ctx: Context): Command | undefined {
   // A first word with "=" may be an assignment.
   if (name === undefined || name.includes('=')) return undefined;
   if (name.includes('/')) return args.length === 0 ? planFile(name, ctx) : undefined;
-  return isStandIn(name) ? { kind: 'run', name, args } : undefined;
+  return isStandIn(name) && standInReady(ctx.standIns, name) ? { kind: 'run', name, args } : undefined;
 }
 
 /** The steps of one line: and-or lists separated by `;` (one may end the line). */
@@ -123,17 +137,18 @@ export function environmentIsInert(env: Record<string, string>): boolean {
 }
 
 /**
- * The steps `bash -c command` would take in `cwd` with `env` (PATH as the command sees it), or
- * undefined when the fast path cannot prove them.
+ * The steps `bash -c command` would take in `cwd` with `env`, whose PATH starts with the folder
+ * of the stand-in executables `standIns`, or undefined when the fast path cannot prove them.
  */
-export function planCommand(command: string, cwd: string, env: Record<string, string>): Step[] | undefined {
-  if (!environmentIsInert(env)) return undefined;
+export function planCommand(command: string, cwd: string, env: Record<string, string>, standIns: string): Step[] | undefined {
+  const path = env['PATH'] ?? '';
+  if (!environmentIsInert(env) || path.split(':')[0] !== standIns) return undefined;
   try {
     if (!statSync(cwd).isDirectory()) return undefined;
   } catch {
     return undefined;
   }
-  return planLine(command.replace(/^[ \t]+|[ \t]+$/g, ''), { cwd, env, path: env['PATH'] ?? '', depth: 0 });
+  return planLine(command.replace(/^[ \t]+|[ \t]+$/g, ''), { cwd, env, path, standIns, depth: 0 });
 }
 
 let mounts: { point: string; noexec: boolean }[] | undefined;

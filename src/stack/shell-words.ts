@@ -100,27 +100,19 @@ export function dirname(path: string): string {
   return dir === '' ? '/' : dir;
 }
 
-const dirnameCache = new Map<string, boolean>();
-
 /** Whether the first `dirname` on `path` is coreutils' (the one dirname() reproduces). */
 function dirnameIsCoreutils(path: string): boolean {
-  let known = dirnameCache.get(path);
-  if (known === undefined) {
-    known = false;
-    for (const dir of path.split(':')) {
-      // A relative PATH entry depends on the current folder: leave that to the shell.
-      if (!dir.startsWith('/')) break;
-      const candidate = join(dir, 'dirname');
-      try {
-        accessSync(candidate, constants.X_OK);
-        if (!statSync(candidate).isFile()) continue;
-      } catch {
-        continue;
-      }
-      known = realpathSync(candidate) === '/usr/bin/dirname';
-      break;
+  for (const dir of path.split(':')) {
+    // A relative PATH entry depends on the current folder: leave that to the shell.
+    if (!dir.startsWith('/')) return false;
+    const candidate = join(dir, 'dirname');
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (!statSync(candidate).isFile()) continue;
+    } catch {
+      continue;
     }
-    dirnameCache.set(path, known);
+    return realpathSync(candidate) === '/usr/bin/dirname';
   }
-  return known;
+  return false;
 }

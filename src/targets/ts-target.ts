@@ -86,7 +86,7 @@ export class TsTarget implements Target {
 
   async shell(command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ShellResult> {
     const path = `${standInDir()}:${opts.env.PATH ?? process.env.PATH ?? '/usr/bin:/bin'}`;
-    const steps = this.fastPath ? planCommand(command, opts.cwd, { ...opts.env, PATH: path }) : undefined;
+    const steps = this.fastPath ? planCommand(command, opts.cwd, { ...opts.env, PATH: path }, standInDir()) : undefined;
     let out: { code: number; stdout: string; stderr: string };
     let log: string;
     if (steps) {
