@@ -5,7 +5,7 @@
 // Measured twice: with shell commands made only of stand-in calls run in-process (the default,
 // src/stack/shell-fast-path.ts) and with every command run by bash (`before`), since the
 // per-script cost of the corpus is mostly its shell lines (defaults.sh).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { prepareRun } from '../../src/engine/prepare.js';
@@ -19,10 +19,21 @@ const TWINS = 'test/twins';
 
 /** `python`: the script has Python blocks (one python3 process); `bash`: a shell command went to bash. */
 interface ScriptRun { file: string; status: string; timelineUs: number; wallMs: number; loadMs: number; python: boolean; bash: boolean }
-interface Pass { runs: ScriptRun[]; inProcess: number; bash: number }
+interface Pass { runs: ScriptRun[]; inProcess: number; bash: number; cpuS: number }
+
+/**
+ * CPU seconds of this process and of the children it has waited for (bash, python3), from
+ * /proc/self/stat (utime, stime, cutime, cstime in 1/100 s): on a loaded machine a steadier
+ * measure of the work than wall time.
+ */
+function cpuSeconds(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /s, '').split(' ');
+  return [11, 12, 13, 14].reduce((s, i) => s + Number(fields[i]), 0) / 100;
+}
 
 async function runAll(files: string[], shellFastPath: boolean): Promise<Pass> {
-  const pass: Pass = { runs: [], inProcess: 0, bash: 0 };
+  const pass: Pass = { runs: [], inProcess: 0, bash: 0, cpuS: 0 };
+  const cpuStart = cpuSeconds();
   for (const file of files) {
     const t0 = performance.now();
     const loaded = loadScript(file, { target: 'ts', cli: {} });
@@ -36,6 +47,7 @@ async function runAll(files: string[], shellFastPath: boolean): Promise<Pass> {
     pass.inProcess += target.shellRuns.inProcess;
     pass.bash += target.shellRuns.bash;
   }
+  pass.cpuS = cpuSeconds() - cpuStart;
   return pass;
 }
 
@@ -56,6 +68,7 @@ function figures(pass: Pass, prefix: string): Record<string, number | string> {
   const longest = ran.reduce((a, b) => (b.timelineUs > a.timelineUs ? b : a));
   return {
     [`${prefix}wall_s`]: wallMs / 1000,
+    [`${prefix}cpu_s_with_children`]: pass.cpuS,
     [`${prefix}virtual_time_speedup`]: timelineUs / 1000 / wallMs,
     [`${prefix}scripts_per_s`]: ran.length / (wallMs / 1000),
     [`${prefix}wall_ms_per_script_mean`]: wallMs / ran.length,
