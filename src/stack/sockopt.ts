@@ -15,7 +15,7 @@ const TCP_CA_NAME_MAX = 16;
 const TCP_INQ = 36;
 const TCP_CM_INQ = TCP_INQ;
 
-/** Sockets with TCP_INQ on: recvmsg adds a TCP_CM_INQ control message (see inqControl). */
+/** Sockets with TCP_INQ on: recvmsg adds a TCP_CM_INQ control message (see recvControl). */
 const inqSockets = new WeakSet<Socket>();
 
 /**
