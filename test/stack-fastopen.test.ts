@@ -125,11 +125,24 @@ test('keys on a stack: random but seeded when unset, then the sysctl, then the l
   t.is(viaOption, hex(fastOpenCookie(own, '192.0.2.1', '192.168.0.1')));
 });
 
-test('MPTCP sockets: client Fast Open options are taken, the server ones refused (no Fast Open MPTCP listener here)', async (t) => {
+test('Fast Open options: range and state checks, read back; MPTCP sockets take them too', async (t) => {
   const s = newStack();
   const fd = (await call(s, { name: 'socket', domain: 2, type: 1, protocol: 262 })).ret;
-  const set = (optname: number) => call(s, { name: 'setsockopt', fd, level: 6, optname, value: Uint8Array.of(1, 0, 0, 0), optlen: 4 });
+  const set = (optname: number, v = 1) => call(s, { name: 'setsockopt', fd, level: 6, optname, value: Uint8Array.of(v, 0, 0, 0), optlen: 4 });
+  const get = async (optname: number) => {
+    const r = await call(s, { name: 'getsockopt', fd, level: 6, optname, optlen: 4 });
+    return r.out?.kind === 'opt' ? r.out.value[0] : -1;
+  };
   t.is((await set(30)).ret, 0);
   t.is((await set(34)).ret, 0);
-  t.is((await set(23)).errno, 'EOPNOTSUPP');
+  t.is((await set(23, 7)).ret, 0);
+  t.is(await get(23), 7);
+  t.is(await get(30), 1);
+  t.is((await set(30, 2)).errno, 'EINVAL', 'TCP_FASTOPEN_CONNECT is 0 or 1');
+  await call(s, { name: 'listen', fd, backlog: 3 });
+  t.is((await set(30)).errno, 'EINVAL', 'not on a listener');
+  t.is((await set(23, 9)).ret, 0, 'TCP_FASTOPEN on a listener');
+  s.host.sysctls.set('net.ipv4.tcp_fastopen', '0');
+  const fd2 = (await call(s, { name: 'socket', domain: 2, type: 1, protocol: 6 })).ret;
+  t.is((await call(s, { name: 'setsockopt', fd: fd2, level: 6, optname: 30, value: Uint8Array.of(1, 0, 0, 0), optlen: 4 })).errno, 'EOPNOTSUPP');
 });

@@ -15,10 +15,6 @@ export const isFastOpenOption = (name: number): boolean =>
   name === TCP_FASTOPEN || name === TCP_FASTOPEN_CONNECT || name === TCP_FASTOPEN_NO_COOKIE || name === TCP_FASTOPEN_KEY;
 
 export function setFastOpenOption(host: Host, s: Socket, name: number, value: Uint8Array, optlen: number): SyscallResult {
-  // MPTCP sockets: the client side is modelled (FO before MP_CAPABLE, SYN data outside the data
-  // sequence); a Fast Open MPTCP listener is not, so the server options are refused rather than
-  // accepted without effect (6.18 accepts them).
-  if (s.mptcp && (name === TCP_FASTOPEN || name === TCP_FASTOPEN_KEY)) return fail('EOPNOTSUPP');
   const fo = (s.settings.fastOpen ??= {});
   if (name === TCP_FASTOPEN_KEY) {
     // A primary key, or a primary and a backup key: raw siphash keys.

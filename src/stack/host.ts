@@ -191,7 +191,7 @@ export class Host {
       if (cap) mptcp.acceptSyn(cap);
       else mptcp.fallBack();
     }
-    const fastOpen = l.mptcp ? undefined : this.serverFastOpen(l, tuple, seg);
+    const fastOpen = this.serverFastOpen(l, tuple, seg);
     // The child is a clone of the listener, with an accept queue of its own (TCP_FASTOPEN reads 0).
     const settings = { ...l.settings, keepalive: { ...l.settings.keepalive }, ...(l.settings.fastOpen ? { fastOpen: { ...l.settings.fastOpen, qlen: 0 } } : {}) };
     const child = new TcpConnection(this.env((c) => this.onChildEstablished(l, c)), tuple, settings, mptcp);
