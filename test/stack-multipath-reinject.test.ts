@@ -133,6 +133,31 @@ test('MPTCP-level retransmission: data its subflow acknowledged but the DATA_ACK
   t.deepEqual(drain(s, s.clock.now() + 5_000_000).filter((o) => o.tcp.payload.length > 0), []);
 });
 
+test('a join whose retransmissions run out is reset; its bytes went on the first subflow (MPTCP-level), which carries on', async (t) => {
+  const s = newStack();
+  s.host.sysctls.set('net.ipv4.tcp_retries2', '3');
+  const c = await setup(s);
+  await call(s, { name: 'write', fd: c.fd, data: new Uint8Array(100), flags: 0 });
+  mustNext(s);
+  await call(s, { name: 'write', fd: c.fd, data: new Uint8Array(50), flags: 0 });
+  t.is(mustNext(s).src, LOCAL2);
+  // The join hears nothing more; the first subflow's bytes are acknowledged at both levels.
+  peer(s, false, { flags: F.ACK, seq: 1, ack: (c.snd + 100) >>> 0, options: [...ts(103, 0), dataAck(ourDsn(c, 100))] });
+  // The join repeats them itself (its RTO); the data level's timer puts them on the first subflow.
+  let re = nextData(s, s.clock.now() + 2_000_000);
+  while (re && re.src !== LOCAL) re = nextData(s, s.clock.now() + 2_000_000);
+  t.deepEqual(re && mappingOf(re), [ourDsn(c, 100), 101, 50, 50]);
+  peer(s, false, { flags: F.ACK, seq: 1, ack: (c.snd + 150) >>> 0, options: [...ts(104, 0), dataAck(ourDsn(c, 150))] });
+  const later = drain(s, s.clock.now() + 60_000_000);
+  const rst = later.find((o) => (o.tcp.flags & F.RST) !== 0);
+  t.is(rst?.src, LOCAL2, 'the join is reset once tcp_retries2 retransmissions went unanswered');
+  t.true(later.filter((o) => o.src === LOCAL && o.tcp.payload.length > 0).length === 0, 'nothing left to reinject: the data level had it all');
+  await call(s, { name: 'write', fd: c.fd, data: new Uint8Array(10), flags: 0 });
+  const after = mustNext(s);
+  t.deepEqual([after.src, ...mappingOf(after)], [LOCAL, ourDsn(c, 150), 151, 10, 10]);
+  t.is((await mptcpInfo(s, c.fd)).mptcpi_subflows, 0);
+});
+
 /** The window (bytes) of the fourth ACK a join gets after `unread` bytes arrived on the first subflow and stayed unread. */
 async function joinWindowAfter(unread: number): Promise<number> {
   const s = newStack();
