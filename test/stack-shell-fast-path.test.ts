@@ -161,3 +161,15 @@ test('defaults.sh of the corpus runs in-process and sets what the real shell set
     await bash.close();
   }
 });
+
+test('output of a command run by bash keeps characters split across reads whole', async (t) => {
+  const target = new TsTarget({ seed: 1 });
+  try {
+    // 150,000 bytes of 3-byte characters: pipe reads of 64 KiB end inside one.
+    const r = await target.shell("printf '€%.0s' $(seq 1 50000)", { cwd: tmpdir(), env: { PATH }, timeoutMs: 20_000 });
+    t.deepEqual(target.shellRuns, { inProcess: 0, bash: 1 });
+    t.is(r.stdout, '€'.repeat(50_000));
+  } finally {
+    await target.close();
+  }
+});

@@ -130,8 +130,11 @@ function run(command: string, cwd: string, env: Record<string, string>, timeoutM
     const child = spawn(exe!, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    // Decoded as a stream: a character split across two reads stays whole.
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => { stdout += d; });
+    child.stderr.on('data', (d: string) => { stderr += d; });
     const timer = setTimeout(() => { child.kill('SIGKILL'); stderr += `command timed out after ${timeoutMs} ms\n`; }, Math.max(1, timeoutMs));
     child.on('error', (e) => { clearTimeout(timer); resolve({ code: 127, stdout, stderr: stderr + `${e.message}\n` }); });
     child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? 128, stdout, stderr }); });
