@@ -63,6 +63,11 @@ function describe(e: NormEvent): string {
   return `${what} ${where}`;
 }
 
+/** `a packet…`, `an injected packet…`. */
+function article(text: string): string {
+  return `${/^[aeiou]/.test(text) ? 'an' : 'a'} ${text}`;
+}
+
 /** The fields of `a` and `b` that differ, in `a`'s order then `b`'s extra ones. */
 export function fieldDiffs(a: NormEvent, b: NormEvent, opts: CompareOptions): FieldDiff[] {
   // An injected packet is the script's: it can only differ where it echoes the stack (compared
@@ -105,10 +110,10 @@ function compareStream(a: readonly NormEvent[], b: readonly NormEvent[], opts: C
     const eb = b[i];
     if (!ea || !eb) {
       const present = (ea ?? eb)!;
-      return { ...(ea ? { a: ea } : {}), ...(eb ? { b: eb } : {}), diffs: [], summary: `${ea ? 'A' : 'B'} has a ${describe(present)} that ${ea ? 'B' : 'A'} does not have` };
+      return { ...(ea ? { a: ea } : {}), ...(eb ? { b: eb } : {}), diffs: [], summary: `${ea ? 'A' : 'B'} has ${article(describe(present))} that ${ea ? 'B' : 'A'} does not have` };
     }
     if (ea.kind !== eb.kind || ea.line !== eb.line) {
-      return { a: ea, b: eb, diffs: [], summary: `A has a ${describe(ea)} where B has a ${describe(eb)}` };
+      return { a: ea, b: eb, diffs: [], summary: `A has ${article(describe(ea))} where B has ${article(describe(eb))}` };
     }
     const diffs = fieldDiffs(ea, eb, opts);
     if (diffs.length > 0) return { a: ea, b: eb, diffs, summary: `the ${describe(ea)} differs in ${diffs.map((d) => d.name).join(', ')}` };
