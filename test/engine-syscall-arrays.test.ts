@@ -129,3 +129,21 @@ test('the checker knows the array structs\' fields, and the fields of their elem
   t.deepEqual(diags('{tcp_info=[{tcpi_stat=1}]}'), ["unknown field 'tcpi_stat' in struct tcp_info"]);
   t.deepEqual(diags('{subflow_info=[{id=1, addrs={sin_locl={}}}]}'), ["unknown field 'sin_locl' in struct mptcp_subflow_addrs"]);
 });
+
+test('64-bit struct fields are compared exactly, beyond 2^53 (mptcpi_rcv_nxt = an IDSN + 1)', async (t) => {
+  const rcvNxt = 18020911737064484837n; // the reference's v0 IDSN of key 3, plus one
+  const stack = {
+    onSyscall: (req: SyscallRequest): ScriptedAnswer | undefined => {
+      if (req.name !== 'getsockopt' || req.level !== 284) return undefined;
+      const value = encodeStruct(MPTCP_INFO_LAYOUT, { mptcpi_rcv_nxt: rcvNxt });
+      return { ret: 0, out: { kind: 'opt', value, optlen: value.length } };
+    },
+  };
+  const info = (v: bigint) => pkt(SOCKET, `+0 getsockopt(3, SOL_MPTCP, MPTCP_INFO, {mptcpi_rcv_nxt=${v}}, ...) = 0`);
+  const ok = await runFake(info(rcvNxt), stack);
+  t.is(ok.result.status, 'pass', ok.result.failure?.message);
+  // One less differs only below the precision of a double: it must still fail.
+  const off = await runFake(info(rcvNxt - 1n), stack);
+  t.is(off.result.status, 'fail');
+  t.regex(off.result.failure?.message ?? '', /mptcpi_rcv_nxt: expected: 18020911737064484836 .* vs actual: 18020911737064484837/);
+});

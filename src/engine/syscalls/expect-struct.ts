@@ -4,7 +4,7 @@
 
 import type { Expr, StructExpr } from '../../script/ast.js';
 import type { StructLayout, StructValues } from '../../sys/struct-layout.js';
-import { CallError, intArg, isEllipsis } from './expr.js';
+import { bigintArg, CallError, isEllipsis } from './expr.js';
 
 export type WantedFields = ReadonlyArray<readonly [name: string, value: bigint]>;
 
@@ -19,7 +19,7 @@ export function wantedFields(s: StructExpr, layout: StructLayout, others: Readon
   for (const f of s.fields) {
     if (f.name === undefined || others.has(f.name) || isEllipsis(f.value)) continue;
     if (!layout.byName.has(f.name)) throw new CallError(`struct ${layout.name} has no field ${f.name}`, f.range);
-    out.push([f.name, BigInt(intArg(f.value, f.name))]);
+    out.push([f.name, bigintArg(f.value, f.name)]);
   }
   return out;
 }

@@ -58,6 +58,13 @@ export function intArg(e: Expr | undefined, what: string, range?: SourceRange): 
   return Number(v);
 }
 
+/** Like intArg, exact beyond 2^53 (64-bit struct fields such as mptcpi_rcv_nxt). */
+export function bigintArg(e: Expr, what: string): bigint {
+  const v = tryInt(e);
+  if (v === undefined) throw new CallError(`${what} must be an integer expression`, e.range);
+  return v;
+}
+
 /** Like intArg, with a default for `...`. */
 export function intOr(e: Expr | undefined, fallback: number, what: string): number {
   return isEllipsis(e) ? fallback : intArg(e, what);
