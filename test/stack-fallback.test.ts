@@ -2,7 +2,9 @@
 // src/stack/mptcp/fallback.ts (as Linux 6.18 takes it, see test/scripts/mptcp/fallback/*.pkt) and
 // the stack's packets for MP_FAIL both ways, the infinite mapping and a stripped DSS.
 import test from 'ava';
-import { decideFallback, MpFailExchange, RESET_MIDDLEBOX, type FallbackContext, type MappingProblem } from '../src/stack/mptcp/fallback.js';
+import { MptcpConnection, type MptcpSettings } from '../src/stack/mptcp/connection.js';
+import { ActiveMptcpBlackhole, decideFallback, MpFailExchange, RESET_MIDDLEBOX, type FallbackContext, type MappingProblem } from '../src/stack/mptcp/fallback.js';
+import { material } from '../src/stack/mptcp/keys.js';
 import { RESET_UNSPECIFIED } from '../src/stack/mptcp/join.js';
 import { dssChecksum, keyIdsn } from '../src/wire/crypto.js';
 import type { Dss, MpCapable, MptcpOption } from '../src/wire/packet.js';
@@ -50,6 +52,39 @@ test('MP_FAIL exchange: a peer’s MP_FAIL is answered with the receiving mappin
   t.is(x.pendingDsn, 7n);
   t.is(x.pendingDataAck, undefined);
   t.true(x.sendInfiniteMap);
+});
+
+test('blackhole: disabled for the timeout, doubled on a repeat; a timeout of 0 never disables', (t) => {
+  const S = 1_000_000;
+  const b = new ActiveMptcpBlackhole();
+  t.false(b.shouldDisable(0, 3600));
+  b.disable(10 * S, 0);
+  t.false(b.shouldDisable(11 * S, 3600));
+  b.disable(10 * S, 3600);
+  t.true(b.shouldDisable(3609 * S, 3600));
+  t.false(b.shouldDisable(3610 * S, 3600));
+  t.false(b.shouldDisable(20 * S, 0));
+  b.disable(4000 * S, 3600);
+  t.true(b.shouldDisable(4000 * S + 7199 * S, 3600));
+  t.false(b.shouldDisable(4000 * S + 7200 * S, 3600));
+});
+
+test('blackhole: the plain SYN after dropped MP_CAPABLE SYNs reports its SYN/ACK; a disabled namespace sends plain SYNs', (t) => {
+  let reports = 0;
+  const settings: MptcpSettings = { checksumEnabled: false, allowJoinInitial: true, synRetransBeforeFallback: 2, onMpcBlackhole: () => reports++ };
+  const c = new MptcpConnection('client', material(5n), settings, () => 0);
+  t.is(c.synOptions(0).length, 1);
+  t.is(c.synOptions(2).length, 1);
+  t.deepEqual(c.synOptions(3), []);
+  c.onSynAck([]);
+  t.is(reports, 1);
+  const answered = new MptcpConnection('client', material(6n), settings, () => 0);
+  answered.synOptions(0);
+  answered.onSynAck([]); // a plain SYN/ACK to an MP_CAPABLE SYN: fallback, but no blackhole
+  t.is(reports, 1);
+  const disabled = new MptcpConnection('client', material(7n), { ...settings, activeDisabled: true }, () => 0);
+  t.deepEqual(disabled.synOptions(0), []);
+  t.true(disabled.fallback);
 });
 
 // ---- the stack -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import { capableLength, findCapable, FLAG_A_CHECKSUM, localFlags, validCapable }
 import type { KeyMaterial } from './keys.js';
 import { material } from './keys.js';
 import { DataTxQueue } from './tx-queue.js';
+import { decideFallback, MpFailExchange, RESET_MIDDLEBOX, type MappingProblem } from './fallback.js';
 
 const MASK64 = (1n << 64n) - 1n;
 export const add64 = (a: bigint, n: bigint | number): bigint => (a + BigInt(n)) & MASK64;
@@ -26,6 +27,10 @@ export interface MptcpSettings {
   synRetransBeforeFallback: number;
   /** `net.mptcp.mptcp_version`: the version a client opens with; a server also answers v0 SYNs when 0. */
   version?: MptcpVersion;
+  /** Active MPTCP is disabled in the namespace (fallback.ts ActiveMptcpBlackhole): plain SYNs. */
+  activeDisabled?: boolean;
+  /** A connection whose MP_CAPABLE SYNs were dropped got its SYN/ACK: the namespace may disable active MPTCP. */
+  onMpcBlackhole?: () => void;
 }
 
 /** The mapping a stretch of written data is sent under (repeated on every segment cut from it). */
@@ -50,14 +55,17 @@ export interface TxSegmentInfo {
 }
 
 /**
- * 'bad-checksum': the mapping failed after a good one; its data is acked by TCP but not delivered.
- * 'mp-fail-reset': the same with several subflows (no infinite fallback possible): that subflow is
- * reset with MP_FAIL and MP_TCPRST "middlebox interference" (6.18).
+ * What the subflow does with a segment:
+ * 'mp-fail-reset': a mapping error with no fallback left (fallback.ts): reset this subflow (its
+ * data taken at TCP level); the connection lives on over the others. The RST's MP_TCPRST reason
+ * is the one fallback.ts chose (6 "middlebox interference" for a stripped DSS or a checksum
+ * failure, with MP_FAIL then; 1 for any other bad mapping), whatever reason the subflow asks for.
+ * 'reset-mptcp-error' and 'bad-checksum' are no longer produced (6.18 delivers a failed
+ * mapping's data and only sends MP_FAIL); kept while tcp/connection.ts still tests for them.
  */
 export type RxVerdict = 'ok' | 'fastclose-on-ack' | 'reset-mptcp-error' | 'bad-checksum' | 'mp-fail-reset';
 
-/** MP_TCPRST reason Linux gives a subflow reset after a checksum failure (MPTCP_RST_EMIDDLEBOX). */
-export const RESET_MIDDLEBOX = 6;
+export { RESET_MIDDLEBOX };
 
 interface RxMapping {
   dsn: bigint;
@@ -86,10 +94,20 @@ export class MptcpConnection {
   dataFinAcked = false;
   peerDataFin = false;
   private peerDataFinDsn: bigint | undefined;
-  private mappingSeen = false;
+  /**
+   * The initial subflow's latest mapping in subflow sequence space (first byte, end): data
+   * without a DSS past its end means the DSS was stripped (Linux's MAPPING_NODSS).
+   */
+  private rxMapWindow: { start: number; end: number } | undefined;
+  /** DSN of the latest mapping received (Linux's subflow->map_seq, what our MP_FAIL names). */
+  private lastRxMapDsn: bigint | undefined;
   private validChecksumSeen = false;
+  /** The SYN went plain after unanswered MP_CAPABLE SYNs (Linux's subflow->mpc_drop). */
+  private mpcDropped = false;
   private rxMap: RxMapping | undefined;
-  private pendingMpFail: bigint | undefined;
+  private readonly mpFail = new MpFailExchange();
+  /** MP_TCPRST reason of the subflow reset a mapping error asked for ('mp-fail-reset'). */
+  private mappingResetReason: number | undefined;
   /** Valid ADD_ADDRs received, to be echoed one per pure ACK (§5.4). */
   private pendingEchoes: AddAddr[] = [];
   addAddrReceived = 0;
@@ -118,8 +136,6 @@ export class MptcpConnection {
   initialClosed = false;
   /** Join subflows reset after a checksum failure: 6.18 keeps counting them in mptcpi_subflows. */
   lingeringResets = 0;
-  /** The last checksum failure must reset its subflow (several subflows: no infinite fallback). */
-  private failReset = false;
   /** Valid ADD_ADDRs from the peer (already queued for their echo), for the path manager. */
   readonly peerAnnounced: AddAddr[] = [];
   /** Address ids the peer removed (REMOVE_ADDR): the path manager closes their subflows. */
@@ -145,6 +161,14 @@ export class MptcpConnection {
     return localFlags(this.settings.checksumEnabled, this.settings.allowJoinInitial, this.version);
   }
 
+  /**
+   * Flags of the client's MP_CAPABLE after the SYN/ACK (third ACK, first data): A when checksums
+   * were negotiated, also when only the server asked (6.18 writes msk->csum_enabled there).
+   */
+  private get ackFlags(): number {
+    return this.flags | (this.checksum ? FLAG_A_CHECKSUM : 0);
+  }
+
   /** A server answering a v0 SYN: token and IDSN become SHA-1 ones. */
   private useVersion(version: MptcpVersion): void {
     if (version === this.version) return;
@@ -163,7 +187,8 @@ export class MptcpConnection {
 
   /** Client SYN option; from the (limit+1)-th retransmission on, the SYN is plain TCP (fallback). */
   synOptions(retransmissions: number): TcpOption[] {
-    if (this.fallback || retransmissions > this.settings.synRetransBeforeFallback) {
+    if (!this.fallback && retransmissions > this.settings.synRetransBeforeFallback) this.mpcDropped = true;
+    if (this.fallback || this.mpcDropped || this.settings.activeDisabled) {
       this.fallBack();
       return [];
     }
@@ -189,6 +214,7 @@ export class MptcpConnection {
 
   /** Client: a SYN/ACK with a valid 12-byte MP_CAPABLE, or fallback. */
   onSynAck(opts: readonly MptcpOption[]): void {
+    if (this.mpcDropped) this.settings.onMpcBlackhole?.();
     if (this.fallback) return;
     const c = validCapable(opts, [12], this.version);
     if (!c || c.senderKey === undefined) { this.fallBack(); return; }
@@ -261,8 +287,10 @@ export class MptcpConnection {
       const out: TcpOption[] = [];
       if (s.rst.fastclose && this.remote) out.push({ kind: 'mptcp', subtype: 'mp_fastclose', receiverKey: this.remote.key });
       // A subflow reset for a checksum failure carries MP_FAIL before MP_TCPRST (6.18).
-      if (this.pendingMpFail !== undefined && s.rst.reason === RESET_MIDDLEBOX) { out.push({ kind: 'mptcp', subtype: 'mp_fail', dsn: this.pendingMpFail }); this.pendingMpFail = undefined; }
-      if (s.rst.reason !== undefined) out.push(...this.resetOptions(s.rst.reason));
+      const reason = this.mappingResetReason ?? s.rst.reason;
+      this.mappingResetReason = undefined;
+      if (this.mpFail.pendingDsn !== undefined && reason === RESET_MIDDLEBOX) { out.push({ kind: 'mptcp', subtype: 'mp_fail', dsn: this.mpFail.pendingDsn }); this.mpFail.sent(); }
+      if (reason !== undefined) out.push(...this.resetOptions(reason));
       return out;
     }
     if (!this.remote) return [];
@@ -272,27 +300,34 @@ export class MptcpConnection {
     if (this.role === 'client' && !this.fullyEstablished && !s.joined) {
       // v0 has no MP_CAPABLE with a data-level length: data goes under a DSS from the start.
       if (s.mapping && s.mapping.ssn === 1 && this.version === 1) {
-        const o: MptcpOption = { kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: this.flags, senderKey: this.local.key, receiverKey: this.remote.key, dataLen: s.mapping.dll };
+        const o: MptcpOption = { kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: this.ackFlags, senderKey: this.local.key, receiverKey: this.remote.key, dataLen: s.mapping.dll };
         if (this.checksum) o.checksum = s.mapping.checksum ?? 0;
         return padded(o);
       }
       if (!s.mapping && !s.dataFin && s.payloadLen === 0 && s.seqRel === 1 && !s.fin) {
-        return padded({ kind: 'mptcp', subtype: 'mp_capable', version: this.version, flags: this.flags, senderKey: this.local.key, receiverKey: this.remote.key });
+        return padded({ kind: 'mptcp', subtype: 'mp_capable', version: this.version, flags: this.ackFlags, senderKey: this.local.key, receiverKey: this.remote.key });
       }
     }
-    const dss: Dss = { kind: 'mptcp', subtype: 'dss', dataFin: false, dataAck: this.rcvNxt, dataAck64: this.use64bitAck, dsn64: false };
-    if (!this.use64bitAck) dss.dataAck = this.rcvNxt & 0xffffffffn;
+    // The ACK carrying our MP_FAIL does not acknowledge the failed mapping (6.18).
+    const dataAck = this.mpFail.pendingDataAck ?? this.rcvNxt;
+    const dss: Dss = { kind: 'mptcp', subtype: 'dss', dataFin: false, dataAck, dataAck64: this.use64bitAck, dsn64: false };
+    if (!this.use64bitAck) dss.dataAck = dataAck & 0xffffffffn;
     if (s.mapping) {
-      Object.assign(dss, { dsn: s.mapping.dsn, dsn64: true, ssn: s.mapping.ssn, dll: s.mapping.dll });
-      if (this.checksum) dss.checksum = s.mapping.checksum ?? 0;
+      // After answering the peer's MP_FAIL the next data goes under an infinite mapping (DLL 0,
+      // checksum 0) at its own DSN; once it is sent the connection is TCP (RFC 8684 §3.7). The
+      // stack also asks for options to size a segment, so the switch waits for onDataSent.
+      const infinite = this.mpFail.sendInfiniteMap;
+      Object.assign(dss, { dsn: s.mapping.dsn, dsn64: true, ssn: s.mapping.ssn, dll: infinite ? 0 : s.mapping.dll });
+      if (this.checksum) dss.checksum = infinite ? 0 : s.mapping.checksum ?? 0;
     } else if (s.dataFin && this.dataFinDsn !== undefined) {
       Object.assign(dss, { dataFin: true, dsn: this.dataFinDsn, dsn64: true, ssn: 0, dll: 1 });
       if (this.checksum) dss.checksum = dssChecksum(this.dataFinDsn, 0, 1, new Uint8Array(0));
     }
     const out = padded(dss);
-    if (this.pendingMpFail !== undefined) {
-      out.push({ kind: 'mptcp', subtype: 'mp_fail', dsn: this.pendingMpFail });
-      this.pendingMpFail = undefined;
+    // MP_FAIL goes on the ACK sent at once (tcp_send_ack), never on data being sized.
+    if (this.mpFail.pendingDsn !== undefined && s.payloadLen === 0) {
+      out.push({ kind: 'mptcp', subtype: 'mp_fail', dsn: this.mpFail.pendingDsn });
+      this.mpFail.sent();
     }
     return out;
   }
@@ -301,6 +336,7 @@ export class MptcpConnection {
     if (retransmit) { this.stats.bytesRetrans += BigInt(bytes); this.stats.retransmits++; }
     else this.stats.bytesSent += BigInt(bytes);
     if (bytes > 0) this.stats.lastDataSent = this.now();
+    if (bytes > 0 && this.mpFail.sendInfiniteMap) { this.mpFail.sendInfiniteMap = false; this.fallBack(); }
   }
 
   // ---- receiving ----------------------------------------------------------------------------
@@ -323,6 +359,8 @@ export class MptcpConnection {
       if (o.subtype === 'add_addr') this.onAddAddr(o);
       else if (o.subtype === 'remove_addr' && this.remote) this.peerRemoved.push(...o.addressIds);
       else if (o.subtype === 'mp_prio' && o.addressId !== undefined && this.version === 0) this.peerPrio.push({ addressId: o.addressId, backup: o.backup });
+      // Without infinite fallback left Linux ignores MP_FAIL (its sender resets the subflow).
+      else if (o.subtype === 'mp_fail' && this.infiniteFallbackAllowed) this.mpFail.received(this.lastRxMapDsn ?? this.rcvNxt);
     }
     if (this.role === 'client' && !this.fullyEstablished && inOrder) {
       const addAddr = opts.some((o) => o.subtype === 'add_addr' && !o.echo);
@@ -345,24 +383,38 @@ export class MptcpConnection {
       checksumPresent = mpc.checksum !== undefined;
       mapping = { dsn: add64(this.remote.idsn, 1), ssn: 1, dll: mpc.dataLen ?? 0, checksum: mpc.checksum, dataFin: false, parts: [], got: 0 };
     }
-    if (mapping && mapping.dll > 0 && (payload.length > 0 || !mapping.dataFin)) {
-      this.mappingSeen = true;
+    let problem: MappingProblem | undefined;
+    if (mapping && mapping.dll === 0) {
+      if (payload.length > 0) problem = 'invalid'; // an infinite mapping: the peer fell back
+    } else if (mapping && (payload.length > 0 || !mapping.dataFin)) {
       this.lastMapping = { dsn: mapping.dsn, ssn: mapping.ssn, dll: mapping.dll };
-      if (checksumPresent !== this.checksum) {
-        if (!this.validChecksumSeen) { this.fallBack(); return 'ok'; }
-        return 'reset-mptcp-error';
-      }
-      if (this.checksum && payload.length > 0) this.rxMap = mapping;
-    } else if (payload.length > 0 && joined && !mapping) {
-      // A join subflow can never fall back: data without a mapping resets it.
-      return 'reset-mptcp-error';
-    } else if (payload.length > 0 && !this.mappingSeen) {
-      // Data with no mapping at the start of the connection: Linux falls back to TCP.
-      this.fallBack();
-      return 'ok';
+      this.lastRxMapDsn = mapping.dsn;
+      if (!joined) this.rxMapWindow = { start: mapping.ssn, end: mapping.ssn + mapping.dll };
+      if (checksumPresent !== this.checksum) problem = 'invalid';
+      else if (this.checksum && payload.length > 0) this.rxMap = mapping;
+    } else if (payload.length > 0 && !mapping && (joined || this.rxMapWindow === undefined || seqRel >= this.rxMapWindow.end)) {
+      // New data outside any mapping (join subflows are not tracked: there it needs its own DSS).
+      problem = 'no-dss';
     }
-    if (this.checksum && this.rxMap && payload.length > 0 && inOrder && !this.collect(this.rxMap, payload, seqRel, joined)) return this.failReset ? 'mp-fail-reset' : 'bad-checksum';
-    return 'ok';
+    const collecting = this.rxMap;
+    if (!problem && this.checksum && collecting && payload.length > 0 && inOrder && !this.collect(collecting, payload, seqRel)) problem = 'bad-checksum';
+    return problem ? this.onMappingProblem(problem, joined, collecting?.dsn) : 'ok';
+  }
+
+  /** Linux's msk->allow_infinite_fallback: lost once a join was established or the data level retransmitted. */
+  get infiniteFallbackAllowed(): boolean {
+    return !this.hadJoin && this.joins.size === 0 && !this.retransmitted;
+  }
+
+  /** What a mapping problem does to the subflow (fallback.ts); `failedDsn`: the mapping whose checksum failed. */
+  private onMappingProblem(problem: MappingProblem, joined: boolean, failedDsn: bigint | undefined): RxVerdict {
+    const d = decideFallback(problem, { joined, validChecksumSeen: this.validChecksumSeen, infiniteAllowed: this.infiniteFallbackAllowed });
+    if (d.action === 'fallback') { this.fallBack(); return 'ok'; }
+    // The failed mapping's data is still delivered (6.18); the MP_FAIL rides on the next ACK or the RST.
+    if (failedDsn !== undefined && (d.action === 'mp-fail' || d.mpFail)) this.mpFail.fail(failedDsn, this.rcvNxt);
+    if (d.action === 'mp-fail') return 'ok';
+    this.mappingResetReason = d.reason;
+    return 'mp-fail-reset';
   }
 
   /**
@@ -413,12 +465,16 @@ export class MptcpConnection {
     this.peerAnnounced.push(o);
   }
 
+  /**
+   * Something must go out on an ACK now: an ADD_ADDR echo, or an MP_FAIL (ours, or the answer
+   * echoing the peer's, which arrives on a pure ACK that would otherwise not be acknowledged).
+   */
   get hasPendingEcho(): boolean {
-    return this.pendingEchoes.length > 0;
+    return this.pendingEchoes.length > 0 || this.mpFail.pendingDsn !== undefined;
   }
 
   /** Adds the segment's bytes to the mapping; false when the mapping completed with a bad checksum. */
-  private collect(m: RxMapping, payload: Uint8Array, seqRel: number, joined: boolean): boolean {
+  private collect(m: RxMapping, payload: Uint8Array, seqRel: number): boolean {
     const start = seqRel - m.ssn;
     const dataLen = m.dll - (m.dataFin ? 1 : 0);
     if (start < m.got || start >= dataLen) return true;
@@ -431,13 +487,8 @@ export class MptcpConnection {
     for (const p of m.parts) { all.set(p, at); at += p.length; }
     const ok = dssChecksum(m.dsn, m.ssn, m.dll, all) === m.checksum;
     this.rxMap = undefined;
-    if (ok) { this.validChecksumSeen = true; return true; }
-    // RFC 8684 §3.7: a join subflow, or one that saw a valid checksum, answers with MP_FAIL; with
-    // no infinite fallback left (a join exists, or the data level retransmitted) it is reset.
-    if (!this.validChecksumSeen && !joined) { this.fallBack(); return true; }
-    this.pendingMpFail = m.dsn;
-    this.failReset = this.hadJoin || this.retransmitted;
-    return false;
+    if (ok) this.validChecksumSeen = true;
+    return ok;
   }
 
   private onDataAck(ack: bigint): void {
