@@ -146,3 +146,13 @@ test('Fast Open options: range and state checks, read back; MPTCP sockets take t
   const fd2 = (await call(s, { name: 'socket', domain: 2, type: 1, protocol: 6 })).ret;
   t.is((await call(s, { name: 'setsockopt', fd: fd2, level: 6, optname: 30, value: Uint8Array.of(1, 0, 0, 0), optlen: 4 })).errno, 'EOPNOTSUPP');
 });
+
+test('net.ipv4.tcp_fastopen written in hex or octal reads as /proc/sys does (strtoul, base 0)', (t) => {
+  const s = newStack();
+  t.is(s.host.sysctls.set('net.ipv4.tcp_fastopen', '0x603'), undefined);
+  t.is(s.host.sysctls.int('net.ipv4.tcp_fastopen'), 0x603);
+  t.is(s.host.sysctls.set('net.ipv4.tcp_fastopen', '0207'), undefined);
+  t.is(s.host.sysctls.int('net.ipv4.tcp_fastopen'), 0o207);
+  t.regex(s.host.sysctls.set('net.ipv4.tcp_fastopen', '08') ?? '', /is not a number/);
+  t.regex(s.host.sysctls.set('net.ipv4.tcp_fastopen', '0xg') ?? '', /is not a number/);
+});

@@ -110,6 +110,15 @@ const DEFAULTS: Record<string, [Kind, string, (readonly string[])?]> = {
 /** Keys that read fine but that a script may not write (Linux: read-only or not namespaced). */
 const READ_ONLY = new Set(['net.ipv4.tcp_available_congestion_control', 'net.mptcp.available_path_managers', 'net.mptcp.available_schedulers']);
 
+/** A number in C syntax (decimal, 0x hex, 0 octal) in decimal; undefined if it is none. */
+function procNumber(w: string): string | undefined {
+  const m = /^(-?)(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)$/i.exec(w);
+  if (!m) return undefined;
+  const digits = m[2]!;
+  const v = /^0x/i.test(digits) ? parseInt(digits, 16) : digits.length > 1 ? parseInt(digits, digits.startsWith('0') ? 8 : 10) : Number(digits);
+  return `${m[1]}${v}`;
+}
+
 /** Accepts "net/ipv4/tcp_rmem" as well as dots, as sysctl(8) does. */
 export function normalizeKey(key: string): string {
   return key.trim().replace(/\//g, '.');
@@ -155,10 +164,12 @@ export class Sysctls {
       if (k === 'net.mptcp.path_manager') this.table.get('net.mptcp.pm_type')!.value = v === 'userspace' ? '1' : '0';
       return undefined;
     }
-    if (words.length === 0 || !words.every((w) => /^-?\d+$/.test(w))) return `sysctl ${k}: "${raw}" is not a number`;
+    // As /proc/sys reads them (strtoul, base 0): "0x603" and "0755" too.
+    const numbers = words.map(procNumber);
+    if (words.length === 0 || numbers.some((n) => n === undefined)) return `sysctl ${k}: "${raw}" is not a number`;
     if (e.kind === 'int' && words.length !== 1) return `sysctl ${k}: expects one number, got "${raw}"`;
-    if (e.choices && !e.choices.includes(words[0]!)) return `sysctl ${k}: value "${words[0]}" is not one of ${e.choices.join(', ')}`;
-    e.value = words.join('\t');
+    if (e.choices && !e.choices.includes(numbers[0]!)) return `sysctl ${k}: value "${words[0]}" is not one of ${e.choices.join(', ')}`;
+    e.value = numbers.join('\t');
     if (k === 'net.mptcp.pm_type') this.table.get('net.mptcp.path_manager')!.value = words[0] === '1' ? 'userspace' : 'kernel';
     return undefined;
   }
