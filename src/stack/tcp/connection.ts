@@ -215,6 +215,13 @@ export class TcpConnection {
   private get ssnBase(): number {
     return seqAdd(this.iss, this.synData);
   }
+
+  /** Bytes of data the peer's SYN carried (a passive Fast Open child): the same, received. */
+  private synDataIn = 0;
+
+  private get rxSsnBase(): number {
+    return seqAdd(this.irs, this.synDataIn);
+  }
   /** tcpi_fastopen_client_fail. */
   fastOpenClientFail = 0;
   /** connect() with TCP_FASTOPEN_CONNECT and a cookie: the SYN waits for the first write (DEFER_CONNECT). */
@@ -374,12 +381,15 @@ export class TcpConnection {
       this.passiveFastOpen = true;
       this.sndSml = this.iss; // no small segment outstanding yet (Nagle), as tcp_create_openreq_child
       if (seg.payload.length > 0) {
-        // tcp_fastopen_add_skb: the data goes straight to the receive queue.
+        // tcp_fastopen_add_skb: the data goes straight to the receive queue; for MPTCP it is
+        // read before the data stream and never data-acked (mptcp_fastopen_subflow_synack_set_params).
         this.rcvNxt = seqAdd(this.rcvNxt, seg.payload.length);
         this.rcvWup = this.rcvNxt;
         this.bytesReceived += seg.payload.length;
         this.dataSegsIn++;
-        this.queueReceived(seg.payload);
+        this.synDataIn = seg.payload.length;
+        this.rcvQueue.push(seg.payload.slice());
+        this.rcvQueued += seg.payload.length;
       }
     }
     this.sendSynAck();
@@ -389,7 +399,14 @@ export class TcpConnection {
     const mp = this.join ? [this.join.synAckOption()] : this.mptcp ? this.mptcp.synAckOptions() : [];
     // A retransmitted SYN/ACK carries no cookie (tcp_rtx_synack passes none).
     const fo = this.synAckFastOpen && this.synRetrans === 0 ? fastOpenOption(this.synAckFastOpen) : [];
-    const opts = synOptions({ mss: this.advMss, timestamps: this.tsOk, sack: this.sackOk, wscale: this.wscaleOk ? this.rcvWscale : undefined, tsVal: this.tsVal(), tsEcr: this.tsRecent }, [...fo, ...mp]);
+    const choices = { mss: this.advMss, timestamps: this.tsOk, sack: this.sackOk, wscale: this.wscaleOk ? this.rcvWscale : undefined, tsVal: this.tsVal(), tsEcr: this.tsRecent };
+    let opts = synOptions(choices, [...fo, ...mp]);
+    if (optionBytes(opts) > 40 && this.tsOk) {
+      // A cookie and MP_CAPABLE with its key do not fit beside timestamps: 6.18 drops the
+      // timestamps, for the whole connection (seen on the wire: nop nop sackOK instead).
+      this.tsOk = false;
+      opts = synOptions({ ...choices, timestamps: false }, [...fo, ...mp]);
+    }
     this.transmit({ flags: TcpFlag.SYN | TcpFlag.ACK, seq: this.iss, ack: this.rcvNxt, window: synWindowField(this.rcvWnd), options: opts, payload: new Uint8Array(0) });
     this.trackInFlight(this.iss, 0, true, false, this.synRetrans > 0);
     this.armRtx(Math.min(MAX_RTO_US, INITIAL_RTO_US * 2 ** this.synRetrans));
@@ -869,7 +886,7 @@ export class TcpConnection {
     if (prio && prio.subtype === 'mp_prio') { this.peerBackup = prio.backup; if (this.join) this.join.peerBackup = prio.backup; }
     if (this.mptcp) {
       const una = this.mptcp.sndUna;
-      const verdict = this.mptcp.onSegment(mopts, seg.payload, seqDiff(seg.seq, this.irs), inOrder, this.join !== undefined);
+      const verdict = this.mptcp.onSegment(mopts, seg.payload, seqDiff(seg.seq, this.rxSsnBase), inOrder, this.join !== undefined);
       if (this.mptcp.sndUna !== una) (this.master ?? this).onDataAckProgress();
       // msk->wnd_end: the DATA_ACK plus this subflow's send window, never moving back.
       const wndEnd = add64(this.mptcp.sndUna, this.sndWnd);
@@ -1072,7 +1089,7 @@ export class TcpConnection {
     const m = this.mptcp;
     // With several subflows the data level reorders by DSN (the mapping that covers these bytes).
     if (m && !m.fallback && (this.join || m.joins.size > 0 || m.hadJoin)) {
-      const rel = seqDiff(this.rcvNxt, this.irs) - data.length;
+      const rel = seqDiff(this.rcvNxt, this.rxSsnBase) - data.length;
       const map = this.rxMappings.find((x) => rel >= x.ssn && rel < x.ssn + x.dll);
       if (map) {
         for (const piece of m.reorder(add64(map.dsn, rel - map.ssn), data)) socket.queueReceived(piece);
