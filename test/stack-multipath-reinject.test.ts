@@ -88,6 +88,24 @@ test('first subflow reset by the peer: its unacked data goes on the join (same D
   t.true(after.some((o) => (o.tcp.flags & F.FIN) !== 0), 'the join closes with a TCP FIN once both DATA_FINs are acknowledged');
 });
 
+test('reinjection re-sends the whole data-level queue: the dead subflow\'s bytes and the survivor\'s own, one mapping', async (t) => {
+  const s = newStack();
+  const c = await setup(s);
+  await call(s, { name: 'write', fd: c.fd, data: new Uint8Array(100).fill(1), flags: 0 });
+  t.is(mustNext(s).src, LOCAL);
+  await call(s, { name: 'write', fd: c.fd, data: new Uint8Array(100).fill(2), flags: 0 });
+  t.is(mustNext(s).src, LOCAL2);
+  peer(s, false, { flags: F.RST | F.ACK, seq: 1, ack: c.snd });
+  // Nagle holds the small reinjection while the join's own 100 bytes are unacknowledged (6.18
+  // sends it ~220 ms later by a tail-loss probe; the bundled stack has no TLP): the peer acks.
+  t.is(nextData(s, s.clock.now()), undefined);
+  peer(s, true, { flags: F.ACK, seq: 1, ack: (c.joinSnd + 100) >>> 0, options: [...ts(302, 0), dataAck(ourDsn(c, 0))] });
+  const again = nextData(s, s.clock.now())!;
+  t.is(again.src, LOCAL2);
+  t.deepEqual(mappingOf(again), [ourDsn(c, 0), 101, 200, 200]);
+  t.deepEqual([again.tcp.payload[0], again.tcp.payload[199]], [1, 2]);
+});
+
 test('REMOVE_ADDR naming the join: its ACK and FIN, then its unacked data on the first subflow with the next SSN there', async (t) => {
   const s = newStack();
   const c = await setup(s);

@@ -42,6 +42,26 @@ export class DataTxQueue<Owner> {
     return this.entries[0];
   }
 
+  /** The queue as contiguous stretches of DSNs (each with the entries it joins), oldest first. */
+  runs(): Array<{ dsn: bigint; data: Uint8Array; entries: Array<TxEntry<Owner>> }> {
+    const out: Array<{ dsn: bigint; data: Uint8Array; entries: Array<TxEntry<Owner>> }> = [];
+    let cur: { dsn: bigint; parts: Uint8Array[]; len: number; entries: Array<TxEntry<Owner>> } | undefined;
+    const flush = (): void => {
+      if (!cur) return;
+      const data = new Uint8Array(cur.len);
+      let at = 0;
+      for (const p of cur.parts) { data.set(p, at); at += p.length; }
+      out.push({ dsn: cur.dsn, data, entries: cur.entries });
+    };
+    for (const e of this.entries) {
+      if (cur && cur.dsn + BigInt(cur.len) === e.dsn) { cur.parts.push(e.data); cur.len += e.data.length; cur.entries.push(e); continue; }
+      flush();
+      cur = { dsn: e.dsn, parts: [e.data], len: e.data.length, entries: [e] };
+    }
+    flush();
+    return out;
+  }
+
   /** The stretches mapped on `owner`, oldest first. */
   ownedBy(owner: Owner): Array<TxEntry<Owner>> {
     return this.entries.filter((e) => e.owner === owner);

@@ -541,20 +541,20 @@ export class TcpConnection {
   }
 
   /**
-   * This subflow is dying (RST, retries exhausted, REMOVE_ADDR, checksum failure): the data it
-   * carried that no DATA_ACK covers goes to the other subflows, same DSN, new SSN. Linux
-   * (__mptcp_retransmit_pending_data) re-sends the whole data-level queue; only this subflow's
-   * share is re-sent here, which is the same whenever the others' data was DATA_ACKed.
+   * This subflow is dying (RST, retries exhausted, REMOVE_ADDR, checksum failure) with data no
+   * DATA_ACK covers: as Linux's __mptcp_retransmit_pending_data, the whole data-level queue goes
+   * again through the scheduler, same DSNs under new mappings (contiguous stretches as one), also
+   * what the surviving subflows already carry (6.18 re-sends that too).
    */
   private reinjectOwn(): void {
     const m = this.mptcp;
-    if (!m || m.fallback) return;
+    if (!m || m.fallback || m.txq.ownedBy(this).length === 0) return;
     const others = this.subflowList().filter((c) => c !== this);
-    for (const e of m.txq.ownedBy(this)) {
+    for (const run of m.txq.runs()) {
       const sub = pickSendSubflow(others);
       if (!sub) return;
-      e.owner = sub;
-      sub.queueMapped(e.dsn, e.data, 'reinject');
+      for (const e of run.entries) e.owner = sub;
+      sub.queueMapped(run.dsn, run.data, 'reinject');
     }
   }
 
