@@ -25,6 +25,7 @@ export async function runDifferentialFile(argv: string[], io: DiffIo): Promise<n
   const { options: cli, rest } = splitOptionArgs(argv);
   const { values, positionals } = parseCommandArgs(rest, {
     ...RUN_FLAGS,
+    pcap: { type: 'string' },
     timeout: { type: 'string' },
     ...DIFF_FLAGS,
   });
@@ -44,7 +45,7 @@ export async function runDifferentialFile(argv: string[], io: DiffIo): Promise<n
     return EXIT.error;
   }
   const reports = await startPair(
-    { file: file!, target: pair[0], cli, seed, color: io.color, ...(toleranceScale !== undefined ? { toleranceScale } : {}), ...(graceMs !== undefined ? { graceMs } : {}), ...(values['strict-tail'] ? { strictTail: true } : {}) },
+    { file: file!, target: pair[0], cli, seed, color: io.color, ...(toleranceScale !== undefined ? { toleranceScale } : {}), ...(graceMs !== undefined ? { graceMs } : {}), ...(values['strict-tail'] ? { strictTail: true } : {}), ...(values.pcap !== undefined ? { pcap: values.pcap } : {}) },
     pair,
     { timeoutMs: timeoutS * 1000 },
   ).done;

@@ -23,9 +23,24 @@ export function ignoredFields(values: { 'diff-ignore'?: string[]; 'diff-check'?:
   return ignoreSet(names(values['diff-ignore'], '--diff-ignore'), names(values['diff-check'], '--diff-check'));
 }
 
+/** `text` cut at spaces into lines of at most `width` characters. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
 export const DIFF_USAGE = `Differential mode: --target ts,kernel (or kernel,ts) runs each script on both stacks with the
 same seed and reports the first packet or call result where they disagree, side by side.
   --diff-ignore FIELD  leave FIELD out of the comparison (repeatable, or comma-separated)
   --diff-check FIELD   compare FIELD although it is left out by default (${DEFAULT_IGNORED.join(', ')})
-  fields: ${FIELD_NAMES.join(', ')}
-Exit status 0 only when both pass and their traces agree.`;
+  fields: ${wrap(FIELD_NAMES.join(', '), 90).join('\n          ')}
+Exit status 0 only when both pass and their traces agree. --pcap X.pcap (and --pcap-dir) write
+one capture per side: X.ts.pcap and X.kernel.pcap.`;

@@ -41,7 +41,9 @@ async function startSide(spec: JobSpec, opts: PairOptions): Promise<Started<JobR
 
 /** Starts both runs of one script (`spec.target` is ignored: each side gets its own); stop() ends the kernel child. */
 export function startPair(spec: JobSpec, pair: DiffPair, opts: PairOptions): Started<[JobReport, JobReport]> {
-  const sides = pair.map((target) => startSide({ ...spec, target, trace: true }, opts));
+  // Each side its own capture (`x.pcap` → `x.ts.pcap`, `x.kernel.pcap`).
+  const pcap = (target: SuiteTarget) => (spec.pcap === undefined ? {} : { pcap: spec.pcap.replace(/(\.pcap)?$/, `.${target}.pcap`) });
+  const sides = pair.map((target) => startSide({ ...spec, target, trace: true, ...pcap(target) }, opts));
   let stopped: number | undefined;
   const done = (async (): Promise<[JobReport, JobReport]> => {
     const started = await Promise.all(sides);
