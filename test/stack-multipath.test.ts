@@ -145,14 +145,17 @@ test('client joins an accepted announcement: echo first, then MP_JOIN SYN (peer 
   t.deepEqual([info.mptcpi_subflows, info.mptcpi_add_addr_accepted], [1, 1]);
 });
 
-test('client: a SYN/ACK with a wrong join HMAC resets the subflow (reason 1); add_addr_accepted 0 only echoes', async (t) => {
+test('client: a SYN/ACK with a wrong join HMAC resets the subflow once established (RST+ACK, reason 1); add_addr_accepted 0 only echoes', async (t) => {
   const s = newStack();
   const c = await client(s);
   const { syn } = peerAnnounces(s, c);
   const sa: MpJoin = { kind: 'mptcp', subtype: 'mp_join', form: 'syn_ack', backup: false, addressId: 1, nonce: 7, hmac: new Uint8Array(8) };
   s.inject(peerPacket({ flags: F.SYN | F.ACK, seq: 0, ack: syn.tcp.seq + 1, src: REMOTE2, srcPort: 8080, dstPort: syn.tcp.srcPort, options: [...SYN_OPTS, sa] }));
   const rst = mustNext(s);
-  t.is(rst.tcp.flags & F.RST, F.RST);
+  // 6.18 completes the handshake first: RST+ACK (acking the SYN/ACK) with timestamps, reason 1.
+  t.is(rst.tcp.flags & (F.RST | F.ACK), F.RST | F.ACK);
+  t.is(rst.tcp.ack, 1);
+  t.true(rst.tcp.options.some((o) => o.kind === 'timestamp'));
   t.is(find<MpTcpRst>(rst, 'mp_tcprst')?.reason, 1);
 
   const s2 = newStack();

@@ -213,7 +213,9 @@ export class PathManager extends PathManagerConfig {
    * when nobody takes it (no connection has its token).
    */
   acceptJoin(l: Listener | undefined, tuple: FourTuple, syn: TcpSegment, join: MpJoin): boolean {
-    const owner = this.masters().find((c) => c.mptcp!.local.token === join.token);
+    // Linux still knows the token of a connection that fell back: the join gets its SYN/ACK and
+    // is refused on the third ACK (admitJoin below, reason 3).
+    const owner = [...this.host.conns.values()].map((c) => c.master ?? c).find((c) => c.mptcp?.remote && !c.join && c.mptcp.local.token === join.token);
     if (!owner) return false;
     if (!l && !this.endpoints.some((e) => e.port === tuple.localPort && e.address === tuple.localIp && e.flags.includes('signal'))) return false;
     const settings = l?.settings ?? owner.settings;

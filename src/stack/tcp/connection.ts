@@ -731,8 +731,15 @@ export class TcpConnection {
     }
     if (!(f & TcpFlag.SYN) || !(f & TcpFlag.ACK)) return;
     if (this.join && !this.join.onSynAck(mptcpOptions(seg.options))) {
-      // A SYN/ACK without MP_JOIN or with a wrong HMAC: the joiner resets the subflow (§5.2).
-      this.resetSubflow(seg.ack, RESET_UNSPECIFIED);
+      // A SYN/ACK without MP_JOIN or with a wrong HMAC (§5.2): 6.18 (subflow_finish_connect)
+      // completes the handshake, then resets the subflow from ESTABLISHED: RST+ACK with
+      // timestamps and MP_TCPRST 1.
+      const peer = readSynOptions(seg.options);
+      this.irs = seg.seq;
+      this.rcvNxt = seqAdd(seg.seq, 1);
+      if (peer.ts) this.tsRecent = peer.ts.val; else this.tsOk = false;
+      this.sendReset(this.sndNxt, true, { fastclose: false, reason: RESET_UNSPECIFIED });
+      this.becomeClosed();
       return;
     }
     const peer = readSynOptions(seg.options);
