@@ -87,6 +87,59 @@ test('blackhole: the plain SYN after dropped MP_CAPABLE SYNs reports its SYN/ACK
   t.true(disabled.fallback);
 });
 
+// ---- the namespace's blackhole state, through the host -----------------------------------------
+
+const SECOND = 1_000_000;
+
+/** Opens an MPTCP connection from `s`; returns its SYNs up to the first plain one (at most `max`). */
+async function openClient(s: Stack, max = 6): Promise<Out[]> {
+  const fd = (await call(s, { name: 'socket', domain: 2, type: 1, protocol: 262 })).ret;
+  void call(s, { name: 'connect', fd, addr: { family: 'inet', address: '192.0.2.1', port: 8080 }, addrLen: 16 });
+  const syns: Out[] = [];
+  for (let i = 0; i < max; i++) {
+    const syn = mustNext(s, s.clock.now() + 100 * SECOND);
+    syns.push(syn);
+    if (syn.mptcp.length === 0) break;
+  }
+  return syns;
+}
+
+/** The peer answers the last SYN with a plain SYN/ACK; the stack's ACK is consumed. */
+function answerPlain(s: Stack, syn: Out): void {
+  s.inject(peerPacket({ flags: F.SYN | F.ACK, seq: 0, ack: syn.tcp.seq + 1, srcPort: 8080, dstPort: syn.tcp.srcPort, options: [{ kind: 'mss', mss: 1460 }] }));
+  mustNext(s);
+}
+
+test('host blackhole: MP_CAPABLE SYNs dropped then a plain SYN answered disables active MPTCP for blackhole_timeout', async (t) => {
+  const s = newStack();
+  s.host.sysctls.set('net.mptcp.blackhole_timeout', '10');
+  const dropped = await openClient(s);
+  t.deepEqual(dropped.map((o) => o.mptcp.length > 0), [true, true, true, false]);
+  answerPlain(s, dropped[3]!);
+  const start = s.clock.now();
+  const during = await openClient(s);
+  t.is(during.length, 1);
+  t.deepEqual(during[0]!.mptcp, [], 'a plain SYN while active MPTCP is disabled');
+  answerPlain(s, during[0]!);
+  s.clock.advanceTo(start + 10 * SECOND);
+  const after = await openClient(s);
+  t.is(after[0]!.mptcp[0]?.subtype, 'mp_capable', 'MP_CAPABLE again once the timeout is over');
+});
+
+test('host blackhole: no disable with blackhole_timeout 0 nor when the MP_CAPABLE SYN itself got a plain SYN/ACK', async (t) => {
+  const off = newStack();
+  off.host.sysctls.set('net.mptcp.blackhole_timeout', '0');
+  const dropped = await openClient(off);
+  answerPlain(off, dropped[dropped.length - 1]!);
+  t.is((await openClient(off))[0]!.mptcp[0]?.subtype, 'mp_capable');
+
+  const on = newStack();
+  on.host.sysctls.set('net.mptcp.blackhole_timeout', '3600');
+  const [first] = await openClient(on, 1);
+  answerPlain(on, first!); // a middlebox strips the option but lets the SYN through: not a blackhole
+  t.is((await openClient(on))[0]!.mptcp[0]?.subtype, 'mp_capable');
+});
+
 // ---- the stack -------------------------------------------------------------------------------
 
 const PEER_KEY = 2n;

@@ -8,6 +8,7 @@ import { TcpFlag } from '../wire/packet.js';
 import { FastOpenCache, FastOpenKeys, readFastOpen, serverFastOpen, type ServerVerdict } from './fastopen.js';
 import { validSynCapable } from './mptcp/capable.js';
 import { MptcpConnection, type MptcpSettings } from './mptcp/connection.js';
+import { ActiveMptcpBlackhole } from './mptcp/fallback.js';
 import { generateKey } from './mptcp/keys.js';
 import { PathManager } from './mptcp/path-manager.js';
 import { Prng } from './prng.js';
@@ -49,6 +50,8 @@ export class Host {
   /** TCP Fast Open: the server's keys and the client's per-destination cookie cache. */
   readonly fastOpenKeys: FastOpenKeys;
   readonly fastOpenCache = new FastOpenCache();
+  /** Active MPTCP blackhole detection: one state per network namespace, as Linux keeps it. */
+  private readonly mpcBlackhole = new ActiveMptcpBlackhole();
   /** Called after every state change (packet in, timer, call): the socket layer re-checks blocked calls. */
   onChange: () => void = () => {};
 
@@ -89,7 +92,14 @@ export class Host {
       allowJoinInitial: this.sysctls.int('net.mptcp.allow_join_initial_addr_port') > 0,
       synRetransBeforeFallback: this.sysctls.int('net.mptcp.syn_retrans_before_tcp_fallback'),
       version: this.v0Mode ? 0 : 1,
+      activeDisabled: this.mpcBlackhole.shouldDisable(this.clock.now(), this.blackholeTimeout),
+      // The sysctl is read when the blackhole is detected, as ctrl.c mptcp_active_disable does.
+      onMpcBlackhole: () => this.mpcBlackhole.disable(this.clock.now(), this.blackholeTimeout),
     };
+  }
+
+  private get blackholeTimeout(): number {
+    return this.sysctls.int('net.mptcp.blackhole_timeout');
   }
 
   /** `net.mptcp.mptcp_version=0`: the stack speaks RFC 6824 (README, "MPTCP v0"). */
