@@ -3,7 +3,7 @@
 // script's events are done every block runs, in order, in one Python process, preceded by
 // assignments of what was recorded for it and the symbolic constants.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { Target } from '../targets/target.js';
 import { decodeStruct, type StructLayout } from '../sys/struct-layout.js';
 import { TCP_BBR_INFO_LAYOUT, TCP_DCTCP_INFO_LAYOUT, TCP_INFO_LAYOUT, TCPVEGAS_INFO_LAYOUT } from '../sys/tcp-info.js';
@@ -104,12 +104,32 @@ function preamble(values: Record<string, PyValue>): string {
 
 interface DriverReport { ok?: true; index?: number; kind?: 'assert' | 'syntax' | 'exception'; line?: number; message?: string }
 
+/**
+ * The interpreter `exe` really is, asked once per folder: `python3` on PATH may be a wrapper (a
+ * pyenv shim is a bash script that costs ~100 ms per start), and a suite runs many scripts.
+ * Keyed by folder too, because such wrappers pick the version from the folder.
+ */
+const resolvedInterpreters = new Map<string, string>();
+
+function resolveInterpreter(exe: string, cwd: string): string {
+  if (!/^python[\d.]*$/.test(exe)) return exe;
+  const key = `${exe}\0${cwd}`;
+  let real = resolvedInterpreters.get(key);
+  if (real === undefined) {
+    const r = spawnSync(exe, ['-c', 'import sys; print(sys.executable)'], { cwd, encoding: 'utf8', timeout: 10_000 });
+    const path = r.status === 0 ? r.stdout.trim() : '';
+    real = path.startsWith('/') ? path : exe;
+    resolvedInterpreters.set(key, real);
+  }
+  return real;
+}
+
 /** Runs every block in one process (`command`, e.g. python3) in `cwd`. */
 export function runBlocks(blocks: RecordedBlock[], command: string, cwd: string, timeoutMs = 60_000): Promise<BlocksOutcome> {
   const payload = JSON.stringify(blocks.map((b) => ({ preamble: preamble(b.values), code: b.code })));
   return new Promise((resolve) => {
     const [exe, ...extra] = command.trim().split(/\s+/);
-    const child = spawn(exe!, [...extra, '-c', DRIVER], { cwd, stdio: ['pipe', 'pipe', 'pipe', 'pipe'], timeout: timeoutMs });
+    const child = spawn(resolveInterpreter(exe!, cwd), [...extra, '-c', DRIVER], { cwd, stdio: ['pipe', 'pipe', 'pipe', 'pipe'], timeout: timeoutMs });
     let output = '';
     let report = '';
     child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
