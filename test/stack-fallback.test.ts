@@ -2,7 +2,7 @@
 // src/stack/mptcp/fallback.ts (as Linux 6.18 takes it, see test/scripts/mptcp/fallback/*.pkt) and
 // the stack's packets for MP_FAIL both ways, the infinite mapping and a stripped DSS.
 import test from 'ava';
-import { MptcpConnection, type MptcpSettings } from '../src/stack/mptcp/connection.js';
+import { MptcpConnection, type MptcpSettings, type SubflowRxMap } from '../src/stack/mptcp/connection.js';
 import { ActiveMptcpBlackhole, decideFallback, MpFailExchange, RESET_MIDDLEBOX, type FallbackContext, type MappingProblem } from '../src/stack/mptcp/fallback.js';
 import { material } from '../src/stack/mptcp/keys.js';
 import { RESET_UNSPECIFIED } from '../src/stack/mptcp/join.js';
@@ -85,6 +85,47 @@ test('blackhole: the plain SYN after dropped MP_CAPABLE SYNs reports its SYN/ACK
   const disabled = new MptcpConnection('client', material(7n), { ...settings, activeDisabled: true }, () => 0);
   t.deepEqual(disabled.synOptions(0), []);
   t.true(disabled.fallback);
+});
+
+// ---- each subflow's own receiving mapping ----------------------------------------------------
+
+/** A server connection with checksums on, its peer's key 2 (so the peer's IDSN is keyIdsn(2)). */
+function checksummedServer(): MptcpConnection {
+  const m = new MptcpConnection('server', material(5n), { checksumEnabled: true, allowJoinInitial: true, synRetransBeforeFallback: 2 }, () => 0);
+  m.acceptSyn({ kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: 0x81 });
+  m.onThirdAck([{ kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: 0x81, senderKey: 2n, receiverKey: 5n }], 0);
+  return m;
+}
+
+const mapped = (dsnRel: bigint, ssn: number, dll: number, checksum?: number): Dss => {
+  const dsn = (keyIdsn(2n, 1) + dsnRel) & ((1n << 64n) - 1n);
+  return { kind: 'mptcp', subtype: 'dss', dataFin: false, dataAck64: false, dsn, dsn64: true, ssn, dll, checksum: checksum ?? dssChecksum(dsn, ssn, dll, bytes(dll, 0x61)) };
+};
+
+for (const [name, joinChecksum, verdict] of [
+  ['its checksum verified over both halves', undefined, 'ok'],
+  ['a bad checksum found when its second half arrives', 0x1234, 'mp-fail-reset'],
+] as const) {
+  test(`per subflow: a join's mapping spread over two segments, the first subflow's mapping in between: ${name}`, (t) => {
+    const m = checksummedServer();
+    const first: SubflowRxMap = {};
+    const join: SubflowRxMap = {};
+    t.is(m.onSegment([mapped(1n, 1, 200, joinChecksum)], bytes(100, 0x61), 1, true, true, join), 'ok');
+    t.is(m.onSegment([mapped(201n, 1, 100)], bytes(100, 0x61), 1, true, false, first), 'ok');
+    t.is(m.onSegment([], bytes(100, 0x61), 101, true, true, join), verdict);
+    t.false(m.fallback);
+    t.deepEqual(join.window, { start: 1, end: 201 });
+    t.deepEqual(first.window, { start: 1, end: 101 });
+    t.is(join.collecting, undefined, 'the mapping was complete');
+  });
+}
+
+test('per subflow: a join segment without a DSS past its own mapping is a stripped DSS: the join is reset', (t) => {
+  const m = checksummedServer();
+  const join: SubflowRxMap = {};
+  t.is(m.onSegment([mapped(1n, 1, 100)], bytes(100, 0x61), 1, true, true, join), 'ok');
+  t.is(m.onSegment([], bytes(100, 0x61), 101, true, true, join), 'mp-fail-reset');
+  t.is(m.onSegment([], bytes(10, 0x61), 1, true, true, {}), 'mp-fail-reset', 'a join that never got a mapping');
 });
 
 // ---- the namespace's blackhole state, through the host -----------------------------------------

@@ -60,14 +60,13 @@ export interface TxSegmentInfo {
  * data taken at TCP level); the connection lives on over the others. The RST's MP_TCPRST reason
  * is the one fallback.ts chose (6 "middlebox interference" for a stripped DSS or a checksum
  * failure, with MP_FAIL then; 1 for any other bad mapping), whatever reason the subflow asks for.
- * 'reset-mptcp-error' and 'bad-checksum' are no longer produced (6.18 delivers a failed
- * mapping's data and only sends MP_FAIL); kept while tcp/connection.ts still tests for them.
+ * A failed checksum never discards data: 6.18 delivers the failed mapping's data and sends MP_FAIL.
  */
-export type RxVerdict = 'ok' | 'fastclose-on-ack' | 'reset-mptcp-error' | 'bad-checksum' | 'mp-fail-reset';
+export type RxVerdict = 'ok' | 'fastclose-on-ack' | 'mp-fail-reset';
 
 export { RESET_MIDDLEBOX };
 
-interface RxMapping {
+export interface RxMapping {
   dsn: bigint;
   ssn: number;
   dll: number;
@@ -75,6 +74,18 @@ interface RxMapping {
   dataFin: boolean;
   parts: Uint8Array[];
   got: number;
+}
+
+/**
+ * The mapping a subflow is receiving under, kept per subflow as 6.18 keeps map_seq,
+ * map_subflow_seq, map_data_len and map_csum in each subflow context: segments without a DSS of
+ * their own inside it belong to it, on a join as on the first subflow.
+ */
+export interface SubflowRxMap {
+  /** Subflow sequence span (first byte, end) of the latest mapping: data past its end without a DSS means the DSS was stripped (MAPPING_NODSS). */
+  window?: { start: number; end: number };
+  /** The mapping whose payload is being gathered for its DSS checksum (checksums on). */
+  collecting?: RxMapping;
 }
 
 export class MptcpConnection {
@@ -94,17 +105,11 @@ export class MptcpConnection {
   dataFinAcked = false;
   peerDataFin = false;
   private peerDataFinDsn: bigint | undefined;
-  /**
-   * The initial subflow's latest mapping in subflow sequence space (first byte, end): data
-   * without a DSS past its end means the DSS was stripped (Linux's MAPPING_NODSS).
-   */
-  private rxMapWindow: { start: number; end: number } | undefined;
   /** DSN of the latest mapping received (Linux's subflow->map_seq, what our MP_FAIL names). */
   private lastRxMapDsn: bigint | undefined;
   private validChecksumSeen = false;
   /** The SYN went plain after unanswered MP_CAPABLE SYNs (Linux's subflow->mpc_drop). */
   private mpcDropped = false;
-  private rxMap: RxMapping | undefined;
   private readonly mpFail = new MpFailExchange();
   /** MP_TCPRST reason of the subflow reset a mapping error asked for ('mp-fail-reset'). */
   private mappingResetReason: number | undefined;
@@ -248,7 +253,6 @@ export class MptcpConnection {
 
   fallBack(): void {
     this.fallback = true;
-    this.rxMap = undefined;
   }
 
   // ---- sending --------------------------------------------------------------------------------
@@ -350,7 +354,7 @@ export class MptcpConnection {
    * Options of an acceptable non-SYN segment after the handshake. `seqRel` is its sequence
    * relative to the peer's ISN; `inOrder` whether it starts at rcv_nxt.
    */
-  onSegment(opts: readonly MptcpOption[], payload: Uint8Array, seqRel: number, inOrder: boolean, joined = false): RxVerdict {
+  onSegment(opts: readonly MptcpOption[], payload: Uint8Array, seqRel: number, inOrder: boolean, joined: boolean, rx: SubflowRxMap): RxVerdict {
     this.lastMapping = undefined;
     if (this.fallback) return 'ok';
     if (this.isFastClose(opts)) return 'fastclose-on-ack';
@@ -389,15 +393,14 @@ export class MptcpConnection {
     } else if (mapping && (payload.length > 0 || !mapping.dataFin)) {
       this.lastMapping = { dsn: mapping.dsn, ssn: mapping.ssn, dll: mapping.dll };
       this.lastRxMapDsn = mapping.dsn;
-      if (!joined) this.rxMapWindow = { start: mapping.ssn, end: mapping.ssn + mapping.dll };
+      rx.window = { start: mapping.ssn, end: mapping.ssn + mapping.dll };
       if (checksumPresent !== this.checksum) problem = 'invalid';
-      else if (this.checksum && payload.length > 0) this.rxMap = mapping;
-    } else if (payload.length > 0 && !mapping && (joined || this.rxMapWindow === undefined || seqRel >= this.rxMapWindow.end)) {
-      // New data outside any mapping (join subflows are not tracked: there it needs its own DSS).
-      problem = 'no-dss';
+      else if (this.checksum && payload.length > 0) rx.collecting = mapping;
+    } else if (payload.length > 0 && !mapping && (rx.window === undefined || seqRel >= rx.window.end)) {
+      problem = 'no-dss'; // new data outside this subflow's mapping
     }
-    const collecting = this.rxMap;
-    if (!problem && this.checksum && collecting && payload.length > 0 && inOrder && !this.collect(collecting, payload, seqRel)) problem = 'bad-checksum';
+    const collecting = rx.collecting;
+    if (!problem && this.checksum && collecting && payload.length > 0 && inOrder && !this.collect(rx, collecting, payload, seqRel)) problem = 'bad-checksum';
     return problem ? this.onMappingProblem(problem, joined, collecting?.dsn) : 'ok';
   }
 
@@ -474,7 +477,7 @@ export class MptcpConnection {
   }
 
   /** Adds the segment's bytes to the mapping; false when the mapping completed with a bad checksum. */
-  private collect(m: RxMapping, payload: Uint8Array, seqRel: number): boolean {
+  private collect(rx: SubflowRxMap, m: RxMapping, payload: Uint8Array, seqRel: number): boolean {
     const start = seqRel - m.ssn;
     const dataLen = m.dll - (m.dataFin ? 1 : 0);
     if (start < m.got || start >= dataLen) return true;
@@ -486,7 +489,7 @@ export class MptcpConnection {
     let at = 0;
     for (const p of m.parts) { all.set(p, at); at += p.length; }
     const ok = dssChecksum(m.dsn, m.ssn, m.dll, all) === m.checksum;
-    this.rxMap = undefined;
+    rx.collecting = undefined;
     if (ok) this.validChecksumSeen = true;
     return ok;
   }

@@ -6,7 +6,7 @@
 import type { IpPacket, TcpOption, TcpSegment } from '../../wire/packet.js';
 import { TcpFlag } from '../../wire/packet.js';
 import { fastOpenOption, readFastOpen, synDataRoom, TFO_COOKIE_UNAVAILABLE, TFO_DATA_NOT_ACKED, TFO_SYN_RETRANSMITTED, type ActiveFastOpen, type FastOpenOption, type ServerVerdict } from '../fastopen.js';
-import { add64, RESET_MIDDLEBOX, type MptcpConnection, type TxMapping } from '../mptcp/connection.js';
+import { add64, RESET_MIDDLEBOX, type MptcpConnection, type SubflowRxMap, type TxMapping } from '../mptcp/connection.js';
 import { PendingTx } from '../mptcp/pending.js';
 import { pacingRate, pickRetransSubflow, pickSendSubflow, SEND_BURST } from '../mptcp/scheduler.js';
 import { RESET_NO_RESOURCES, RESET_UNSPECIFIED, type JoinSubflow } from '../mptcp/join.js';
@@ -887,13 +887,12 @@ export class TcpConnection {
     if (!ackDone && !this.processAck(seg)) return;
     if (this.state === 'CLOSED') return;
     const inOrder = seg.seq === this.rcvNxt;
-    let discard = false;
     if (this.join && !this.join.established && mopts.some((o) => o.subtype === 'dss' && o.dataAck !== undefined)) { this.join.established = true; this.mptcp!.hadJoin = true; }
     const prio = mopts.find((o) => o.subtype === 'mp_prio' && o.addressId === undefined);
     if (prio && prio.subtype === 'mp_prio') { this.peerBackup = prio.backup; if (this.join) this.join.peerBackup = prio.backup; }
     if (this.mptcp) {
       const una = this.mptcp.sndUna;
-      const verdict = this.mptcp.onSegment(mopts, seg.payload, seqDiff(seg.seq, this.rxSsnBase), inOrder, this.join !== undefined);
+      const verdict = this.mptcp.onSegment(mopts, seg.payload, seqDiff(seg.seq, this.rxSsnBase), inOrder, this.join !== undefined, this.rxMap);
       if (this.mptcp.sndUna !== una) (this.master ?? this).onDataAckProgress();
       // msk->wnd_end: the DATA_ACK plus this subflow's send window, never moving back.
       const wndEnd = add64(this.mptcp.sndUna, this.sndWnd);
@@ -910,7 +909,6 @@ export class TcpConnection {
         this.becomeClosed();
         return;
       }
-      if (verdict === 'bad-checksum') { discard = true; this.ackNow = true; }
       if (verdict === 'mp-fail-reset') {
         // The bad bytes were taken at TCP level (the RST acks them); the subflow goes, the
         // connection lives on the others (6.18: MP_FAIL + MP_TCPRST 6 on the RST).
@@ -922,16 +920,9 @@ export class TcpConnection {
         this.becomeClosed();
         return;
       }
-      if (verdict === 'reset-mptcp-error') {
-        this.sendReset(this.sndNxt, true, { fastclose: false, reason: 1 });
-        this.error = 'ECONNRESET';
-        this.aborted = true;
-        this.becomeClosed();
-        return;
-      }
     }
     if (this.mptcp?.hasPendingEcho) this.ackNow = true;
-    this.processData(seg, discard);
+    this.processData(seg);
     let dataFinConsumed = false;
     if (this.mptcp?.dataFinReady && (this.state as TcpState) !== 'CLOSED') {
       dataFinConsumed = true;
@@ -1044,7 +1035,7 @@ export class TcpConnection {
     else if (this.state === 'LAST_ACK') this.becomeClosed();
   }
 
-  private processData(seg: TcpSegment, discard = false): void {
+  private processData(seg: TcpSegment): void {
     const fin = (seg.flags & TcpFlag.FIN) !== 0;
     let payload = seg.payload;
     let seq = seg.seq;
@@ -1068,7 +1059,7 @@ export class TcpConnection {
         return;
       }
       const hadHole = this.ooo.size > 0;
-      this.deliver(payload, discard);
+      this.deliver(payload);
       for (const more of this.ooo.take(this.rcvNxt)) this.deliver(more);
       if (fin) this.pendingFinSeq = seqAdd(seq, payload.length);
       if (this.pendingFinSeq !== undefined && this.pendingFinSeq === this.rcvNxt) { this.receiveFin(); return; }
@@ -1081,8 +1072,8 @@ export class TcpConnection {
     }
   }
 
-  /** In-order bytes; `discard`: acknowledged at TCP level only (a mapping with a bad checksum). */
-  private deliver(data: Uint8Array, discard = false): void {
+  /** In-order bytes, acknowledged at TCP level and queued at the data level. */
+  private deliver(data: Uint8Array): void {
     if (this.ato === 0) {
       // First data: quick-ACK mode for up to 16 segments (tcp_incr_quickack).
       this.ato = DELACK_US;
@@ -1091,7 +1082,6 @@ export class TcpConnection {
     this.rcvNxt = seqAdd(this.rcvNxt, data.length);
     this.bytesReceived += data.length;
     this.lastDataRecv = this.now;
-    if (discard) return;
     const socket = this.master ?? this;
     const m = this.mptcp;
     // With several subflows the data level reorders by DSN (the mapping that covers these bytes).
@@ -1106,6 +1096,8 @@ export class TcpConnection {
     socket.queueReceived(data);
   }
 
+  /** The mapping this subflow is receiving under (its own, whatever the other subflows receive). */
+  private readonly rxMap: SubflowRxMap = {};
   /** Mappings received on this subflow (the latest few), to place its bytes in data order. */
   private rxMappings: Array<{ dsn: bigint; ssn: number; dll: number }> = [];
 
