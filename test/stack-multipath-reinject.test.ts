@@ -2,14 +2,15 @@
 // reinjection of data a dying subflow carried (peer RST, REMOVE_ADDR), the MPTCP-level
 // retransmission timer, the shared receive window and the default scheduler's choice. Each test
 // feeds packets and checks what the stack sends; the wire forms match the kernel corpus scripts
-// join/first-subflow-reset.pkt, join/reinject-after-rst.pkt and join/reinject-after-remove.pkt.
+// join/first-subflow-reset.pkt, join/reinject-after-rst.pkt, join/reinject-after-remove.pkt,
+// join/remove-initial-subflow.pkt, join/endpoint-delete-initial.pkt and join/remove-join-subflow-count.pkt.
 import test from 'ava';
 import { keyIdsn } from '../src/wire/crypto.js';
-import type { Dss, TcpOption } from '../src/wire/packet.js';
+import type { Dss, RemoveAddr, TcpOption } from '../src/wire/packet.js';
 import { pickRetransSubflow, pickSendSubflow, type SchedSubflow, SEND_BURST } from '../src/stack/mptcp/scheduler.js';
 import type { Stack } from '../src/stack/socket-api.js';
-import { call, F, LOCAL, mustNext, newStack, next, type Out, peerPacket, ts } from './stack-harness.js';
-import { find, JOIN_PORT, joined, joinSyn, LOCAL2, M64, mptcpInfo, PEER_IDSN, peerAckHmac, REMOTE2, server, thirdAck } from './stack-multipath-harness.js';
+import { call, F, LOCAL, mustNext, newStack, next, type Out, peerPacket, ts, tsOf } from './stack-harness.js';
+import { find, ip, JOIN_PORT, joined, joinSyn, LOCAL2, M64, mptcpInfo, PEER_IDSN, peerAckHmac, REMOTE2, server, thirdAck } from './stack-multipath-harness.js';
 
 const MSG_DONTWAIT = 0x40;
 
@@ -124,6 +125,71 @@ test('REMOVE_ADDR naming the join: its ACK and FIN, then its unacked data on the
   peer(s, false, { flags: F.ACK, seq: 1, ack: (c.snd + 200) >>> 0, options: [...ts(105, 0), dataAck(ourDsn(c, 200))] });
   const info = await mptcpInfo(s, c.fd);
   t.deepEqual([info.mptcpi_subflows, info.mptcpi_subflows_total, info.mptcpi_bytes_acked], [0, 1, 200n]);
+});
+
+const removeAddr = (...addressIds: number[]): RemoveAddr => ({ kind: 'mptcp', subtype: 'remove_addr', addressIds });
+
+/** Source, FIN flag, payload length and REMOVE_ADDR ids of each packet. */
+const shapes = (out: Out[]) => out.map((o) => [o.src, o.tcp.flags & F.FIN, o.tcp.payload.length, find<RemoveAddr>(o, 'remove_addr')?.addressIds]);
+
+test('REMOVE_ADDR naming id 0 while a join lives: the first subflow sends its ACK (stale TS val) and FIN, its data goes on the join, the socket lives on there', async (t) => {
+  const s = newStack();
+  const c = await setup(s);
+  await call(s, { name: 'write', fd: c.fd, data: new Uint8Array(100), flags: 0 });
+  const first = mustNext(s);
+  t.is(first.src, LOCAL);
+  t.is(next(s, s.clock.now() + 10_000), undefined);
+  peer(s, true, { flags: F.ACK, seq: 1, ack: c.joinSnd, options: [...ts(302, 0), removeAddr(0)] });
+  const out = drain(s);
+  t.deepEqual(shapes(out), [[LOCAL, 0, 0, undefined], [LOCAL, F.FIN, 0, undefined], [LOCAL2, 0, 100, undefined]]);
+  t.is(tsOf(out[0]!).val, tsOf(first).val, 'the pure ACK carries the TS val of the last data sent there');
+  t.true(tsOf(out[1]!).val > tsOf(first).val);
+  t.deepEqual(mappingOf(out[2]!), [ourDsn(c, 0), 1, 100, 100]);
+  const info = await mptcpInfo(s, c.fd);
+  t.deepEqual([info.mptcpi_subflows, info.mptcpi_subflows_total], [1, 1]);
+
+  // The first subflow still ends on the wire: its FIN acknowledged, the peer's FIN gets a DSS ACK, no RST.
+  peer(s, false, { flags: F.ACK, seq: 1, ack: (c.snd + 101) >>> 0, options: [...ts(103, 0), dataAck(ourDsn(c, 100))] });
+  t.deepEqual(drain(s), []);
+  peer(s, false, { flags: F.ACK | F.FIN, seq: 1, ack: (c.snd + 101) >>> 0, options: [...ts(104, 0), dataAck(ourDsn(c, 100))] });
+  const finAck = drain(s);
+  t.deepEqual(finAck.map((o) => [o.src, o.tcp.flags, o.tcp.ack]), [[LOCAL, F.ACK, 2]]);
+  t.truthy(find<Dss>(finAck[0]!, 'dss'), 'the initial subflow stays msk->first: its ACKs keep the DSS');
+
+  // The peer's subflow FIN is no data-level EOF; writes go on the join.
+  t.is((await call(s, { name: 'recv', fd: c.fd, len: 100, flags: MSG_DONTWAIT })).errno, 'EAGAIN');
+  peer(s, true, { flags: F.ACK, seq: 1, ack: (c.joinSnd + 100) >>> 0, options: [...ts(303, 0), dataAck(ourDsn(c, 100))] });
+  await call(s, { name: 'write', fd: c.fd, data: new Uint8Array(10), flags: 0 });
+  const more = mustNext(s);
+  t.is(more.src, LOCAL2);
+  t.deepEqual(mappingOf(more), [ourDsn(c, 100), 101, 10, 10]);
+});
+
+test('`ip mptcp endpoint delete` of the first subflow\'s address: REMOVE_ADDR id 0 on the join, then the first subflow\'s ACK and FIN, its data on the join', async (t) => {
+  const s = newStack();
+  const c = await setup(s);
+  ip(s, `mptcp endpoint add ${LOCAL} dev tun0`);
+  await call(s, { name: 'write', fd: c.fd, data: new Uint8Array(100), flags: 0 });
+  t.is(mustNext(s).src, LOCAL);
+  ip(s, 'mptcp endpoint delete id 2');
+  const out = drain(s);
+  t.deepEqual(shapes(out), [[LOCAL2, 0, 0, [0]], [LOCAL, 0, 0, undefined], [LOCAL, F.FIN, 0, undefined], [LOCAL2, 0, 100, undefined]]);
+  t.deepEqual(mappingOf(out[3]!), [ourDsn(c, 0), 1, 100, 100]);
+  const info = await mptcpInfo(s, c.fd);
+  t.deepEqual([info.mptcpi_subflows, info.mptcpi_subflows_total], [1, 1]);
+});
+
+test('a join closed by REMOVE_ADDR leaves mptcpi_subflows at once; once its FIN is acknowledged its ACKs carry no MPTCP option', async (t) => {
+  const s = newStack();
+  const c = await setup(s);
+  peer(s, false, { flags: F.ACK, seq: 1, ack: c.snd, options: [...ts(103, 0), removeAddr(2)] });
+  t.deepEqual(shapes(drain(s)), [[LOCAL2, 0, 0, undefined], [LOCAL2, F.FIN, 0, undefined]]);
+  t.is((await mptcpInfo(s, c.fd)).mptcpi_subflows, 0);
+  peer(s, true, { flags: F.ACK, seq: 1, ack: (c.joinSnd + 1) >>> 0, options: [...ts(302, 0), dataAck(ourDsn(c, 0))] });
+  peer(s, true, { flags: F.ACK | F.FIN, seq: 1, ack: (c.joinSnd + 1) >>> 0, options: [...ts(303, 0), dataAck(ourDsn(c, 0))] });
+  const ack = drain(s);
+  t.deepEqual(ack.map((o) => [o.src, o.tcp.flags, o.mptcp.length]), [[LOCAL2, F.ACK, 0]]);
+  t.is((await mptcpInfo(s, c.fd)).mptcpi_subflows, 0);
 });
 
 test('MPTCP-level retransmission: data its subflow acknowledged but the DATA_ACK never covered goes again, after the timer, on a subflow with nothing queued', async (t) => {

@@ -53,8 +53,18 @@ export class PathManager extends PathManagerConfig {
     return [...out];
   }
 
+  /** Join subflows of `master`'s connection (not the wire side of a closing initial subflow). */
   private joinsOf(master: TcpConnection): TcpConnection[] {
-    return [...this.host.conns.values()].filter((c) => c.master === master);
+    return [...this.host.conns.values()].filter((c) => c.master === master && c.join);
+  }
+
+  /**
+   * The initial subflow leaves (REMOVE_ADDR of id 0, either way): it closes with a FIN while the
+   * connection goes on over its joins; its wire side stays registered on its four-tuple.
+   */
+  private closeInitial(master: TcpConnection): void {
+    const wire = master.closeInitialSubflow();
+    if (wire) this.host.register(wire);
   }
 
   private stateOf(c: TcpConnection): ConnPm {
@@ -97,6 +107,7 @@ export class PathManager extends PathManagerConfig {
       this.announceNext(c, st);
       const removed = m.peerRemoved.splice(0);
       if (removed.length) for (const j of this.joinsOf(c)) if (removed.includes(j.join!.remoteAddressId)) j.closeSubflow();
+      if (removed.includes(0)) this.closeInitial(c);
       for (const p of m.peerPrio.splice(0)) this.onPeerPrio(c, p.addressId, p.backup);
     }
   }
@@ -242,7 +253,7 @@ export class PathManager extends PathManagerConfig {
     const e = this.endpoints.find((x) => (id !== undefined ? x.id === id : x.address === address));
     const err = this.remove(id, address);
     if (err || !e) return err;
-    this.withdraw([e]);
+    this.withdraw([e], true);
     return undefined;
   }
 
@@ -255,19 +266,32 @@ export class PathManager extends PathManagerConfig {
 
   /**
    * REMOVE_ADDR (after the DSS of a pure ACK, with the stale TS val of a path-manager ACK) on each
-   * connection that announced or used these endpoints; their subflows close.
+   * connection that announced or used these endpoints; their subflows close. `endpoint delete` of
+   * the initial subflow's address names it by id 0 and closes that subflow too (6.18:
+   * mptcp_endp_get_local_id); a flush does not touch it here (see `flushEndpoints`).
    */
-  private withdraw(gone: Endpoint[]): void {
+  private withdraw(gone: Endpoint[], initialToo = false): void {
     for (const c of this.masters()) {
       const st = this.state.get(c);
       const ids = gone.map((e) => e.id);
       st?.toAnnounce.splice(0, st.toAnnounce.length, ...st.toAnnounce.filter((a) => !ids.includes(a.id)));
       const subs = this.joinsOf(c).filter((j) => gone.some((e) => e.address === j.tuple.localIp));
-      const removed = gone.filter((e) => st?.announced.has(e.id) || subs.some((j) => j.tuple.localIp === e.address)).map((e) => e.id);
+      const initial = initialToo && !c.detached && gone.some((e) => e.address === c.tuple.localIp) && c.mptcp!.joins.size > 0;
+      const removed = gone.filter((e) => st?.announced.has(e.id) || subs.some((j) => j.tuple.localIp === e.address) || initial && e.address === c.tuple.localIp).map((e) => (e.address === c.tuple.localIp ? 0 : e.id));
       for (const i of removed) c.mptcp!.unechoed.delete(i);
-      if (removed.length > 0) c.sendAck(padded({ kind: 'mptcp', subtype: 'remove_addr', addressIds: removed }), true);
+      if (removed.length > 0) this.removeAddrCarrier(c, removed)?.sendAck(padded({ kind: 'mptcp', subtype: 'remove_addr', addressIds: removed }), true);
       for (const j of subs) j.closeSubflow();
+      if (initial) this.closeInitial(c);
     }
+  }
+
+  /**
+   * The subflow a REMOVE_ADDR goes on: the first active one whose local id it does not name, else
+   * the first active one (6.18 mptcp_pm_addr_send_ack, which avoids the subflow being removed).
+   */
+  private removeAddrCarrier(c: TcpConnection, removed: number[]): TcpConnection | undefined {
+    const active = [...(c.detached ? [] : [c]), ...this.joinsOf(c)].filter((s) => s.state === 'ESTABLISHED' || s.state === 'CLOSE_WAIT');
+    return active.find((s) => !removed.includes(s.join?.addressId ?? 0)) ?? active[0];
   }
 
   /** `endpoint change id N backup|nobackup`: MP_PRIO on every subflow using that address. */

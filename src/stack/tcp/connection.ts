@@ -219,6 +219,11 @@ export class TcpConnection {
   /** Bytes of data the peer's SYN carried (a passive Fast Open child): the same, received. */
   private synDataIn = 0;
 
+  /** tcpi_options' SYN_DATA on a passive Fast Open child: its SYN carried data (tp->syn_data_acked). */
+  get synDataAccepted(): boolean {
+    return this.synDataIn > 0;
+  }
+
   private get rxSsnBase(): number {
     return seqAdd(this.irs, this.synDataIn);
   }
@@ -573,6 +578,30 @@ export class TcpConnection {
     this.inflight = [];
     this.chunks = [];
     this.env.closed(this);
+  }
+
+  /**
+   * REMOVE_ADDR of the initial subflow's address id 0 (either way) while a join lives: as 6.18's
+   * __mptcp_close_ssk on msk->first, the subflow sends a pure ACK (stale TS val) and its FIN and
+   * ends on the wire like any TCP connection, while the MPTCP socket it stood for goes on over
+   * the joins. The wire side continues as a copy of this object (returned: the caller registers
+   * it on the same four-tuple); this object detaches and its unacknowledged data goes on the joins.
+   */
+  closeInitialSubflow(): TcpConnection | undefined {
+    if (this.join || this.detached || !this.mptcpActive || !this.hasLiveJoin || this.finQueued) return undefined;
+    const wire = Object.assign(Object.create(TcpConnection.prototype) as TcpConnection, this);
+    wire.master = this;
+    // The timers stay this object's (detach cancels them); the socket-level ones never move.
+    wire.rtxTimer = wire.delackTimer = wire.endTimer = wire.dataFinTimer = wire.probeTimer = wire.keepaliveTimer = wire.mptcpRtxTimer = undefined;
+    // The receive queue is the socket's; out-of-order segments are the subflow's.
+    wire.rcvQueue = [];
+    wire.rcvQueued = 0;
+    this.ooo = new Reassembly();
+    // The socket's shutdown (a DATA_FIN) did not close this subflow: its FIN is still to come.
+    wire.shutWr = false;
+    wire.closeSubflow();
+    this.detach();
+    return wire;
   }
 
   /**
@@ -1225,6 +1254,10 @@ export class TcpConnection {
 
   private mptcpTx(mapping: TxMapping | undefined, payloadLen: number, fin: boolean, dataFin: boolean, seq = this.sndNxt): TcpOption[] {
     if (!this.mptcp) return [];
+    // A join the path manager closed is orphaned: once its FIN is acknowledged 6.18 turns it into
+    // a time-wait mini socket (tcp_time_wait from FIN_WAIT2), whose ACKs carry no MPTCP option.
+    // The initial subflow stays msk->first and keeps its DSS.
+    if (this.join && this.removedByPm && (this.state === 'FIN_WAIT2' || this.state === 'TIME_WAIT')) return [];
     // The joiner's third ACK (MP_JOIN with its HMAC) until the fourth ACK arrives.
     if (this.join?.role === 'joiner' && !this.join.established && payloadLen === 0 && !fin && !dataFin) return [this.join.ackOption()];
     return this.mptcp.txOptions({ mapping, payloadLen, seqRel: seqDiff(seq, this.ssnBase), fin, dataFin, joined: this.join !== undefined });
