@@ -27,8 +27,10 @@ export interface Listener {
   settings: SocketSettings;
   /** Established connections waiting for accept(). */
   queue: TcpConnection[];
-  /** Handshakes in progress. */
+  /** Handshakes in progress (request sockets and SYN-cookie children). */
   pending: Set<TcpConnection>;
+  /** The part of `pending` answered with a SYN cookie: Linux keeps no state for them. */
+  cookies: Set<TcpConnection>;
 }
 
 export const ANY4 = '0.0.0.0';
@@ -45,6 +47,8 @@ export class Host {
   readonly trace: SentPacket[] = [];
   readonly conns = new Map<string, TcpConnection>();
   readonly listeners: Listener[] = [];
+  /** The connection the arriving segment is being handed to (a cookie child answers only then). */
+  private inputTo: TcpConnection | undefined;
   /** The in-kernel path manager: endpoints, limits, announcements and join subflows. */
   readonly pm: PathManager;
   /** TCP Fast Open: the server's keys and the client's per-destination cookie cache. */
@@ -142,7 +146,8 @@ export class Host {
     // No socket here has TCP_MD5SIG keys: Linux drops every segment carrying the option.
     if (seg.options.some((o) => o.kind === 'md5')) return;
     const conn = this.conns.get(tupleKey(tuple));
-    if (conn) { conn.input(seg); this.pm.work(); this.onChange(); return; }
+    if (conn && this.acceptQueueOverflow(conn, tuple, seg)) { this.onChange(); return; }
+    if (conn) { this.inputTo = conn; try { conn.input(seg); } finally { this.inputTo = undefined; } this.pm.work(); this.onChange(); return; }
     const l = this.findListener(tuple);
     if (l) { this.listenerInput(l, tuple, seg); this.onChange(); return; }
     if (this.endpointPortJoin(tuple, seg)) { this.onChange(); return; }
@@ -182,7 +187,8 @@ export class Host {
     if (f & TcpFlag.RST) return;
     if (f & TcpFlag.ACK) { this.resetFor(tuple, seg); return; }
     if (!(f & TcpFlag.SYN)) return;
-    if (l.queue.length + l.pending.size > l.backlog) return; // Linux drops SYNs beyond the backlog
+    const admission = synAdmission(l, this.sysctls.int('net.ipv4.tcp_syncookies'));
+    if (admission === 'drop') return;
     let mptcp: MptcpConnection | undefined;
     const join = l.mptcp ? seg.options.find((o) => o.kind === 'mptcp' && o.subtype === 'mp_join') : undefined;
     const capable = seg.options.some((o) => o.kind === 'mptcp' && o.subtype === 'mp_capable');
@@ -201,16 +207,25 @@ export class Host {
       if (cap) mptcp.acceptSyn(cap);
       else mptcp.fallBack();
     }
-    const fastOpen = this.serverFastOpen(l, tuple, seg);
+    // A SYN answered with a cookie gets no Fast Open (tcp_conn_request: !want_cookie).
+    const fastOpen = admission === 'cookie' ? undefined : this.serverFastOpen(l, tuple, seg);
     // The child is a clone of the listener, with an accept queue of its own (TCP_FASTOPEN reads 0).
     const settings = { ...l.settings, keepalive: { ...l.settings.keepalive }, ...(l.settings.fastOpen ? { fastOpen: { ...l.settings.fastOpen, qlen: 0 } } : {}) };
     const child = new TcpConnection(this.env((c) => this.onChildEstablished(l, c)), tuple, settings, mptcp);
     l.pending.add(child);
     const env = child.env;
     const closed = env.closed;
-    env.closed = (c) => { closed(c); l.pending.delete(c); };
+    env.closed = (c) => { closed(c); l.pending.delete(c); l.cookies.delete(c); };
+    if (admission === 'cookie') {
+      l.cookies.add(child);
+      // A cookie SYN/ACK is stateless: Linux never retransmits it, it only answers a SYN again.
+      // The child stands in for the cookie, so its own timer-driven SYN/ACKs stay unsent.
+      const send = env.send;
+      env.send = (pkt) => { if (child.state !== 'SYN_RECV' || this.inputTo === child) send(pkt); };
+    }
     this.register(child);
-    child.acceptSyn(seg, fastOpen);
+    this.inputTo = child;
+    try { child.acceptSyn(seg, fastOpen); } finally { this.inputTo = undefined; }
     // A Fast Open child is in the accept queue from its SYN on.
     if (fastOpen?.child) this.onChildEstablished(l, child);
   }
@@ -241,7 +256,27 @@ export class Host {
 
   /** Into the accept queue once (a Fast Open child went there at its SYN). */
   private onChildEstablished(l: Listener, c: TcpConnection): void {
+    l.cookies.delete(c);
     if (l.pending.delete(c)) l.queue.push(c);
+  }
+
+  /**
+   * The third ACK of a handshake while the listener's accept queue is full (tcp_check_req's
+   * listen_overflow): dropped, the request kept (its SYN/ACK timer runs on, a later ACK may
+   * still get in); with net.ipv4.tcp_abort_on_overflow=1 a request socket's ACK is answered with
+   * a RST and the request forgotten.
+   */
+  private acceptQueueOverflow(c: TcpConnection, tuple: FourTuple, seg: TcpSegment): boolean {
+    if (c.state !== 'SYN_RECV' || c.passiveFastOpen) return false;
+    if ((seg.flags & (TcpFlag.SYN | TcpFlag.RST | TcpFlag.ACK)) !== TcpFlag.ACK || seg.ack !== seqAdd(c.iss, 1)) return false;
+    const l = this.listeners.find((x) => x.pending.has(c));
+    if (!l || !acceptQueueFull(l)) return false;
+    // A cookie's ACK is dropped either way: cookie_v4_check has no overflow reset (6.18).
+    if (this.sysctls.int('net.ipv4.tcp_abort_on_overflow') > 0 && !l.cookies.has(c)) {
+      this.resetFor(tuple, seg);
+      c.becomeClosed();
+    }
+    return true;
   }
 
   /** RST for a segment that matches no socket (RFC 793 / tcp_v4_send_reset). */
@@ -253,4 +288,23 @@ export class Host {
       : { srcPort: t.localPort, dstPort: t.remotePort, seq: 0, ack: seqAdd(seg.seq, len), flags: TcpFlag.RST | TcpFlag.ACK, window: 0, urgent: 0, options, payload: new Uint8Array(0) };
     this.emit(ipPacket(t, rst));
   }
+}
+
+/** sk_acceptq_is_full: more established connections than the backlog (backlog + 1 fit). */
+export function acceptQueueFull(l: Listener): boolean {
+  return l.queue.length > l.backlog;
+}
+
+/**
+ * tcp_conn_request's verdict on a SYN to listener `l`: a request socket ('answer'), a SYN cookie
+ * when the request queue is full or net.ipv4.tcp_syncookies=2 ('cookie'; with tcp_syncookies=0 a
+ * full request queue drops), and a drop whenever the accept queue is full. The request queue is
+ * full past `backlog` requests (inet_csk_reqsk_queue_is_full: qlen > backlog; on 6.18 listen(fd, 1)
+ * answers two SYNs with retransmitted SYN/ACKs and the third with a cookie, seen on the wire).
+ */
+export function synAdmission(l: Listener, syncookies: number): 'answer' | 'cookie' | 'drop' {
+  const requests = l.pending.size - l.cookies.size;
+  let verdict: 'answer' | 'cookie' | 'drop' = 'answer';
+  if (syncookies === 2 || requests > l.backlog) verdict = syncookies > 0 ? 'cookie' : 'drop';
+  return acceptQueueFull(l) ? 'drop' : verdict;
 }

@@ -204,26 +204,33 @@ export class Stack {
 
   private listen(s: Socket, backlog: number): SyscallResult {
     if (s.conn) return fail('EINVAL');
-    if (s.listener) { s.listener.backlog = Math.max(0, backlog); return ok(); }
+    if (s.listener) { s.listener.backlog = this.listenBacklog(backlog); return ok(); }
     if (!s.bound) s.bound = { address: s.family === 4 ? ANY4 : ANY6, port: this.host.ephemeralPort() };
     // net.ipv4.tcp_fastopen 0x400: every listener does Fast Open, its queue as long as the backlog.
     const tfo = this.host.sysctls.int('net.ipv4.tcp_fastopen');
     if ((tfo & TFO_SERVER_WO_SOCKOPT1) && (tfo & TFO_SERVER_ENABLE) && !s.mptcp && !s.settings.fastOpen?.qlen) {
-      (s.settings.fastOpen ??= {}).qlen = Math.min(Math.max(0, backlog), this.host.sysctls.int('net.core.somaxconn'));
+      (s.settings.fastOpen ??= {}).qlen = this.listenBacklog(backlog);
     }
     const any = s.bound.address === ANY4 || s.bound.address === ANY6;
     s.listener = {
       family: s.family,
       address: any ? undefined : s.bound.address.replace(/^::ffff:/, ''),
       port: s.bound.port,
-      backlog: Math.min(Math.max(0, backlog), this.host.sysctls.int('net.core.somaxconn')),
+      backlog: this.listenBacklog(backlog),
       mptcp: s.mptcp,
       settings: s.settings,
       queue: [],
       pending: new Set(),
+      cookies: new Set(),
     };
     this.host.listeners.push(s.listener);
     return ok();
+  }
+
+  /** __sys_listen: the backlog, taken as unsigned, is capped at net.core.somaxconn (so -1 gives somaxconn). */
+  private listenBacklog(backlog: number): number {
+    const max = this.host.sysctls.int('net.core.somaxconn');
+    return backlog < 0 || backlog > max ? max : backlog;
   }
 
   private accept(s: Socket, flags: number, wantAddr: boolean): SyscallResult | Promise<SyscallResult> {
