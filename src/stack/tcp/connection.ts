@@ -586,6 +586,8 @@ export class TcpConnection {
    * ends on the wire like any TCP connection, while the MPTCP socket it stood for goes on over
    * the joins. The wire side continues as a copy of this object (returned: the caller registers
    * it on the same four-tuple); this object detaches and its unacknowledged data goes on the joins.
+   * Without a live join 6.18 closes it as well and the connection stays with no subflow (writes
+   * are still taken); that case is not modelled: the subflow then stays.
    */
   closeInitialSubflow(): TcpConnection | undefined {
     if (this.join || this.detached || !this.mptcpActive || !this.hasLiveJoin || this.finQueued) return undefined;
