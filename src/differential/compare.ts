@@ -2,6 +2,7 @@
 // compared in order, field by field (by name, so a field one side lacks counts too), and the
 // stack's reaction delay or a call's duration within the script's timing tolerance.
 
+import { CALL_OUTPUT_FIELDS, STRUCT_FIELDS } from './call-fields.js';
 import type { NormEvent } from './normalize.js';
 
 /**
@@ -14,7 +15,27 @@ import type { NormEvent } from './normalize.js';
  *    depends on the device and allocator; the bundled stack models it, a few units apart.
  *    Whether the window is closed (win-zero) is still compared.
  */
-export const DEFAULT_IGNORED: readonly string[] = ['ts-val', 'win'];
+export const BASE_IGNORED: readonly string[] = ['ts-val', 'win'];
+
+/**
+ * The struct fields (tcp_info, mptcp_info, the SOL_MPTCP arrays' headers and elements) compared
+ * by default: the ones that follow from the connection's state and negotiation alone. The rest
+ * (rtt, cwnd, pacing, byte and segment counters, last_* times, tokens, sequence numbers) move
+ * with timing, memory or per-run randomness. README "Differential runs" gives the reasons.
+ */
+export const STRUCT_STABLE: readonly string[] = [
+  'tcpi_state', 'tcpi_options', 'tcpi_snd_wscale', 'tcpi_rcv_wscale', 'tcpi_snd_mss', 'tcpi_rcv_mss', 'tcpi_advmss', 'tcpi_pmtu',
+  'mptcpi_subflows', 'mptcpi_add_addr_signal', 'mptcpi_add_addr_accepted', 'mptcpi_subflows_max', 'mptcpi_add_addr_signal_max',
+  'mptcpi_add_addr_accepted_max', 'mptcpi_flags', 'mptcpi_local_addr_used', 'mptcpi_local_addr_max', 'mptcpi_csum_enabled',
+  'mptcpi_subflows_total',
+  'size_subflow_data', 'num_subflows', 'size_kernel', 'size_user', 'size_tcpinfo_kernel', 'size_tcpinfo_user', 'size_sfinfo_kernel',
+  'size_sfinfo_user', 'size_arrays_user', 'id',
+];
+
+/** Struct fields left out by default: all but the stable ones. */
+export const STRUCT_IGNORED: readonly string[] = STRUCT_FIELDS.filter((n) => !STRUCT_STABLE.includes(n));
+
+export const DEFAULT_IGNORED: readonly string[] = [...BASE_IGNORED, ...STRUCT_IGNORED];
 
 /** Every name `--diff-ignore` / `--diff-check` accept. */
 export const FIELD_NAMES: readonly string[] = [
@@ -22,6 +43,7 @@ export const FIELD_NAMES: readonly string[] = [
   'mss', 'wscale', 'sack', 'ts-val', 'ts-ecr', 'fastopen', 'md5', 'unknown-option', 'malformed',
   'mp-capable', 'mp-join', 'dss', 'add-addr', 'remove-addr', 'mp-prio', 'mp-fail', 'mp-fastclose', 'mp-tcprst', 'mptcp-unknown',
   'payload', 'packet', 'call', 'ret', 'errno', 'status', 'timing',
+  ...CALL_OUTPUT_FIELDS, ...STRUCT_FIELDS,
 ];
 
 export interface CompareOptions {

@@ -3,7 +3,8 @@
 //   --diff-check FIELD[,FIELD]    compare a field left out by default (e.g. ts-val)
 
 import { UsageError } from '../cli/command.js';
-import { DEFAULT_IGNORED, FIELD_NAMES, ignoreSet } from './compare.js';
+import { BASE_IGNORED, FIELD_NAMES, ignoreSet, STRUCT_STABLE } from './compare.js';
+import { STRUCT_FIELDS } from './call-fields.js';
 
 export const DIFF_FLAGS = {
   'diff-ignore': { type: 'string', multiple: true },
@@ -40,7 +41,9 @@ function wrap(text: string, width: number): string[] {
 export const DIFF_USAGE = `Differential mode: --target ts,kernel (or kernel,ts) runs each script on both stacks with the
 same seed and reports the first packet or call result where they disagree, side by side.
   --diff-ignore FIELD  leave FIELD out of the comparison (repeatable, or comma-separated)
-  --diff-check FIELD   compare FIELD although it is left out by default (${DEFAULT_IGNORED.join(', ')})
-  fields: ${wrap(FIELD_NAMES.join(', '), 90).join('\n          ')}
+  --diff-check FIELD   compare FIELD although it is left out by default (${BASE_IGNORED.join(', ')}, and the
+                       struct fields other than ${wrap(STRUCT_STABLE.join(', '), 70).join('\n                       ')})
+  fields: ${wrap(FIELD_NAMES.filter((n) => !STRUCT_FIELDS.includes(n)).join(', '), 90).join('\n          ')},
+          and the C fields of tcp_info, mptcp_info and the SOL_MPTCP arrays (tcpi_state, mptcpi_subflows, num_subflows...)
 Exit status 0 only when both pass and their traces agree. --pcap X.pcap (and --pcap-dir) write
 one capture per side: X.ts.pcap and X.kernel.pcap.`;

@@ -9,9 +9,11 @@
 // say which field differs. Fields both stacks may legitimately choose differently are still
 // computed (so they can be shown) and left out of the comparison by compare.ts's defaults.
 
+import { callOutputFields, type Namer } from './call-fields.js';
 import { RelativeTracker, type RelativeBases } from '../cli/decode/relative.js';
 import type { TraceEntry } from '../engine/types.js';
 import type { Usecs } from '../targets/target.js';
+import type { SockAddr } from '../targets/target.js';
 import { toHex } from '../wire/bytes.js';
 import { decodeIp } from '../wire/codec.js';
 import { keyToken } from '../wire/crypto.js';
@@ -119,6 +121,7 @@ class TraceNormalizer {
         else if (ret >= 0 && FD_CALLS.has(name)) fields.push({ name: 'ret', value: this.fds.of(ret) });
         else fields.push({ name: 'ret', value: String(ret) });
         if (m?.[2]) fields.push({ name: 'errno', value: m[2] });
+        if (e.out) fields.push(...callOutputFields(e.out, this.namer));
         const shown = ret >= 0 && FD_CALLS.has(name) ? `${this.fds.of(ret)}` : e.result;
         return { kind: 'syscall', line: e.line, time: e.time, delay: (e.endTime ?? e.time) - e.time, fields, text: `${e.call}   => ${shown}` };
       }
@@ -128,6 +131,12 @@ class TraceNormalizer {
         return undefined;
     }
   }
+
+  /** Addresses and fds a call returns share the names packets and earlier calls gave them. */
+  private readonly namer: Namer = {
+    sockaddr: (a: SockAddr) => `${this.addresses.of(a.address)}:${this.port(a.port)}`,
+    fd: (n: number) => this.fds.of(n),
+  };
 
   private port(p: number): string {
     return p >= EPHEMERAL_FIRST ? this.ports.of(p) : String(p);

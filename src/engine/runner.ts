@@ -20,8 +20,9 @@ import { applyFdEffects, compareResult } from './syscalls/compare.js';
 import { CallError, tryInt } from './syscalls/expr.js';
 import { FdTable } from './syscalls/fd-table.js';
 import { lowerCall, type LoweredCall } from './syscalls/lower.js';
+import { traceOutput } from './trace-output.js';
 import { rangeTimingError, sec, Timeline, timingError, type Due } from './timeline.js';
-import type { EngineSettings, Failure, RunOptions, TraceEntry } from './types.js';
+import type { EngineSettings, Failure, RunOptions, TraceCallOutput, TraceEntry } from './types.js';
 
 const DEFAULT_GRACE_US = 50_000;
 const DEFAULT_ANY_WAIT_US = 5_000_000;
@@ -300,7 +301,7 @@ export class Runner {
 
   private judgeCall(event: Event, action: SyscallAction, call: LoweredCall, result: SyscallResult, start: Usecs, end: Usecs, due?: Usecs): void {
     const text = sourceText(this.text, action.range);
-    this.record({ kind: 'syscall', time: start, due, endTime: end, line: event.range.start.line, call: text, result: resultText(result) });
+    this.record({ kind: 'syscall', time: start, due, endTime: end, line: event.range.start.line, call: text, result: resultText(result), ...callOut(call, result) });
     const mismatch = compareResult(action, call, result);
     if (mismatch) {
       const message = `runtime error in ${action.name} call: ${mismatch}`;
@@ -337,7 +338,7 @@ export class Runner {
       const o = p.outcome!;
       if ('error' in o) throw o.error;
       if (Math.abs(o.at - p.dueEnd) > p.tolerance) {
-        this.record({ kind: 'syscall', time: p.issuedAt, endTime: o.at, due: p.dueStart, line: p.event.range.start.line, call: sourceText(this.text, p.action.range), result: resultText(o.result) });
+        this.record({ kind: 'syscall', time: p.issuedAt, endTime: o.at, due: p.dueStart, line: p.event.range.start.line, call: sourceText(this.text, p.action.range), result: resultText(o.result), ...callOut(p.call, o.result) });
         this.fail('timing', p.event.timeRange, timingError('system call return', p.dueEnd, o.at, p.tolerance));
       }
       this.judgeCall(p.event, p.action, p.call, o.result, p.issuedAt, o.at, p.dueStart);
@@ -422,6 +423,12 @@ function dueWindow(due: Due): { start: Usecs; end: Usecs } | undefined {
     case 'blocking': return { start: due.start, end: due.end };
     case 'any': return undefined;
   }
+}
+
+/** The trace entry's `out`, when the call gave an output. */
+function callOut(call: LoweredCall, r: SyscallResult): { out?: TraceCallOutput } {
+  const out = traceOutput(call.request, r);
+  return out ? { out } : {};
 }
 
 function resultText(r: SyscallResult): string {

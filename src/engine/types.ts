@@ -2,7 +2,7 @@
 // runner calls it once per script with its own target and options.
 
 import type { SourceRange } from '../script/ast.js';
-import type { NetworkConfig, Usecs } from '../targets/target.js';
+import type { NetworkConfig, SockAddr, Usecs } from '../targets/target.js';
 import type { PacketPort } from './packet-port.js';
 
 /** The script options the runner acts on, already resolved (script lines, then command line). */
@@ -82,7 +82,22 @@ export type TraceEntry =
   /** `due`: the script time the line asked `time` to be (a call's start); benchmarks compare the two. */
   | { kind: 'inbound'; time: Usecs; due?: Usecs; line: number; bytes: Uint8Array; text: string }
   | { kind: 'outbound'; time: Usecs; due?: Usecs; bytes: Uint8Array; text: string; /** line it matched, if any */ line?: number; testTraffic: boolean }
-  | { kind: 'syscall'; time: Usecs; due?: Usecs; endTime?: Usecs; line: number; call: string; result: string }
+  | { kind: 'syscall'; time: Usecs; due?: Usecs; endTime?: Usecs; line: number; call: string; result: string; out?: TraceCallOutput }
   | { kind: 'shell'; time: Usecs; line?: number; command: string; code: number }
   | { kind: 'code'; time: Usecs; line: number; note: string }
   | { kind: 'note'; time: Usecs; text: string };
+
+/**
+ * A call's output as the trace keeps it: plain JSON (a kernel run hands its trace back on one
+ * line), data reduced to its length and a hash, option values kept whole (as hex) with the
+ * level and name they answer, so a differential run can decode the structs it compares.
+ */
+export type TraceCallOutput =
+  | { kind: 'data'; len: number; sha: string; flags?: number; addr?: SockAddr; controlLen?: number }
+  | { kind: 'addr'; addr: SockAddr }
+  /** getsockopt (level, optname) or ioctl (request). */
+  | { kind: 'opt'; level?: number; optname?: number; request?: number; optlen: number; value: string; buffers?: string[] }
+  | { kind: 'poll'; revents: number[] }
+  /** epoll data as decimal text (a u64). */
+  | { kind: 'epoll'; events: Array<{ events: number; data: string }> }
+  | { kind: 'fds'; fds: number[] };

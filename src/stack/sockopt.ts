@@ -106,8 +106,10 @@ export function getsockopt(host: Host, pm: PathManagerConfig, s: Socket, args: G
   return fail('ENOPROTOOPT');
 }
 
+// mptcpi_local_addr_max: 6.18 counts the `subflow` endpoints only (endp_subflow_max; a server's
+// signal-only endpoints give 0, measured).
 const pmLimits = (pm: PathManagerConfig): PmLimits => ({
-  subflows: pm.subflows, addAddrAccepted: pm.addAddrAccepted, signalEndpoints: pm.signalCount, localAddrMax: pm.endpoints.length,
+  subflows: pm.subflows, addAddrAccepted: pm.addAddrAccepted, signalEndpoints: pm.signalCount, localAddrMax: pm.endpoints.filter((e) => e.flags.includes('subflow')).length,
 });
 
 export function setsockopt(host: Host, s: Socket, level: number, name: number, value: Uint8Array, optlen: number): SyscallResult {

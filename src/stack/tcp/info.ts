@@ -6,12 +6,19 @@ import { LINUX_STATE_NUMBER } from './state.js';
 export const TCPI_OPT_TIMESTAMPS = 1;
 export const TCPI_OPT_SACK = 2;
 export const TCPI_OPT_WSCALE = 4;
+export const TCPI_OPT_SYN_DATA = 32;
+export const TCPI_OPT_TFO_CHILD = 128;
 
 const msAgo = (now: number, t: number): number => (t === 0 ? Math.floor(now / 1000) : Math.floor((now - t) / 1000));
 
 export function tcpInfoValues(c: TcpConnection | undefined, now: number, pmtu: number): StructValues {
   if (!c) return { tcpi_state: LINUX_STATE_NUMBER.CLOSED, tcpi_rto: 1_000_000, tcpi_snd_mss: 536, tcpi_rcv_mss: 536, tcpi_snd_cwnd: 10, tcpi_snd_ssthresh: 0x7fffffff, tcpi_reordering: 3, tcpi_pmtu: pmtu };
-  const options = (c.tsOk ? TCPI_OPT_TIMESTAMPS : 0) | (c.sackOk ? TCPI_OPT_SACK : 0) | (c.wscaleOk ? TCPI_OPT_WSCALE : 0);
+  // A passive Fast Open child stays one (tp->syn_fastopen_child), and says whether its SYN's data was taken.
+  const options = (c.tsOk ? TCPI_OPT_TIMESTAMPS : 0) | (c.sackOk ? TCPI_OPT_SACK : 0) | (c.wscaleOk ? TCPI_OPT_WSCALE : 0)
+    | (c.passiveFastOpen ? TCPI_OPT_TFO_CHILD : 0) | (c.passiveFastOpen && c.synDataAccepted ? TCPI_OPT_SYN_DATA : 0);
+  // 6.18 takes the timestamp option off advmss when the handshake completes (tcp_rcv_state_process
+  // in SYN_RECV, tcp_rcv_synsent_state_process): a Fast Open child read before its third ACK still has it whole.
+  const handshaking = c.state === 'SYN_RECV' || c.state === 'SYN_SENT';
   return {
     // The socket behind a file descriptor is CLOSE once a time-wait minisock took over.
     tcpi_state: LINUX_STATE_NUMBER[c.state === 'TIME_WAIT' ? 'CLOSED' : c.state],
@@ -38,7 +45,7 @@ export function tcpInfoValues(c: TcpConnection | undefined, now: number, pmtu: n
     tcpi_rttvar: Math.round(c.rtt.mdevUs / 2),
     tcpi_snd_ssthresh: c.ssthresh,
     tcpi_snd_cwnd: c.cwnd,
-    tcpi_advmss: c.advMss - (c.tsOk ? 12 : 0),
+    tcpi_advmss: c.advMss - (c.tsOk && !handshaking ? 12 : 0),
     tcpi_reordering: 3,
     tcpi_rcv_space: c.rcvWnd,
     tcpi_total_retrans: c.totalRetrans,
