@@ -123,6 +123,8 @@ export class MptcpConnection {
   /** MPTCP_INFO counters: ADD_ADDRs we sent (first transmissions) and peer addresses we used. */
   addAddrSignal = 0;
   addAddrAccepted = 0;
+  /** Local `subflow` endpoints the established event took (pm.local_addr_used; joins made in answer to an ADD_ADDR do not count). */
+  localAddrUsed = 0;
   /** The mapping the last segment given to onSegment carried (DSN expanded to 64 bits). */
   lastMapping: { dsn: bigint; ssn: number; dll: number } | undefined;
   /** Data-level reassembly across subflows: bytes that arrived ahead of rcv_nxt, by DSN. */

@@ -38,6 +38,7 @@ export function mptcpInfoValues(m: MptcpConnection | undefined, limits: PmLimits
     mptcpi_subflows: subflows,
     mptcpi_add_addr_signal: m.addAddrSignal,
     mptcpi_add_addr_accepted: m.addAddrAccepted,
+    mptcpi_local_addr_used: m.localAddrUsed,
     // 6.18: mptcpi_subflows plus the initial subflow while it lives (__mptcp_has_initial_subflow).
     mptcpi_subflows_total: subflows + (m.initialClosed ? 0 : 1),
     mptcpi_last_data_sent: msAgo(now, m.stats.lastDataSent),

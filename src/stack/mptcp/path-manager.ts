@@ -97,6 +97,9 @@ export class PathManager extends PathManagerConfig {
           st.toAnnounce.push({ id: e.address === c.tuple.localIp ? 0 : e.id, address: e.address, port: e.port });
         } else if (e.flags.includes('subflow') && m.role === 'client' && e.address !== c.tuple.localIp && m.joins.size < this.subflows) {
           st.considered.add(e.id);
+          // 6.18 counts the endpoint once taken, whether or not a join results
+          // (mptcp_pm_create_subflow_or_signal_addr: local_addr_used++ before fill_remote_addresses_vec).
+          m.localAddrUsed++;
           const remotes = e.flags.includes('fullmesh') ? this.fullmeshRemotes(c, e.id) : [{ ip: c.tuple.remoteIp, port: c.tuple.remotePort, id: 0 }];
           for (const r of remotes) {
             if (m.joins.size >= this.subflows) break;
