@@ -12,5 +12,6 @@ export const commands: CommandRegistry = {
   decode: () => import('./decode.js'),
   fmt: () => import('./fmt.js'),
   interop: () => import('./interop.js'),
+  mutate: () => import('./mutate.js'),
   run: () => import('./run.js'),
 };

@@ -1,0 +1,643 @@
+// Mutant generation: for one checked script, one text edit per mutation of each expectation it
+// writes — every header field, flag letter, TCP and MPTCP option field of its outbound packets
+// (and dropping, adding or reordering an option), every MPTCP option of its inbound packets
+// (dropped, or a field changed: the stack's reaction must show), and the result, errno and
+// written outputs of its calls. Fields whose value cannot change the verdict by construction get
+// no mutant but a Skipped record naming why (types.ts, SKIP_REASONS).
+//
+// Edits are made on the text, located with the AST's ranges and the line's own tokens, so a
+// mutant's line:column is the field's and its report is `- original / + mutated` lines. Each
+// candidate is checked like a script (`check`): a value one step up that is out of the field's
+// range is tried one step down, and a candidate with no valid form is skipped as `invalid`.
+
+import type {
+  Expr, PacketAction, StructExpr, SyscallAction, TcpBody, TcpOptionSpec,
+} from '../script/ast.js';
+import { checkText, type LoadedScript, type LoadOptions } from '../script/load.js';
+import { TcpFlag } from '../wire/packet.js';
+import { applyEdit, isNumberTok, ScriptText, stepAddress, stepHexText, stepNumber, type Tok } from './text.js';
+import type { Edit, Mutant, Skipped, SkipCode } from './types.js';
+
+export interface GenerateOptions {
+  /** Mutate the MPTCP options of inbound packets too (default true). */
+  inbound?: boolean;
+  /** Keep at most this many mutants (evenly spread over the script); the rest are skipped. */
+  maxMutants?: number;
+  /** Check every candidate as a script, dropping invalid ones (default true). */
+  validate?: boolean;
+  /** How candidates are checked: the options the script will run with. */
+  load?: LoadOptions;
+}
+
+export interface Generated {
+  mutants: Mutant[];
+  skipped: Skipped[];
+}
+
+/** One mutation, with its fallback forms (the first that checks is kept). */
+interface Candidate {
+  kind: string;
+  at: number;
+  tries: Array<{ edit: Edit; description: string }>;
+}
+
+const U32 = 2n ** 32n - 1n;
+const FLAG_LETTERS = ['F', 'S', 'R', 'P', '.', 'U', 'E', 'W'] as const;
+const CAPABLE_FLAGS = ['flag_a', 'flag_b', 'flag_c', 'flag_h'] as const;
+const FD_CALLS = new Set(['socket', 'accept', 'accept4', 'epoll_create', 'epoll_create1', 'open']);
+const ERRNO_ALTERNATIVES = ['EINVAL', 'EAGAIN', 'ENOENT'];
+/** Keywords that start a field of an MPTCP option (the field a number after them belongs to). */
+const MPTCP_FIELDS = new Set([
+  'backup', 'address_id', 'token', 'rand', 'sender_hmac', 'hmac', 'ssn', 'dll', 'cksum', 'mpcdatalen', 'port', 'flags', 'key', 'addr',
+  'dack4', 'dack8', 'dsn4', 'dsn8', 'nocs', 'fin', 'addr_echo', 'nokey',
+]);
+const SUBTYPE_NAME: Record<string, string> = {
+  mp_capable: 'mp_capable', mp_join_syn: 'mp_join_syn', mp_join_syn_ack: 'mp_join_syn_ack', mp_join_ack: 'mp_join_ack', dss: 'dss',
+  add_address: 'add_address', remove_address: 'remove_address', mp_prio: 'mp_prio', mp_fail: 'mp_fail', mp_fastclose: 'mp_fastclose', mp_reset: 'mp_reset',
+};
+
+const isMptcp = (o: TcpOptionSpec): boolean => SUBTYPE_NAME[o.kind] !== undefined;
+
+class Generator {
+  readonly candidates: Candidate[] = [];
+  readonly skipped: Skipped[] = [];
+
+  /** Offset after which no event expects anything (an inbound packet there cannot show an effect). */
+  lastExpectation = -1;
+  /** The script writes MP_JOIN options (an inbound C flag can only show with joins). */
+  joins = false;
+
+  constructor(readonly src: ScriptText, readonly loaded: LoadedScript, readonly opts: GenerateOptions) {}
+
+  skip(reason: SkipCode, at: number, field: string): void {
+    this.skipped.push({ reason, ...this.src.position(at), field });
+  }
+
+  add(kind: string, at: number, ...tries: Array<{ edit: Edit; description: string } | undefined>): void {
+    const real = tries.filter((t): t is { edit: Edit; description: string } => t !== undefined);
+    if (real.length > 0) this.candidates.push({ kind, at, tries: real });
+  }
+
+  /** `old → new` for a replaced token. */
+  replaceTok(t: Tok, text: string, label: string): { edit: Edit; description: string } {
+    return { edit: { start: t.start, end: t.end, text }, description: `${label}${label ? ' ' : ''}${t.image} → ${text}` };
+  }
+
+  /** A number one step up, else one step down. */
+  number(kind: string, t: Tok, label: string, max?: bigint): void {
+    const up = stepNumber(t.image, 1n, max);
+    const down = stepNumber(t.image, -1n, max);
+    this.add(kind, t.start, up === undefined ? undefined : this.replaceTok(t, up, label), down === undefined ? undefined : this.replaceTok(t, down, label));
+  }
+
+  // ---- packets --------------------------------------------------------------------------------
+
+  packet(a: PacketAction): void {
+    if (a.body.kind !== 'tcp') return;
+    if (a.direction === 'outbound') {
+      this.ipInfo(a);
+      this.header(a.body);
+      this.outboundOptions(a.body);
+    } else if (this.opts.inbound !== false) {
+      if (a.range.start.offset > this.lastExpectation) {
+        if (Array.isArray(a.body.options) && a.body.options.some(isMptcp)) this.skip('inbound-last', a.range.start.offset, 'inbound');
+        return;
+      }
+      this.inboundOptions(a.body);
+    }
+  }
+
+  ipInfo(a: PacketAction): void {
+    if (!a.ip) return;
+    const toks = this.src.tokensOf(a.ip.range);
+    toks.forEach((t, i) => {
+      const next = toks[i + 1];
+      if ((t.image === 'tos' || t.image === 'ttl' || t.image === 'flowlabel') && isNumberTok(next)) {
+        this.number(`ip.${t.image}`, next, t.image, t.image === 'flowlabel' ? 0xfffffn : 255n);
+      }
+      const ecn: Record<string, string> = { noecn: 'ect0', ect0: 'ect1', ect1: 'ce', ce: 'noecn', ect01: 'noecn' };
+      if (ecn[t.image] !== undefined && t.type.startsWith('Kw_')) this.add('ip.ecn', t.start, this.replaceTok(t, ecn[t.image]!, ''));
+    });
+  }
+
+  header(body: TcpBody): void {
+    const toks = this.src.tokensOf(body.range);
+    const start = body.range.start.offset;
+    // Flags: letters then an optional '.', or '-' for none.
+    if (body.ace !== undefined) this.skip('accecn', start, 'tcp.flags');
+    else if (this.src.slice(start, start + body.flagsText.length) === body.flagsText) this.flags(body, start);
+    // Sequence range: the first `A : B ( L )`.
+    const i = toks.findIndex((t, k) => isNumberTok(t) && toks[k + 1]?.image === ':' && isNumberTok(toks[k + 2]) && toks[k + 3]?.image === '(');
+    if (i >= 0) this.seqRange(body, toks[i]!, toks[i + 2]!, toks[i + 4]!);
+    const ackFlag = (body.flags & TcpFlag.ACK) !== 0;
+    const valueAfter = (word: string): Tok | undefined => {
+      const k = toks.findIndex((t) => t.image === word && t.type.startsWith('Kw_'));
+      return k >= 0 && isNumberTok(toks[k + 1]) ? toks[k + 1] : undefined;
+    };
+    const ack = valueAfter('ack');
+    if (ack && ackFlag) this.number('tcp.ack', ack, 'ack', U32);
+    else if (ack) this.skip('ack-without-flag', ack.start, 'tcp.ack');
+    else if (ackFlag) this.skip('ack-unwritten', start, 'tcp.ack');
+    const win = valueAfter('win');
+    if (win) this.number('tcp.win', win, 'win', 0xffffn);
+    else this.skip('win-unwritten', start, 'tcp.win');
+    const urg = valueAfter('urg');
+    if (urg) this.number('tcp.urg', urg, 'urg', 0xffffn);
+  }
+
+  flags(body: TcpBody, start: number): void {
+    const text = body.flagsText;
+    const letters = text === '-' ? '' : text.replace('.', '');
+    const dot = text.includes('.');
+    const write = (ls: string, d: boolean): string => (ls + (d ? '.' : '')) || '-';
+    for (const f of FLAG_LETTERS) {
+      const has = f === '.' ? dot : letters.includes(f);
+      const next = f === '.' ? write(letters, !dot) : write(has ? letters.replace(f, '') : letters + f, dot);
+      const edit = { start, end: start + text.length, text: next };
+      this.add('tcp.flags', start, { edit, description: `flags ${has ? '-' : '+'}${f}: ${text} → ${next}` });
+    }
+  }
+
+  seqRange(body: TcpBody, a: Tok, b: Tok, l: Tok): void {
+    const isSynAck = (body.flags & TcpFlag.SYN) !== 0 && (body.flags & TcpFlag.ACK) !== 0;
+    const edit = (sa: bigint, sb: bigint, sl: bigint): Edit => ({
+      start: a.start,
+      end: l.end,
+      text: `${BigInt.asUintN(32, BigInt(a.image) + sa)}:${BigInt.asUintN(32, BigInt(b.image) + sb)}(${BigInt(l.image) + sl}`,
+    });
+    const was = this.src.slice(a.start, l.end + 1);
+    const tryOf = (e: Edit): { edit: Edit; description: string } => ({ edit: { ...e, end: e.end }, description: `${was} → ${e.text})` });
+    if (isSynAck) this.skip('syn-ack-seq', a.start, 'tcp.seq');
+    else this.add('tcp.seq', a.start, tryOf(edit(1n, 1n, 0n)));
+    const up = edit(0n, 1n, 1n);
+    const down = BigInt(l.image) > 0n ? edit(0n, -1n, -1n) : undefined;
+    this.add('tcp.length', b.start, tryOf(up), down && tryOf(down));
+  }
+
+  outboundOptions(body: TcpBody): void {
+    if (body.options === 'any') {
+      this.skip('options-any', body.optionsRange?.start.offset ?? body.range.start.offset, 'options');
+      return;
+    }
+    const specs = body.options === 'none' ? [] : body.options;
+    for (const spec of specs) {
+      if (isMptcp(spec)) this.mptcpOption(spec, '', true);
+      else this.tcpOption(spec);
+    }
+    this.optionList(body, specs);
+  }
+
+  inboundOptions(body: TcpBody): void {
+    if (!Array.isArray(body.options)) return;
+    const specs = body.options;
+    specs.forEach((spec, i) => {
+      if (!isMptcp(spec)) return;
+      this.mptcpOption(spec, 'in.', false);
+      this.add('in.mptcp.drop', spec.range.start.offset, ...this.dropOption(body, specs, i));
+    });
+  }
+
+  /**
+   * Removes option `i`: with its separator (the whole `<...>` when it is the only one), or, since
+   * a list must fill whole 32-bit words, replaced by 1 to 3 NOPs (the first form that checks).
+   */
+  dropOption(body: TcpBody, specs: TcpOptionSpec[], i: number): Array<{ edit: Edit; description: string }> {
+    const spec = specs[i]!;
+    const text = this.src.slice(spec.range.start.offset, spec.range.end.offset);
+    const description = `drop option '${text}'`;
+    let removed: Edit;
+    if (specs.length === 1) {
+      const r = body.optionsRange!;
+      let from = r.start.offset;
+      while (from > 0 && /[ \t]/.test(this.src.text[from - 1]!)) from--;
+      removed = { start: from, end: r.end.offset, text: '' };
+    } else if (i > 0) removed = { start: specs[i - 1]!.range.end.offset, end: spec.range.end.offset, text: '' };
+    else removed = { start: spec.range.start.offset, end: specs[1]!.range.start.offset, text: '' };
+    const padded = [1, 2, 3].map((n) => ({
+      edit: { start: spec.range.start.offset, end: spec.range.end.offset, text: Array(n).fill('nop').join(', ') },
+      description: `${description} (${n} nop in its place)`,
+    }));
+    return [{ edit: removed, description }, ...padded];
+  }
+
+  optionList(body: TcpBody, specs: TcpOptionSpec[]): void {
+    const texts = specs.map((s) => this.src.slice(s.range.start.offset, s.range.end.offset));
+    const dropped = new Set<string>();
+    specs.forEach((s, i) => {
+      if (dropped.has(texts[i]!)) return; // dropping either of two equal options is the same mutant
+      dropped.add(texts[i]!);
+      this.add(isMptcp(s) ? 'mptcp.drop' : 'opt.drop', s.range.start.offset, ...this.dropOption(body, specs, i));
+    });
+    // Add: a 4-byte word of options the line does not expect (SACK-permitted, else NOPs).
+    const extra = specs.some((o) => o.kind === 'sack_permitted') ? 'nop, nop, nop, nop' : 'nop, nop, sackOK';
+    if (body.options === 'none' || !body.optionsRange) {
+      const end = body.range.end.offset;
+      this.add('opt.add', end, { edit: { start: end, end, text: ` <${extra}>` }, description: `add options <${extra}>` });
+    } else {
+      const close = body.optionsRange.end.offset - 1;
+      this.add('opt.add', close, { edit: { start: close, end: close, text: specs.length > 0 ? `, ${extra}` : extra }, description: `add options ${extra}` });
+    }
+    const k = texts.findIndex((t, i) => i + 1 < texts.length && texts[i + 1] !== t);
+    if (k >= 0) {
+      const a = specs[k]!;
+      const b = specs[k + 1]!;
+      const between = this.src.slice(a.range.end.offset, b.range.start.offset);
+      this.add('opt.reorder', a.range.start.offset, {
+        edit: { start: a.range.start.offset, end: b.range.end.offset, text: texts[k + 1] + between + texts[k] },
+        description: `swap options '${texts[k]}' and '${texts[k + 1]}'`,
+      });
+    }
+  }
+
+  tcpOption(spec: TcpOptionSpec): void {
+    const toks = this.src.tokensOf(spec.range);
+    const after = (word: string): Tok | undefined => {
+      const k = toks.findIndex((t) => t.image === word);
+      return k >= 0 && isNumberTok(toks[k + 1]) ? toks[k + 1] : undefined;
+    };
+    switch (spec.kind) {
+      case 'mss': {
+        const t = after('mss');
+        if (t) this.number('opt.mss', t, 'mss', 0xffffn);
+        return;
+      }
+      case 'wscale': {
+        const t = after('wscale');
+        if (t) this.number('opt.wscale', t, 'wscale', 255n);
+        return;
+      }
+      case 'sack':
+        for (const t of toks.filter(isNumberTok)) this.number('opt.sack', t, 'sack', U32);
+        return;
+      case 'timestamp': {
+        const val = after('val');
+        const ecr = after('ecr');
+        if (val) {
+          if ((this.loaded.options?.tcpTsTickUsecs ?? 0) > 0) this.number('opt.ts.val', val, 'TS val', U32);
+          else this.skip('ts-val', val.start, 'ts.val');
+        }
+        if (ecr) this.skip('ts-ecr', ecr.start, 'ts.ecr');
+        return;
+      }
+      case 'fastopen': {
+        const cookie = toks[1];
+        if (cookie && /^[0-9A-Fa-f]+$/.test(cookie.image)) {
+          this.add('opt.fastopen', cookie.start, this.replaceTok(cookie, stepHexText(cookie.image), 'cookie'));
+        }
+        return;
+      }
+      case 'md5':
+        this.skip('md5', spec.range.start.offset, 'md5');
+        return;
+      case 'accecn':
+        this.skip('accecn', spec.range.start.offset, 'accecn');
+        return;
+      default:
+        return;
+    }
+  }
+
+  // ---- MPTCP options ----------------------------------------------------------------------------
+
+  mptcpOption(spec: TcpOptionSpec, prefix: '' | 'in.', outbound: boolean): void {
+    const sub = SUBTYPE_NAME[spec.kind]!;
+    const kind = (field: string): string => `${prefix}mptcp.${sub}.${field}`;
+    const toks = this.src.tokensOf(spec.range);
+    const start = spec.range.start.offset;
+    const fieldOf = (k: number): string | undefined => {
+      for (let j = k - 1; j >= 0; j--) if (MPTCP_FIELDS.has(toks[j]!.image)) return toks[j]!.image;
+      return undefined;
+    };
+
+    if (spec.kind === 'dss' && spec.bare) {
+      if (outbound) this.skip('dss-bare', start, 'dss');
+      return;
+    }
+    if (spec.kind === 'mp_capable') {
+      const v = toks[1];
+      if (spec.legacy || !v || (v.image !== 'v0' && v.image !== 'v1')) this.skip('version-default', start, 'mp_capable.version');
+      else this.add(kind('version'), v.start, this.replaceTok(v, v.image === 'v0' ? 'v1' : 'v0', 'version'));
+    }
+
+    let bracket: string | undefined; // the field a `[...]` belongs to
+    for (let k = 1; k < toks.length; k++) {
+      const t = toks[k]!;
+      if (t.image === '[') {
+        bracket = toks[k - 1]?.image === '=' ? toks[k - 2]?.image : toks[k - 1]?.image;
+        if (bracket === 'flags') this.flagList(spec, toks, k, kind('flags'));
+        continue;
+      }
+      if (t.image === ']') {
+        bracket = undefined;
+        continue;
+      }
+      const field = bracket ?? fieldOf(k);
+      if (spec.kind === 'mp_reset' && k === 1 && isNumberTok(t)) {
+        this.number(kind('reason'), t, 'reason', 255n);
+        continue;
+      }
+      if (t.type === 'DackKw' || t.type === 'DsnKw' || /^(dack|dsn)[48]$/.test(t.image)) {
+        const base = t.image.slice(0, -1);
+        const other = `${base}${t.image.endsWith('8') ? 4 : 8}`;
+        if (spec.kind === 'mp_fail') this.skip('mp-fail-width', t.start, 'mp_fail.dsn_width');
+        else if (outbound) this.add(kind(`${base}_width`), t.start, this.replaceTok(t, other, ''));
+        else this.skip('inbound-width', t.start, `${sub}.${base}_width`);
+        if (toks[k + 1]?.image !== '=') {
+          if (outbound) this.skip('dss-no-value', t.start, `${sub}.${base}`);
+        }
+        continue;
+      }
+      if (t.image === 'nocs' || t.image === 'fin') {
+        if (t.image === 'nocs' && outbound && spec.kind === 'dss' && !spec.dsn) {
+          this.skip('dss-csum-no-mapping', t.start, 'dss.checksum');
+          continue;
+        }
+        const from = this.src.text.lastIndexOf(' ', t.start - 1);
+        this.add(kind(t.image === 'nocs' ? 'checksum' : 'fin'), t.start, { edit: { start: from, end: t.end, text: '' }, description: `drop '${t.image}'` });
+        continue;
+      }
+      if (t.image === 'addr_echo' || (t.image === 'auto' && field === 'hmac' && spec.kind === 'add_address')) {
+        const from = t.image === 'auto' ? toks[k - 2]!.start : t.start;
+        const now = t.image === 'auto' ? 'addr_echo' : 'hmac=auto';
+        this.add(kind('echo'), from, { edit: { start: from, end: t.end, text: now }, description: `${this.src.slice(from, t.end)} → ${now}` });
+        continue;
+      }
+      if (t.type === 'StringLit' && field === 'addr') {
+        const address = t.image.slice(1, -1);
+        const next = stepAddress(address);
+        if (next) this.add(kind('addr'), t.start, this.replaceTok(t, `"${next}"`, 'addr'));
+        continue;
+      }
+      if (t.image === 'auto' || /^(sha1_32|sha256_32|trunc_l64_hmac|full_160_hmac)$/.test(t.image)) {
+        this.skip('computed', t.start, `${sub}.${field ?? '?'}`);
+        continue;
+      }
+      if (t.type === 'Word' && (bracket === 'key' || bracket === 'addr' || (spec.kind === 'mp_fastclose' && k === 1))) {
+        // A name, with or without a value: the value is mutated below; a bare name has none.
+        if (toks[k + 1]?.image !== '=' && !(spec.kind === 'mp_fastclose' && isNumberTok(toks[k + 2]))) this.skip('name', t.start, `${sub}.${bracket ?? 'key'}`);
+        continue;
+      }
+      if (!isNumberTok(t)) continue;
+      if (spec.kind === 'mp_capable' && (bracket === 'key' || field === undefined) && !outbound) {
+        this.skip('inbound-key', t.start, 'mp_capable.key');
+        continue;
+      }
+      if (!outbound && (field === 'dack4' || field === 'dack8') && spec.kind === 'dss') {
+        this.skip('inbound-dack', t.start, 'dss.dack');
+        continue;
+      }
+      if (!outbound && field === 'cksum' && spec.kind === 'dss') {
+        this.skip('inbound-cksum', t.start, 'dss.checksum');
+        continue;
+      }
+      if (field === 'rand') {
+        this.skip(outbound ? 'join-rand' : 'inbound-rand', t.start, `${sub}.rand`);
+        continue;
+      }
+      if (field === 'flags' && bracket === undefined) {
+        this.number(kind('flags'), t, 'flags', 255n);
+        continue;
+      }
+      const name = spec.kind === 'mp_fastclose' || (spec.kind === 'mp_capable' && field === undefined) ? 'key' : field === 'sender_hmac' ? 'hmac' : field?.replace(/[48]$/, '') ?? 'value';
+      const max = name === 'backup' ? 1n : name === 'address_id' ? 255n : name === 'port' ? 0xffffn : undefined;
+      this.number(kind(name), t, name, max);
+    }
+
+    if (spec.kind === 'dss' && spec.dsn && !spec.bare) {
+      const last = spec.range.end.offset;
+      if (spec.checksum.kind === 'computed') this.add(kind('checksum'), last, { edit: { start: last, end: last, text: ' nocs' }, description: "add 'nocs'" });
+      if (!spec.fin) this.add(kind('fin'), last, { edit: { start: last, end: last, text: ' fin' }, description: "add 'fin'" });
+    }
+    if (spec.kind === 'mp_reset' && !toks.some((t) => t.image === 'flags')) {
+      const last = spec.range.end.offset;
+      this.add(kind('flags'), last, { edit: { start: last, end: last, text: ' flags[flag_t]' }, description: 'add flags[flag_t]' });
+    }
+  }
+
+  /** `flags[...]` of MP_CAPABLE (each flag removed, A/B/C/H added) and MP_TCPRST (T toggled). */
+  flagList(spec: TcpOptionSpec, toks: Tok[], open: number, kind: string): void {
+    let close = open + 1;
+    while (close < toks.length && toks[close]!.image !== ']') close++;
+    const names = toks.slice(open + 1, close).filter((t) => t.image !== ',');
+    const written = names.map((t) => t.image).filter((n) => n !== 'no_flags');
+    const from = toks[open]!.start;
+    const to = toks[close]?.end ?? spec.range.end.offset;
+    const was = this.src.slice(from, to);
+    const list = (ns: string[]): string => `[${ns.length ? ns.join(', ') : 'no_flags'}]`;
+    const all = spec.kind === 'mp_reset' ? ['flag_t'] : [...CAPABLE_FLAGS];
+    for (const n of written) {
+      const next = list(written.filter((x) => x !== n));
+      this.add(kind, from, { edit: { start: from, end: to, text: next }, description: `flags -${n}: ${was} → ${next}` });
+    }
+    for (const n of all) {
+      if (written.includes(n)) continue;
+      if (n === 'flag_c' && kind.startsWith('in.') && !this.joins) {
+        this.skip('inbound-flag-c', from, 'mp_capable.flags');
+        continue;
+      }
+      const next = list([...written, n]);
+      this.add(kind, from, { edit: { start: from, end: to, text: next }, description: `flags +${n}: ${was} → ${next}` });
+    }
+  }
+
+  // ---- calls ----------------------------------------------------------------------------------
+
+  syscall(a: SyscallAction): void {
+    const ret = a.expectedReturn;
+    const r = ret.range.start.offset;
+    if (ret.kind === 'ellipsis') this.skip('ellipsis', r, 'call.ret');
+    else if (a.expectedErrno) {
+      const end = a.expectedErrno.range.end.offset;
+      const was = this.src.slice(r, end);
+      this.add('call.ret', r, { edit: { start: r, end, text: '0' }, description: `${was} → 0` });
+      const alt = ERRNO_ALTERNATIVES.find((e) => !sameErrnoName(e, a.expectedErrno!.name))!;
+      const e = a.expectedErrno.range;
+      this.add('call.errno', e.start.offset, { edit: { start: e.start.offset, end: e.end.offset, text: alt }, description: `errno ${a.expectedErrno.name} → ${alt}` });
+    } else if (ret.kind === 'int' && ret.value >= 0n && FD_CALLS.has(a.name)) {
+      this.skip('returned-fd', r, 'call.ret');
+    } else {
+      this.expr(ret, 'call.ret', 'result');
+    }
+    const args = a.args;
+    if (a.expectedErrno || (ret.kind === 'int' && ret.value < 0n)) {
+      const outputs = a.name === 'getsockopt' ? args.slice(3, 5) : a.name === 'ioctl' ? args.slice(2, 3) : a.name === 'poll' || a.name === 'epoll_wait' || a.name === 'recvmsg' ? [args[a.name === 'poll' ? 0 : 1]] : [];
+      for (const o of outputs) if (o && o.kind !== 'ellipsis') this.skip('failed-call-output', o.range.start.offset, `call.${a.name}`);
+      return;
+    }
+    switch (a.name) {
+      case 'getsockopt':
+        if (args[3]) this.expr(args[3], args[3].kind === 'struct' ? 'call.struct' : 'call.optval', 'optval');
+        if (args[4]) this.expr(args[4], 'call.optlen', 'optlen');
+        return;
+      case 'ioctl':
+        if (args[2]) this.expr(args[2], 'call.ioctl', 'output');
+        return;
+      case 'poll':
+        for (const item of args[0]?.kind === 'array' ? args[0].items : []) {
+          const rev = item.kind === 'struct' ? item.fields.find((f) => f.name === 'revents') : undefined;
+          if (rev) this.expr(rev.value, 'call.revents', 'revents');
+        }
+        return;
+      case 'epoll_wait': {
+        const list = args[1];
+        if (!list) return;
+        const items = (list.kind === 'array' ? list.items : [list]).filter((x): x is StructExpr => x.kind === 'struct');
+        const returned = ret.kind === 'int' ? Number(ret.value) : items.length;
+        items.forEach((s, i) => {
+          if (i >= returned) {
+            this.skip('ellipsis', s.range.start.offset, 'call.epoll');
+            return;
+          }
+          for (const f of s.fields) this.expr(f.value, 'call.epoll', f.name ?? 'data');
+        });
+        return;
+      }
+      case 'recvmsg': {
+        const m = args[1];
+        if (m?.kind !== 'struct') return;
+        for (const f of m.fields) {
+          if (f.name === 'msg_flags') this.expr(f.value, 'call.msg_flags', 'msg_flags');
+          if (f.name === 'msg_control') this.expr(f.value, 'call.cmsg', 'msg_control');
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Every value leaf of an expectation expression, one step away. */
+  expr(e: Expr, kind: string, label: string): void {
+    const at = e.range.start.offset;
+    const whole = (value: bigint | undefined): void => {
+      if (value === undefined) return;
+      const was = this.src.slice(at, e.range.end.offset);
+      const tries = [value + 1n, value - 1n].filter((v) => v >= 0n).map((v) => ({ edit: { start: at, end: e.range.end.offset, text: String(v) }, description: `${label} ${was} → ${v}` }));
+      this.add(kind, at, ...tries);
+    };
+    switch (e.kind) {
+      case 'ellipsis':
+        this.skip('ellipsis', at, label);
+        return;
+      case 'int': {
+        const image = this.src.slice(at, e.range.end.offset);
+        if (!/^-?(0[xX][0-9A-Fa-f]+|\d+)$/.test(image)) return; // from a define: not the text
+        const hex = /^0[xX]/.test(image);
+        const tries = [1n, -1n].map((d) => (hex ? stepNumber(image, d) : String(BigInt(image) + d)));
+        this.add(kind, at, ...tries.map((t) => (t === undefined ? undefined : { edit: { start: at, end: e.range.end.offset, text: t }, description: `${label} ${image} → ${t}` })));
+        return;
+      }
+      case 'symbol':
+        if (e.name === 'NULL') return;
+        whole(e.value);
+        return;
+      case 'or':
+        whole(evalOr(e));
+        return;
+      case 'binary':
+        return;
+      case 'string': {
+        const lit = this.src.slice(at, e.range.end.offset);
+        const m = /^"(.*[A-Za-z0-9])"$/.exec(lit);
+        if (!m) return;
+        const last = m[1]!.slice(-1);
+        const next = last === 'z' ? 'y' : last === 'Z' ? 'Y' : last === '9' ? '8' : String.fromCharCode(last.charCodeAt(0) + 1);
+        this.add(kind, at, { edit: { start: at, end: e.range.end.offset, text: `"${m[1]!.slice(0, -1)}${next}"` }, description: `${label} ${lit} → "${m[1]!.slice(0, -1)}${next}"` });
+        return;
+      }
+      case 'array':
+        for (const item of e.items) this.expr(item, kind, label);
+        return;
+      case 'struct':
+        for (const f of e.fields) this.expr(f.value, kind, f.name ?? label);
+        return;
+      case 'call': {
+        const arg = e.args[0];
+        if ((e.fn === 'inet_addr' || e.fn === 'inet6_addr') && arg?.kind === 'string') {
+          const next = stepAddress(arg.value);
+          if (next) this.add(kind, arg.range.start.offset, { edit: { start: arg.range.start.offset, end: arg.range.end.offset, text: `"${next}"` }, description: `${label} ${e.fn}("${arg.value}") → ${e.fn}("${next}")` });
+        } else if ((e.fn === 'htons' || e.fn === 'htonl') && arg) this.expr(arg, kind, label);
+        return;
+      }
+    }
+  }
+}
+
+function evalOr(e: Expr): bigint | undefined {
+  if (e.kind === 'int' || e.kind === 'symbol') return e.value;
+  if (e.kind !== 'or') return undefined;
+  let v = 0n;
+  for (const t of e.terms) {
+    const x = evalOr(t);
+    if (x === undefined) return undefined;
+    v |= x;
+  }
+  return v;
+}
+
+function sameErrnoName(a: string, b: string): boolean {
+  const norm = (n: string): string => (n === 'EWOULDBLOCK' ? 'EAGAIN' : n === 'EDEADLOCK' ? 'EDEADLK' : n);
+  return norm(a) === norm(b);
+}
+
+/** True when the text checks as a script with no error. */
+function checks(file: string, text: string, load: LoadOptions | undefined): boolean {
+  const r = checkText(file, text, load);
+  return r.script !== undefined && !r.diagnostics.some((d) => d.severity === 'error');
+}
+
+/** Indices of `keep` items spread evenly over `total`. */
+function spread(total: number, keep: number): Set<number> {
+  const out = new Set<number>();
+  for (let i = 0; i < keep; i++) out.add(Math.floor((i * total) / keep));
+  return out;
+}
+
+/** All mutants of one checked script (which must have parsed without errors). */
+export function generateMutants(loaded: LoadedScript, opts: GenerateOptions = {}): Generated {
+  const script = loaded.script;
+  if (!script) return { mutants: [], skipped: [] };
+  const src = new ScriptText(loaded.text);
+  const gen = new Generator(src, loaded, opts);
+  for (const ev of script.events) {
+    const a = ev.action;
+    if ((a.kind === 'packet' && a.direction === 'outbound') || a.kind === 'syscall' || a.kind === 'code') gen.lastExpectation = ev.range.start.offset;
+    if (a.kind === 'packet' && a.body.kind === 'tcp' && Array.isArray(a.body.options) && a.body.options.some((o) => o.kind.startsWith('mp_join'))) gen.joins = true;
+  }
+  for (const ev of script.events) {
+    const a = ev.action;
+    if (a.kind === 'packet') gen.packet(a);
+    else if (a.kind === 'syscall') gen.syscall(a);
+  }
+  const validate = opts.validate !== false;
+  const seen = new Set<string>();
+  const mutants: Mutant[] = [];
+  const candidates = [...gen.candidates].sort((x, y) => x.at - y.at);
+  for (const c of candidates) {
+    const ok = c.tries.find(
+      (t) => loaded.text.slice(t.edit.start, t.edit.end) !== t.edit.text && (!validate || checks(loaded.file, applyEdit(loaded.text, t.edit), opts.load)),
+    );
+    if (!ok) {
+      gen.skip('invalid', c.at, c.kind);
+      continue;
+    }
+    const key = `${ok.edit.start}:${ok.edit.end}:${ok.edit.text}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    mutants.push({ kind: c.kind, ...src.position(c.at), description: ok.description, edit: ok.edit });
+  }
+  const skipped = gen.skipped.sort((x, y) => x.line - y.line || x.column - y.column);
+  const max = opts.maxMutants;
+  if (max !== undefined && mutants.length > max) {
+    const keep = spread(mutants.length, max);
+    const kept = mutants.filter((_, i) => keep.has(i));
+    for (const [i, m] of mutants.entries()) if (!keep.has(i)) skipped.push({ reason: 'max-mutants', line: m.line, column: m.column, field: m.kind });
+    return { mutants: kept, skipped };
+  }
+  return { mutants, skipped };
+}
+
+/** The script text of a mutant. */
+export function mutantText(loaded: { text: string }, m: Mutant): string {
+  return applyEdit(loaded.text, m.edit);
+}

@@ -1,0 +1,97 @@
+// The vocabulary of `mptcpdrill mutate`: a mutant is one text edit of one expectation of a
+// script (a field of an outbound packet, an option, a call's result or output; or an MPTCP
+// option of an injected packet), placed at the field's line and column so that a survivor can
+// be reported where the author wrote the field.
+
+/** One replacement in the script text: [start, end) (0-based offsets) becomes `text`. */
+export interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/**
+ * The field kind a mutant belongs to, for the per-kind kill rates: `tcp.flags`, `tcp.seq`,
+ * `opt.mss`, `opt.drop`, `mptcp.dss.dack`, `call.ret`, `in.mptcp.drop`, ... (`in.` marks an
+ * MPTCP option of an inbound packet, whose effect must show in what the stack does next).
+ */
+export type MutantKind = string;
+
+export interface Mutant {
+  kind: MutantKind;
+  /** 1-based position of the mutated field. */
+  line: number;
+  column: number;
+  /** What changed, in the script's words: `win 65535 → 65536`, `drop option 'nop'`, `flags +F`. */
+  description: string;
+  edit: Edit;
+}
+
+/** A field that got no mutant, and why (codes: see SKIP_REASONS). */
+export interface Skipped {
+  reason: SkipCode;
+  line: number;
+  column: number;
+  /** The field, for tests and details (`ts.ecr`, `win`, `call.ret`). */
+  field: string;
+}
+
+/**
+ * Why a field is not mutated: its value cannot change the verdict by construction (packetdrill
+ * semantics, or the engine documents it as not compared), it is not written ("don't care"), it
+ * names rather than values, or no valid mutant exists.
+ */
+export const SKIP_REASONS = {
+  'ts-val': 'outbound TS val: compared only with --tcp_ts_tick_usecs (packetdrill semantics)',
+  'ts-ecr': 'outbound TS ecr: not compared (src/engine/packets/options-match.ts)',
+  'syn-ack-seq': "outbound SYN/ACK seq: it sets the stack's ISN, learned and never compared (packetdrill semantics)",
+  'ack-unwritten': 'ack not written on an outbound ACK segment: "don\'t care"',
+  'ack-without-flag': 'ack written without the ACK flag: not compared',
+  'win-unwritten': 'win not written on an outbound segment: "don\'t care"',
+  'options-any': '`<...>` on an outbound segment: options not compared',
+  ellipsis: '`...`: not compared',
+  md5: 'md5 digest: not compared (src/engine/packets/options-match.ts)',
+  accecn: 'AccECN (ACE value, AccECN option): accepted, not run',
+  'join-rand': "outbound MP_JOIN rand: the stack's nonce, learned, not compared (src/engine/packets/mptcp-match.ts)",
+  computed: '`auto` and computed values (tokens and HMACs from key names): nothing written to mutate',
+  name: 'key and address names: bound or learned, not values',
+  'dss-no-value': 'dack/dsn written without a value: not compared',
+  'dss-bare': 'bare `dss`: only the option\'s presence is compared',
+  'dss-csum-no-mapping': 'DSS checksum of a DSS without a mapping: not compared',
+  'version-default': 'MP_CAPABLE version `none` or a legacy spelling: the default, not a written value',
+  'failed-call-output': 'an output of a call expected to fail: nothing is written back, nothing compared',
+  'mp-fail-width': "MP_FAIL's DSN is 64-bit on the wire: dsn4 compares its low 32 bits (equivalent mutant)",
+  'returned-fd': "a returned fd: any fd matches (the script's number is mapped to the target's)",
+  'inbound-key': 'inbound key value: every later number is relative to it (equivalent mutant)',
+  'inbound-width': 'inbound dack/dsn width: the same value in 4 or 8 bytes (equivalent mutant)',
+  'inbound-last': 'an inbound packet after the last expectation: nothing shows the stack\'s reaction',
+  'inbound-flag-c': 'inbound MP_CAPABLE C flag in a script without MP_JOIN: it only restricts joins (equivalent mutant)',
+  'inbound-dack': 'inbound DATA_ACK: one byte more or less than the stack sent changes nothing it sends soon (Linux ignores an ack beyond what it sent)',
+  'inbound-cksum': 'inbound literal DSS checksum: scripts write one to be wrong, and another wrong value is the same test (equivalent mutant)',
+  'inbound-rand': 'inbound MP_JOIN rand: the HMACs expected later are computed from it (equivalent mutant)',
+  invalid: 'no valid mutant: the changed script does not check (a value out of range, an option list no longer padded, a flag the options forbid)',
+  'max-mutants': 'over --max-mutants for the script (mutants kept evenly spread over the script)',
+} as const;
+
+export type SkipCode = keyof typeof SKIP_REASONS;
+
+/** What became of one mutant run. */
+export type MutantOutcome =
+  /** The script failed: the expectation tests something. */
+  | 'killed'
+  /** The script could not run to its end (a runtime script or target error): counted as killed. */
+  | 'error'
+  /** The run did not finish in --timeout: counted as killed. */
+  | 'timeout'
+  /** The script still passes: the expectation tests nothing. */
+  | 'survived'
+  /** The target skipped the run (not counted). */
+  | 'skipped';
+
+export interface MutantResult {
+  mutant: Mutant;
+  outcome: MutantOutcome;
+  /** Failure headline (killed, error, timeout) or skip reason. */
+  detail?: string;
+  wallMs: number;
+}

@@ -1,0 +1,168 @@
+// `mptcpdrill mutate`, generation: the exact mutants of a small script (text edits at the field's
+// line:col, each one checking as a script) and the fields it skips, with the reason.
+
+import test from 'ava';
+import { generateMutants, mutantText } from '../src/mutate/generate.js';
+import { checkText, loadScript } from '../src/script/load.js';
+import { repoRoot } from './helpers/paths.js';
+
+const fixture = (name: string): string => `${repoRoot}test/mutate/${name}`;
+
+function generate(file: string, opts: Parameters<typeof generateMutants>[1] = {}) {
+  const loaded = loadScript(file, { target: 'ts' });
+  const g = generateMutants(loaded, { load: { target: 'ts' }, ...opts });
+  return {
+    loaded,
+    mutants: g.mutants.map((m) => `${m.line}:${m.column} ${m.kind} ${m.description}`),
+    skipped: g.skipped.map((s) => `${s.line}:${s.column} ${s.reason} ${s.field}`),
+    raw: g,
+  };
+}
+
+test('a passive open: every header field, flag letter, option and call result, exactly', (t) => {
+  const g = generate(fixture('passive-open.pkt'));
+  t.deepEqual(g.mutants, [
+    '5:57 call.ret result 0 → 1',
+    '6:27 call.ret result 0 → 1',
+    '7:22 call.ret result 0 → 1',
+    '10:9 tcp.flags flags +F: S. → SF.',
+    '10:9 tcp.flags flags -S: S. → .',
+    '10:9 tcp.flags flags +R: S. → SR.',
+    '10:9 tcp.flags flags +P: S. → SP.',
+    '10:9 tcp.flags flags -.: S. → S',
+    '10:9 tcp.flags flags +U: S. → SU.',
+    '10:9 tcp.flags flags +E: S. → SE.',
+    '10:9 tcp.flags flags +W: S. → SW.',
+    '10:14 tcp.length 0:0(0) → 0:1(1)',
+    '10:23 tcp.ack ack 1 → 2',
+    '10:29 tcp.win win 64240 → 64241',
+    "10:36 opt.drop drop option 'mss 1460'",
+    "10:36 opt.reorder swap options 'mss 1460' and 'nop'",
+    '10:40 opt.mss mss 1460 → 1461',
+    "10:51 opt.drop drop option 'wscale 7' (3 nop in its place)",
+    '10:58 opt.wscale wscale 7 → 8',
+    '10:59 opt.add add options nop, nop, sackOK',
+    '13:28 call.ret result 100 → 101',
+    '14:9 tcp.flags flags +F: P. → PF.',
+    '14:9 tcp.flags flags +S: P. → PS.',
+    '14:9 tcp.flags flags +R: P. → PR.',
+    '14:9 tcp.flags flags -P: P. → .',
+    '14:9 tcp.flags flags -.: P. → P',
+    '14:9 tcp.flags flags +U: P. → PU.',
+    '14:9 tcp.flags flags +E: P. → PE.',
+    '14:9 tcp.flags flags +W: P. → PW.',
+    '14:12 tcp.seq 1:101(100) → 2:102(100)',
+    '14:14 tcp.length 1:101(100) → 1:102(101)',
+    '14:27 tcp.ack ack 1 → 2',
+    '14:28 opt.add add options <nop, nop, sackOK>',
+  ]);
+  t.deepEqual(g.skipped, [
+    '4:47 returned-fd call.ret',
+    '10:12 syn-ack-seq tcp.seq',
+    // Dropping the NOP leaves the list unpadded, and one NOP in its place is no change.
+    '10:46 invalid opt.drop',
+    '12:29 returned-fd call.ret',
+    '14:9 win-unwritten tcp.win',
+  ]);
+});
+
+test('every mutant is a one-place text edit that checks, and differs from the original', (t) => {
+  const g = generate(fixture('generate-mptcp.pkt'));
+  t.true(g.raw.mutants.length > 50);
+  for (const m of g.raw.mutants) {
+    const text = mutantText(g.loaded, m);
+    t.not(text, g.loaded.text);
+    const checked = checkText(g.loaded.file, text, { target: 'ts' });
+    t.deepEqual(checked.diagnostics.filter((d) => d.severity === 'error'), [], `${m.line}:${m.column} ${m.description}`);
+    // The edit is where the report says.
+    const before = g.loaded.text.slice(0, m.edit.start);
+    t.true(before.split('\n').length === m.line || m.kind.endsWith('.drop') || m.kind === 'opt.add', m.description);
+  }
+});
+
+test('MPTCP options both ways and call outputs: field kinds and skip reasons', (t) => {
+  const g = generate(fixture('generate-mptcp.pkt'));
+  const has = (line: string): void => {
+    t.true(g.mutants.includes(line), line);
+  };
+  // Outbound ADD_ADDR: the written id, and hmac=auto ↔ addr_echo; the name is skipped.
+  has('11:79 mptcp.add_address.address_id address_id 1 → 2');
+  has('11:90 mptcp.add_address.echo hmac=auto → addr_echo');
+  has("11:56 mptcp.drop drop option 'add_address address_id=1 addr[s1] hmac=auto'");
+  // Outbound DSS: the value and its width; inbound DSS: every field, nocs and fin toggled, dropped.
+  has('13:61 mptcp.dss.dack_width dack8 → dack4');
+  has('13:67 mptcp.dss.dack dack 11 → 12');
+  has('12:83 in.mptcp.dss.dsn dsn 1 → 2');
+  has('12:89 in.mptcp.dss.ssn ssn 1 → 2');
+  has('12:95 in.mptcp.dss.dll dll 10 → 11');
+  has("12:98 in.mptcp.dss.checksum drop 'nocs'");
+  has("12:102 in.mptcp.dss.fin add 'fin'");
+  // Inbound MP_TCPRST: reason, the T flag, dropped.
+  has('14:75 in.mptcp.mp_reset.reason reason 2 → 3');
+  has('14:82 in.mptcp.mp_reset.flags flags -flag_t: [flag_t] → [no_flags]');
+  has("14:66 in.mptcp.drop drop option 'mp_reset 2 flags[flag_t]'");
+  // Inbound MP_CAPABLE: version and flags.
+  has('7:91 in.mptcp.mp_capable.version version v1 → v0');
+  has('7:99 in.mptcp.mp_capable.flags flags +flag_a: [flag_h] → [flag_h, flag_a]');
+  // Calls: struct fields, optlen, errno, the result of a failing call, poll revents.
+  has('15:61 call.struct mptcpi_subflows 0 → 1');
+  has('15:77 call.struct mptcpi_flags 2 → 3');
+  has('15:82 call.optlen optlen 96 → 97');
+  has('16:27 call.ret -1 EAGAIN → 0');
+  has('16:30 call.errno errno EAGAIN → EINVAL');
+  has('17:43 call.revents revents 0 → 1');
+
+  const counts: Record<string, number> = {};
+  for (const s of g.raw.skipped) counts[s.reason] = (counts[s.reason] ?? 0) + 1;
+  t.deepEqual(counts, {
+    'returned-fd': 2,
+    'win-unwritten': 3,
+    'syn-ack-seq': 1,
+    'options-any': 1,
+    'inbound-key': 1,
+    name: 2,
+    'ts-val': 2,
+    'ts-ecr': 2,
+    'inbound-width': 2,
+    'dss-csum-no-mapping': 1,
+    invalid: 2,
+    // No MP_JOIN in the script: an inbound C flag cannot show.
+    'inbound-flag-c': 2,
+    'inbound-dack': 1,
+  });
+  t.true(g.skipped.includes('8:25 options-any options'));
+  t.true(g.skipped.includes('9:100 inbound-key mp_capable.key'));
+  t.true(g.skipped.includes('13:70 dss-csum-no-mapping dss.checksum'));
+});
+
+test('--outbound-only leaves inbound packets alone', (t) => {
+  const g = generate(fixture('generate-mptcp.pkt'), { inbound: false });
+  t.false(g.mutants.some((m) => m.includes(' in.')));
+  t.false(g.raw.skipped.some((s) => s.reason === 'inbound-key' || s.reason === 'inbound-width'));
+});
+
+test('TS val is mutated only with tcp_ts_tick_usecs; TS ecr never', (t) => {
+  const text = [
+    '--tcp_ts_tick_usecs=1000',
+    '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3',
+    '+0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0',
+    '+0 connect(3, ..., ...) = -1 EINPROGRESS',
+    '+0 > S 0:0(0) <mss 1460, sackOK, TS val 100 ecr 0, nop, wscale 8>',
+    '',
+  ].join('\n');
+  const loaded = checkText('/tmp/ts-tick.pkt', text, { target: 'ts' });
+  const g = generateMutants(loaded, { load: { target: 'ts' } });
+  t.true(g.mutants.some((m) => m.kind === 'opt.ts.val' && m.description === 'TS val 100 → 101'));
+  t.deepEqual(g.skipped.filter((s) => s.field.startsWith('ts.')).map((s) => s.reason), ['ts-ecr']);
+  // The SYN of connect: its seq is generated (only a SYN/ACK's is the learned ISN).
+  t.true(g.mutants.some((m) => m.kind === 'tcp.seq' && m.description === '0:0(0) → 1:1(0)'));
+});
+
+test('--max-mutants keeps an even spread and counts the rest as skipped', (t) => {
+  const all = generate(fixture('passive-open.pkt')).raw.mutants;
+  const g = generate(fixture('passive-open.pkt'), { maxMutants: 10 }).raw;
+  t.is(g.mutants.length, 10);
+  t.is(g.skipped.filter((s) => s.reason === 'max-mutants').length, all.length - 10);
+  t.deepEqual(g.mutants[0], all[0]);
+  t.true(g.mutants.at(-1)!.line >= 13, 'the kept mutants reach the end of the script');
+});

@@ -1,0 +1,151 @@
+// `mptcpdrill mutate`, end to end: kill counts on the bundled stack, a real survivor reported at
+// file:line:col with its lines, the JSON shape, exit statuses, Ctrl-C, and (as root) the kernel
+// target's temporary mutant files.
+
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runMutateCommand } from '../src/cli/commands/mutate.js';
+import { UsageError } from '../src/cli/command.js';
+import type { MutateSummary } from '../src/mutate/report.js';
+import { hasStackTrace, runCli } from './helpers/cli.js';
+import { cliPath, repoRoot } from './helpers/paths.js';
+
+const fixture = (name: string): string => `${repoRoot}test/mutate/${name}`;
+
+async function mutate(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runMutateCommand(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+async function json(argv: string[]): Promise<{ code: number; summary: MutateSummary }> {
+  const r = await mutate(['--format', 'json', ...argv]);
+  return { code: r.code, summary: JSON.parse(r.out) as MutateSummary };
+}
+
+test('every mutant of a passive open is killed on ts; counts per kind are exact; exit 0', async (t) => {
+  const { code, summary } = await json(['-j', '2', fixture('passive-open.pkt')]);
+  t.is(code, 0);
+  t.like(summary.totals, { scripts: 1, mutated: 1, notMutated: 0, mutants: 33, killed: 33, survived: 0, errors: 0, timeouts: 0, notRun: 0, killRate: 1 });
+  t.deepEqual(summary.kinds, {
+    'call.ret': { mutants: 4, killed: 4, survived: 0, killRate: 1 },
+    'opt.add': { mutants: 2, killed: 2, survived: 0, killRate: 1 },
+    'opt.drop': { mutants: 2, killed: 2, survived: 0, killRate: 1 },
+    'opt.mss': { mutants: 1, killed: 1, survived: 0, killRate: 1 },
+    'opt.reorder': { mutants: 1, killed: 1, survived: 0, killRate: 1 },
+    'opt.wscale': { mutants: 1, killed: 1, survived: 0, killRate: 1 },
+    'tcp.ack': { mutants: 2, killed: 2, survived: 0, killRate: 1 },
+    'tcp.flags': { mutants: 16, killed: 16, survived: 0, killRate: 1 },
+    'tcp.length': { mutants: 2, killed: 2, survived: 0, killRate: 1 },
+    'tcp.seq': { mutants: 1, killed: 1, survived: 0, killRate: 1 },
+    'tcp.win': { mutants: 1, killed: 1, survived: 0, killRate: 1 },
+  });
+  t.deepEqual(Object.fromEntries(Object.entries(summary.skipped).map(([k, v]) => [k, v.count])), { 'returned-fd': 2, 'syn-ack-seq': 1, invalid: 1, 'win-unwritten': 1 });
+  t.deepEqual(summary.survivors, []);
+});
+
+test('a real survivor: the script passes with its injected REMOVE_ADDR dropped; exit 1', async (t) => {
+  const r = await mutate(['-j', '2', fixture('survivor.pkt')]);
+  t.is(r.code, 1);
+  const at = r.out.indexOf("survivor.pkt:15:64: survived [in.mptcp.drop] drop option 'remove_address address_id=[1, 2]' (1 nop in its place)");
+  t.true(at >= 0, r.out);
+  const next = r.out.slice(at).split('\n');
+  t.is(next[1], '    - +0.01 < .  1:1(0) ack 1 win 256 <nop, nop, TS val 102 ecr 200, remove_address address_id=[1, 2], nop, nop, nop>');
+  t.is(next[2], '    + +0.01 < .  1:1(0) ack 1 win 256 <nop, nop, TS val 102 ecr 200, nop, nop, nop, nop>');
+  t.regex(r.out, /Kill rate by field kind:\n\s+kind\s+mutants\s+killed\s+survived\s+rate/);
+  t.regex(r.out, /in\.mptcp\.drop\s+4\s+3\s+1\s+75\.0 %/);
+  t.regex(r.out, /Fields not mutated:\n(?:.*\n)*\s+\d+\s+ts-ecr: outbound TS ecr: not compared/);
+  t.regex(r.out, /1 of 1 script mutated on ts; \d+ mutants, \d+ killed, \d+ survived; kill rate \d+\.\d %; [\d.]+ s$/);
+});
+
+test('--format json: one object with totals, per-kind rates, survivors, skipped and scripts', async (t) => {
+  const { code, summary } = await json(['--outbound-only', fixture('survivor.pkt'), fixture('passive-open.pkt')]);
+  t.deepEqual(Object.keys(summary).sort(), ['exitCode', 'interrupted', 'kinds', 'scripts', 'skipped', 'survivors', 'target', 'totals', 'wallMs']);
+  t.is(summary.target, 'ts');
+  t.is(summary.exitCode, code);
+  t.false(summary.interrupted);
+  t.deepEqual(Object.keys(summary.totals).sort(), ['errors', 'killRate', 'killed', 'mutants', 'mutated', 'notMutated', 'notRun', 'scripts', 'skippedRuns', 'survived', 'timeouts']);
+  t.is(summary.totals.scripts, 2);
+  t.false(Object.keys(summary.kinds).some((k) => k.startsWith('in.')), '--outbound-only');
+  for (const k of Object.values(summary.kinds)) t.is(k.killRate, k.killed / (k.killed + k.survived));
+  for (const s of summary.survivors) t.deepEqual(Object.keys(s).sort(), ['column', 'file', 'kind', 'line', 'mutated', 'mutation', 'original']);
+  for (const e of Object.values(summary.skipped)) t.true(e.count > 0 && e.reason.length > 10);
+  t.deepEqual(summary.scripts.map((s) => [s.file.replace(/^.*test\/mutate\//, ''), s.status]), [['passive-open.pkt', 'mutated'], ['survivor.pkt', 'mutated']]);
+});
+
+test('exit statuses: 2 for a script error, 4 when no script passes as written, usage errors', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mptcpdrill-mutate-'));
+  try {
+    writeFileSync(join(dir, 'broken.pkt'), '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3) = 0 0\n');
+    writeFileSync(join(dir, 'fails.pkt'), '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 close(3) = 1\n');
+    const broken = await json([join(dir, 'broken.pkt')]);
+    t.is(broken.code, 2);
+    t.is(broken.summary.scripts[0]!.status, 'error');
+    t.regex(broken.summary.scripts[0]!.reason!, /broken\.pkt:2:/);
+    const fails = await json([join(dir, 'fails.pkt')]);
+    t.is(fails.code, 4);
+    t.is(fails.summary.scripts[0]!.status, 'fail');
+    t.regex(fails.summary.scripts[0]!.reason!, /Expected result 1 but got 0/);
+    // A survivor wins over a script error; every mutant killed with a failing script beside it is 0.
+    t.is((await json([join(dir, 'broken.pkt'), fixture('survivor.pkt')])).code, 1);
+    t.is((await json([join(dir, 'fails.pkt'), fixture('passive-open.pkt')])).code, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await t.throwsAsync(mutate([]), { instanceOf: UsageError, message: 'missing FILE or DIR' });
+  await t.throwsAsync(mutate(['/no/such/dir']), { instanceOf: UsageError, message: /no such file or folder/ });
+  await t.throwsAsync(mutate(['--target', 'remote', 'x']), { instanceOf: UsageError, message: /--target must be ts or kernel/ });
+  await t.throwsAsync(mutate(['--format', 'xml', 'x']), { instanceOf: UsageError });
+  await t.throwsAsync(mutate(['--max-mutants', '0', 'x']), { instanceOf: UsageError, message: /--max-mutants needs a whole number of at least 1/ });
+  await t.throwsAsync(mutate(['--timeout', 'soon', 'x']), { instanceOf: UsageError });
+});
+
+test('the real CLI: --help, usage errors exit 2 without a stack trace', async (t) => {
+  const help = await runCli(['mutate', '--help']);
+  t.is(help.status, 0);
+  t.regex(help.stdout, /^Usage: mptcpdrill mutate \[options\] FILE\|DIR\.\.\./);
+  const listed = await runCli(['--help']);
+  t.regex(listed.stdout, /mutate\s+mutation testing/);
+  for (const args of [['mutate'], ['mutate', '/no/such/file.pkt'], ['mutate', '-j', 'x', 'a.pkt'], ['mutate', '--bogus', 'a.pkt']]) {
+    const r = await runCli(args);
+    t.is(r.status, 2, args.join(' '));
+    t.regex(r.stderr, /^mptcpdrill mutate: /);
+    t.false(hasStackTrace(r.stderr + r.stdout));
+  }
+});
+
+test('Ctrl-C stops the run and prints what ran (exit 130)', async (t) => {
+  const child = spawn(process.execPath, [cliPath, 'mutate', '-j', '1', fixture('passive-open.pkt'), fixture('survivor.pkt'), `${repoRoot}test/scripts/mptcp/capable`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let sent = false;
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    if (!sent && out.includes('passive-open.pkt: 33 mutants')) {
+      sent = true;
+      child.kill('SIGINT');
+    }
+  });
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  t.true(sent);
+  t.is(status, 130);
+  t.regex(out, /Interrupted: \d+ of \d+ scripts mutated on ts; \d+ mutants/);
+});
+
+test('kernel target: mutants run in their own namespaces from hidden files removed afterwards (or exit 4 without root)', async (t) => {
+  const { preflight } = await import('../src/targets/kernel/netns.js');
+  const folder = `${repoRoot}test/scripts/tcp/handshake`;
+  const before = readdirSync(folder).sort();
+  const { code, summary } = await json(['--target', 'kernel', '--max-mutants', '3', '-j', '2', `${folder}/passive-open.pkt`]);
+  t.deepEqual(readdirSync(folder).sort(), before, 'no mutant file left behind');
+  if (preflight() !== null) {
+    t.is(code, 4);
+    t.is(summary.scripts[0]!.status, 'skip');
+    return;
+  }
+  t.is(code, 0, JSON.stringify(summary.scripts));
+  t.like(summary.totals, { mutated: 1, mutants: 3, killed: 3, survived: 0 });
+});
