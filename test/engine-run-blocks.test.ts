@@ -18,6 +18,7 @@ test('shell lines run in the script\'s folder with the OPT_* environment and MPT
   t.is(sh.env['OPT_LOCAL_DEV'], 'tun0');
   t.is(sh.env['MPTCPDRILL_TARGET'], 'ts');
   t.is(sh.env['FOO'], 'bar');
+  t.is(sh.env['PACKETDRILL_PID'], String(process.pid));
 });
 
 test('a failing shell line fails the script with its output', async (t) => {
@@ -102,4 +103,26 @@ test('a Python 2 block is a script error with its line', async (t) => {
 test('blocks do not run when the script already failed', async (t) => {
   const { result } = await runFake(pkt(SOCKET, '+0 %{ assert False, "should not run" }%', '+0 close(9) = 0'), infoStack(1));
   t.is(result.failure?.message, 'runtime error in close call: unable to find socket with script fd 9');
+});
+
+test('a last line ending in a backslash continuation is valid, as packetdrill writes blocks', async (t) => {
+  const { result } = await runFake(pkt(SOCKET,
+    '+0 %{',
+    'assert tcpi_state == TCP_ESTABLISHED;\\',
+    '}%',
+    '+0 %{ assert tcpi_snd_cwnd == 10;\\}%'), infoStack(1));
+  t.is(result.status, 'pass', result.failure?.message);
+  const failing = await runFake(pkt(SOCKET, '+0 %{', 'x = 1', 'assert tcpi_state == 2, tcpi_state;\\', '}%'), infoStack(1));
+  t.regex(failing.result.failure?.message ?? '', /^assertion failed at \S*test\.pkt:4: 1$/);
+});
+
+test('Python blocks see the shell lines\' environment, PACKETDRILL_PID included', async (t) => {
+  const { result } = await runFake(pkt(SOCKET,
+    '+0 %{',
+    'import os',
+    'assert os.environ["PACKETDRILL_PID"] == str(os.getppid()), (os.environ.get("PACKETDRILL_PID"), os.getppid())',
+    'assert os.environ["OPT_LOCAL_DEV"] == "tun0" and os.environ["OPT_LOCAL_IP"] == "192.168.0.2"',
+    'assert os.environ["MPTCPDRILL_TARGET"] == "ts"',
+    '}%'), infoStack(1));
+  t.is(result.status, 'pass', result.failure?.message);
 });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import type { CodeAction, EventTime } from '../src/script/ast.js';
 import { Timeline, sec, timingError } from '../src/engine/timeline.js';
-import { blockSource } from '../src/engine/python-source.js';
+import { blockSource, runnableSource } from '../src/engine/python-source.js';
 import { errnoText, sameErrno } from '../src/engine/syscalls/errno-text.js';
 
 const pt = (relative: boolean, usecs: number) => ({ relative, usecs });
@@ -44,6 +44,13 @@ test('block source keeps line numbers and removes shared indentation', (t) => {
   t.deepEqual(blockSource(same, codeAt(same)), { firstLine: 2, code: 'a = 1\nif a:\n    assert a ' });
   const below = 'x\n+0 %{\n\n   assert 1\n   assert 2\n}%\n';
   t.deepEqual(blockSource(below, codeAt(below)), { firstLine: 4, code: 'assert 1\nassert 2' });
+});
+
+test('a block runs as packetdrill writes it: its text, a newline and a blank line', (t) => {
+  const text = 'x\n+0 %{\n  a = 1\n  assert a;\\\n}%\n';
+  const src = blockSource(text, codeAt(text));
+  t.deepEqual(src, { firstLine: 3, code: 'a = 1\nassert a;\\' });
+  t.is(runnableSource(src.code), 'a = 1\nassert a;\\\n\n');
 });
 
 test('errno text is upstream\'s and EWOULDBLOCK is EAGAIN', (t) => {

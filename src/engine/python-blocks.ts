@@ -1,13 +1,17 @@
 // Python blocks (pkt-language §9): TCP_INFO (and MPTCP_INFO on MPTCP sockets, and the
 // congestion-control info when the algorithm has one) is read at the block's time; when the
-// script's events are done every block runs, in order, in one Python process, preceded by
-// assignments of what was recorded for it and the symbolic constants.
+// script's events are done every block runs, in order, in the process's long-lived Python worker
+// (python-worker.ts), each with fresh globals holding what was recorded for it and the symbolic
+// constants.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import type { Target } from '../targets/target.js';
 import { decodeStruct, type StructLayout } from '../sys/struct-layout.js';
 import { TCP_BBR_INFO_LAYOUT, TCP_DCTCP_INFO_LAYOUT, TCP_INFO_LAYOUT, TCPVEGAS_INFO_LAYOUT } from '../sys/tcp-info.js';
 import { MPTCP_INFO_LAYOUT } from '../sys/mptcp-structs.js';
+import { pythonWorker } from './python-worker.js';
+import { runnableSource } from './python-source.js';
 
 export type PyValue = number | bigint | string;
 
@@ -69,40 +73,12 @@ export type BlocksOutcome =
   | { ok: true; output: string }
   | { ok: false; kind: 'assert' | 'syntax' | 'exception' | 'interpreter'; line?: number; message: string; output: string };
 
-/** The driver: runs each block with its own namespace, reports the first failure as JSON on fd 3. */
-const DRIVER = String.raw`
-import json, sys, traceback
-blocks = json.load(sys.stdin)
-report = open(3, 'w')
-def done(obj, code):
-    report.write(json.dumps(obj)); report.flush(); sys.exit(code)
-for i, b in enumerate(blocks):
-    env = {}
-    exec(b['preamble'], env)
-    name = '<block %d>' % i
-    try:
-        code = compile(b['code'], name, 'exec')
-    except SyntaxError as e:
-        done({'index': i, 'kind': 'syntax', 'line': e.lineno or 1, 'message': '%s: %s' % (type(e).__name__, e.msg)}, 3)
-    try:
-        exec(code, env)
-    except BaseException as e:
-        frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == name]
-        line = frames[-1].lineno if frames else 1
-        kind = 'assert' if isinstance(e, AssertionError) else 'exception'
-        text = str(e) if kind == 'assert' else '%s: %s' % (type(e).__name__, e)
-        done({'index': i, 'kind': kind, 'line': line, 'message': text}, 1)
-done({'ok': True}, 0)
-`;
-
 function preamble(values: Record<string, PyValue>): string {
   const lines: string[] = [];
   for (const [k, v] of Object.entries(PYTHON_CONSTANTS)) lines.push(`${k} = ${v}`);
   for (const [k, v] of Object.entries(values)) lines.push(typeof v === 'string' ? `${k} = ${JSON.stringify(v)}` : `${k} = ${v}`);
   return lines.join('\n');
 }
-
-interface DriverReport { ok?: true; index?: number; kind?: 'assert' | 'syntax' | 'exception'; line?: number; message?: string }
 
 /**
  * The interpreter `exe` really is, asked once per folder: `python3` on PATH may be a wrapper (a
@@ -124,29 +100,30 @@ function resolveInterpreter(exe: string, cwd: string): string {
   return real;
 }
 
-/** Runs every block in one process (`command`, e.g. python3) in `cwd`. */
-export function runBlocks(blocks: RecordedBlock[], command: string, cwd: string, timeoutMs = 60_000): Promise<BlocksOutcome> {
-  const payload = JSON.stringify(blocks.map((b) => ({ preamble: preamble(b.values), code: b.code })));
-  return new Promise((resolve) => {
-    const [exe, ...extra] = command.trim().split(/\s+/);
-    const child = spawn(resolveInterpreter(exe!, cwd), [...extra, '-c', DRIVER], { cwd, stdio: ['pipe', 'pipe', 'pipe', 'pipe'], timeout: timeoutMs });
-    let output = '';
-    let report = '';
-    child.stdout!.on('data', (d: Buffer) => { output += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { output += d.toString(); });
-    (child.stdio[3] as NodeJS.ReadableStream).on('data', (d: Buffer) => { report += d.toString(); });
-    child.on('error', (err) => resolve({ ok: false, kind: 'interpreter', message: `cannot run ${exe}: ${err.message}`, output }));
-    child.on('close', (code) => {
-      let parsed: DriverReport | undefined;
-      try { parsed = report ? (JSON.parse(report) as DriverReport) : undefined; } catch { parsed = undefined; }
-      if (parsed?.ok && code === 0) return resolve({ ok: true, output });
-      if (parsed?.index !== undefined && parsed.kind) {
-        const block = blocks[parsed.index]!;
-        return resolve({ ok: false, kind: parsed.kind, line: block.firstLine + (parsed.line ?? 1) - 1, message: parsed.message ?? '', output });
-      }
-      resolve({ ok: false, kind: 'interpreter', message: `${exe} exited with status ${code ?? 'killed'}`, output });
-    });
-    child.stdin!.on('error', () => { /* the interpreter died early; reported on close */ });
-    child.stdin!.end(payload);
-  });
+export interface RunBlocksOptions {
+  /** Environment the blocks see on top of this process's own (os.environ): the shell lines'. */
+  env?: Record<string, string>;
+  /** Limit for all the blocks together; past it the interpreter is killed. Default 60 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * Runs every block, in order, in the long-lived Python worker of `command` (e.g. python3), in
+ * `cwd`. Each block runs as packetdrill writes it (runnableSource).
+ */
+export async function runBlocks(blocks: RecordedBlock[], command: string, cwd: string, opts: RunBlocksOptions = {}): Promise<BlocksOutcome> {
+  const [exe, ...extra] = command.trim().split(/\s+/);
+  const worker = pythonWorker(resolveInterpreter(exe!, cwd), extra);
+  // The worker moves from folder to folder: a relative one would be taken from the last.
+  const request = { cwd: resolve(cwd), env: opts.env ?? {}, blocks: blocks.map((b) => ({ preamble: preamble(b.values), code: runnableSource(b.code) })) };
+  const r = await worker.run(request, opts.timeoutMs ?? 60_000);
+  if (r.kind === 'spawn-error') return { ok: false, kind: 'interpreter', message: `cannot run ${exe}: ${r.error.message}`, output: r.output };
+  if (r.kind === 'exit') return { ok: false, kind: 'interpreter', message: `${exe} exited with status ${r.code ?? 'killed'}`, output: r.output };
+  const report = r.report;
+  if (report.ok) return { ok: true, output: r.output };
+  if (report.index !== undefined && report.kind) {
+    const block = blocks[report.index]!;
+    return { ok: false, kind: report.kind, line: block.firstLine + (report.line ?? 1) - 1, message: report.message ?? '', output: r.output };
+  }
+  return { ok: false, kind: 'interpreter', message: `cannot run ${exe}: ${report.error ?? 'no report'}`, output: r.output };
 }

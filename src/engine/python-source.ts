@@ -36,3 +36,12 @@ export function blockSource(text: string, action: CodeAction): BlockSource {
   const code = first === 0 ? [body[0]!.trimStart(), ...dedent(body.slice(1))] : dedent(body);
   return { firstLine: openLine + first, code: code.join('\n') };
 }
+
+/**
+ * The source Python compiles for a block, as packetdrill writes it into its file: the block's
+ * text followed by a newline, then the blank line that separates blocks there. So a last line
+ * ending in a backslash continuation (`assert a;\` before `}%`) is valid, as upstream.
+ */
+export function runnableSource(code: string): string {
+  return `${code}\n\n`;
+}

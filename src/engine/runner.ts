@@ -97,10 +97,10 @@ export class Runner {
     await this.settle();
   }
 
-  /** Runs the Python blocks recorded during the run, in one process. */
+  /** Runs the Python blocks recorded during the run, with the shell lines' environment. */
   async runPython(): Promise<void> {
     if (this.blocks.length === 0) return;
-    const outcome = await runBlocks(this.blocks, this.settings.codeCommand, dirname(this.script.file));
+    const outcome = await runBlocks(this.blocks, this.settings.codeCommand, dirname(this.script.file), { env: this.settings.shellEnv });
     if (outcome.ok) return;
     const where = `${this.script.file}:${outcome.line ?? '?'}`;
     const range = outcome.line !== undefined ? lineRange(this.text, outcome.line) : undefined;

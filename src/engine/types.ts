@@ -19,7 +19,7 @@ export interface EngineSettings {
   nonFatal: { packet: boolean; syscall: boolean };
   /** Interpreter for `%{ }%` blocks (`code_command`). */
   codeCommand: string;
-  /** Environment of shell commands: OPT_* variables, defines, MPTCPDRILL_TARGET. */
+  /** Environment of shell commands and Python blocks: OPT_* variables, defines, MPTCPDRILL_TARGET, PACKETDRILL_PID. */
   shellEnv: Record<string, string>;
 }
 
