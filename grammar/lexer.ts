@@ -5,8 +5,9 @@
 
 import { Lexer, type IToken, type TokenType } from 'chevrotain';
 import { Hex, Int, Word, keywordTokens, lexerTokens, unterminated } from './tokens.js';
+import { grammarChecked } from './checked.js';
 
-export const pktLexer = new Lexer(lexerTokens, { positionTracking: 'full', ensureOptimizations: true });
+export const pktLexer = new Lexer(lexerTokens, { positionTracking: 'full', ensureOptimizations: true, skipValidations: grammarChecked });
 
 export interface LexProblem {
   message: string;

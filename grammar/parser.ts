@@ -5,6 +5,7 @@
 import { CstParser, EOF, tokenMatcher, type IToken, type TokenType } from 'chevrotain';
 import * as T from './tokens.js';
 import { pktErrorMessages } from './messages.js';
+import { grammarChecked } from './checked.js';
 
 const K = T.K;
 
@@ -15,6 +16,7 @@ export class PktParser extends CstParser {
       nodeLocationTracking: 'full',
       maxLookahead: 2,
       errorMessageProvider: pktErrorMessages,
+      skipValidations: grammarChecked,
     });
     this.performSelfAnalysis();
   }

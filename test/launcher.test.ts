@@ -1,0 +1,79 @@
+// bin/mptcpdrill.js and the bundle (scripts/bundle.ts): the launcher runs dist/bundle/ only while
+// it matches the compiled files it was made from, and the compiled modules otherwise; the real
+// bundle, when fresh, runs scripts as the modules do (paths from import.meta.url included).
+import test from 'ava';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cliPath, repoRoot } from './helpers/paths.js';
+import { lines, runCli, runNode } from './helpers/cli.js';
+
+/** A fake install: the launcher, compiled modules that say 'modules', a bundle that says 'bundle'. */
+function fakeInstall(t: { teardown(fn: () => void): void }): { dir: string; bin: string; compiled: string; bundleDir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'mptcpdrill-launcher-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'bin'));
+  copyFileSync(cliPath, join(dir, 'bin', 'mptcpdrill.js'));
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  mkdirSync(join(dir, 'dist', 'src', 'cli'), { recursive: true });
+  const compiled = join(dir, 'dist', 'src', 'cli', 'main.js');
+  writeFileSync(compiled, "export async function main() { process.stdout.write('modules\\n'); return 0; }\n");
+  const bundleDir = join(dir, 'dist', 'bundle');
+  mkdirSync(bundleDir);
+  writeFileSync(join(bundleDir, 'main.js'), "export async function main(argv) { process.stdout.write(`bundle ${argv.join(' ')}\\n`); return 3; }\n");
+  writeFileSync(join(bundleDir, 'manifest.json'), JSON.stringify({ entry: 'main.js', inputs: { 'dist/src/cli/main.js': statSync(compiled).mtimeMs } }));
+  return { dir, bin: join(dir, 'bin', 'mptcpdrill.js'), compiled, bundleDir };
+}
+
+test('the launcher runs a fresh bundle, with the arguments and exit status of the command', async (t) => {
+  const f = fakeInstall(t);
+  const r = await runNode(f.bin, ['run', 'x.pkt'], { MPTCPDRILL_BUNDLE: '' });
+  t.deepEqual(lines(r.stdout), ['bundle run x.pkt']);
+  t.is(r.status, 3);
+});
+
+test('the launcher runs the compiled modules when a compiled file changed after bundling', async (t) => {
+  const f = fakeInstall(t);
+  const later = new Date(statSync(f.compiled).mtimeMs + 5000);
+  utimesSync(f.compiled, later, later);
+  const r = await runNode(f.bin, ['run'], { MPTCPDRILL_BUNDLE: '' });
+  t.deepEqual(lines(r.stdout), ['modules']);
+  t.is(r.status, 0);
+});
+
+test('the launcher runs the compiled modules without a bundle, with MPTCPDRILL_BUNDLE=0, or when the bundle cannot load', async (t) => {
+  const f = fakeInstall(t);
+  t.deepEqual(lines((await runNode(f.bin, [], { MPTCPDRILL_BUNDLE: '0' })).stdout), ['modules']);
+  writeFileSync(join(f.bundleDir, 'main.js'), "throw new Error('broken bundle');\n");
+  t.deepEqual(lines((await runNode(f.bin, [], { MPTCPDRILL_BUNDLE: '' })).stdout), ['modules']);
+  rmSync(f.bundleDir, { recursive: true });
+  t.deepEqual(lines((await runNode(f.bin, [], { MPTCPDRILL_BUNDLE: '' })).stdout), ['modules']);
+});
+
+/** Whether the repository's own bundle is fresh (what the launcher checks). */
+function realBundleFresh(): boolean {
+  try {
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'dist/bundle/manifest.json'), 'utf8')) as { inputs: Record<string, number> };
+    return Object.entries(manifest.inputs).every(([file, mtime]) => statSync(join(repoRoot, file)).mtimeMs === mtime);
+  } catch {
+    return false;
+  }
+}
+
+test('the real bundle runs scripts as the compiled modules do: shell lines (stack-bin), suite children, the version', async (t) => {
+  if (!realBundleFresh()) {
+    t.log('dist/bundle/ is absent or stale (a bare tsc since npm run build): nothing to compare');
+    t.pass();
+    return;
+  }
+  const script = join(repoRoot, 'test/scripts/tcp/sockopt/getsockopt.pkt');
+  const suite = [join(repoRoot, 'test/scripts/language/time-forms.pkt'), script];
+  for (const env of [{ MPTCPDRILL_BUNDLE: '' }, { MPTCPDRILL_BUNDLE: '0' }]) {
+    const one = await runCli(['run', '--seed', '7', script], env);
+    t.is(one.status, 0, `${JSON.stringify(env)}: ${one.stderr}`);
+    t.regex(one.stdout, /^PASS /m);
+    const children = await runCli(['run', '--ts-processes', '-j', '2', '--format', 'tap', ...suite], env);
+    t.is(children.status, 0, `${JSON.stringify(env)}: ${children.stdout}${children.stderr}`);
+    t.regex((await runCli(['--version'], env)).stdout, /^mptcpdrill \d+\.\d+\.\d+/);
+  }
+});
