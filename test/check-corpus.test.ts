@@ -19,6 +19,7 @@ const EXPECTED_WARNINGS: Record<string, string[]> = {
     'encap-unsupported', 'accecn-unsupported', 'accecn-unsupported',
   ],
   'mptcp/prio/inbound.pkt': ['mp-prio-address-id'],
+  'tcp/handshake/ack-flag-no-value.pkt': ['ack-flag-without-ack'],
 };
 
 const corpus: LoadedScript[] = findScripts(corpusDir).map((f) => loadScript(f));

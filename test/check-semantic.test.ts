@@ -90,15 +90,28 @@ test('a key name used by a helper before any line binds it', (t) => {
   t.deepEqual(check(`${MPTCP_SOCKET}+0 < R. 1:1(0) ack 1 win 0 <mp_fastclose k=5>\n+0 < R. 1:1(0) ack 1 win 0 <mp_fastclose k>\n`), []);
 });
 
-test('MP_CAPABLE key counts per segment type', (t) => {
-  const syn = (opt: string): string => `${MPTCP_SOCKET}+0 < S 0:0(0) win 1000 <${opt}>\n`;
+test('MP_CAPABLE key counts per segment type: errors on what the stack must send, warnings on what is injected', (t) => {
+  const syn = (opt: string): string => `${MPTCP_SOCKET}+0 > S 0:0(0) <${opt}>\n`;
   const where = at(syn('mpcapable'), 'mpcapable');
-  t.deepEqual(check(syn('mpcapable v1 flags[flag_h] key[a=1, b=2]')), [`error mpc-syn-two-keys@${where}`]);
-  t.deepEqual(check(syn('mpcapable v1 flags[flag_h] key[a=1]')), [`error mpc-v1-syn-key@${where}`]);
+  t.deepEqual(check(syn('mpcapable v1 flags[flag_h] key[a, b]')), [`error mpc-syn-two-keys@${where}`]);
+  t.deepEqual(check(syn('mpcapable v1 flags[flag_h] key[a]')), [`error mpc-v1-syn-key@${where}`]);
   // v0 sends its key in the SYN.
   t.deepEqual(check(`${MPTCP_SOCKET}+0 < S 0:0(0) win 1000 <mpcapable v0 flags[flag_h] key[a=1]>\n`), []);
-  const synAck = `${MPTCP_SOCKET}+0 < S. 0:0(0) ack 1 win 1000 <mpcapable v1 flags[flag_h] key[a=1, b=2]>\n`;
+  const synAck = `${MPTCP_SOCKET}+0 > S. 0:0(0) ack 1 <mpcapable v1 flags[flag_h] key[a, b]>\n`;
   t.deepEqual(check(synAck), [`error mpc-synack-two-keys@${at(synAck, 'mpcapable')}`]);
+  // Never refuse to inject (issue 15, rule 5): the same oddities on inbound lines only warn.
+  const inSyn = (opt: string): string => `${MPTCP_SOCKET}+0 < S 0:0(0) win 1000 <${opt}>\n`;
+  const inWhere = at(inSyn('mpcapable'), 'mpcapable');
+  t.deepEqual(check(inSyn('mpcapable v1 flags[flag_h] key[a=1, b=2]')), [`warning mpc-syn-two-keys@${inWhere}`]);
+  t.deepEqual(check(inSyn('mpcapable v1 flags[flag_h] key[a=1]')), [`warning mpc-v1-syn-key@${inWhere}`]);
+  // The upstream MPTCP suite's v0 SYN/ACK with both keys, injected on purpose.
+  const v0 = `${MPTCP_SOCKET}+0 > S 0:0(0) <mp_capable_no_cs ckey>\n+0 < S. 0:0(0) ack 1 win 1000 <mp_capable_no_cs skey=2 ckey>\n`;
+  const v0Diags = checkScript(parse(v0), {});
+  t.deepEqual(v0Diags.map((d) => `${d.severity} ${d.code}@${d.range.start.line}:${d.range.start.column}`), [`warning mpc-synack-two-keys@${at(v0, 'mp_capable_no_cs', 1)}`]);
+  t.is(v0Diags[0]!.message, "an MP_CAPABLE on a SYN/ACK carries only the responder's key; it is sent as written");
+  // What cannot be encoded stays an error on any line: mpcdatalen has no place without both keys.
+  const data = `${MPTCP_SOCKET}+0 < P. 1:101(100) ack 1 win 1000 <mpcapable v1 flags[flag_h] key[a=1] mpcdatalen 100, nop, nop>\n`;
+  t.deepEqual(check(data), [`error mpcdatalen-needs-keys@${at(data, 'mpcapable')}`]);
 });
 
 test('mpcdatalen needs both keys and should match the payload', (t) => {

@@ -17,14 +17,14 @@
 // `error handling packet: `, e.g. `live packet field tcp_ack_seq: expected: 101 (0x65) vs actual: 1 (0x1)`.
 
 import type { PacketAction, TcpBody } from '../../script/ast.js';
-import type { IpPacket } from '../../wire/packet.js';
+import type { IpPacket, TcpOption, TcpSegment } from '../../wire/packet.js';
 import { TcpFlag } from '../../wire/packet.js';
 import { decodeIp, encodeIp } from '../../wire/codec.js';
 import { renderPacket } from '../../wire/render.js';
 import { keyIdsn, keyToken } from '../../wire/crypto.js';
 import type { PacketPort } from '../packet-port.js';
 import { wireAddress, type Env } from './env.js';
-import { buildIpHeader, buildTcpHeader, flagsMismatch, matchIpHeader, matchTcpHeader, payloadMismatch, SPLIT_FLAGS, wireFlags } from './header.js';
+import { buildIpHeader, buildTcpHeader, matchIpHeader, matchTcpHeader, payloadMismatch } from './header.js';
 import type { Line } from './line.js';
 import { buildTcpOptions } from './options-build.js';
 import { matchTcpOptions } from './options-match.js';
@@ -36,12 +36,17 @@ import { selectInbound, selectOutbound } from './select.js';
 import { endpointText, Txn, World, type Subflow } from './state.js';
 import { fieldMismatch, numberMismatch, PacketLineError, type BuildResult, type FieldMismatch, type MatchResult, type PacketContext } from './types.js';
 
+/** The first segments of a split line (strict_segments off), kept until the rest arrive. */
 interface PendingSplit {
   action: PacketAction;
   sub: Subflow;
+  /** The first segment: its seq and CWR stand for the whole burst. */
+  first: IpPacket;
   /** Live sequence number the next segment must start at. */
   nextSeq: number;
+  payloads: Uint8Array[];
   got: number;
+  errors: string[];
 }
 
 function mismatch(mismatches: FieldMismatch[]): MatchResult {
@@ -85,8 +90,20 @@ export class PacketEngine implements PacketPort {
     const tx = new Txn(this.env.world);
     const { subflow: sub } = selectInbound(this.env, tx, action, body);
     const line: Line = { env: this.env, tx, action, body, sub, conn: sub.conn, nowUs };
-    const header = buildTcpHeader(line);
-    const options = buildTcpOptions(line);
+    const flags = body.flags;
+    // The script's SYN/ACK answers an active open: from now on the stack's numbers count from
+    // the START its SYN was written with (packetdrill's rule), this SYN/ACK's ack included.
+    const before = sub.stackIsn;
+    const adopt = flags & TcpFlag.SYN && flags & TcpFlag.ACK && before && sub.stackSynSeq !== undefined ? { live: before.live, script: sub.stackSynSeq } : undefined;
+    let header: Omit<TcpSegment, 'options'>;
+    let options: TcpOption[];
+    try {
+      if (adopt) sub.stackIsn = adopt;
+      header = buildTcpHeader(line);
+      options = buildTcpOptions(line);
+    } finally {
+      sub.stackIsn = before;
+    }
     const packet: IpPacket = {
       ip: buildIpHeader(this.env.family, action.ip, sub.remote.address, sub.local.address),
       tcp: { ...header, options },
@@ -99,8 +116,11 @@ export class PacketEngine implements PacketPort {
       bytes[at] = bytes[at]! ^ 0xff;
       bytes[at + 1] = bytes[at + 1]! ^ 0xff;
     }
-    const flags = body.flags;
     tx.later(() => {
+      if (adopt) {
+        sub.stackIsn = adopt;
+        sub.stackSynSeq = undefined;
+      }
       if (flags & TcpFlag.SYN) sub.scriptIsn = body.seqStart >>> 0;
       else sub.established = true;
       if (flags & TcpFlag.RST) sub.reset = true;
@@ -115,7 +135,7 @@ export class PacketEngine implements PacketPort {
     if (!live.tcp) return mismatch([fieldMismatch('protocol', 'tcp', `ip proto ${live.other?.protocol ?? '?'}`)]);
     const pending = this.pending;
     this.pending = undefined;
-    if (pending && pending.action === action) return this.continueSplit(pending, body, live);
+    if (pending && pending.action === action) return this.continueSplit(pending, body, live, nowUs);
     try {
       return this.match(action, body, live, nowUs);
     } catch (e) {
@@ -125,18 +145,18 @@ export class PacketEngine implements PacketPort {
     }
   }
 
-  private match(action: PacketAction, body: TcpBody, live: IpPacket, nowUs: number): MatchResult {
+  private match(action: PacketAction, body: TcpBody, live: IpPacket, nowUs: number, optionPayload?: Uint8Array): MatchResult {
     const tcp = live.tcp!;
     const tx = new Txn(this.env.world);
     const sel = selectOutbound(this.env, tx, action, body, live);
     if (!sel.ok) return mismatch(sel.mismatches);
     const sub = sel.line.subflow;
     const line: Line = { env: this.env, tx, action, body, sub, conn: sub.conn, nowUs };
-    const partial = !this.env.ctx.strictSegments && tcp.payload.length > 0 && tcp.payload.length < body.payloadLength;
+    if (!this.env.ctx.strictSegments && tcp.payload.length > 0 && tcp.payload.length < body.payloadLength) return this.startSplit(action, body, live, sub);
     const out: FieldMismatch[] = [];
     matchIpHeader(action.ip, live, out);
-    matchTcpHeader(line, tcp, partial, out);
-    matchTcpOptions(line, tcp.options, tcp.payload, out);
+    matchTcpHeader(line, tcp, out);
+    matchTcpOptions(line, tcp.options, optionPayload ?? tcp.payload, out);
     // A partial checksum (pseudo-header only) is checksum offload seen before the NIC: not wrong.
     const bad = live.errors.find((e) => e.startsWith('TCP checksum') && !e.includes(' is partial '));
     if (bad) out.push({ field: 'tcp_checksum', expected: 'a correct checksum', actual: bad, message: `live packet field tcp_checksum: ${bad}` });
@@ -146,31 +166,53 @@ export class PacketEngine implements PacketPort {
       if (tcp.flags & TcpFlag.RST) sub.reset = true;
     });
     tx.commit();
-    if (!partial) return { status: 'match' };
-    this.pending = { action, sub, nextSeq: (tcp.seq + tcp.payload.length) >>> 0, got: tcp.payload.length };
+    return { status: 'match' };
+  }
+
+  /**
+   * The first of several live segments carrying one line's payload (a TSO/GSO burst split at
+   * the MSS). As packetdrill, the burst is judged once it is complete, as one segment with the
+   * headers of the last (flags with PSH and FIN, window, ack, options) and the seq and CWR of
+   * the first; only the seq is checked now, so a wrong start fails at once.
+   */
+  private startSplit(action: PacketAction, body: TcpBody, live: IpPacket, sub: Subflow): MatchResult {
+    const tcp = live.tcp!;
+    const rel = (tcp.seq - sub.stackOffset()) >>> 0;
+    if (rel !== body.seqStart >>> 0) return mismatch([numberMismatch('tcp_seq', body.seqStart >>> 0, rel)]);
+    this.pending = { action, sub, first: live, nextSeq: (tcp.seq + tcp.payload.length) >>> 0, payloads: [tcp.payload], got: tcp.payload.length, errors: [...live.errors] };
     return { status: 'more' };
   }
 
   /** The next live segment of a split line: continues the previous one, adds up to LEN. */
-  private continueSplit(p: PendingSplit, body: TcpBody, live: IpPacket): MatchResult {
+  private continueSplit(p: PendingSplit, body: TcpBody, live: IpPacket, nowUs: number): MatchResult {
     const tcp = live.tcp!;
-    const out: FieldMismatch[] = [];
     const here = this.env.world.findByTuple({ address: live.ip.src, port: tcp.srcPort }, { address: live.ip.dst, port: tcp.dstPort });
     if (here !== p.sub) return mismatch([fieldMismatch('subflow', p.sub.label(), here ? here.label() : `${live.ip.src}:${tcp.srcPort} > ${live.ip.dst}:${tcp.dstPort}`, 'the rest of a split segment came on another path')]);
     if (tcp.seq !== p.nextSeq) {
       const off = p.sub.stackOffset();
-      out.push(numberMismatch('tcp_seq', (p.nextSeq - off) >>> 0, (tcp.seq - off) >>> 0, 'the next part of a split segment must continue the previous one'));
+      return mismatch([numberMismatch('tcp_seq', (p.nextSeq - off) >>> 0, (tcp.seq - off) >>> 0, 'the next part of a split segment must continue the previous one')]);
     }
     const got = p.got + tcp.payload.length;
-    const done = got >= body.payloadLength;
-    const f = flagsMismatch(wireFlags(body), tcp.flags, done ? ~TcpFlag.PSH : ~SPLIT_FLAGS);
-    if (f) out.push(f);
-    if (got > body.payloadLength) out.push(payloadMismatch(body.payloadLength, got));
-    if (out.length) return mismatch(out);
-    if (tcp.flags & TcpFlag.ACK) p.sub.lastStackAck = tcp.ack;
-    if (done) return { status: 'match' };
-    this.pending = { ...p, nextSeq: (tcp.seq + tcp.payload.length) >>> 0, got };
-    return { status: 'more' };
+    const payloads = [...p.payloads, tcp.payload];
+    const errors = [...p.errors, ...live.errors];
+    if (got < body.payloadLength && tcp.payload.length > 0) {
+      this.pending = { ...p, nextSeq: (tcp.seq + tcp.payload.length) >>> 0, payloads, got, errors };
+      return { status: 'more' };
+    }
+    // Past the line's length the burst cannot be it, whatever its headers say.
+    if (got > body.payloadLength) return mismatch([payloadMismatch(body.payloadLength, got)]);
+    // The whole burst: the last segment's headers, the first's seq and CWR, all the payload.
+    const payload = new Uint8Array(got);
+    let at = 0;
+    for (const b of payloads) {
+      payload.set(b, at);
+      at += b.length;
+    }
+    const firstTcp = p.first.tcp!;
+    const flags = (tcp.flags & ~TcpFlag.CWR) | (firstTcp.flags & TcpFlag.CWR);
+    const aggregate: IpPacket = { ...live, tcp: { ...tcp, seq: firstTcp.seq, flags, payload }, errors };
+    // Options are checked against the last segment's own payload (its DSS mapping's data).
+    return this.match(p.action, body, aggregate, nowUs, tcp.payload);
   }
 
   isTestTraffic(live: IpPacket): boolean {
@@ -220,10 +262,13 @@ export class PacketEngine implements PacketPort {
     const scriptIdsn = this.idsnOf(sub.conn.scriptKeyName, sub.conn.version);
     const fromStack = !inbound;
     const stackIsn = sub.stackIsn ? sub.stackOffset() : 0;
+    // The script's numbers count from its ISN, but for a SYN's own seq and a SYN/ACK's ack
+    // (as they are written and compared).
+    const scriptIsn = tcp.flags & TcpFlag.SYN || (fromStack && !sub.stackIsn) ? 0 : sub.scriptOffset();
     const names = new Map<bigint, string>();
     for (const [n, k] of world.keys) if (!names.has(k)) names.set(k, n);
     return renderPacket(live, {
-      isn: fromStack ? { sender: stackIsn, receiver: 0 } : { sender: 0, receiver: stackIsn },
+      isn: fromStack ? { sender: stackIsn, receiver: scriptIsn } : { sender: scriptIsn, receiver: stackIsn },
       ...(stackIdsn !== undefined && scriptIdsn !== undefined
         ? { idsn: fromStack ? { sender: stackIdsn, receiver: scriptIdsn } : { sender: scriptIdsn, receiver: stackIdsn } }
         : {}),

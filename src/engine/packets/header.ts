@@ -1,7 +1,16 @@
 // IP and TCP headers: built for inbound lines, compared for outbound ones (pkt-language §7.1,
-// §7.2). The script's sequence space is used as written; the stack's is remapped by the ISN
-// it sent in its SYN / SYN-ACK, learned here.
-
+// §7.2), with packetdrill's sequence-number rules:
+// - The script's ISN is the seq it writes on its SYN or SYN/ACK, sent as written; its later
+//   segments count from it (`1:1001` after `< S. 123:123(0)` is 124:1124 on the wire), and so do
+//   the stack's acks, except on the stack's SYN/ACK (and a first packet sent before any), whose
+//   ack is compared as it is on the wire.
+// - The stack's ISN is learned from its SYN or SYN/ACK; neither seq is compared. Its numbers
+//   count from 0 (what a SYN/ACK writes is ignored); after an active open's SYN written
+//   `START:…`, from START once the script injected its SYN/ACK.
+// - A stack packet sent before any SYN or SYN/ACK of its own (a RST refusing a join or probe)
+//   has its seq compared as it is on the wire: there is no ISN to count from.
+// - An inbound packet with the ACK flag and no `ack` value acknowledges 0, counted from the
+//   stack's ISN like any ack.
 import type { IpInfo, TcpBody } from '../../script/ast.js';
 import type { IpHeader, IpPacket, TcpSegment } from '../../wire/packet.js';
 import { TcpFlag } from '../../wire/packet.js';
@@ -30,11 +39,12 @@ export function buildTcpHeader(line: Line): Omit<TcpSegment, 'options'> {
   const { body, sub } = line;
   if (body.win === undefined) throw new PacketLineError('window must be specified for inbound packets', body.range);
   const off = sub.stackOffset();
+  const hasAck = (body.flags & TcpFlag.ACK) !== 0;
   return {
     srcPort: sub.remote.port,
     dstPort: sub.local.port,
-    seq: body.seqStart >>> 0,
-    ack: body.ack !== undefined ? (body.ack + off) >>> 0 : 0,
+    seq: body.flags & TcpFlag.SYN ? body.seqStart >>> 0 : (body.seqStart + sub.scriptOffset()) >>> 0,
+    ack: hasAck || body.ack !== undefined ? ((body.ack ?? 0) + off) >>> 0 : 0,
     flags: wireFlags(body),
     window: body.win,
     urgent: body.urg ?? 0,
@@ -58,9 +68,6 @@ export function matchIpHeader(info: IpInfo | undefined, live: IpPacket, out: Fie
   if (info.ttl !== undefined && info.ttl !== ttl) out.push(numberMismatch(v4 ? 'ipv4_ttl' : 'ipv6_hop_limit', info.ttl, ttl));
 }
 
-/** Flags a TSO/GSO split may move to the last segment only. */
-export const SPLIT_FLAGS = TcpFlag.PSH | TcpFlag.FIN;
-
 export function payloadMismatch(expected: number, actual: number): FieldMismatch {
   return {
     field: 'tcp_payload_len',
@@ -75,27 +82,34 @@ export function flagsMismatch(want: number, got: number, mask: number): FieldMis
   return fieldMismatch('tcp_flags', flagsToString(want), flagsToString(got));
 }
 
-/**
- * Compares the TCP header of the stack's segment; `partial` = the first of several segments
- * that together carry the line's payload (PSH/FIN may come on the last one).
- */
-export function matchTcpHeader(line: Line, tcp: TcpSegment, partial: boolean, out: FieldMismatch[]): void {
+/** Compares the TCP header of the stack's segment (or of a split burst put back together). */
+export function matchTcpHeader(line: Line, tcp: TcpSegment, out: FieldMismatch[]): void {
   const { body, sub, tx } = line;
   const want = wireFlags(body);
-  const f = flagsMismatch(want, tcp.flags, partial ? ~SPLIT_FLAGS : ~0);
+  const f = flagsMismatch(want, tcp.flags, ~0);
   if (f) out.push(f);
-  if (body.flags & TcpFlag.SYN || !sub.stackIsn) {
-    // The stack's ISN: learned from its SYN / SYN-ACK (or its first segment), not compared.
-    const learned = { live: tcp.seq, script: body.seqStart >>> 0 };
-    tx.later(() => (sub.stackIsn = learned));
+  const syn = (body.flags & TcpFlag.SYN) !== 0;
+  if (syn) {
+    // The stack's ISN: learned from its SYN / SYN-ACK, not compared; its numbers count from 0.
+    const learned = { live: tcp.seq, script: 0 };
+    const synSeq = body.flags & TcpFlag.ACK ? undefined : body.seqStart >>> 0;
+    tx.later(() => {
+      sub.stackIsn = learned;
+      sub.stackSynSeq = synSeq;
+    });
   } else {
+    // No ISN yet (a RST refusing a join or a probe): the seq as it is on the wire.
     const rel = (tcp.seq - sub.stackOffset()) >>> 0;
     if (rel !== body.seqStart >>> 0) out.push(numberMismatch('tcp_seq', body.seqStart >>> 0, rel));
   }
   const len = tcp.payload.length;
-  if (partial ? len > body.payloadLength : len !== body.payloadLength) out.push(payloadMismatch(body.payloadLength, len));
-  // The stack acknowledges script data: the script's side is not remapped.
-  if (body.flags & TcpFlag.ACK && body.ack !== undefined && tcp.ack !== body.ack >>> 0) out.push(numberMismatch('tcp_ack_seq', body.ack >>> 0, tcp.ack));
+  if (len !== body.payloadLength) out.push(payloadMismatch(body.payloadLength, len));
+  // The stack acknowledges script data: counted from the script's ISN once the stack's
+  // SYN/ACK is behind (its own ack, and any sent before it, are compared as on the wire).
+  if (body.flags & TcpFlag.ACK && body.ack !== undefined) {
+    const rel = syn || !sub.stackIsn ? tcp.ack : (tcp.ack - sub.scriptOffset()) >>> 0;
+    if (rel !== body.ack >>> 0) out.push(numberMismatch('tcp_ack_seq', body.ack >>> 0, rel));
+  }
   if (body.win !== undefined && body.win !== tcp.window) out.push(numberMismatch('tcp_window', body.win, tcp.window));
   if (body.urg !== undefined && body.urg !== tcp.urgent) out.push(numberMismatch('tcp_urg_ptr', body.urg, tcp.urgent));
 }

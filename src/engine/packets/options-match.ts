@@ -77,9 +77,10 @@ function matchTcpOption(line: Line, spec: TcpOptionSpec, live: TcpOption, payloa
       return;
     case 'sack':
       if (live.kind === 'sack') {
-        // The stack acknowledges script data: the script's side is not remapped.
-        const w = spec.blocks.map(([l, r]) => `${l}:${r}`).join(' ');
-        const g = live.blocks.map(([l, r]) => `${l}:${r}`).join(' ');
+        // The stack acknowledges script data: counted from the script's ISN, like acks.
+        const off = line.sub.scriptOffset();
+        const w = spec.blocks.map(([l, r]) => `${l >>> 0}:${r >>> 0}`).join(' ');
+        const g = live.blocks.map(([l, r]) => `${(l - off) >>> 0}:${(r - off) >>> 0}`).join(' ');
         if (w !== g) out.push(fieldMismatch('tcp_option_sack', w, g));
       }
       return;

@@ -50,10 +50,18 @@ export class Connection {
 }
 
 export class Subflow {
-  /** The script's ISN as written in its SYN (the script side is not remapped). */
+  /**
+   * The script's ISN: the seq it wrote on its SYN or SYN/ACK, sent as written. Its later
+   * segments, and the stack's acks after the handshake, count from it (as packetdrill does).
+   */
   scriptIsn?: number;
-  /** The stack's ISN: live value, and the START the script wrote for it. */
+  /** The stack's ISN: live value, and the number the script's relative values count from. */
   stackIsn?: { live: number; script: number };
+  /**
+   * The START written on the stack's SYN (active open). packetdrill counts the stack's numbers
+   * from 0 until the script injects its SYN/ACK, and from this value afterwards.
+   */
+  stackSynSeq?: number;
   ts: TsPair[] = [];
   scriptNonce?: number;
   stackNonce?: number;
@@ -82,6 +90,11 @@ export class Subflow {
   /** live − script for the stack's sequence space (0 until its ISN is known). */
   stackOffset(): number {
     return this.stackIsn ? (this.stackIsn.live - this.stackIsn.script) >>> 0 : 0;
+  }
+
+  /** live − script for the script's sequence space: its ISN (0 until its SYN is known). */
+  scriptOffset(): number {
+    return (this.scriptIsn ?? 0) >>> 0;
   }
 
   label(): string {

@@ -39,7 +39,7 @@ function checkTcpHeader(p: PacketAction, body: TcpBody, r: Reporter): void {
   }
   if (p.direction === 'inbound') {
     if (hasAckFlag && body.ack === undefined) {
-      r.warn('ack-flag-without-ack', body.range, `inbound packet has the ACK flag but no 'ack' value: 0 is sent`);
+      r.warn('ack-flag-without-ack', body.range, `inbound packet has the ACK flag but no 'ack' value: it acknowledges 0, the stack's ISN (packetdrill remaps the missing value like any ack)`);
     }
     if (body.win === undefined) r.error('inbound-needs-win', body.range, 'window must be specified for inbound packets');
     if (body.options === 'any') r.error('inbound-any-options', body.optionsRange ?? body.range, "'<...>' (any options) is only allowed on outbound packets");
@@ -92,21 +92,29 @@ function keysBoundBy(o: TcpOptionSpec): KeyRef[] {
   return [];
 }
 
-function checkMpCapable(o: MpCapableSpec, body: TcpBody, r: Reporter): void {
+/**
+ * MP_CAPABLE key counts and mpcdatalen. On an inbound line a protocol oddity is only a warning:
+ * a conformance test must be able to send anything that can be encoded (the upstream MPTCP suite
+ * injects a v0 SYN/ACK carrying both keys on purpose), and the script gets what it wrote. What
+ * the stack must send is held to the protocol: there the same facts are errors.
+ */
+function checkMpCapable(o: MpCapableSpec, body: TcpBody, inbound: boolean, r: Reporter): void {
   const v1 = o.legacy === undefined && o.version !== 0;
+  const oddity = (code: string, message: string) => (inbound ? r.warn(code, o.range, `${message}; it is sent as written`) : r.error(code, o.range, message));
   if (isSyn(body) && o.keys.length === 2) {
-    r.error('mpc-syn-two-keys', o.range, 'an MP_CAPABLE on a SYN carries at most one key (the sender\'s)');
+    oddity('mpc-syn-two-keys', 'an MP_CAPABLE on a SYN carries at most one key (the sender\'s)');
   } else if (isSyn(body) && v1 && o.keys.length > 0) {
-    r.error('mpc-v1-syn-key', o.range, 'a v1 MP_CAPABLE SYN carries no key: write \'nokey\' (only v0 sends its key in the SYN)');
+    oddity('mpc-v1-syn-key', 'a v1 MP_CAPABLE SYN carries no key: write \'nokey\' (only v0 sends its key in the SYN)');
   }
   if (isSynAck(body) && o.keys.length === 2) {
-    r.error('mpc-synack-two-keys', o.range, "an MP_CAPABLE on a SYN/ACK carries only the responder's key");
+    oddity('mpc-synack-two-keys', "an MP_CAPABLE on a SYN/ACK carries only the responder's key");
   }
   if (o.dataLen !== undefined) {
     if (o.keys.length !== 2) {
+      // The data-level length follows both keys on the wire: without them it has no place.
       r.error('mpcdatalen-needs-keys', o.range, 'mpcdatalen needs both keys (key[sender, receiver])');
     } else if (!v1) {
-      r.error('mpcdatalen-v0', o.range, 'mpcdatalen exists only in MP_CAPABLE v1');
+      oddity('mpcdatalen-v0', 'mpcdatalen exists only in MP_CAPABLE v1');
     } else if (o.dataLen !== body.payloadLength) {
       r.warn('mpcdatalen-mismatch', o.range, `mpcdatalen ${o.dataLen} differs from the payload length ${body.payloadLength}`);
     }
@@ -134,10 +142,10 @@ function checkJoinHmac(kind: 'mp_join_syn_ack' | 'mp_join_ack', h: HmacSpec, ran
   }
 }
 
-function checkMptcpOption(o: TcpOptionSpec, body: TcpBody, state: ScriptState, r: Reporter): void {
+function checkMptcpOption(o: TcpOptionSpec, body: TcpBody, inbound: boolean, state: ScriptState, r: Reporter): void {
   switch (o.kind) {
     case 'mp_capable':
-      checkMpCapable(o, body, r);
+      checkMpCapable(o, body, inbound, r);
       if ((isSyn(body) || isSynAck(body)) && (o.flags & 0x80) !== 0) state.checksums = true;
       break;
     case 'mp_join_syn_ack':
@@ -190,7 +198,7 @@ export function checkPackets(script: Script, ipVersion: IpVersionOption, r: Repo
           r.error('unbound-name', o.range, `key name '${use.name}' is used by ${use.what} before any line binds it`);
         }
       }
-      checkMptcpOption(o, body, state, r);
+      checkMptcpOption(o, body, p.direction === 'inbound', state, r);
     }
     checkOptionSpace(body.options, body, p.direction === 'outbound', state, r);
   }
