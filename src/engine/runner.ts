@@ -353,7 +353,9 @@ export class Runner {
       env: this.settings.shellEnv,
       timeoutMs: this.opts.shellTimeoutMs ?? DEFAULT_SHELL_TIMEOUT_MS,
     });
-    this.record({ kind: 'shell', time: event ? this.clock.now() : 0, line: action.range.start.line, command: action.command, code: res.code });
+    const at = event ? this.clock.now() : 0;
+    this.record({ kind: 'shell', time: at, line: action.range.start.line, command: action.command, code: res.code });
+    for (const n of res.notes ?? []) this.record({ kind: 'note', time: at, text: `line ${action.range.start.line}: ${n}` });
     for (const w of res.warnings ?? []) this.warn(`${this.where(action.range)}: ${w}`);
     if (res.unsupported && res.unsupported.length > 0) throw new ScriptSkip(res.unsupported.map((u) => `${this.where(action.range)}: ${u}`));
     if (res.code !== 0) {

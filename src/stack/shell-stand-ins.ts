@@ -1,5 +1,5 @@
-// The shell stand-ins of scripts/stack-bin/ in TypeScript, for the ts target's in-process fast
-// path (shell-fast-path.ts): a `sysctl` call run here costs no process. Each function mirrors its
+// The shell stand-ins of scripts/stack-bin/ in TypeScript, for the ts target's in-process shell
+// (src/shell/, src/targets/ts-shell-host.ts): a `sysctl` call run here costs no process. Each function mirrors its
 // bash executable line for line — same stdout, stderr, exit status, log lines and sysctl state
 // file — and test/stack-stand-ins.test.ts runs both forms on the same arguments and compares.
 // Change the two together.
@@ -57,6 +57,41 @@ function readLines(text: string): string[] {
   return lines;
 }
 
+/** The sysctl state file as a map (the last line of a key wins), kept in step with appends. */
+const indexes = new WeakMap<StandInFiles, { text: string; map: Map<string, string> }>();
+
+export function sysctlIndex(files: StandInFiles): Map<string, string> {
+  let idx = indexes.get(files);
+  if (!idx || !files.sysctl.startsWith(idx.text)) {
+    idx = { text: '', map: new Map() };
+    indexes.set(files, idx);
+  }
+  if (idx.text.length !== files.sysctl.length) {
+    // Only complete lines count, as `read` sees them.
+    const added = files.sysctl.slice(idx.text.length);
+    const end = added.lastIndexOf('\n') + 1;
+    for (const line of readLines(added.slice(0, end))) idx.map.set(beforeEq(line), afterEq(line));
+    idx.text += added.slice(0, end);
+  }
+  return idx.map;
+}
+
+/** What /proc/sys reads back after a write: numbers (C syntax) in decimal, tab-separated; other text as written. */
+function stored(value: string): string {
+  // As bash's `read -ra` in the executable: the words of the first line.
+  const words = value.split('\n')[0]!.split(/[ \t]+/).filter(Boolean);
+  if (words.length === 0) return value;
+  const out: string[] = [];
+  for (const w of words) {
+    const m = /^(-?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(w);
+    if (!m) return value;
+    const d = m[2]!;
+    const v = /^0[xX]/.test(d) ? BigInt(d) : d.length > 1 && d.startsWith('0') ? BigInt(`0o${d.slice(1)}`) : BigInt(d);
+    out.push(String(BigInt.asIntN(64, m[1] === '-' ? -v : v)));
+  }
+  return out.join('\t');
+}
+
 /** bash's ${s%%=*} and ${s#*=}: the text before and after the first "=" (all of s when there is none). */
 function beforeEq(s: string): string {
   const i = s.indexOf('=');
@@ -72,11 +107,7 @@ function sysctl(args: readonly string[], files: StandInFiles): StandInOutput {
   let quiet = false;
   let values = false;
   let ignore = false;
-  const lookup = (key: string): string | undefined => {
-    let value: string | undefined;
-    for (const line of readLines(files.sysctl)) if (beforeEq(line) === key) value = afterEq(line);
-    return value;
-  };
+  const lookup = (key: string): string | undefined => sysctlIndex(files).get(key);
   const show = (key: string, value: string): void => {
     if (quiet) return;
     out.stdout += values ? `${value}\n` : `${key} = ${value}\n`;
@@ -85,7 +116,7 @@ function sysctl(args: readonly string[], files: StandInFiles): StandInOutput {
     files.log += `sysctl-unknown\t${key}\t${ignore ? 1 : 0}\n`;
     if (!ignore) {
       out.stderr += `sysctl: cannot stat /proc/sys/${key.replaceAll('.', '/')}: No such file or directory\n`;
-      out.code = 255;
+      out.code = 1;
     }
   };
   for (const a of args) {
@@ -108,7 +139,7 @@ function sysctl(args: readonly string[], files: StandInFiles): StandInOutput {
       const val = afterEq(a).replace(/^ */, '');
       if (lookup(key) !== undefined) {
         files.log += `sysctl\t${key}\t${val}\n`;
-        files.sysctl += `${key}=${val}\n`;
+        files.sysctl += `${key}=${stored(val)}\n`;
         show(key, val);
       } else missing(key);
     } else {

@@ -10,24 +10,29 @@ export interface ApplyResult {
   warnings: string[];
   /** Error output an `ip` command would have printed (the command still "succeeded"). */
   errors: string[];
+  /** Settings accepted without effect on the model, for `-v`. */
+  notes: string[];
 }
 
 const ENDPOINT_FLAGS = new Set<string>(['signal', 'subflow', 'backup', 'fullmesh']);
 
 export function applyShellLog(stack: Stack, log: string): ApplyResult {
-  const r: ApplyResult = { unsupported: [], warnings: [], errors: [] };
+  const r: ApplyResult = { unsupported: [], warnings: [], errors: [], notes: [] };
   for (const line of log.split('\n')) {
     if (!line) continue;
     const [tool, ...args] = line.split('\t');
     switch (tool) {
       case 'sysctl': {
-        const why = stack.host.sysctls.set(args[0] ?? '', args.slice(1).join('\t'));
+        const key = args[0] ?? '';
+        const value = args.slice(1).join('\t');
+        const why = stack.host.sysctls.set(key, value);
         if (why) r.unsupported.push(why);
+        else if (!stack.host.sysctls.modelled(key)) r.notes.push(`sysctl ${key}=${value}: accepted; ${stack.host.sysctls.whyNoEffect(key)}`);
         break;
       }
       case 'sysctl-unknown':
-        if (args[1] === '1') r.warnings.push(`sysctl ${args[0]} does not exist on the TypeScript stack (ignored with -e)`);
-        else r.unsupported.push(`sysctl ${args[0]} is not emulated by the TypeScript stack`);
+        // Linux 6.18 has no such key: sysctl failed (or was told to ignore it) as it does there.
+        r.notes.push(`sysctl ${args[0]}: Linux 6.18 has no such key${args[1] === '1' ? ' (ignored with -e)' : ''}`);
         break;
       case 'unsupported':
         r.unsupported.push(args.join(' '));
@@ -40,7 +45,7 @@ export function applyShellLog(stack: Stack, log: string): ApplyResult {
         break;
       case 'ethtool':
         if (args[0] === '-K' || args[0] === '--offload' || args[0] === '--features') {
-          r.warnings.push(`ethtool ${args.join(' ')}: the TypeScript stack never offloads segmentation; nothing to change`);
+          r.notes.push(`ethtool ${args.join(' ')}: the TypeScript stack never offloads segmentation; nothing to change`);
         } else r.unsupported.push(`ethtool ${args.join(' ')} is not emulated by the TypeScript stack`);
         break;
       default:
@@ -70,6 +75,11 @@ function applyIp(stack: Stack, args: string[], r: ApplyResult): void {
       stack.host.mtu = mtu;
     }
     if (rest.includes('down')) r.unsupported.push(`${text}: taking the interface down is not emulated by the TypeScript stack`);
+    return;
+  }
+  if (obj === 'tcp_metrics' || obj === 'tcpmetrics') {
+    if (cmd === 'flush' || cmd === 'delete' || cmd === 'del') { r.notes.push(`${text}: the TypeScript stack keeps no TCP metrics cache; nothing to flush`); return; }
+    r.unsupported.push(`${text}: the TCP metrics cache is not modelled by the TypeScript stack`);
     return;
   }
   if (obj === 'route' || obj === 'r' || obj === 'rule') {
@@ -123,9 +133,20 @@ function applyMptcp(stack: Stack, cmd: string | undefined, rest: string[], text:
   r.unsupported.push(`${text} is not emulated by the TypeScript stack`);
 }
 
+/** Queueing disciplines that only queue: on a stack that sends at once and never paces they change nothing. */
+const PLAIN_QDISCS = new Set(['pfifo', 'pfifo_fast', 'bfifo', 'noqueue', 'fq_codel', 'codel', 'pfifo_head_drop']);
+
 function applyTc(args: string[], r: ApplyResult): void {
   const text = `tc ${args.join(' ')}`;
   if (args.includes('netem')) { r.unsupported.push(`${text}: netem (delay, loss) is not emulated by the TypeScript stack`); return; }
-  if (args[0] === 'qdisc') { r.warnings.push(`${text}: the TypeScript stack has no qdisc (no pacing); accepted without effect`); return; }
+  if (args[0] === 'qdisc') {
+    const kind = args.find((a) => PLAIN_QDISCS.has(a) || a === 'fq' || a === 'mq' || a === 'tbf' || a === 'htb');
+    if (['del', 'delete'].includes(args[1] ?? '') || (kind !== undefined && PLAIN_QDISCS.has(kind))) {
+      r.notes.push(`${text}: the TypeScript stack has no qdisc and no pacing; accepted without effect`);
+      return;
+    }
+    r.unsupported.push(`${text}: the ${kind ?? 'queueing discipline'} (pacing, shaping) is not modelled by the TypeScript stack`);
+    return;
+  }
   r.unsupported.push(`${text} is not emulated by the TypeScript stack`);
 }

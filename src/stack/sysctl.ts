@@ -1,8 +1,17 @@
 // The stack's sysctl table: Linux 6.18 defaults for a fresh network namespace on a stock kernel
-// (mptcp-wire.md §5.6, §6.1). Keys a script may set that change nothing visible here are kept too,
-// so that packetdrill's defaults.sh runs; a key missing from this table is reported as unsupported.
+// (mptcp-wire.md §5.6, §6.1). Every other net.* key 6.18 has (src/sys/linux-sysctls.ts) exists
+// too, unmodelled: writing its current value, or a value of a key 6.18 no longer reads, is
+// accepted; writing anything else makes the script a skip that names the key. A key 6.18 does not
+// have fails as sysctl fails there.
+import { LINUX_NET_SYSCTLS } from '../sys/linux-sysctls.js';
 
-type Kind = 'int' | 'ints' | 'string';
+type Kind = 'int' | 'ints' | 'string' | 'unmodelled';
+
+/** Keys 6.18 still lists but no longer reads (kept for old scripts): any value is without effect. */
+const OBSOLETE: Record<string, string> = {
+  'net.ipv4.tcp_fack': 'Linux has ignored it since 4.15 (RACK replaced FACK)',
+  'net.ipv4.tcp_low_latency': 'Linux has ignored it since 4.14',
+};
 
 interface Entry {
   kind: Kind;
@@ -124,13 +133,38 @@ export function normalizeKey(key: string): string {
   return key.trim().replace(/\//g, '.');
 }
 
-export class Sysctls {
-  private table = new Map<string, Entry>();
+/** The table every stack starts from; entries are never changed in place (set() replaces them). */
+let initial: Map<string, Readonly<Entry>> | undefined;
 
-  constructor() {
-    for (const [k, [kind, value, choices]] of Object.entries(DEFAULTS)) {
-      this.table.set(k, choices ? { kind, value, choices } : { kind, value });
-    }
+function initialTable(): Map<string, Readonly<Entry>> {
+  if (initial) return initial;
+  initial = new Map();
+  for (const [k, [kind, value, choices]] of Object.entries(DEFAULTS)) initial.set(k, choices ? { kind, value, choices } : { kind, value });
+  for (const [k, value] of Object.entries(LINUX_NET_SYSCTLS)) {
+    if (value !== null && !initial.has(k)) initial.set(k, { kind: 'unmodelled', value });
+  }
+  return initial;
+}
+
+export class Sysctls {
+  private table = new Map(initialTable());
+  private dumped: string | undefined;
+
+  private put(k: string, e: Entry): void {
+    this.table.set(k, e);
+    this.dumped = undefined;
+  }
+
+  /** Whether the stack acts on the key (false: it only remembers the value). */
+  modelled(key: string): boolean {
+    const e = this.table.get(normalizeKey(key));
+    return e !== undefined && e.kind !== 'unmodelled';
+  }
+
+  /** Why writing an unmodelled key changed nothing. */
+  whyNoEffect(key: string): string {
+    const k = normalizeKey(key);
+    return OBSOLETE[k] ?? `${k} is not modelled by the TypeScript stack, and the value written is the one it has`;
   }
 
   has(key: string): boolean {
@@ -157,11 +191,17 @@ export class Sysctls {
     if (!e) return `sysctl ${k} is not emulated by the TypeScript stack`;
     if (READ_ONLY.has(k)) return `sysctl ${k} is read-only`;
     const words = raw.trim().split(/\s+/).filter(Boolean);
+    if (e.kind === 'unmodelled') {
+      const same = words.map(procNumber).join('\t') === e.value.split(/\s+/).map(procNumber).join('\t') || words.join(' ') === e.value.trim().split(/\s+/).join(' ');
+      if (!same && !OBSOLETE[k]) return `sysctl ${k}=${raw.trim()}: the TypeScript stack does not model ${k} (Linux 6.18 has it; its value here is ${e.value.replace(/\t/g, ' ')})`;
+      this.put(k, { ...e, value: words.join('\t') });
+      return undefined;
+    }
     if (e.kind === 'string') {
       const v = raw.trim();
       if (e.choices && !e.choices.includes(v)) return `sysctl ${k}: value "${v}" is not one of ${e.choices.join(', ')}`;
-      e.value = v;
-      if (k === 'net.mptcp.path_manager') this.table.get('net.mptcp.pm_type')!.value = v === 'userspace' ? '1' : '0';
+      this.put(k, { ...e, value: v });
+      if (k === 'net.mptcp.path_manager') this.put('net.mptcp.pm_type', { ...this.table.get('net.mptcp.pm_type')!, value: v === 'userspace' ? '1' : '0' });
       return undefined;
     }
     // As /proc/sys reads them (strtoul, base 0): "0x603" and "0755" too.
@@ -169,13 +209,14 @@ export class Sysctls {
     if (words.length === 0 || numbers.some((n) => n === undefined)) return `sysctl ${k}: "${raw}" is not a number`;
     if (e.kind === 'int' && words.length !== 1) return `sysctl ${k}: expects one number, got "${raw}"`;
     if (e.choices && !e.choices.includes(numbers[0]!)) return `sysctl ${k}: value "${words[0]}" is not one of ${e.choices.join(', ')}`;
-    e.value = numbers.join('\t');
-    if (k === 'net.mptcp.pm_type') this.table.get('net.mptcp.path_manager')!.value = words[0] === '1' ? 'userspace' : 'kernel';
+    this.put(k, { ...e, value: numbers.join('\t') });
+    if (k === 'net.mptcp.pm_type') this.put('net.mptcp.path_manager', { ...this.table.get('net.mptcp.path_manager')!, value: words[0] === '1' ? 'userspace' : 'kernel' });
     return undefined;
   }
 
   /** "key=value" lines, the state file the shell stand-ins read. */
   dump(): string {
-    return [...this.table].map(([k, e]) => `${k}=${e.value}\n`).join('');
+    this.dumped ??= [...this.table].map(([k, e]) => `${k}=${e.value}\n`).join('');
+    return this.dumped;
   }
 }

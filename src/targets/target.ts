@@ -129,6 +129,8 @@ export interface ShellResult {
   unsupported?: string[];
   /** Settings that were accepted but cannot take effect as written (e.g. cubic in a netns). */
   warnings?: string[];
+  /** What a reader of `-v` output should know: settings accepted without effect, how the command ran. */
+  notes?: string[];
 }
 
 export interface TargetCapabilities {

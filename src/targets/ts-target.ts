@@ -1,17 +1,18 @@
 // The bundled TypeScript stack as a Target: no root, virtual time, deterministic (seeded).
-// Shell commands run for real with /bin/bash, but with scripts/stack-bin/ first on PATH: its
-// `sysctl`, `ip`, `tc` and `ethtool` stand-ins read the stack's state from files this target
-// writes before the command and log what they were asked; the log is applied afterwards. A
-// command that is provably nothing but stand-in calls (defaults.sh, a `sysctl` line) runs the
-// stand-ins' TypeScript form in this process instead (src/stack/shell-fast-path.ts): same output,
-// same log, no process.
+// Shell commands run in this process (src/shell/, with the world of ts-shell-host.ts): `sysctl`,
+// `ip`, `tc`, `ethtool`, … are the stack's stand-ins, /proc/sys/net is the stack's, other programs
+// run for real. What they ask of the stack is logged and applied after the command
+// (src/stack/shell.ts). A command the in-process shell does not reproduce runs with /bin/sh,
+// with the stand-in executables of scripts/stack-bin/ first on PATH, which read the stack's state
+// from files this target writes and log the same way.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyShellLog } from '../stack/shell.js';
-import { planCommand, runSteps } from '../stack/shell-fast-path.js';
+import { applyShellLog, type ApplyResult } from '../stack/shell.js';
+import { runCommandLine } from '../shell/run.js';
+import { TsShellHost } from './ts-shell-host.js';
 import type { StandInFiles } from '../stack/shell-stand-ins.js';
 import { Stack } from '../stack/socket-api.js';
 import type { NetworkConfig, SentPacket, ShellResult, SyscallRequest, SyscallResult, Target, TargetCapabilities, Usecs } from './target.js';
@@ -25,7 +26,7 @@ function standInDir(): string {
 
 export interface TsTargetOptions {
   seed?: number;
-  /** Run commands made only of stand-in calls in-process (default true; false: always bash). */
+  /** Run shell commands in-process (default true; false: always /bin/sh, for comparison). */
   shellFastPath?: boolean;
 }
 
@@ -40,8 +41,8 @@ export class TsTarget implements Target {
   private stateDir: string | undefined;
   private net: NetworkConfig | undefined;
   private readonly fastPath: boolean;
-  /** Shell commands run so far: in-process through the fast path, or by bash. */
-  readonly shellRuns = { inProcess: 0, bash: 0 };
+  /** Shell commands run so far: in-process, or by /bin/sh; and the real processes in-process lines started. */
+  readonly shellRuns = { inProcess: 0, bash: 0, processes: 0 };
 
   constructor(opts: TsTargetOptions = {}) {
     this.stack = new Stack(opts.seed ?? 1);
@@ -85,28 +86,53 @@ export class TsTarget implements Target {
   }
 
   async shell(command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ShellResult> {
-    const path = `${standInDir()}:${opts.env.PATH ?? process.env.PATH ?? '/usr/bin:/bin'}`;
-    const steps = this.fastPath ? planCommand(command, opts.cwd, { ...opts.env, PATH: path }, standInDir()) : undefined;
-    let out: { code: number; stdout: string; stderr: string };
-    let log: string;
-    if (steps) {
-      this.shellRuns.inProcess++;
+    const applied: ApplyResult = { unsupported: [], warnings: [], errors: [], notes: [] };
+    const apply = (log: string): string => {
+      const r = applyShellLog(this.stack, log);
+      applied.unsupported.push(...r.unsupported);
+      applied.warnings.push(...r.warnings);
+      applied.notes.push(...r.notes);
+      return r.errors.map((e) => `${e}\n`).join('');
+    };
+    let out: { code: number; stdout: string; stderr: string } | undefined;
+    let fallback: string | undefined;
+    if (this.fastPath) {
       const files = this.standInFiles();
-      out = runSteps(steps, files);
-      log = files.log;
-    } else {
+      const host = new TsShellHost(files, standInDir(), Date.now() + opts.timeoutMs, (log) => {
+        const errors = apply(log);
+        // Later commands of the line read the state this one left.
+        Object.assign(files, { ...this.standInFiles(), sysctl: files.sysctl, log: files.log });
+        return errors;
+      });
+      try {
+        const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...opts.env };
+        const r = await runCommandLine({ text: command, cwd: opts.cwd, env, pid: process.pid, ppid: process.pid }, host);
+        this.shellRuns.processes += host.processes;
+        if (!('unsupported' in r)) {
+          out = { code: r.status, stdout: r.stdout, stderr: r.stderr + host.flush() };
+          this.shellRuns.inProcess++;
+        } else if (host.applied) {
+          // Part of the line already changed the stack: running it again would apply that twice.
+          return { code: 0, stdout: '', stderr: '', unsupported: [`the in-process shell stopped at ${r.unsupported}, after the line had changed the stack`] };
+        } else fallback = r.unsupported;
+      } finally {
+        host.dispose();
+      }
+    }
+    if (!out) {
       this.shellRuns.bash++;
       this.stateDir ??= mkdtempSync(join(tmpdir(), 'mptcpdrill-ts-'));
       const dir = this.stateDir;
       for (const [name, text] of Object.entries(this.standInFiles())) writeFileSync(join(dir, name), text);
-      const env = { ...opts.env, PATH: path, MPTCPDRILL_STACK_STATE: dir };
-      out = await run(command, opts.cwd, env, opts.timeoutMs);
-      log = readFileSync(join(dir, 'log'), 'utf8');
+      const path = `${standInDir()}:${opts.env.PATH ?? process.env.PATH ?? '/usr/bin:/bin'}`;
+      out = await run(command, opts.cwd, { ...opts.env, PATH: path, MPTCPDRILL_STACK_STATE: dir }, opts.timeoutMs);
+      out.stderr += apply(readFileSync(join(dir, 'log'), 'utf8'));
     }
-    const applied = applyShellLog(this.stack, log);
-    const result: ShellResult = { code: out.code, stdout: out.stdout, stderr: out.stderr + applied.errors.map((e) => `${e}\n`).join('') };
+    const result: ShellResult = { code: out.code, stdout: out.stdout, stderr: out.stderr };
     if (applied.unsupported.length > 0) result.unsupported = applied.unsupported;
     if (applied.warnings.length > 0) result.warnings = applied.warnings;
+    const notes = [...applied.notes, ...(fallback ? [`run by /bin/sh, not in-process: ${fallback}`] : [])];
+    if (notes.length > 0) result.notes = notes;
     return result;
   }
 
@@ -126,7 +152,7 @@ function isolation(): string[] {
 
 function run(command: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const [exe, ...args] = [...isolation(), '/bin/bash', '-c', command];
+    const [exe, ...args] = [...isolation(), '/bin/sh', '-c', command];
     const child = spawn(exe!, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

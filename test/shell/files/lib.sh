@@ -1,0 +1,5 @@
+# Sourced, not run.
+greet() {
+	local who="$1"
+	echo "hello $who"
+}

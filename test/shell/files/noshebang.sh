@@ -1,0 +1,1 @@
+echo "run by sh without a first line"
