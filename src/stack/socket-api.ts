@@ -19,6 +19,7 @@ interface Waiter {
   resolve: (r: SyscallResult) => void;
 }
 
+const AF_UNSPEC = 0;
 const fail = (errno: string): SyscallResult => ({ ret: -1, errno });
 
 /** recvmsg: the control messages `control` gives once the read is done, added to its data. */
@@ -116,8 +117,8 @@ export class Stack {
       case 'readv': return this.withSock(req.fd, (s) => this.recv(s, req.iov.reduce((a, b) => a + b, 0), 0));
       case 'recvmsg': return this.withSock(req.fd, (s) => withControl(this.recv(s, req.iov.reduce((a, b) => a + b, 0), req.flags), () => recvControl(s, req.controlLen)));
       case 'write':
-      case 'send': return this.withSock(req.fd, (s) => this.send(s, req.data, req.name === 'write' ? 0 : req.flags));
-      case 'sendto': return this.withSock(req.fd, (s) => this.send(s, req.data, req.flags, req.addr));
+      case 'send': return this.withSock(req.fd, (s) => this.send(s, req.data, req.name === 'write' ? 0 : req.flags, undefined, req.nullData));
+      case 'sendto': return this.withSock(req.fd, (s) => this.send(s, req.data, req.flags, req.addr, req.nullData));
       case 'writev': return this.withSock(req.fd, (s) => this.send(s, concat(req.iov), 0));
       case 'sendmsg': return this.withSock(req.fd, (s) => this.send(s, concat(req.iov), req.flags));
       case 'close': return this.close(req.fd);
@@ -309,8 +310,10 @@ export class Stack {
    * tcp_sendmsg_fastopen: sendto(MSG_FASTOPEN) on an unconnected socket, or the first write after
    * a deferred connect, sends the SYN (with what data it may carry). Returns the bytes the SYN took.
    */
-  private fastOpenSend(s: Socket, data: Uint8Array, addr: SockAddr | undefined): number | SyscallResult {
+  private fastOpenSend(s: Socket, data: Uint8Array, addr: SockAddr | Uint8Array | undefined): number | SyscallResult {
     if (!(this.host.sysctls.int('net.ipv4.tcp_fastopen') & TFO_CLIENT_ENABLE)) return fail('EOPNOTSUPP');
+    // tcp_sendmsg_fastopen: an AF_UNSPEC address is refused before anything else.
+    if (addr instanceof Uint8Array && addr.byteLength >= 2 && (addr[0]! | (addr[1]! << 8)) === AF_UNSPEC) return fail('EOPNOTSUPP');
     const deferred = s.conn?.deferred ? s.conn : undefined;
     if (deferred) return deferred.sendFirstSyn(data);
     if (!addr) return fail('EINVAL'); // tcp_v4_connect without an address
@@ -353,7 +356,11 @@ export class Stack {
     });
   }
 
-  private send(s: Socket, data: Uint8Array, flags: number, addr?: SockAddr): SyscallResult | Promise<SyscallResult> {
+  /**
+   * `nullData`: the buffer is a NULL pointer. Linux finds out when it copies the first byte
+   * (tcp_sendmsg_locked), after the socket's state was checked: EFAULT unless nothing is copied.
+   */
+  private send(s: Socket, data: Uint8Array, flags: number, addr?: SockAddr | Uint8Array, nullData = false): SyscallResult | Promise<SyscallResult> {
     if (s.listener) return fail('EPIPE');
     const nonblock = s.nonblock || (flags & K.MSG_DONTWAIT) !== 0;
     let written = 0;
@@ -373,6 +380,7 @@ export class Stack {
       if (e) return written > 0 ? ok(written) : fail(e === 'ECONNREFUSED' || e === 'ETIMEDOUT' ? e : e === 'EPIPE' ? 'EPIPE' : e);
       if ((c.state === 'SYN_SENT' || c.state === 'SYN_RECV') && !fastOpenChild) return nonblock ? fail('EAGAIN') : undefined;
       if (c.shutWr || (c.state !== 'ESTABLISHED' && c.state !== 'CLOSE_WAIT' && !fastOpenChild)) return written > 0 ? ok(written) : fail('EPIPE');
+      if (nullData && data.length > written) return written > 0 ? ok(written) : fail('EFAULT');
       written += c.write(data.subarray(written));
       if (written === data.length) return ok(written);
       if (nonblock) return written > 0 ? ok(written) : fail('EAGAIN');

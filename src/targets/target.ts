@@ -67,8 +67,10 @@ export type SyscallRequest =
   | { name: 'connect'; fd: number; addr: SockAddr | Uint8Array; addrLen: number }
   | { name: 'read' | 'recv' | 'recvfrom'; fd: number; len: number; flags: number }
   | { name: 'readv'; fd: number; iov: number[] }
-  | { name: 'write' | 'send'; fd: number; data: Uint8Array; flags: number }
-  | { name: 'sendto'; fd: number; data: Uint8Array; flags: number; addr?: SockAddr }
+  /** `nullData`: the script passed NULL as the buffer; `data` is LEN zeros, the call gets a NULL pointer. */
+  | { name: 'write' | 'send'; fd: number; data: Uint8Array; flags: number; nullData?: boolean }
+  /** `addr` as bytes: a sockaddr with only a family (`AF_UNSPEC` written in place of an address). */
+  | { name: 'sendto'; fd: number; data: Uint8Array; flags: number; addr?: SockAddr | Uint8Array; nullData?: boolean }
   | { name: 'writev'; fd: number; iov: Uint8Array[] }
   | { name: 'sendmsg'; fd: number; iov: Uint8Array[]; flags: number; addr?: SockAddr; control?: Uint8Array }
   | { name: 'recvmsg'; fd: number; iov: number[]; flags: number; controlLen: number }

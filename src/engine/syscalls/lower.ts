@@ -8,7 +8,7 @@ import type { EngineSettings } from '../types.js';
 import { CallError, field, int32le, intArg, intOr, isEllipsis, listItems, stringBytes, tryInt } from './expr.js';
 import type { FdInfo, FdTable } from './fd-table.js';
 import { epollCheck, epollData, msgFlagsCheck, optlenCheck, pollCheck, valueCheck, valueSize, type OutputCheck } from './outputs.js';
-import { AF_INET, AF_INET6, apiFamily, lowerSockaddr, sockaddrLength } from './sockaddr.js';
+import { AF_INET, AF_INET6, apiFamily, lowerSockaddr, lowerSockaddrArg, sockaddrLength } from './sockaddr.js';
 import { isMptcpArrayOption, mptcpArrayCall } from './mptcp-arrays.js';
 import { controlCheck } from './expect-control.js';
 
@@ -35,6 +35,18 @@ function buffer(e: Expr | undefined, len: number): Uint8Array {
   const out = new Uint8Array(Math.max(0, len));
   if (e?.kind === 'string') out.set(stringBytes(e.value).subarray(0, out.length));
   return out;
+}
+
+function isNull(e: Expr | undefined): boolean {
+  return (e?.kind === 'symbol' && e.name === 'NULL') || (e?.kind === 'int' && e.value === 0n);
+}
+
+/**
+ * A NULL buffer (`write(4, NULL, 1000)`) is passed as a NULL pointer, as packetdrill does, so the
+ * stack answers EFAULT; `data` still holds LEN zeros for the targets that only count bytes.
+ */
+function nullBuffer(e: Expr | undefined): { nullData?: true } {
+  return isNull(e) ? { nullData: true } : {};
 }
 
 /** iovec list `[{..., 100}, {"ab", 2}]`: the lengths (second positional field, or iov_len). */
@@ -111,8 +123,8 @@ export function lowerCall(action: SyscallAction, ctx: LowerContext): LoweredCall
     }
     case 'bind':
     case 'connect': {
-      const addr = lowerSockaddr(a[1], ctx.settings, action.name === 'bind' ? 'bind' : 'connect');
-      const addrLen = intOr(a[2], sockaddrLength(addr.family), 'address length');
+      const addr = lowerSockaddrArg(a[1], ctx.settings, action.name === 'bind' ? 'bind' : 'connect');
+      const addrLen = intOr(a[2], addr instanceof Uint8Array ? addr.byteLength : sockaddrLength(addr.family), 'address length');
       return base({ name: action.name, fd: fdAt(0), addr, addrLen }, scriptFdAt(0));
     }
     case 'listen':
@@ -137,12 +149,12 @@ export function lowerCall(action: SyscallAction, ctx: LowerContext): LoweredCall
     case 'write':
     case 'send': {
       const len = intArg(a[2], 'length', action.range);
-      return base({ name: action.name, fd: fdAt(0), data: buffer(a[1], len), flags: intOr(a[3], 0, 'flags') }, scriptFdAt(0));
+      return base({ name: action.name, fd: fdAt(0), data: buffer(a[1], len), flags: intOr(a[3], 0, 'flags'), ...nullBuffer(a[1]) }, scriptFdAt(0));
     }
     case 'sendto': {
       const len = intArg(a[2], 'length', action.range);
-      const addr = a[4] === undefined || (a[4].kind === 'symbol' && a[4].name === 'NULL') ? undefined : lowerSockaddr(a[4], ctx.settings, 'connect');
-      return base({ name: 'sendto', fd: fdAt(0), data: buffer(a[1], len), flags: intOr(a[3], 0, 'flags'), addr }, scriptFdAt(0));
+      const addr = a[4] === undefined || isNull(a[4]) ? undefined : lowerSockaddrArg(a[4], ctx.settings, 'connect');
+      return base({ name: 'sendto', fd: fdAt(0), data: buffer(a[1], len), flags: intOr(a[3], 0, 'flags'), addr, ...nullBuffer(a[1]) }, scriptFdAt(0));
     }
     case 'writev':
       return base({ name: 'writev', fd: fdAt(0), iov: iovecs(a[1]).map((v) => buffer(v.base, v.len)) }, scriptFdAt(0));

@@ -68,3 +68,17 @@ export function lowerSockaddr(e: Expr | undefined, settings: EngineSettings, rol
     port: port ? portOf(port.value) : fallback.port,
   };
 }
+
+/**
+ * An address argument of bind, connect or sendto as packetdrill takes it: besides `...` and a
+ * struct, an address-family constant (`AF_UNSPEC`, `AF_INET`) stands for a sockaddr of that
+ * family and nothing else set (sendto(MSG_FASTOPEN) with AF_UNSPEC is how the upstream suite
+ * asks for EOPNOTSUPP). Such a sockaddr goes as raw bytes, the size of the script's family's.
+ */
+export function lowerSockaddrArg(e: Expr | undefined, settings: EngineSettings, role: AddressRole): SockAddr | Uint8Array {
+  const family = e && e.kind !== 'struct' && !isEllipsis(e) ? tryInt(e) : undefined;
+  if (family === undefined) return lowerSockaddr(e, settings, role);
+  const bytes = new Uint8Array(sockaddrLength(apiFamily(settings)));
+  new DataView(bytes.buffer).setUint16(0, Number(BigInt.asUintN(16, family)), true);
+  return bytes;
+}

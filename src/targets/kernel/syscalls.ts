@@ -194,12 +194,13 @@ export function performSyscall(req: SyscallRequest): SyscallResult {
     case 'read': case 'recv': case 'recvfrom': return receiveInto(req);
     case 'readv': return vectored('readv', req.fd, req.iov);
     case 'writev': return vectored('writev', req.fd, req.iov);
-    case 'write': return result(call('write', req.fd, req.data, req.data.byteLength));
-    case 'send': return result(call('send', req.fd, req.data, req.data.byteLength, req.flags));
+    // A NULL buffer is a NULL pointer of the written length: the kernel answers EFAULT.
+    case 'write': return result(call('write', req.fd, req.nullData ? null : req.data, req.data.byteLength));
+    case 'send': return result(call('send', req.fd, req.nullData ? null : req.data, req.data.byteLength, req.flags));
     case 'sendto': {
-      const a = req.addr ? encodeSockAddr(req.addr) : null;
+      const a = req.addr ? addrBytes(req.addr) : null;
       if (req.addr && !a) return invalid();
-      return result(call('sendto', req.fd, req.data, req.data.byteLength, req.flags, a, a?.byteLength ?? 0));
+      return result(call('sendto', req.fd, req.nullData ? null : req.data, req.data.byteLength, req.flags, a, a?.byteLength ?? 0));
     }
     case 'sendmsg': return sendmsg(req);
     case 'recvmsg': return recvmsg(req);
