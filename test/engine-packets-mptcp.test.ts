@@ -137,7 +137,7 @@ test('MP_CAPABLE with data: checksum verified (§3 vector), DATA_ACK computed; 4
   const first = (checksum: number) =>
     stackSegment({ ...base, seq: 51, ack: 1, flags: TcpFlag.ACK | TcpFlag.PSH, payload, options: [mp({ subtype: 'mp_capable', version: 1, flags: 0x81, senderKey: STACK_KEY, receiverKey: 5n, dataLen: 100, checksum })] });
   const bad = pe.matchOutbound(lines[3]!, first(0x985f), 0);
-  t.is(bad.message, 'live packet field mptcp_capable_checksum: expected: 39006 (0x985e) vs actual: 39007 (0x985f) (DSS checksum over the mapped data)');
+  t.is(bad.message, 'live packet field mptcp_capable_checksum: expected: 39006 (0x985e) vs actual: 39007 (0x985f) (DSS checksum over the mapped data; packetdrill does not check this field)');
   t.is(pe.matchOutbound(lines[3]!, first(0x985e), 0).status, 'match');
   // dack8 with no value: the next DSN expected from the stack = IDSN + 1 + 100.
   const ack1 = inject(t, pe, lines[4]!);
@@ -185,7 +185,7 @@ test('§3 vector: a bare DATA_FIN from the stack with checksum 0xda56 matches; D
     stackSegment({ dport: port, seq: 2, ack: 1, options: [mp({ subtype: 'dss', dataFin: true, dataAck: keyIdsn(3n, 1) + 1n, dataAck64: true, dsn: 0x886540e5dce77f75n, dsn64: true, ssn: 0, dll: 1, checksum })] });
   t.is(pe.matchOutbound(lines[3]!, fin(0xda56), 0).status, 'match');
   const r = pe.matchOutbound(lines[3]!, fin(0xda57), 0);
-  t.is(r.message, 'live packet field mptcp_dss_checksum: expected: 55894 (0xda56) vs actual: 55895 (0xda57) (DSS checksum over the mapped data)');
+  t.is(r.message, 'live packet field mptcp_dss_checksum: expected: 55894 (0xda56) vs actual: 55895 (0xda57) (DSS checksum over the mapped data; packetdrill does not check this field)');
 });
 
 // ADD_ADDR (§2.5): script key 2, stack key 3, id 1, 10.0.1.1.

@@ -7,7 +7,8 @@ import test from 'ava';
 import { PacketEngine } from '../src/engine/packets/index.js';
 import type { PacketContext } from '../src/engine/packets/index.js';
 import { TcpFlag } from '../src/wire/packet.js';
-import { acts, CTX, inject, mp, mptcpOf, stackSegment } from './engine-packets-fixture.js';
+import { keyIdsn } from '../src/wire/crypto.js';
+import { acts, CTX, inject, mp, mptcpOf, passiveMptcpOpen, stackSegment } from './engine-packets-fixture.js';
 
 function engine(over: Partial<PacketContext> = {}): PacketEngine {
   return new PacketEngine({ ...CTX, ...over });
@@ -181,4 +182,51 @@ test('a v0 SYN/ACK carrying both keys is injected as written (20-byte MP_CAPABLE
   const sa = inject(t, pe, synAck!);
   const [mpc] = mptcpOf(sa);
   t.like(mpc, { subtype: 'mp_capable', version: 0, flags: 1, senderKey: 2n, receiverKey: 77n });
+});
+
+// Rule 9 (tcp/options/ts-val-unchecked.pkt): an outbound TS val is only recorded, for the ecrs
+// that name it; no value the script writes changes the verdict unless an inbound ecr names it.
+test('an outbound TS val is not compared without tcp_ts_tick_usecs; an inbound ecr names one by value', (t) => {
+  const text = `
+0   < S 0:0(0) win 32792 <nop, nop, TS val 100 ecr 0>
++0  > S. 0:0(0) ack 1 <nop, nop, TS val WRITTEN ecr 100>
++0  < . 1:1(0) ack 1 win 257 <nop, nop, TS val 101 ecr ECHO>
+`;
+  const run = (written: number, echo: number) => {
+    const [syn, synAck, ack] = acts(text.replace('WRITTEN', String(written)).replace('ECHO', String(echo)));
+    const pe = engine();
+    const port = inject(t, pe, syn!).tcp!.srcPort;
+    const live = stackSegment({ dport: port, seq: 5000, ack: 1, flags: SA, options: [{ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', val: 123456, ecr: 100 }] });
+    return { match: pe.matchOutbound(synAck!, live, 0), built: pe.buildInbound(ack!, 0) };
+  };
+  for (const written of [200, 201, 7]) {
+    const r = run(written, written);
+    t.is(r.match.status, 'match', `TS val ${written}`);
+    t.true(r.built.ok);
+    if (r.built.ok) t.like(r.built.packet.tcp!.options[2], { kind: 'timestamp', ecr: 123456 });
+  }
+  // An ecr naming no outbound TS val cannot be built, as in packetdrill (same words).
+  const orphan = run(201, 200);
+  t.false(orphan.built.ok);
+  if (!orphan.built.ok) t.is(orphan.built.message, 'unable to infer live TS ecr for script TS ecr 200; no matching or preceding outbound TS val');
+});
+
+// Rule 10: fields compared on purpose where packetdrill does not say so in the failure.
+test('fields packetdrill does not check say so when they fail', (t) => {
+  const lines = acts(`
+0   < S 0:0(0) win 65535 <mpcapable v1 flags[flag_h] nokey>
++0  > S. 0:0(0) ack 1 <mpcapable v1 flags[flag_h] key[sk]>
++0  < . 1:1(0) ack 1 win 256 <mpcapable v1 flags[flag_h] key[ck=2, sk]>
++0  > . 1:1(0) ack 1 <dss dack8=1 dsn8=1 ssn=0 dll=2 nocs fin, nop, nop>
++0  > . 1:1(0) ack 1 <add_address address_id=255 addr[s1] hmac=auto>
+`);
+  const pe = engine();
+  const port = passiveMptcpOpen(t, pe, lines, 3n);
+  const finDsn = BigInt.asUintN(64, keyIdsn(3n, 1) + 1n);
+  const fin = stackSegment({ dport: port, seq: 2, ack: 1, options: [mp({ subtype: 'dss', dataFin: true, dataAck: BigInt.asUintN(64, keyIdsn(2n, 1) + 1n), dataAck64: true, dsn: finDsn, dsn64: true, ssn: 0, dll: 1 }), { kind: 'nop' }, { kind: 'nop' }] });
+  t.is(pe.matchOutbound(lines[3]!, fin, 0).message, 'live packet field mptcp_dss_dll: expected: 2 (0x2) vs actual: 1 (0x1) (packetdrill does not check this field)');
+  const announce = stackSegment({ dport: port, seq: 2, ack: 1, options: [mp({ subtype: 'add_addr', version: 1, echo: false, addressId: 1, address: '10.0.1.1', hmac: new Uint8Array(8) })] });
+  t.is(pe.matchOutbound(lines[4]!, announce, 0).mismatches?.[0]?.message, 'live packet field mptcp_add_addr_id: expected: 255 (0xff) vs actual: 1 (0x1) (packetdrill does not check this field when it is 255)');
+  const corrupt = stackSegment({ dport: port, seq: 2, ack: 1, options: [mp({ subtype: 'dss', dataFin: true, dataAck: BigInt.asUintN(64, keyIdsn(2n, 1) + 1n), dataAck64: true, dsn: finDsn, dsn64: true, ssn: 0, dll: 2 }), { kind: 'nop' }, { kind: 'nop' }], corruptChecksum: true });
+  t.regex(pe.matchOutbound(lines[3]!, corrupt, 0).message ?? '', /^live packet field tcp_checksum: .* \(packetdrill does not check this field\)$/);
 });

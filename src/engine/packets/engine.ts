@@ -34,7 +34,7 @@ import { buildUdp } from './udp.js';
 import { SeededRandom } from './random.js';
 import { selectInbound, selectOutbound } from './select.js';
 import { endpointText, Txn, World, type Subflow } from './state.js';
-import { fieldMismatch, numberMismatch, PacketLineError, type BuildResult, type FieldMismatch, type MatchResult, type PacketContext } from './types.js';
+import { fieldMismatch, numberMismatch, PACKETDRILL_UNCHECKED, PacketLineError, type BuildResult, type FieldMismatch, type MatchResult, type PacketContext } from './types.js';
 
 /** The first segments of a split line (strict_segments off), kept until the rest arrive. */
 interface PendingSplit {
@@ -159,7 +159,7 @@ export class PacketEngine implements PacketPort {
     matchTcpOptions(line, tcp.options, optionPayload ?? tcp.payload, out);
     // A partial checksum (pseudo-header only) is checksum offload seen before the NIC: not wrong.
     const bad = live.errors.find((e) => e.startsWith('TCP checksum') && !e.includes(' is partial '));
-    if (bad) out.push({ field: 'tcp_checksum', expected: 'a correct checksum', actual: bad, message: `live packet field tcp_checksum: ${bad}` });
+    if (bad) out.push({ field: 'tcp_checksum', expected: 'a correct checksum', actual: bad, message: `live packet field tcp_checksum: ${bad} (${PACKETDRILL_UNCHECKED})` });
     if (out.length) return mismatch(out);
     tx.later(() => {
       if (tcp.flags & TcpFlag.ACK) sub.lastStackAck = tcp.ack;

@@ -11,7 +11,7 @@ import { bytesEqual, toHex } from '../../wire/bytes.js';
 import type { Line } from './line.js';
 import { capableVersion } from './mptcp-build.js';
 import { absoluteSeq, hmacHex, joinHmacFor, keyText, requireNonce, type Side } from './mptcp-values.js';
-import { fieldMismatch, numberMismatch, numberText, type FieldMismatch } from './types.js';
+import { fieldMismatch, numberMismatch, numberText, PACKETDRILL_UNCHECKED, type FieldMismatch } from './types.js';
 
 type Out = FieldMismatch[];
 
@@ -147,7 +147,7 @@ function matchCapable(line: Line, spec: MpCapableSpec, live: MpCapable, payload:
     const dsn = BigInt.asUintN(64, tx.idsn(conn, 'stack', spec.range) + 1n);
     if (live.checksum !== undefined) {
       const want = spec.checksum ?? (payload.length >= live.dataLen ? dssChecksum(dsn, 1, live.dataLen, payload.subarray(0, live.dataLen)) : undefined);
-      if (want !== undefined && want !== live.checksum) out.push(numberMismatch('mptcp_capable_checksum', want, live.checksum, 'DSS checksum over the mapped data'));
+      if (want !== undefined && want !== live.checksum) out.push(numberMismatch('mptcp_capable_checksum', want, live.checksum, `DSS checksum over the mapped data${spec.checksum === undefined ? `; ${PACKETDRILL_UNCHECKED}` : ''}`));
     }
     tx.advanceDsn(conn, 'stack', BigInt.asUintN(64, dsn + BigInt(live.dataLen)));
   }
@@ -207,7 +207,8 @@ function matchDss(line: Line, spec: DssSpec, live: Dss, payload: Uint8Array, out
     if (spec.dsn && live.dsn !== undefined) {
       compareSeq(line, 'mptcp_dss_dsn', spec.dsn, live.dsn, 'stack', spec.range, out);
       if (spec.ssn !== undefined && spec.ssn !== live.ssn) out.push(numberMismatch('mptcp_dss_ssn', spec.ssn, live.ssn ?? 0));
-      if (spec.dll !== undefined && spec.dll !== live.dll) out.push(numberMismatch('mptcp_dss_dll', spec.dll, live.dll ?? 0));
+      // Stricter than packetdrill on purpose: Linux's data-level length is deterministic.
+      if (spec.dll !== undefined && spec.dll !== live.dll) out.push(numberMismatch('mptcp_dss_dll', spec.dll, live.dll ?? 0, PACKETDRILL_UNCHECKED));
       const cs = spec.checksum;
       if (cs.kind === 'none' && live.checksum !== undefined) out.push(fieldMismatch('mptcp_dss_checksum', 'absent (nocs)', numberText(live.checksum)));
       else if (cs.kind !== 'none' && live.checksum === undefined) out.push(fieldMismatch('mptcp_dss_checksum', cs.kind === 'literal' ? numberText(cs.value) : 'present', 'absent'));
@@ -221,7 +222,7 @@ function matchDss(line: Line, spec: DssSpec, live: Dss, payload: Uint8Array, out
   const data = live.dll - (live.dataFin ? 1 : 0);
   if (live.checksum !== undefined && live.dll !== 0 && (spec.bare || spec.checksum.kind === 'computed') && payload.length >= data) {
     const want = dssChecksum(dsn, live.ssn ?? 0, live.dll, payload.subarray(0, data));
-    if (want !== live.checksum) out.push(numberMismatch('mptcp_dss_checksum', want, live.checksum, 'DSS checksum over the mapped data'));
+    if (want !== live.checksum) out.push(numberMismatch('mptcp_dss_checksum', want, live.checksum, `DSS checksum over the mapped data; ${PACKETDRILL_UNCHECKED}`));
   }
   tx.advanceDsn(conn, 'stack', BigInt.asUintN(64, dsn + BigInt(live.dll)));
 }
@@ -240,7 +241,10 @@ function matchAddAddr(line: Line, spec: AddAddressSpec, live: AddAddr, out: Out)
     // The stack's announced address: with its port, else the port of the subflow it came on.
     tx.bindAddress(ref.name, { address: live.address, port: live.port ?? sub.local.port, id: live.addressId });
   }
-  if (typeof spec.addressId === 'number' && spec.addressId !== live.addressId) out.push(numberMismatch('mptcp_add_addr_id', spec.addressId, live.addressId));
+  // packetdrill reads address_id=255 as "whatever the stack announced"; here it is compared.
+  if (typeof spec.addressId === 'number' && spec.addressId !== live.addressId) {
+    out.push(numberMismatch('mptcp_add_addr_id', spec.addressId, live.addressId, spec.addressId === 255 ? `${PACKETDRILL_UNCHECKED} when it is 255` : undefined));
+  }
   if (spec.port !== undefined && spec.port !== live.port) out.push(fieldMismatch('mptcp_add_addr_port', String(spec.port), live.port === undefined ? 'absent' : String(live.port)));
   if (spec.port === undefined && live.port !== undefined) out.push(fieldMismatch('mptcp_add_addr_port', 'absent', String(live.port)));
   if (live.version !== conn.version) out.push(numberMismatch('mptcp_add_addr_version', conn.version, live.version));

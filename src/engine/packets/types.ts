@@ -45,6 +45,12 @@ export class PacketLineError extends Error {
   }
 }
 
+/**
+ * The note on a mismatch of a field mptcpdrill compares and packetdrill does not (a deliberate
+ * difference, listed in docs/language-differences.md): the script may pass on packetdrill.
+ */
+export const PACKETDRILL_UNCHECKED = 'packetdrill does not check this field';
+
 /** `101 (0x65)`: how upstream prints a number in a mismatch. */
 export function numberText(n: number | bigint): string {
   return `${n} (0x${n.toString(16)})`;
