@@ -8,7 +8,7 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isStandIn, NOT_EMULATED, runStandIn, type StandInFiles } from '../src/stack/shell-stand-ins.js';
+import { isStandIn, NOT_EMULATED, runStandIn, SysctlFile, type StandInFiles } from '../src/stack/shell-stand-ins.js';
 import { Sysctls } from '../src/stack/sysctl.js';
 import { mulberry32 } from './helpers/mulberry32.js';
 
@@ -18,7 +18,7 @@ const BIN = fileURLToPath(new URL('../../scripts/stack-bin/', import.meta.url));
 function startFiles(): StandInFiles {
   return {
     // A duplicate key (the last wins), a line without "=", an empty line.
-    sysctl: `${new Sysctls().dump()}net.ipv4.tcp_sack=0\nno-equals-line\n\n`,
+    sysctl: new SysctlFile(`${new Sysctls().dump()}net.ipv4.tcp_sack=0\nno-equals-line\n\n`),
     endpoints: '10.0.1.1 id 3 backup \n10.0.2.2 port 9090 id 4 signal dev tun0 \npartial last line',
     limits: 'add_addr_accepted 0 subflows 2 \n',
     addrs: '    inet 192.168.0.1 dev tun0 mtu 1500\n    inet6 2001:db8::1 dev tun0 mtu 1500\n',
@@ -31,7 +31,7 @@ interface Outcome { stdout: string; stderr: string; code: number; log: string; s
 function viaExecutable(name: string, args: string[]): Outcome {
   const dir = mkdtempSync(join(tmpdir(), 'stand-ins-'));
   try {
-    for (const [file, text] of Object.entries(startFiles())) writeFileSync(join(dir, file), text);
+    for (const [file, text] of Object.entries(startFiles())) writeFileSync(join(dir, file), text instanceof SysctlFile ? text.text() : text);
     const r = spawnSync(join(BIN, name), args, { env: { MPTCPDRILL_STACK_STATE: dir, PATH: '/usr/bin:/bin' }, encoding: 'utf8' });
     return { stdout: r.stdout, stderr: r.stderr, code: r.status ?? -1, log: readFileSync(join(dir, 'log'), 'utf8'), sysctl: readFileSync(join(dir, 'sysctl'), 'utf8') };
   } finally {
@@ -42,7 +42,7 @@ function viaExecutable(name: string, args: string[]): Outcome {
 function viaFunction(name: string, args: string[]): Outcome {
   const files = startFiles();
   const r = runStandIn(name, args, files);
-  return { ...r, log: files.log, sysctl: files.sysctl };
+  return { ...r, log: files.log, sysctl: files.sysctl.text() };
 }
 
 const SYSCTL_WORDS = [
@@ -110,7 +110,7 @@ test('every stand-in behaves the same as an executable and as a function', (t) =
     if (exe.stderr) seen.add('stderr');
     if (exe.code !== 0) seen.add(`status ${exe.code}`);
     for (const line of exe.log.split('\n').filter(Boolean)) seen.add(`log ${line.split('\t')[0]}`);
-    if (exe.sysctl !== startFiles().sysctl) seen.add('sysctl written');
+    if (exe.sysctl !== startFiles().sysctl.text()) seen.add('sysctl written');
   }
   // The cases reach every kind of output, not only silent logging.
   const kinds = ['log ethtool', 'log ip', 'log sysctl', 'log sysctl-unknown', 'log tc', 'log unsupported', 'status 1', 'stderr', 'stdout', 'sysctl written'];

@@ -4,8 +4,8 @@
 // (python-worker.ts), each with fresh globals holding what was recorded for it and the symbolic
 // constants.
 
-import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { accessSync, closeSync, constants, existsSync, openSync, readSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Target } from '../targets/target.js';
 import { decodeStruct, type StructLayout } from '../sys/struct-layout.js';
 import { TCP_BBR_INFO_LAYOUT, TCP_DCTCP_INFO_LAYOUT, TCP_INFO_LAYOUT, TCPVEGAS_INFO_LAYOUT } from '../sys/tcp-info.js';
@@ -80,24 +80,51 @@ function preamble(values: Record<string, PyValue>): string {
   return lines.join('\n');
 }
 
-/**
- * The interpreter `exe` really is, asked once per folder: `python3` on PATH may be a wrapper (a
- * pyenv shim is a bash script that costs ~100 ms per start), and a suite runs many scripts.
- * Keyed by folder too, because such wrappers pick the version from the folder.
- */
-const resolvedInterpreters = new Map<string, string>();
+/** Files by which version managers (pyenv, asdf) pick a version for a folder and its subfolders. */
+const VERSION_FILES = ['.python-version', '.tool-versions'];
 
-function resolveInterpreter(exe: string, cwd: string): string {
-  if (!/^python[\d.]*$/.test(exe)) return exe;
-  const key = `${exe}\0${cwd}`;
-  let real = resolvedInterpreters.get(key);
-  if (real === undefined) {
-    const r = spawnSync(exe, ['-c', 'import sys; print(sys.executable)'], { cwd, encoding: 'utf8', timeout: 10_000 });
-    const path = r.status === 0 ? r.stdout.trim() : '';
-    real = path.startsWith('/') ? path : exe;
-    resolvedInterpreters.set(key, real);
+/** What can make `exe` mean another interpreter in `cwd`: the nearest version files, and the variables managers read. */
+function versionContext(cwd: string): string {
+  const found: string[] = [];
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    for (const name of VERSION_FILES) if (existsSync(join(dir, name))) found.push(join(dir, name));
+    if (found.length > 0 || dir === dirname(dir)) break;
   }
-  return real;
+  return [...found, process.env['PYENV_VERSION'] ?? '', process.env['ASDF_PYTHON_VERSION'] ?? ''].join('\0');
+}
+
+/** `exe` on PATH when it is a compiled program (no wrapper to ask); undefined otherwise. */
+function compiledOnPath(exe: string): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '').split(':')) {
+    if (!dir.startsWith('/')) return undefined;
+    const file = join(dir, exe);
+    try {
+      accessSync(file, constants.X_OK);
+      const fd = openSync(file, 'r');
+      try {
+        const head = Buffer.alloc(4);
+        readSync(fd, head, 0, 4, 0);
+        return head.toString('latin1') === '\x7fELF' ? realpathSync(file) : undefined;
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      continue;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The interpreter to start for `exe` in `cwd`: a compiled python3 first on PATH as it is;
+ * otherwise (a wrapper such as pyenv's shim, which costs ~100 ms or more per start and picks the
+ * version by folder) the name itself, with the context that decides what it means, so that one
+ * worker serves every folder of one context and the wrapper runs once per context.
+ */
+function resolveInterpreter(exe: string, cwd: string): { exe: string; context: string } {
+  if (!/^python[\d.]*$/.test(exe)) return { exe, context: '' };
+  const compiled = compiledOnPath(exe);
+  return compiled ? { exe: compiled, context: '' } : { exe, context: versionContext(cwd) };
 }
 
 export interface RunBlocksOptions {
@@ -113,7 +140,8 @@ export interface RunBlocksOptions {
  */
 export async function runBlocks(blocks: RecordedBlock[], command: string, cwd: string, opts: RunBlocksOptions = {}): Promise<BlocksOutcome> {
   const [exe, ...extra] = command.trim().split(/\s+/);
-  const worker = pythonWorker(resolveInterpreter(exe!, cwd), extra);
+  const interpreter = resolveInterpreter(exe!, cwd);
+  const worker = pythonWorker(interpreter.exe, extra, interpreter.context);
   // The worker moves from folder to folder: a relative one would be taken from the last.
   const request = { cwd: resolve(cwd), env: opts.env ?? {}, blocks: blocks.map((b) => ({ preamble: preamble(b.values), code: runnableSource(b.code) })) };
   const r = await worker.run(request, opts.timeoutMs ?? 60_000);

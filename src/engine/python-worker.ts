@@ -378,9 +378,12 @@ export class PythonWorker {
 
 const workers = new Map<string, PythonWorker>();
 
-/** The worker for interpreter `exe` (already resolved) with extra arguments `args`. */
-export function pythonWorker(exe: string, args: string[]): PythonWorker {
-  const key = [exe, ...args].join('\0');
+/**
+ * The worker for interpreter `exe` with extra arguments `args`; `context` tells apart what one
+ * name means in different folders (a version manager's choice), so each gets its own worker.
+ */
+export function pythonWorker(exe: string, args: string[], context = ''): PythonWorker {
+  const key = [exe, ...args, context].join('\0');
   let w = workers.get(key);
   if (!w) {
     w = new PythonWorker(exe, args);

@@ -7,7 +7,7 @@
 /** The files the ts target writes into $MPTCPDRILL_STACK_STATE before a command. */
 export interface StandInFiles {
   /** "key=value" lines; the sysctl stand-in appends a line for each write (the last one wins). */
-  sysctl: string;
+  sysctl: SysctlFile;
   endpoints: string;
   limits: string;
   addrs: string;
@@ -57,23 +57,44 @@ function readLines(text: string): string[] {
   return lines;
 }
 
-/** The sysctl state file as a map (the last line of a key wins), kept in step with appends. */
-const indexes = new WeakMap<StandInFiles, { text: string; map: Map<string, string> }>();
+/**
+ * The sysctl state file: "key=value" lines, the last line of a key wins (as the executable's
+ * `while read` loop sees them). Kept as the text the ts target wrote plus the lines appended
+ * since, so that a setup script's twenty writes neither copy nor rescan the whole table.
+ */
+export class SysctlFile {
+  private readonly appended: string[] = [];
+  private readonly recent = new Map<string, string>();
 
-export function sysctlIndex(files: StandInFiles): Map<string, string> {
-  let idx = indexes.get(files);
-  if (!idx || !files.sysctl.startsWith(idx.text)) {
-    idx = { text: '', map: new Map() };
-    indexes.set(files, idx);
+  constructor(private readonly base: string) {}
+
+  get(key: string): string | undefined {
+    return this.recent.get(key) ?? baseIndex(this.base).get(key);
   }
-  if (idx.text.length !== files.sysctl.length) {
-    // Only complete lines count, as `read` sees them.
-    const added = files.sysctl.slice(idx.text.length);
-    const end = added.lastIndexOf('\n') + 1;
-    for (const line of readLines(added.slice(0, end))) idx.map.set(beforeEq(line), afterEq(line));
-    idx.text += added.slice(0, end);
+
+  append(key: string, value: string): void {
+    this.appended.push(`${key}=${value}\n`);
+    // Only what `read` sees as a complete line counts (a value holding "\n" ends it there).
+    const lines = readLines(`${key}=${value}\n`);
+    for (const line of lines) this.recent.set(beforeEq(line), afterEq(line));
   }
-  return idx.map;
+
+  /** The file as the executable stand-ins read and write it. */
+  text(): string {
+    return this.base + this.appended.join('');
+  }
+}
+
+/** The index of the last base text (the stack's table, the same text for every line of a script). */
+let lastBase: { text: string; map: Map<string, string> } | undefined;
+
+function baseIndex(text: string): Map<string, string> {
+  if (lastBase?.text !== text) {
+    const map = new Map<string, string>();
+    for (const line of readLines(text)) map.set(beforeEq(line), afterEq(line));
+    lastBase = { text, map };
+  }
+  return lastBase.map;
 }
 
 /** What /proc/sys reads back after a write: numbers (C syntax) in decimal, tab-separated; other text as written. */
@@ -107,7 +128,7 @@ function sysctl(args: readonly string[], files: StandInFiles): StandInOutput {
   let quiet = false;
   let values = false;
   let ignore = false;
-  const lookup = (key: string): string | undefined => sysctlIndex(files).get(key);
+  const lookup = (key: string): string | undefined => files.sysctl.get(key);
   const show = (key: string, value: string): void => {
     if (quiet) return;
     out.stdout += values ? `${value}\n` : `${key} = ${value}\n`;
@@ -125,7 +146,7 @@ function sysctl(args: readonly string[], files: StandInFiles): StandInOutput {
     else if (a === '--values') values = true;
     else if (a === '--ignore') ignore = true;
     else if (a === '-a' || a === '-A' || a === '-X' || a === '--all') {
-      for (const line of readLines(files.sysctl)) out.stdout += `${beforeEq(line)} = ${afterEq(line)}\n`;
+      for (const line of readLines(files.sysctl.text())) out.stdout += `${beforeEq(line)} = ${afterEq(line)}\n`;
     } else if (a.startsWith('-p') || a.startsWith('--load') || a === '--system') {
       files.log += `unsupported\tsysctl ${a} (loading files) is not emulated by the TypeScript stack\n`;
     } else if (a.startsWith('-')) {
@@ -139,7 +160,7 @@ function sysctl(args: readonly string[], files: StandInFiles): StandInOutput {
       const val = afterEq(a).replace(/^ */, '');
       if (lookup(key) !== undefined) {
         files.log += `sysctl\t${key}\t${val}\n`;
-        files.sysctl += `${key}=${stored(val)}\n`;
+        files.sysctl.append(key, stored(val));
         show(key, val);
       } else missing(key);
     } else {

@@ -9,9 +9,14 @@ import { join } from 'node:path';
 import type { CommandContext, ShellHost, SpawnResult } from '../shell/host.js';
 import type { Sink, Streams } from '../shell/io.js';
 import { RealHost } from '../shell/real-host.js';
-import { isStandIn, runStandIn, sysctlIndex, type StandInFiles } from '../stack/shell-stand-ins.js';
+import { isStandIn, runStandIn, SysctlFile, type StandInFiles } from '../stack/shell-stand-ins.js';
 
 const PROC_SYS_NET = '/proc/sys/net/';
+
+/** Writes the state files the stand-in executables read into `dir`. */
+export function writeStandInFiles(dir: string, files: StandInFiles): void {
+  for (const [name, value] of Object.entries(files)) writeFileSync(join(dir, name), value instanceof SysctlFile ? value.text() : value);
+}
 
 /** Files whose contents are the stack's and that it does not keep as Linux does. */
 const UNMODELLED_READS: Record<string, string> = {
@@ -19,7 +24,7 @@ const UNMODELLED_READS: Record<string, string> = {
 };
 
 function lookupSysctl(files: StandInFiles, key: string): string | undefined {
-  return sysctlIndex(files).get(key);
+  return files.sysctl.get(key);
 }
 
 const sysctlKey = (path: string): string => path.slice('/proc/sys/'.length).replaceAll('/', '.');
@@ -124,12 +129,12 @@ export class TsShellHost extends RealHost {
     // The stand-in executables read and log the stack's state through files.
     this.stateDir ??= mkdtempSync(join(tmpdir(), 'mptcpdrill-ts-'));
     const dir = this.stateDir;
-    for (const [name, text] of Object.entries(this.files)) writeFileSync(join(dir, name), name === 'log' ? '' : text);
+    writeStandInFiles(dir, { ...this.files, log: '' });
     const env = { ...ctx.env, PATH: `${this.standInDir}:${ctx.env['PATH'] ?? '/usr/bin:/bin'}`, MPTCPDRILL_STACK_STATE: dir };
     const r = this.spawnWith([...isolation(), ...argv], stdin, ctx.cwd, env);
     const from = this.files.log.length;
     this.files.log += readFileSync(join(dir, 'log'), 'utf8');
-    this.files.sysctl = readFileSync(join(dir, 'sysctl'), 'utf8');
+    this.files.sysctl = new SysctlFile(readFileSync(join(dir, 'sysctl'), 'utf8'));
     return { ...r, stderr: r.stderr + this.settle(from) };
   }
 

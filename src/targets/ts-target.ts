@@ -6,14 +6,14 @@
 // with the stand-in executables of scripts/stack-bin/ first on PATH, which read the stack's state
 // from files this target writes and log the same way.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyShellLog, type ApplyResult } from '../stack/shell.js';
 import { runCommandLine } from '../shell/run.js';
-import { TsShellHost } from './ts-shell-host.js';
-import type { StandInFiles } from '../stack/shell-stand-ins.js';
+import { TsShellHost, writeStandInFiles } from './ts-shell-host.js';
+import { SysctlFile, type StandInFiles } from '../stack/shell-stand-ins.js';
 import { Stack } from '../stack/socket-api.js';
 import type { NetworkConfig, SentPacket, ShellResult, SyscallRequest, SyscallResult, Target, TargetCapabilities, Usecs } from './target.js';
 
@@ -75,14 +75,20 @@ export class TsTarget implements Target {
   /** The stack's state as the stand-ins read it, with an empty log. */
   private standInFiles(): StandInFiles {
     const h = this.stack.host;
-    const dev = this.net?.device ?? 'tun0';
     return {
-      sysctl: h.sysctls.dump(),
+      sysctl: new SysctlFile(h.sysctls.dump()),
       endpoints: this.stack.pm.show(),
       limits: this.stack.pm.showLimits(),
-      addrs: [...h.addresses].map((a) => `    inet${a.includes(':') ? '6' : ''} ${a} dev ${dev} mtu ${h.mtu}\n`).join(''),
+      addrs: this.addrsFile(),
       log: '',
     };
+  }
+
+  /** `ip addr show` as the stand-ins print it. */
+  private addrsFile(): string {
+    const h = this.stack.host;
+    const dev = this.net?.device ?? 'tun0';
+    return [...h.addresses].map((a) => `    inet${a.includes(':') ? '6' : ''} ${a} dev ${dev} mtu ${h.mtu}\n`).join('');
   }
 
   async shell(command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ShellResult> {
@@ -101,7 +107,9 @@ export class TsTarget implements Target {
       const host = new TsShellHost(files, standInDir(), Date.now() + opts.timeoutMs, (log) => {
         const errors = apply(log);
         // Later commands of the line read the state this one left.
-        Object.assign(files, { ...this.standInFiles(), sysctl: files.sysctl, log: files.log });
+        files.endpoints = this.stack.pm.show();
+        files.limits = this.stack.pm.showLimits();
+        files.addrs = this.addrsFile();
         return errors;
       });
       try {
@@ -123,7 +131,7 @@ export class TsTarget implements Target {
       this.shellRuns.bash++;
       this.stateDir ??= mkdtempSync(join(tmpdir(), 'mptcpdrill-ts-'));
       const dir = this.stateDir;
-      for (const [name, text] of Object.entries(this.standInFiles())) writeFileSync(join(dir, name), text);
+      writeStandInFiles(dir, this.standInFiles());
       const path = `${standInDir()}:${opts.env.PATH ?? process.env.PATH ?? '/usr/bin:/bin'}`;
       out = await run(command, opts.cwd, { ...opts.env, PATH: path, MPTCPDRILL_STACK_STATE: dir }, opts.timeoutMs);
       out.stderr += apply(readFileSync(join(dir, 'log'), 'utf8'));
