@@ -37,6 +37,9 @@ export function applyShellLog(stack: Stack, log: string): ApplyResult {
       case 'unsupported':
         r.unsupported.push(args.join(' '));
         break;
+      case 'note':
+        r.notes.push(args.join(' '));
+        break;
       case 'ip':
         applyIp(stack, args, r);
         break;

@@ -45,7 +45,7 @@ export class TsShellHost extends RealHost {
    * `apply`: applies log lines to the stack at once (so a later command of the same line sees
    * their effect, as on Linux), returning the error output they cause, and refreshes `files`.
    */
-  constructor(private readonly files: StandInFiles, private readonly standInDir: string, deadline: number, private readonly apply: (log: string) => string) {
+  constructor(private readonly files: StandInFiles, private readonly standInDir: string, deadline: number, private readonly apply: (log: string) => string, private readonly dryRun = false) {
     super(deadline);
   }
 
@@ -74,6 +74,7 @@ export class TsShellHost extends RealHost {
     if (done !== undefined) return done;
     // Virtual time: a shell line takes no script time on the bundled stack.
     if (name === 'sleep' && args.length > 0 && args.every((a) => /^\d*\.?\d+[smhd]?$/.test(a))) return 0;
+    if (name === 'nstat') return this.nstat(args);
     if (!isStandIn(name)) return undefined;
     const from = this.files.log.length;
     const r = runStandIn(name, args, this.files);
@@ -81,6 +82,18 @@ export class TsShellHost extends RealHost {
     io.stderr.write(r.stderr);
     this.settle(from, io);
     return r.code;
+  }
+
+  /** `nstat -n` (and -r, -z with it) only moves nstat's history file; anything that prints counters needs MIB counters. */
+  private nstat(args: string[]): number {
+    const flags = args.join('');
+    if (args.every((a) => /^-[nrzs]+$/.test(a) || a === '--reset' || a === '--nooutput') && /n|--nooutput/.test(flags)) {
+      this.files.log += `note\tnstat ${args.join(' ')}: prints nothing; the TypeScript stack keeps no MIB counters to reset\n`;
+      this.settle(0);
+      return 0;
+    }
+    this.unsupported(`${['nstat', ...args].join(' ')}: MIB counters are not modelled by the TypeScript stack`);
+    return 0;
   }
 
   override readFile(path: string): string | { error: string } {
@@ -115,6 +128,7 @@ export class TsShellHost extends RealHost {
       this.unsupported(`writing ${path}: only /proc/sys/net is the TypeScript stack's`);
       return { write: () => undefined };
     }
+    if (this.dryRun) return { write: () => undefined };
     return super.openWrite(path, append);
   }
 
@@ -126,6 +140,8 @@ export class TsShellHost extends RealHost {
   }
 
   override spawn(argv: string[], stdin: string, ctx: CommandContext): SpawnResult {
+    // A preview (check --target ts) starts nothing: the program is taken to succeed silently.
+    if (this.dryRun) { this.processes++; return { status: 0, stdout: '', stderr: '' }; }
     // The stand-in executables read and log the stack's state through files.
     this.stateDir ??= mkdtempSync(join(tmpdir(), 'mptcpdrill-ts-'));
     const dir = this.stateDir;

@@ -28,6 +28,12 @@ export interface TsTargetOptions {
   seed?: number;
   /** Run shell commands in-process (default true; false: always /bin/sh, for comparison). */
   shellFastPath?: boolean;
+  /**
+   * Preview shell lines without side effects (check --target ts): other programs are not
+   * started (taken to succeed silently), files are not written, lines the in-process shell does
+   * not run are not run at all. The stack still takes what the stand-ins ask.
+   */
+  shellDryRun?: boolean;
 }
 
 export class TsTarget implements Target {
@@ -41,12 +47,14 @@ export class TsTarget implements Target {
   private stateDir: string | undefined;
   private net: NetworkConfig | undefined;
   private readonly fastPath: boolean;
+  private readonly dryRun: boolean;
   /** Shell commands run so far: in-process, or by /bin/sh; and the real processes in-process lines started. */
   readonly shellRuns = { inProcess: 0, bash: 0, processes: 0 };
 
   constructor(opts: TsTargetOptions = {}) {
     this.stack = new Stack(opts.seed ?? 1);
     this.fastPath = opts.shellFastPath ?? true;
+    this.dryRun = opts.shellDryRun ?? false;
   }
 
   get clock() {
@@ -111,7 +119,7 @@ export class TsTarget implements Target {
         files.limits = this.stack.pm.showLimits();
         files.addrs = this.addrsFile();
         return errors;
-      });
+      }, this.dryRun);
       try {
         const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...opts.env };
         const r = await runCommandLine({ text: command, cwd: opts.cwd, env, pid: process.pid, ppid: process.pid }, host);
@@ -127,6 +135,7 @@ export class TsTarget implements Target {
         host.dispose();
       }
     }
+    if (!out && this.dryRun) return { code: 0, stdout: '', stderr: '', notes: [`not previewed: /bin/sh would run it (${fallback})`] };
     if (!out) {
       this.shellRuns.bash++;
       this.stateDir ??= mkdtempSync(join(tmpdir(), 'mptcpdrill-ts-'));

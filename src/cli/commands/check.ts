@@ -16,7 +16,9 @@ Parses and checks .pkt scripts (directories: every *.pkt below them) without run
 Options:
   --json              one JSON object per diagnostic per line (file, line, column, endLine,
                       endColumn, severity, code, message)
-  --target NAME       also check what the target kernel, ts or remote cannot honour
+  --target NAME       also check what the target kernel, ts or remote cannot honour (ts: runs
+                      the shell lines in a dry run, without starting programs or writing
+                      files, and warns about each that would make the run a skip)
   --NAME=VALUE        any script option (e.g. --ip_version=ipv6, -D NAME=VALUE); overrides the
                       script's own line
 
@@ -63,6 +65,10 @@ export async function runCheck(argv: string[], io: CheckIo = processIo()): Promi
   }
   if (positionals.length === 0) throw new UsageError('missing FILE or DIR');
   const results = checkPaths(positionals, { target: target as TargetName | undefined, cli: scriptOptions });
+  if (target === 'ts') {
+    const { previewTsSkips } = await import('../ts-preview.js');
+    for (const result of results) result.diagnostics.push(...(await previewTsSkips(result)));
+  }
   let failed = false;
   for (const result of results) {
     for (const d of result.diagnostics) {
