@@ -45,7 +45,7 @@ test('IPv6 defaults follow ip_version', (t) => {
 
 test('typed values from script lines, remote_ip with a prefix', (t) => {
   const { options, diagnostics } = resolve(lines(
-    ['tolerance_usecs', '100000'], ['remote_ip', '2001:DB8::1/32'], ['local_ip', 'fd3d:fa7b:d17d::0'],
+    ['tolerance_usecs', '100000'], ['ip_version', 'ipv6'], ['remote_ip', '2001:DB8::1/32'], ['local_ip', 'fd3d:fa7b:d17d::0'],
     ['non_fatal', 'packet,syscall'], ['tcp_ts_ecr_scaled'], ['tolerance_percent', '2.5'], ['define', 'X=1'],
   ));
   t.deepEqual(diagnostics, []);
@@ -58,6 +58,24 @@ test('typed values from script lines, remote_ip with a prefix', (t) => {
   t.true(options.tcpTsEcrScaled);
   t.is(options.tolerancePercent, 2.5);
   t.deepEqual(options.defines, { X: '1' });
+});
+
+test('addresses of the family ip_version puts on the wire; netmask_ip is not read with ipv6 (as packetdrill)', (t) => {
+  // The MPTCP suite's IPv6 runs pass upstream's IPv4 netmask, or a prefix written short: ignored.
+  for (const mask of ['fd3d:fa7b:d17e', '255.255.0.0', 'ffff:ffff::']) {
+    const v6 = resolve(lines(['ip_version', 'ipv6'], ['netmask_ip', mask]));
+    t.deepEqual(v6.diagnostics, [], mask);
+  }
+  const wrong = (...l: Array<[string, string]>): string[] => resolve(lines(...l)).diagnostics.map((d) => `${d.range.start.line}: ${d.severity}: ${d.message}`);
+  t.deepEqual(wrong(['remote_ip', 'fd3d:fa7b:d17e::1']), ["1: error: option --remote_ip needs an IPv4 address with --ip_version=ipv4 (got 'fd3d:fa7b:d17e::1')"]);
+  t.deepEqual(wrong(['ip_version', 'ipv4-mapped-ipv6'], ['netmask_ip', 'fd3d:fa7b:d17e']), ["2: error: option --netmask_ip needs an IPv4 address with --ip_version=ipv4-mapped-ipv6 (got 'fd3d:fa7b:d17e')"]);
+  t.deepEqual(wrong(['ip_version', 'ipv6'], ['gateway_ip', '192.168.0.1'], ['local_ip', '192.168.0.2']), [
+    "2: error: option --gateway_ip needs an IPv6 address with --ip_version=ipv6 (got '192.168.0.1')",
+    "3: error: option --local_ip needs an IPv6 address with --ip_version=ipv6 (got '192.168.0.2')",
+  ]);
+  // A short IPv6 form is no address at all, for packetdrill too ("bad IPv6 address").
+  t.deepEqual(wrong(['ip_version', 'ipv6'], ['remote_ip', 'fd3d:fa7b:d17e']), ["2: error: option --remote_ip needs an IP address, optionally with /prefix (got 'fd3d:fa7b:d17e')"]);
+  t.deepEqual(wrong(['ip_version', 'ipv6'], ['remote_ip', 'fd3d:fa7b:d17e::/48']), []);
 });
 
 test('the command line overrides the script, dashed names are aliases', (t) => {

@@ -9,7 +9,7 @@ import type { Diagnostic, OptionLine, SourceRange } from './ast.js';
 
 export type IpVersionOption = 'ipv4' | 'ipv4-mapped-ipv6' | 'ipv6';
 
-type OptionType = 'int' | 'number' | 'string' | 'ip' | 'ip-prefix' | 'ip-version' | 'bool' | 'non-fatal' | 'define';
+type OptionType = 'int' | 'number' | 'string' | 'ip' | 'ip-prefix' | 'netmask' | 'ip-version' | 'bool' | 'non-fatal' | 'define';
 
 export interface OptionSpec {
   /** Canonical name, with underscores (`tolerance_usecs`). */
@@ -33,7 +33,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'local_ip', type: 'ip', defaultText: 'random in 192.168.0.0/16 (v4), in fd3d:fa7b:d17d::/48 (v6)', meaning: 'address of the stack under test', env: 'OPT_LOCAL_IP' },
   { name: 'remote_ip', type: 'ip-prefix', defaultText: '192.0.2.1 (v4), 2001:db8::1 (v6)', meaning: "the script's (the peer's) address, optionally with /prefix routed to the test device", env: 'OPT_REMOTE_IP' },
   { name: 'gateway_ip', type: 'ip', defaultText: '192.168.0.1 (v4), fd3d:fa7b:d17d:8888::0 (v6)', meaning: 'route for the remote prefix', env: 'OPT_GATEWAY_IP' },
-  { name: 'netmask_ip', type: 'ip', defaultText: '255.255.0.0', meaning: 'IPv4 netmask of the local address', env: 'OPT_NETMASK_IP' },
+  { name: 'netmask_ip', type: 'netmask', defaultText: '255.255.0.0', meaning: 'IPv4 netmask of the local address (not read with ipv6)', env: 'OPT_NETMASK_IP' },
   { name: 'mtu', type: 'int', defaultText: '1500', meaning: 'test interface MTU', env: 'OPT_MTU' },
   { name: 'mss', type: 'int', defaultText: '-', meaning: 'reserved (exported as OPT_MSS)', env: 'OPT_MSS' },
   { name: 'speed', type: 'int', defaultText: 'interface default', meaning: 'tun speed reported to the stack', env: 'OPT_SPEED' },
@@ -179,6 +179,10 @@ function parseValue(spec: OptionSpec, raw: string | undefined): Parsed | string 
       if (m[2] !== undefined && Number(m[2]) > max) return `option --${spec.name}: prefix /${m[2]} is longer than ${max} bits`;
       return { value: canonicalIp(m[1]!) + (m[2] !== undefined ? `/${m[2]}` : '') };
     }
+    case 'netmask':
+      // Checked once ip_version is known (familyErrors): IPv6 runs never read it.
+      if (value === undefined) return `option --${spec.name} needs a value`;
+      return { value };
     case 'ip-version':
       if (value === 'ipv4' || value === 'ipv4-mapped-ipv6' || value === 'ipv6') return { value };
       return `option --ip_version must be ipv4, ipv4-mapped-ipv6 or ipv6${value === undefined ? '' : ` (got '${value}')`}`;
@@ -234,9 +238,11 @@ export function resolveOptions(lines: readonly OptionLine[], cli: CliOptions, si
   ];
   const values = new Map<string, Parsed['value']>();
   const defines: Record<string, string> = {};
+  const setBy = new Map<string, OptionSetting>();
+  const reporter = (s: OptionSetting) => (severity: Diagnostic['severity'], code: string, message: string): void =>
+    sink({ severity, code, message, file: s.range ? file : CLI_FILE, range: s.range ?? NO_RANGE });
   for (const s of settings) {
-    const report = (severity: Diagnostic['severity'], code: string, message: string): void =>
-      sink({ severity, code, message, file: s.range ? file : CLI_FILE, range: s.range ?? NO_RANGE });
+    const report = reporter(s);
     const spec = findOption(s.name);
     if (!spec) {
       report('error', 'unknown-option', `unknown option --${s.name}`);
@@ -254,9 +260,34 @@ export function resolveOptions(lines: readonly OptionLine[], cli: CliOptions, si
       defines[text.slice(0, eq)] = text.slice(eq + 1);
     } else {
       values.set(spec.name, parsed.value);
+      setBy.set(spec.name, s);
     }
   }
+  const order = (name: string) => settings.indexOf(setBy.get(name)!);
+  for (const [name, message] of familyErrors(values).sort((a, b) => order(a[0]) - order(b[0]))) {
+    reporter(setBy.get(name)!)('error', 'bad-option-value', message);
+    values.delete(name);
+  }
   return buildOptions(values, defines, config.random ?? Math.random);
+}
+
+/**
+ * Addresses of the wrong family for ip_version, refused before anything runs as packetdrill
+ * refuses them ("bad IPv4 address"): ipv4 and ipv4-mapped-ipv6 runs put IPv4 on the wire, so
+ * local_ip, remote_ip, gateway_ip and netmask_ip are IPv4 there; ipv6 runs need IPv6 addresses
+ * and never read netmask_ip, so any text is accepted for it.
+ */
+function familyErrors(values: Map<string, Parsed['value']>): Array<[string, string]> {
+  const ipVersion = (values.get('ip_version') as IpVersionOption | undefined) ?? 'ipv4';
+  const v6 = ipVersion === 'ipv6';
+  const out: Array<[string, string]> = [];
+  for (const name of ['local_ip', 'remote_ip', 'gateway_ip', 'netmask_ip']) {
+    const value = values.get(name) as string | undefined;
+    if (value === undefined || (v6 && name === 'netmask_ip')) continue;
+    if (parseAddress(value.split('/')[0]!)?.family === (v6 ? 6 : 4)) continue;
+    out.push([name, `option --${name} needs an ${v6 ? 'IPv6' : 'IPv4'} address with --ip_version=${ipVersion} (got '${value}')`]);
+  }
+  return out;
 }
 
 function buildOptions(values: Map<string, Parsed['value']>, defines: Record<string, string>, random: () => number): ScriptOptions {
