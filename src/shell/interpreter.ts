@@ -385,6 +385,7 @@ export class Shell implements ExpandScope {
   invoke(name: string, args: string[], assignments: Map<string, string>, io: Streams): number {
     const fn = this.state.functions.get(name);
     if (fn) return this.callFunction(fn, args, assignments, io);
+    if (MISSING_BUILTINS.has(name)) throw new Unsupported(`the ${name} builtin`);
     if (BUILTINS.has(name) && (name !== 'source' || this.state.dialect === 'bash')) {
       // Assignments before a special builtin stay (POSIX); before a regular one they are temporary.
       for (const [k, v] of assignments) this.state.vars.set(k, v);
@@ -602,6 +603,9 @@ export function scriptDialect(text: string): Dialect | undefined {
   return undefined;
 }
 
+/** Builtins of dash and bash that the interpreter does not have: never to be looked up as programs. */
+export const MISSING_BUILTINS = new Set(['trap', 'alias', 'unalias', 'umask', 'ulimit', 'getopts', 'hash', 'type', 'times', 'jobs', 'fg', 'bg', 'exec', 'kill', 'let', 'declare', 'typeset', 'shopt', 'pushd', 'popd', 'dirs', 'disown', 'suspend', 'mapfile', 'readarray', 'enable', 'builtin', 'caller', 'compgen', 'complete', 'history', 'fc', 'bind', 'logout', 'coproc', 'select']);
+
 /** Throws Unsupported for anything in the AST this interpreter does not run. */
 export function assertSupported(ast: ScriptNode, dialect: Dialect): void {
   const visit = (node: unknown): void => {
@@ -620,6 +624,12 @@ export function assertSupported(ast: ScriptNode, dialect: Dialect): void {
       case 'Statement':
         if ((n as StatementNode).background) throw new Unsupported('background jobs (&)');
         break;
+      case 'SimpleCommand': {
+        const first = (n as SimpleCommandNode).name?.parts;
+        const name = first?.length === 1 && first[0]!.type === 'Literal' ? first[0]!.value : undefined;
+        if (name !== undefined && MISSING_BUILTINS.has(name)) throw new Unsupported(`the ${name} builtin`);
+        break;
+      }
       case 'Pipeline':
         if ((n as PipelineNode).timed) throw new Unsupported('time');
         break;

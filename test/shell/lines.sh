@@ -158,3 +158,9 @@ IFS=:; set -- $(echo a:b:c); echo $# $2
 read a < /proc/sys/net/ipv4/tcp_sack; echo "st $? [$a]"; read b < /proc/sys/net/ipv4/tcp_congestion_control; echo "st $? [$b]"
 
 cat /proc/sys/net/ipv4/tcp_sack | { read v; echo "piped [$v]"; }
+
+x=$(echo "a b" | tr ' ' '\n' | wc -l); echo "$x lines"
+
+v=; for w in $v; do echo never; done; echo "empty: [$v]"
+
+printf '%s\n' "$@"; echo "no args: $#"
