@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 // Launcher: runs the compiled CLI in dist/, or says in one sentence how to build it.
-// `npm run build` also bundles it into dist/bundle/ (scripts/bundle.ts): a few files load much
-// faster than the ~850 modules of dist/src and its dependencies. The bundle runs only while it
-// matches the compiled files it was made from (after a bare `tsc` it does not), else the modules.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+// `npm run build` also bundles it into dist/bundle/main.cjs (scripts/bundle.ts): one file, compiled
+// with V8's code cache, starts much faster than the ~850 modules of dist/src and its dependencies.
+// The bundle runs only while it matches the compiled files it was made from (after a bare `tsc` it
+// does not), else the modules; MPTCPDRILL_BUNDLE=0 forces the modules.
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
 
 const root = new URL('../', import.meta.url);
 const entry = new URL('dist/src/cli/main.js', root);
@@ -12,30 +17,58 @@ if (!existsSync(entry)) {
   process.exit(2);
 }
 
-/** The bundle's entry when dist/bundle/ is as fresh as the compiled files, else undefined. */
-function freshBundle() {
+/**
+ * The bundle's `main` when dist/bundle/ is as fresh as the compiled files, else undefined; with
+ * `saveCache` when its code cache is missing or was rejected (another Node), to call after the run.
+ */
+function loadBundle() {
   if (process.env.MPTCPDRILL_BUNDLE === '0') return undefined;
+  let manifest;
   try {
-    const dir = new URL('dist/bundle/', root);
-    const manifest = JSON.parse(readFileSync(new URL('manifest.json', dir), 'utf8'));
+    manifest = JSON.parse(readFileSync(new URL('dist/bundle/manifest.json', root), 'utf8'));
     for (const [file, mtime] of Object.entries(manifest.inputs)) {
       if (statSync(new URL(file, root)).mtimeMs !== mtime) return undefined;
     }
-    return new URL(manifest.entry, dir);
   } catch {
     return undefined;
   }
+  const file = fileURLToPath(new URL(`dist/bundle/${manifest.entry}`, root));
+  const cacheFile = fileURLToPath(new URL(`dist/bundle/main.${manifest.id}.cache`, root));
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    // no cache yet: this run writes it
+  }
+  const source = readFileSync(file, 'utf8');
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  const saveCache = cachedData === undefined || script.cachedDataRejected
+    ? () => {
+        // Written aside and renamed: parallel runs never read half a cache. A read-only install just has none.
+        try {
+          const tmp = `${cacheFile}.${process.pid}`;
+          writeFileSync(tmp, script.createCachedData());
+          renameSync(tmp, cacheFile);
+        } catch {
+          // no cache: every start compiles the bundle
+        }
+      }
+    : undefined;
+  return { main: module.exports.main, saveCache };
 }
 
 let main;
+let saveCache;
 try {
-  const bundle = freshBundle();
+  let bundle;
   try {
-    ({ main } = await import((bundle ?? entry).href));
+    bundle = loadBundle();
   } catch (err) {
-    if (!bundle) throw err;
-    ({ main } = await import(entry.href));
+    if (process.env.MPTCPDRILL_DEBUG === '1') process.stderr.write(`bundle not used: ${err?.stack ?? err}\n`);
   }
+  ({ main, saveCache } = bundle ?? (await import(entry.href)));
 } catch (err) {
   if (process.env.MPTCPDRILL_DEBUG === '1') process.stderr.write(`${err?.stack ?? err}\n`);
   process.stderr.write(`mptcpdrill could not load its compiled code (${err?.message ?? err}): run npm run build.\n`);
@@ -49,3 +82,4 @@ try {
   process.stderr.write(`mptcpdrill: internal error: ${err?.message ?? err}\n`);
   process.exitCode = 1;
 }
+saveCache?.();

@@ -1,19 +1,25 @@
-// `npm run build` (and `prepare`), after tsc: bundles the compiled CLI (dist/src/cli/main.js) and
-// its dependencies (chevrotain and its ~640 lodash-es modules, chalk) into a few files in
-// dist/bundle/, so that `mptcpdrill` starts by loading a handful of modules instead of ~850 (the
-// ESM loader's per-module cost was most of the start-up). Lazily imported parts (each command, the
-// kernel and remote targets, the differential runner) stay separate chunks, loaded on demand.
-// Other packages (koffi, cap, raw-socket, ...) stay outside: see BUNDLED.
+// `npm run build` (and `prepare`, `test`, `bench`), after tsc: bundles the compiled CLI
+// (dist/src/cli/main.js) with chevrotain (its ~640 lodash-es modules included) and chalk into one
+// CommonJS file, dist/bundle/main.cjs, so that `mptcpdrill` starts by compiling one file instead of
+// resolving and linking ~850 ES modules (most of the start-up). Parts imported lazily (each
+// command, the kernel and remote targets, the differential runner) stay lazy: esbuild runs a
+// module's body on its first import(). Other packages (koffi, cap, raw-socket, ...) stay outside
+// (see BUNDLED) and are require()d on first use.
 //
 // bin/mptcpdrill.js runs the bundle only while dist/bundle/manifest.json matches the compiled
 // files it was made from (their mtimes); after a bare `tsc` it falls back to dist/src/cli/main.js,
-// so it never runs stale code. MPTCPDRILL_BUNDLE=0 forces the unbundled modules.
+// so it never runs stale code. MPTCPDRILL_BUNDLE=0 forces the modules. It compiles the bundle with
+// V8's code cache (dist/bundle/main.<id>.cache, written by the first run of a new bundle; this
+// script makes that first run), which skips most of the compiling at each start.
 //
 // Paths computed from import.meta.url (scripts/stack-bin, the suite child entry, worker files,
-// package.json) must not move: each bundled module's `import.meta.url` is rewritten to the URL of
-// its own file in dist/, so they resolve exactly as in the unbundled build.
-import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+// package.json) must not move: each bundled module's `import.meta.url` becomes the URL of its own
+// file in dist/, so they resolve exactly as in the unbundled build.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BuildResult, Plugin } from 'esbuild';
 
@@ -44,6 +50,9 @@ const onlyListedPackages: Plugin = {
 /** mtime of each compiled file, taken before it is read (so a file rewritten meanwhile reads as stale). */
 const mtimes = new Map<string, number>();
 
+/** Defined by the banner: the file URL of a path relative to the bundle's folder. */
+const URL_OF = '__mptcpdrillFileUrl';
+
 /** Rewrites `import.meta.url` in dist/ modules to the URL of the module's own file. */
 const keepModuleUrls: Plugin = {
   name: 'keep-module-urls',
@@ -51,12 +60,23 @@ const keepModuleUrls: Plugin = {
     build.onLoad({ filter: new RegExp(`^${DIST.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/.*\\.js$`) }, (args) => {
       mtimes.set(args.path, statSync(args.path).mtimeMs);
       const text = readFileSync(args.path, 'utf8');
-      if (!text.includes('import.meta.url')) return undefined;
+      if (!text.includes('import.meta')) return undefined;
       const rel = relative(OUT, args.path).split(sep).join('/');
-      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js' };
+      return { contents: text.replaceAll('import.meta.url', `${URL_OF}(${JSON.stringify(rel)})`), loader: 'js' };
     });
   },
 };
+
+/** A script with no shell line and no Python: the first run that writes the code cache. */
+const PRIMER = `0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0    setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
++0    bind(3, ..., ...) = 0
++0    listen(3, 1) = 0
++0    < S  0:0(0) win 65535 <mss 1460, sackOK, TS val 100 ecr 0, nop, wscale 7>
++0    > S. 0:0(0) ack 1 <mss 1460, sackOK, TS val 200 ecr 100, nop, wscale 7>
++0.01 < .  1:1(0) ack 1 win 256 <nop, nop, TS val 101 ecr 200>
++0    accept(3, ..., ...) = 4
+`;
 
 async function main(): Promise<number> {
   let esbuild: typeof import('esbuild');
@@ -82,15 +102,17 @@ async function main(): Promise<number> {
   try {
     result = await esbuild.build({
       absWorkingDir: ROOT,
-      entryPoints: { main: ENTRY },
-      outdir: tmp,
+      entryPoints: [ENTRY],
+      outfile: join(tmp, 'main.cjs'),
       bundle: true,
-      splitting: true,
-      format: 'esm',
+      format: 'cjs',
       platform: 'node',
       target: 'node20',
+      // No import() left in the file: the launcher compiles it as a plain script.
+      supported: { 'dynamic-import': false },
       plugins: [onlyListedPackages, keepModuleUrls],
       define: { MPTCPDRILL_GRAMMAR_CHECKED: 'true' },
+      banner: { js: `"use strict";\nconst ${URL_OF} = (rel) => require("node:url").pathToFileURL(require("node:path").join(__dirname, rel)).href;` },
       metafile: true,
       logLevel: 'warning',
       legalComments: 'none',
@@ -111,15 +133,24 @@ async function main(): Promise<number> {
       if (mtime === undefined) throw new Error(`${input} was bundled without being seen`);
       inputs[input] = mtime;
     }
-    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify({ entry: 'main.js', inputs }));
+    // `id` names this bundle's code cache, so a cache never outlives the bundle it was made for.
+    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify({ entry: 'main.cjs', id: randomBytes(6).toString('hex'), inputs }));
     if (existsSync(OUT)) renameSync(OUT, old);
     renameSync(tmp, OUT);
     rmSync(old, { recursive: true, force: true });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  const files = Object.keys(JSON.parse(readFileSync(join(OUT, 'manifest.json'), 'utf8')).inputs as object).length;
-  process.stdout.write(`bundle: ${relative(ROOT, OUT)}/ from ${files} compiled modules (${relative(ROOT, dirname(ENTRY))}/main.js and what it imports)\n`);
+  // The first run writes the code cache, with what a `run` compiles.
+  const dir = mkdtempSync(join(tmpdir(), 'mptcpdrill-bundle-'));
+  try {
+    writeFileSync(join(dir, 'primer.pkt'), PRIMER);
+    spawnSync(process.execPath, [join(ROOT, 'bin', 'mptcpdrill.js'), 'run', '--target', 'ts', join(dir, 'primer.pkt')], { stdio: 'ignore', env: { ...process.env, MPTCPDRILL_BUNDLE: '' } });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const { inputs } = JSON.parse(readFileSync(join(OUT, 'manifest.json'), 'utf8')) as { inputs: object };
+  process.stdout.write(`bundle: ${relative(ROOT, OUT)}/main.cjs from ${Object.keys(inputs).length} compiled modules\n`);
   return 0;
 }
 

@@ -1,8 +1,9 @@
-// bin/mptcpdrill.js and the bundle (scripts/bundle.ts): the launcher runs dist/bundle/ only while
-// it matches the compiled files it was made from, and the compiled modules otherwise; the real
-// bundle, when fresh, runs scripts as the modules do (paths from import.meta.url included).
+// bin/mptcpdrill.js and the bundle (scripts/bundle.ts): the launcher runs dist/bundle/main.cjs only
+// while it matches the compiled files it was made from, and the compiled modules otherwise; it
+// keeps a V8 code cache per bundle; the real bundle, when fresh, runs scripts as the modules do
+// (paths from import.meta.url included).
 import test from 'ava';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, repoRoot } from './helpers/paths.js';
@@ -20,16 +21,25 @@ function fakeInstall(t: { teardown(fn: () => void): void }): { dir: string; bin:
   writeFileSync(compiled, "export async function main() { process.stdout.write('modules\\n'); return 0; }\n");
   const bundleDir = join(dir, 'dist', 'bundle');
   mkdirSync(bundleDir);
-  writeFileSync(join(bundleDir, 'main.js'), "export async function main(argv) { process.stdout.write(`bundle ${argv.join(' ')}\\n`); return 3; }\n");
-  writeFileSync(join(bundleDir, 'manifest.json'), JSON.stringify({ entry: 'main.js', inputs: { 'dist/src/cli/main.js': statSync(compiled).mtimeMs } }));
+  writeFileSync(join(bundleDir, 'main.cjs'), "exports.main = async (argv) => { process.stdout.write(`bundle ${argv.join(' ')}\\n`); return 3; };\n");
+  writeFileSync(join(bundleDir, 'manifest.json'), JSON.stringify({ entry: 'main.cjs', id: 'b1', inputs: { 'dist/src/cli/main.js': statSync(compiled).mtimeMs } }));
   return { dir, bin: join(dir, 'bin', 'mptcpdrill.js'), compiled, bundleDir };
 }
 
-test('the launcher runs a fresh bundle, with the arguments and exit status of the command', async (t) => {
+test('the launcher runs a fresh bundle, with the arguments and exit status of the command, and keeps its code cache', async (t) => {
   const f = fakeInstall(t);
+  const cache = join(f.bundleDir, 'main.b1.cache');
   const r = await runNode(f.bin, ['run', 'x.pkt'], { MPTCPDRILL_BUNDLE: '' });
   t.deepEqual(lines(r.stdout), ['bundle run x.pkt']);
   t.is(r.status, 3);
+  t.true(existsSync(cache), 'the first run writes the code cache');
+  const written = statSync(cache).mtimeMs;
+  const again = await runNode(f.bin, ['run'], { MPTCPDRILL_BUNDLE: '' });
+  t.deepEqual(lines(again.stdout), ['bundle run']);
+  t.is(statSync(cache).mtimeMs, written, 'a run that used the cache leaves it as it is');
+  writeFileSync(cache, 'not a code cache');
+  t.deepEqual(lines((await runNode(f.bin, ['x'], { MPTCPDRILL_BUNDLE: '' })).stdout), ['bundle x'], 'a rejected cache is only slower');
+  t.not(readFileSync(cache, 'utf8'), 'not a code cache', 'and is written anew');
 });
 
 test('the launcher runs the compiled modules when a compiled file changed after bundling', async (t) => {
@@ -44,7 +54,7 @@ test('the launcher runs the compiled modules when a compiled file changed after 
 test('the launcher runs the compiled modules without a bundle, with MPTCPDRILL_BUNDLE=0, or when the bundle cannot load', async (t) => {
   const f = fakeInstall(t);
   t.deepEqual(lines((await runNode(f.bin, [], { MPTCPDRILL_BUNDLE: '0' })).stdout), ['modules']);
-  writeFileSync(join(f.bundleDir, 'main.js'), "throw new Error('broken bundle');\n");
+  writeFileSync(join(f.bundleDir, 'main.cjs'), "throw new Error('broken bundle');\n");
   t.deepEqual(lines((await runNode(f.bin, [], { MPTCPDRILL_BUNDLE: '' })).stdout), ['modules']);
   rmSync(f.bundleDir, { recursive: true });
   t.deepEqual(lines((await runNode(f.bin, [], { MPTCPDRILL_BUNDLE: '' })).stdout), ['modules']);
