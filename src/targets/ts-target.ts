@@ -18,10 +18,15 @@ import { Stack } from '../stack/socket-api.js';
 import type { NetworkConfig, SentPacket, ShellResult, SyscallRequest, SyscallResult, Target, TargetCapabilities, Usecs } from './target.js';
 
 /** scripts/stack-bin relative to this module (src/targets or dist/src/targets). */
+let standIns: string | undefined;
+
 function standInDir(): string {
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  const up = here.includes(`${'dist'}/src/`) ? '../../../' : '../../';
-  return join(here, up, 'scripts', 'stack-bin');
+  if (standIns === undefined) {
+    const here = fileURLToPath(new URL('.', import.meta.url));
+    const up = here.includes(`${'dist'}/src/`) ? '../../../' : '../../';
+    standIns = join(here, up, 'scripts', 'stack-bin');
+  }
+  return standIns;
 }
 
 export interface TsTargetOptions {
