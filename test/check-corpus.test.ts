@@ -20,6 +20,7 @@ const EXPECTED_WARNINGS: Record<string, string[]> = {
   ],
   'mptcp/prio/inbound.pkt': ['mp-prio-address-id'],
   'tcp/handshake/ack-flag-no-value.pkt': ['ack-flag-without-ack'],
+  'mptcp/fallback/client-synack-v0-both-keys.pkt': ['mpc-synack-two-keys'],
 };
 
 const corpus: LoadedScript[] = findScripts(corpusDir).map((f) => loadScript(f));
