@@ -2,9 +2,9 @@
 // test/v0-scripts when present; the mutated twins apart): each script's timeline (script time at
 // its end) summed, against the wall time to run them all on the bundled stack in this one
 // process. Scripts that skip (file calls, PSP) are left out, since they never run their timeline.
-// Measured twice: with shell commands made only of stand-in calls run in-process (the default,
-// src/stack/shell-fast-path.ts) and with every command run by bash (`before`), since the
-// per-script cost of the corpus is mostly its shell lines (defaults.sh).
+// Measured twice: with shell lines run in-process (the default, src/shell/ on the ts target's
+// host) and with every line run by /bin/sh and the stand-in executables (`before`), since the
+// per-script cost of the corpus used to be mostly its shell lines (defaults.sh).
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CORPORA = ['test/scripts', 'test/v0-scripts'];
 const TWINS = 'test/twins';
 
-/** `python`: the script has Python blocks (one python3 process); `bash`: a shell command went to bash. */
+/** `python`: the script has Python blocks; `bash`: a shell line went to /bin/sh. */
 interface ScriptRun { file: string; status: string; timelineUs: number; wallMs: number; loadMs: number; python: boolean; bash: boolean }
 interface Pass { runs: ScriptRun[]; inProcess: number; bash: number; cpuS: number }
 
