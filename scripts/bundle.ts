@@ -29,21 +29,58 @@ const OUT = join(DIST, 'bundle');
 const ENTRY = join(DIST, 'src', 'cli', 'main.js');
 
 /**
- * Packages bundled with our code: chevrotain (with @chevrotain/* and lodash-es, ~700 modules) and
- * chalk. Any other package our code imports stays external (native ones like koffi, and those
- * that ship a bundle of their own), loaded by Node as before.
+ * Packages bundled with our code: chevrotain (with @chevrotain/* and lodash-es, ~700 modules),
+ * chalk and just-bash. Any other package our code imports stays external (native ones like koffi),
+ * loaded by Node as before.
  */
-const BUNDLED = new Set(['chevrotain', 'chalk']);
+const BUNDLED = new Set(['chevrotain', 'chalk', 'just-bash']);
 
-/** Makes every bare import from our compiled code external unless its package is in BUNDLED. */
+/**
+ * Bundled packages taken in their CommonJS build, their own imports left external: just-bash's is
+ * one 1.8 MB file (its ES build, an index and chunks that esbuild cannot prune, bundles to 7 MB),
+ * whose compiling cost ~0.2 s of CPU at each start outside the bundle's code cache.
+ */
+const AS_REQUIRED = new Set(['just-bash']);
+
+/**
+ * Imports of bundled packages replaced by a module that throws when loaded. just-bash starts
+ * importing guarded-fetch (with undici: ~0.2 s of CPU) as it loads, for its network commands; we
+ * use its parser only, and the import's failure is caught where it is made.
+ */
+const LEFT_OUT: Record<string, string> = { 'guarded-fetch': 'just-bash' };
+
+/** Marks the resolutions the plugin asks esbuild for itself. */
+const RESOLVING = Symbol('resolving');
+
+/** The package a bare import names (`@scope/name` or `name`). */
+function packageOf(path: string): string {
+  return path.startsWith('@') ? path.split('/').slice(0, 2).join('/') : path.split('/')[0]!;
+}
+
+/**
+ * Bare imports from our compiled code stay external unless their package is in BUNDLED; a package
+ * in AS_REQUIRED is taken in its CommonJS build and keeps its own imports external.
+ */
 const onlyListedPackages: Plugin = {
   name: 'only-listed-packages',
   setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (!args.importer.startsWith(DIST + sep) || args.path.startsWith('node:')) return undefined;
-      const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0]!;
-      return BUNDLED.has(name) ? undefined : { path: args.path, external: true };
+    build.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData === RESOLVING || args.path.startsWith('node:')) return undefined;
+      if (!args.importer.startsWith(DIST + sep)) {
+        const within = (p: string): boolean => args.importer.includes(`${sep}node_modules${sep}${p}${sep}`);
+        if (LEFT_OUT[args.path] !== undefined && within(LEFT_OUT[args.path]!)) return { path: args.path, namespace: 'left-out' };
+        return [...AS_REQUIRED].some(within) ? { path: args.path, external: true } : undefined;
+      }
+      const name = packageOf(args.path);
+      if (!BUNDLED.has(name)) return { path: args.path, external: true };
+      if (!AS_REQUIRED.has(name)) return undefined;
+      const found = await build.resolve(args.path, { kind: 'require-call', resolveDir: args.resolveDir, importer: args.importer, pluginData: RESOLVING });
+      return found.errors.length > 0 ? undefined : { path: found.path };
     });
+    build.onLoad({ filter: /.*/, namespace: 'left-out' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path} is left out of mptcpdrill's bundle (scripts/bundle.ts)`)});`,
+      loader: 'js',
+    }));
   },
 };
 
@@ -67,8 +104,9 @@ const keepModuleUrls: Plugin = {
   },
 };
 
-/** A script with no shell line and no Python: the first run that writes the code cache. */
-const PRIMER = `0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+/** The first run, which writes the code cache: a shell line and a handshake. */
+const PRIMER = `0     \`sysctl -q net.ipv4.tcp_timestamps=1\`
++0    socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 +0    setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
 +0    bind(3, ..., ...) = 0
 +0    listen(3, 1) = 0
