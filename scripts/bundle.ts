@@ -183,7 +183,7 @@ async function main(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'mptcpdrill-bundle-'));
   try {
     writeFileSync(join(dir, 'primer.pkt'), PRIMER);
-    spawnSync(process.execPath, [join(ROOT, 'bin', 'mptcpdrill.js'), 'run', '--target', 'ts', join(dir, 'primer.pkt')], { stdio: 'ignore', env: { ...process.env, MPTCPDRILL_BUNDLE: '' } });
+    spawnSync(process.execPath, [join(ROOT, 'bin', 'mptcpdrill.js'), 'run', '--target', 'ts', join(dir, 'primer.pkt')], { stdio: 'ignore', timeout: 60_000, env: { ...process.env, MPTCPDRILL_BUNDLE: '' } });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
