@@ -4,6 +4,8 @@
 // with V8's code cache, starts much faster than the ~850 modules of dist/src and its dependencies.
 // The bundle runs only while it matches the compiled files it was made from (after a bare `tsc` it
 // does not), else the modules; MPTCPDRILL_BUNDLE=0 forces the modules.
+// With MPTCPDRILL_ENTRY=child it starts a suite child process instead (src/suite/child.ts, whose
+// bundle is dist/bundle/child.cjs): the suite's executor starts its children through here.
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -11,29 +13,33 @@ import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 
 const root = new URL('../', import.meta.url);
-const entry = new URL('dist/src/cli/main.js', root);
+const which = process.env.MPTCPDRILL_ENTRY === 'child' ? 'child' : 'main';
+delete process.env.MPTCPDRILL_ENTRY;
+const entry = new URL(which === 'child' ? 'dist/src/suite/child.js' : 'dist/src/cli/main.js', root);
 if (!existsSync(entry)) {
   process.stderr.write('mptcpdrill is not built (dist/ is missing): run npm install (which builds) first.\n');
   process.exit(2);
 }
 
 /**
- * The bundle's `main` when dist/bundle/ is as fresh as the compiled files, else undefined; with
- * `saveCache` when its code cache is missing or was rejected (another Node), to call after the run.
+ * Runs the bundle of `which` when dist/bundle/ is as fresh as the compiled files and resolves to
+ * its exports, else undefined. Its code cache is written at exit when missing or rejected (another
+ * Node), written aside and renamed so parallel runs never read half a cache.
  */
 function loadBundle() {
   if (process.env.MPTCPDRILL_BUNDLE === '0') return undefined;
   let manifest;
   try {
     manifest = JSON.parse(readFileSync(new URL('dist/bundle/manifest.json', root), 'utf8'));
+    if (!manifest.entries?.[which]) return undefined;
     for (const [file, mtime] of Object.entries(manifest.inputs)) {
       if (statSync(new URL(file, root)).mtimeMs !== mtime) return undefined;
     }
   } catch {
     return undefined;
   }
-  const file = fileURLToPath(new URL(`dist/bundle/${manifest.entry}`, root));
-  const cacheFile = fileURLToPath(new URL(`dist/bundle/main.${manifest.id}.cache`, root));
+  const file = fileURLToPath(new URL(`dist/bundle/${manifest.entries[which]}`, root));
+  const cacheFile = fileURLToPath(new URL(`dist/bundle/${which}.${manifest.id}.cache`, root));
   let cachedData;
   try {
     cachedData = readFileSync(cacheFile);
@@ -42,25 +48,23 @@ function loadBundle() {
   }
   const source = readFileSync(file, 'utf8');
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once('exit', () => {
+      try {
+        const tmp = `${cacheFile}.${process.pid}`;
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, cacheFile);
+      } catch {
+        // a read-only install has no cache: every start compiles the bundle
+      }
+    });
+  }
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
-  const saveCache = cachedData === undefined || script.cachedDataRejected
-    ? () => {
-        // Written aside and renamed: parallel runs never read half a cache. A read-only install just has none.
-        try {
-          const tmp = `${cacheFile}.${process.pid}`;
-          writeFileSync(tmp, script.createCachedData());
-          renameSync(tmp, cacheFile);
-        } catch {
-          // no cache: every start compiles the bundle
-        }
-      }
-    : undefined;
-  return { main: module.exports.main, saveCache };
+  return module.exports;
 }
 
 let main;
-let saveCache;
 try {
   let bundle;
   try {
@@ -68,18 +72,20 @@ try {
   } catch (err) {
     if (process.env.MPTCPDRILL_DEBUG === '1') process.stderr.write(`bundle not used: ${err?.stack ?? err}\n`);
   }
-  ({ main, saveCache } = bundle ?? (await import(entry.href)));
+  ({ main } = bundle ?? (await import(entry.href)));
 } catch (err) {
   if (process.env.MPTCPDRILL_DEBUG === '1') process.stderr.write(`${err?.stack ?? err}\n`);
   process.stderr.write(`mptcpdrill could not load its compiled code (${err?.message ?? err}): run npm run build.\n`);
   process.exit(2);
 }
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (err) {
-  // main catches everything; this is only a last guard against a bug in main itself.
-  if (process.env.MPTCPDRILL_DEBUG === '1') process.stderr.write(`${err?.stack ?? err}\n`);
-  process.stderr.write(`mptcpdrill: internal error: ${err?.message ?? err}\n`);
-  process.exitCode = 1;
+// A suite child runs as it loads; the CLI runs main.
+if (which === 'main') {
+  try {
+    process.exitCode = await main(process.argv.slice(2));
+  } catch (err) {
+    // main catches everything; this is only a last guard against a bug in main itself.
+    if (process.env.MPTCPDRILL_DEBUG === '1') process.stderr.write(`${err?.stack ?? err}\n`);
+    process.stderr.write(`mptcpdrill: internal error: ${err?.message ?? err}\n`);
+    process.exitCode = 1;
+  }
 }
-saveCache?.();

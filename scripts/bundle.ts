@@ -1,16 +1,17 @@
 // `npm run build` (and `prepare`, `test`, `bench`), after tsc: bundles the compiled CLI
-// (dist/src/cli/main.js) with chevrotain (its ~640 lodash-es modules included) and chalk into one
-// CommonJS file, dist/bundle/main.cjs, so that `mptcpdrill` starts by compiling one file instead of
-// resolving and linking ~850 ES modules (most of the start-up). Parts imported lazily (each
-// command, the kernel and remote targets, the differential runner) stay lazy: esbuild runs a
-// module's body on its first import(). Other packages (koffi, cap, raw-socket, ...) stay outside
-// (see BUNDLED) and are require()d on first use.
+// (dist/src/cli/main.js) with chevrotain (its ~640 lodash-es modules included), chalk and
+// just-bash into one CommonJS file, dist/bundle/main.cjs, so that `mptcpdrill` starts by compiling
+// one file instead of resolving and linking ~850 ES modules (most of the start-up); the same for
+// the suite's child process (dist/src/suite/child.js: dist/bundle/child.cjs), one per kernel
+// script. Parts imported lazily (each command, the kernel and remote targets, the differential
+// runner) stay lazy: esbuild runs a module's body on its first import(). Other packages (koffi,
+// cap, raw-socket, ...) stay outside (see BUNDLED) and are require()d on first use.
 //
-// bin/mptcpdrill.js runs the bundle only while dist/bundle/manifest.json matches the compiled
-// files it was made from (their mtimes); after a bare `tsc` it falls back to dist/src/cli/main.js,
-// so it never runs stale code. MPTCPDRILL_BUNDLE=0 forces the modules. It compiles the bundle with
-// V8's code cache (dist/bundle/main.<id>.cache, written by the first run of a new bundle; this
-// script makes that first run), which skips most of the compiling at each start.
+// bin/mptcpdrill.js runs a bundle only while dist/bundle/manifest.json matches the compiled files
+// it was made from (their mtimes); after a bare `tsc` it falls back to dist/src, so it never runs
+// stale code. MPTCPDRILL_BUNDLE=0 forces the modules. It compiles a bundle with V8's code cache
+// (dist/bundle/<main|child>.<id>.cache, written by the first run of a new bundle; this script
+// makes those first runs), which skips most of the compiling at each start.
 //
 // Paths computed from import.meta.url (scripts/stack-bin, the suite child entry, worker files,
 // package.json) must not move: each bundled module's `import.meta.url` becomes the URL of its own
@@ -27,6 +28,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DIST = join(ROOT, 'dist');
 const OUT = join(DIST, 'bundle');
 const ENTRY = join(DIST, 'src', 'cli', 'main.js');
+/** The suite's child process (src/suite/child.ts), started through the launcher too. */
+const CHILD = join(DIST, 'src', 'suite', 'child.js');
 
 /**
  * Packages bundled with our code: chevrotain (with @chevrotain/* and lodash-es, ~700 modules),
@@ -124,8 +127,8 @@ async function main(): Promise<number> {
     process.stderr.write('bundle: esbuild is not installed; mptcpdrill will run unbundled (slower start-up).\n');
     return 0;
   }
-  if (!existsSync(ENTRY)) {
-    process.stderr.write(`bundle: ${relative(ROOT, ENTRY)} is missing: run tsc first.\n`);
+  if (!existsSync(ENTRY) || !existsSync(CHILD)) {
+    process.stderr.write(`bundle: ${relative(ROOT, existsSync(ENTRY) ? CHILD : ENTRY)} is missing: run tsc first.\n`);
     return 1;
   }
   // The grammar with every Chevrotain check on (they throw on an ambiguous or broken grammar):
@@ -140,8 +143,9 @@ async function main(): Promise<number> {
   try {
     result = await esbuild.build({
       absWorkingDir: ROOT,
-      entryPoints: [ENTRY],
-      outfile: join(tmp, 'main.cjs'),
+      entryPoints: { main: ENTRY, child: CHILD },
+      outdir: tmp,
+      outExtension: { '.js': '.cjs' },
       bundle: true,
       format: 'cjs',
       platform: 'node',
@@ -172,23 +176,27 @@ async function main(): Promise<number> {
       inputs[input] = mtime;
     }
     // `id` names this bundle's code cache, so a cache never outlives the bundle it was made for.
-    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify({ entry: 'main.cjs', id: randomBytes(6).toString('hex'), inputs }));
+    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify({ entries: { main: 'main.cjs', child: 'child.cjs' }, id: randomBytes(6).toString('hex'), inputs }));
     if (existsSync(OUT)) renameSync(OUT, old);
     renameSync(tmp, OUT);
     rmSync(old, { recursive: true, force: true });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  // The first run writes the code cache, with what a `run` compiles.
+  // The first runs write the code caches, with what a `run` compiles: the CLI's, then a suite
+  // child's (the CLI's cache is there by then, so the second run leaves it as it is).
   const dir = mkdtempSync(join(tmpdir(), 'mptcpdrill-bundle-'));
   try {
     writeFileSync(join(dir, 'primer.pkt'), PRIMER);
-    spawnSync(process.execPath, [join(ROOT, 'bin', 'mptcpdrill.js'), 'run', '--target', 'ts', join(dir, 'primer.pkt')], { stdio: 'ignore', timeout: 60_000, env: { ...process.env, MPTCPDRILL_BUNDLE: '' } });
+    for (const flags of [[], ['--ts-processes']]) {
+      const args = [join(ROOT, 'bin', 'mptcpdrill.js'), 'run', '--target', 'ts', ...flags, join(dir, 'primer.pkt')];
+      spawnSync(process.execPath, args, { stdio: 'ignore', timeout: 60_000, env: { ...process.env, MPTCPDRILL_BUNDLE: '' } });
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const { inputs } = JSON.parse(readFileSync(join(OUT, 'manifest.json'), 'utf8')) as { inputs: object };
-  process.stdout.write(`bundle: ${relative(ROOT, OUT)}/main.cjs from ${Object.keys(inputs).length} compiled modules\n`);
+  process.stdout.write(`bundle: ${relative(ROOT, OUT)}/main.cjs and child.cjs from ${Object.keys(inputs).length} compiled modules\n`);
   return 0;
 }
 

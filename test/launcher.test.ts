@@ -22,7 +22,7 @@ function fakeInstall(t: { teardown(fn: () => void): void }): { dir: string; bin:
   const bundleDir = join(dir, 'dist', 'bundle');
   mkdirSync(bundleDir);
   writeFileSync(join(bundleDir, 'main.cjs'), "exports.main = async (argv) => { process.stdout.write(`bundle ${argv.join(' ')}\\n`); return 3; };\n");
-  writeFileSync(join(bundleDir, 'manifest.json'), JSON.stringify({ entry: 'main.cjs', id: 'b1', inputs: { 'dist/src/cli/main.js': statSync(compiled).mtimeMs } }));
+  writeFileSync(join(bundleDir, 'manifest.json'), JSON.stringify({ entries: { main: 'main.cjs' }, id: 'b1', inputs: { 'dist/src/cli/main.js': statSync(compiled).mtimeMs } }));
   return { dir, bin: join(dir, 'bin', 'mptcpdrill.js'), compiled, bundleDir };
 }
 
@@ -58,6 +58,22 @@ test('the launcher runs the compiled modules without a bundle, with MPTCPDRILL_B
   t.deepEqual(lines((await runNode(f.bin, [], { MPTCPDRILL_BUNDLE: '' })).stdout), ['modules']);
   rmSync(f.bundleDir, { recursive: true });
   t.deepEqual(lines((await runNode(f.bin, [], { MPTCPDRILL_BUNDLE: '' })).stdout), ['modules']);
+});
+
+test('with MPTCPDRILL_ENTRY=child the launcher starts the suite child, from the bundle while it is fresh', async (t) => {
+  const f = fakeInstall(t);
+  const child = join(f.dir, 'dist', 'src', 'suite', 'child.js');
+  mkdirSync(join(f.dir, 'dist', 'src', 'suite'));
+  writeFileSync(child, "process.stdout.write(`modules child ${process.argv[2]} ${process.env.MPTCPDRILL_ENTRY ?? '-'}\\n`);\n");
+  writeFileSync(join(f.bundleDir, 'child.cjs'), "process.stdout.write(`bundle child ${process.argv[2]} ${process.env.MPTCPDRILL_ENTRY ?? '-'}\\n`);\n");
+  const manifest = JSON.parse(readFileSync(join(f.bundleDir, 'manifest.json'), 'utf8')) as { entries: Record<string, string>; inputs: Record<string, number> };
+  manifest.entries['child'] = 'child.cjs';
+  manifest.inputs['dist/src/suite/child.js'] = statSync(child).mtimeMs;
+  writeFileSync(join(f.bundleDir, 'manifest.json'), JSON.stringify(manifest));
+  const env = { MPTCPDRILL_BUNDLE: '', MPTCPDRILL_ENTRY: 'child' };
+  t.deepEqual(lines((await runNode(f.bin, ['SPEC'], env)).stdout), ['bundle child SPEC -'], 'the child does not see MPTCPDRILL_ENTRY');
+  t.true(existsSync(join(f.bundleDir, 'child.b1.cache')));
+  t.deepEqual(lines((await runNode(f.bin, ['SPEC'], { ...env, MPTCPDRILL_BUNDLE: '0' })).stdout), ['modules child SPEC -']);
 });
 
 /** Whether the repository's own bundle is fresh (what the launcher checks). */

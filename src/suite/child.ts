@@ -40,5 +40,5 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
-const report = await childMain(process.argv[2]);
-process.stdout.write(encodeResult(report) + '\n', () => process.exit(0));
+// Not a top-level await: the bundle (scripts/bundle.ts) is CommonJS.
+void childMain(process.argv[2]).then((report) => process.stdout.write(encodeResult(report) + '\n', () => process.exit(0)));

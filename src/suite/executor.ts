@@ -5,6 +5,8 @@
 // several cores); see cli.ts for which is chosen.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeResult, encodeSpec } from './protocol.js';
 import { runJob } from './run-one.js';
@@ -17,6 +19,9 @@ export interface Execution {
 }
 
 const CHILD_ENTRY = fileURLToPath(new URL('./child.js', import.meta.url));
+/** bin/mptcpdrill.js, which starts the child from the bundle while it is fresh (MPTCPDRILL_ENTRY=child). */
+const LAUNCHER = fileURLToPath(new URL('../../../bin/mptcpdrill.js', import.meta.url));
+const viaLauncher = CHILD_ENTRY.includes(`${sep}dist${sep}src${sep}`) && existsSync(LAUNCHER);
 
 function errorReport(headline: string, detail: string | undefined, kind: 'crash' | 'timeout', wallMs: number): JobReport {
   return { status: 'error', wallMs, scriptEndUs: 0, warnings: [], failure: { kind, headline }, ...(detail ? { detail } : {}) };
@@ -35,12 +40,13 @@ export interface ChildOptions {
 }
 
 async function spawnChild(spec: JobSpec): Promise<ChildProcess> {
-  const args = [CHILD_ENTRY, encodeSpec(spec)];
+  const args = [viaLauncher ? LAUNCHER : CHILD_ENTRY, encodeSpec(spec)];
+  const env = viaLauncher ? { ...process.env, MPTCPDRILL_ENTRY: 'child' } : process.env;
   if (spec.target === 'kernel') {
     const { reexecInFreshNetns } = await import('../targets/kernel/netns.js');
-    return reexecInFreshNetns(args, process.env, { stdio: ['ignore', 'pipe', 'pipe'] });
+    return reexecInFreshNetns(args, env, { stdio: ['ignore', 'pipe', 'pipe'] });
   }
-  return spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
 }
 
 export function runInChild(spec: JobSpec, opts: ChildOptions): Execution {
