@@ -64,8 +64,12 @@ class Generator {
 
   /** Offset after which no event expects anything (an inbound packet there cannot show an effect). */
   lastExpectation = -1;
-  /** The script writes MP_JOIN options (an inbound C flag can only show with joins). */
+  /** The stack starts a join in the script (an inbound C flag only restricts the joins it starts). */
   joins = false;
+  /** An MP_CAPABLE of the script asks for DSS checksums (flag A). */
+  checksums = false;
+  /** The inbound packet being mutated is a third ACK: ACK, no SYN, no payload. */
+  private thirdAck = false;
 
   constructor(readonly src: ScriptText, readonly loaded: LoadedScript, readonly opts: GenerateOptions) {}
 
@@ -190,6 +194,7 @@ class Generator {
   inboundOptions(body: TcpBody): void {
     if (!Array.isArray(body.options)) return;
     const specs = body.options;
+    this.thirdAck = (body.flags & TcpFlag.ACK) !== 0 && (body.flags & TcpFlag.SYN) === 0 && body.payloadLength === 0;
     specs.forEach((spec, i) => {
       if (!isMptcp(spec)) return;
       this.mptcpOption(spec, 'in.', false);
@@ -313,7 +318,9 @@ class Generator {
       if (outbound) this.skip('dss-bare', start, 'dss');
       return;
     }
-    if (spec.kind === 'mp_capable') {
+    const thirdAck = !outbound && spec.kind === 'mp_capable' && this.thirdAck;
+    if (thirdAck) this.skip('inbound-third-ack', start, 'mp_capable.flags');
+    else if (spec.kind === 'mp_capable') {
       const v = toks[1];
       if (spec.legacy || !v || (v.image !== 'v0' && v.image !== 'v1')) this.skip('version-default', start, 'mp_capable.version');
       else this.add(kind('version'), v.start, this.replaceTok(v, v.image === 'v0' ? 'v1' : 'v0', 'version'));
@@ -324,7 +331,7 @@ class Generator {
       const t = toks[k]!;
       if (t.image === '[') {
         bracket = toks[k - 1]?.image === '=' ? toks[k - 2]?.image : toks[k - 1]?.image;
-        if (bracket === 'flags') this.flagList(spec, toks, k, kind('flags'));
+        if (bracket === 'flags' && !thirdAck) this.flagList(spec, toks, k, kind('flags'));
         continue;
       }
       if (t.image === ']') {
@@ -350,6 +357,10 @@ class Generator {
       if (t.image === 'nocs' || t.image === 'fin') {
         if (t.image === 'nocs' && outbound && spec.kind === 'dss' && !spec.dsn) {
           this.skip('dss-csum-no-mapping', t.start, 'dss.checksum');
+          continue;
+        }
+        if (t.image === 'nocs' && !outbound && !this.checksums) {
+          this.skip('inbound-csum-off', t.start, 'dss.checksum');
           continue;
         }
         const from = this.src.text.lastIndexOf(' ', t.start - 1);
@@ -386,8 +397,8 @@ class Generator {
         this.skip('inbound-dack', t.start, 'dss.dack');
         continue;
       }
-      if (!outbound && field === 'cksum' && spec.kind === 'dss') {
-        this.skip('inbound-cksum', t.start, 'dss.checksum');
+      if (!outbound && (field === 'cksum' || field === 'hmac' || field === 'sender_hmac' || field === 'token')) {
+        this.skip('inbound-literal', t.start, `${sub}.${field}`);
         continue;
       }
       if (field === 'rand') {
@@ -395,6 +406,7 @@ class Generator {
         continue;
       }
       if (field === 'flags' && bracket === undefined) {
+        if (thirdAck) continue;
         this.number(kind('flags'), t, 'flags', 255n);
         continue;
       }
@@ -405,7 +417,8 @@ class Generator {
 
     if (spec.kind === 'dss' && spec.dsn && !spec.bare) {
       const last = spec.range.end.offset;
-      if (spec.checksum.kind === 'computed') this.add(kind('checksum'), last, { edit: { start: last, end: last, text: ' nocs' }, description: "add 'nocs'" });
+      if (spec.checksum.kind === 'computed' && (outbound || this.checksums)) this.add(kind('checksum'), last, { edit: { start: last, end: last, text: ' nocs' }, description: "add 'nocs'" });
+      else if (spec.checksum.kind === 'computed') this.skip('inbound-csum-off', last, 'dss.checksum');
       if (!spec.fin) this.add(kind('fin'), last, { edit: { start: last, end: last, text: ' fin' }, description: "add 'fin'" });
     }
     if (spec.kind === 'mp_reset' && !toks.some((t) => t.image === 'flags')) {
@@ -602,7 +615,8 @@ export function generateMutants(loaded: LoadedScript, opts: GenerateOptions = {}
   for (const ev of script.events) {
     const a = ev.action;
     if ((a.kind === 'packet' && a.direction === 'outbound') || a.kind === 'syscall' || a.kind === 'code') gen.lastExpectation = ev.range.start.offset;
-    if (a.kind === 'packet' && a.body.kind === 'tcp' && Array.isArray(a.body.options) && a.body.options.some((o) => o.kind.startsWith('mp_join'))) gen.joins = true;
+    if (a.kind === 'packet' && a.direction === 'outbound' && a.body.kind === 'tcp' && Array.isArray(a.body.options) && a.body.options.some((o) => o.kind === 'mp_join_syn')) gen.joins = true;
+    if (a.kind === 'packet' && a.body.kind === 'tcp' && Array.isArray(a.body.options) && a.body.options.some((o) => o.kind === 'mp_capable' && (o.flags & 0x80) !== 0)) gen.checksums = true;
   }
   for (const ev of script.events) {
     const a = ev.action;
