@@ -29,13 +29,14 @@ export function findCapable(opts: readonly MptcpOption[]): MpCapable | undefined
 }
 
 /**
- * A SYN's MP_CAPABLE the stack accepts, no MP_JOIN alongside, good flags: v1 — length 4, version
- * >= 1 (Linux); v0, only when `acceptV0` (the v0 mode) — length 12 with the initiator's key,
- * version 0. Linux 6.18 itself ignores the v0 form (plain TCP).
+ * A SYN's MP_CAPABLE the stack accepts, good flags: v1 — length 4, version >= 1 (Linux); v0,
+ * only when `acceptV0` (the v0 mode) — length 12 with the initiator's key, version 0. Linux 6.18
+ * itself ignores the v0 form (plain TCP). An MP_JOIN alongside is ignored: measured on 6.18.44,
+ * which answers the MP_CAPABLE (earlier 6.18 and 6.12 answered such a SYN as plain TCP).
  */
 export function validSynCapable(opts: readonly MptcpOption[], acceptV0 = false): MpCapable | undefined {
   const c = findCapable(opts);
-  if (!c || opts.some((o) => o.subtype === 'mp_join') || !flagsOk(c.flags)) return undefined;
+  if (!c || !flagsOk(c.flags)) return undefined;
   if (capableLength(c) === 4 && c.version >= 1) return c;
   return acceptV0 && c.version === 0 && capableLength(c) === 12 && c.senderKey !== undefined ? c : undefined;
 }
