@@ -1,6 +1,7 @@
 // Shell arithmetic ($((…)), as POSIX sh evaluates it): the text is first expanded (parameters,
 // command substitutions), then parsed and evaluated here as C expressions on 64-bit signed
 // integers (BigInt, so 1<<40 and 15*1024*1024*1024 are exact). Variables are read as numbers.
+import { parseCInteger } from '../sys/c-integer.js';
 import { ShellError } from './errors.js';
 
 export interface ArithScope {
@@ -14,11 +15,9 @@ const wrap = (v: bigint): bigint => BigInt.asIntN(64, v);
 export function parseShellInt(text: string, name: string): bigint {
   const t = text.trim();
   if (t === '') return 0n;
-  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(t);
-  if (!m) throw new ShellError(`Illegal number: ${name}`, 2);
-  const digits = m[2]!;
-  const v = /^0[xX]/.test(digits) ? BigInt(digits) : digits.length > 1 && digits.startsWith('0') ? BigInt(`0o${digits.slice(1)}`) : BigInt(digits);
-  return wrap(m[1] === '-' ? -v : v);
+  const v = parseCInteger(t, '+-');
+  if (v === undefined) throw new ShellError(`Illegal number: ${name}`, 2);
+  return wrap(v);
 }
 
 const truth = (b: boolean): bigint => (b ? 1n : 0n);

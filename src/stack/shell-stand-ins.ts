@@ -3,6 +3,7 @@
 // bash executable line for line — same stdout, stderr, exit status, log lines and sysctl state
 // file — and test/stack-stand-ins.test.ts runs both forms on the same arguments and compares.
 // Change the two together.
+import { parseCInteger } from '../sys/c-integer.js';
 
 /** The files the ts target writes into $MPTCPDRILL_STACK_STATE before a command. */
 export interface StandInFiles {
@@ -104,11 +105,9 @@ function stored(value: string): string {
   if (words.length === 0) return value;
   const out: string[] = [];
   for (const w of words) {
-    const m = /^(-?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(w);
-    if (!m) return value;
-    const d = m[2]!;
-    const v = /^0[xX]/.test(d) ? BigInt(d) : d.length > 1 && d.startsWith('0') ? BigInt(`0o${d.slice(1)}`) : BigInt(d);
-    out.push(String(BigInt.asIntN(64, m[1] === '-' ? -v : v)));
+    const v = parseCInteger(w);
+    if (v === undefined) return value;
+    out.push(String(BigInt.asIntN(64, v)));
   }
   return out.join('\t');
 }

@@ -3,6 +3,7 @@
 // too, unmodelled: writing its current value, or a value of a key 6.18 no longer reads, is
 // accepted; writing anything else makes the script a skip that names the key. A key 6.18 does not
 // have fails as sysctl fails there.
+import { parseCInteger } from '../sys/c-integer.js';
 import { LINUX_NET_SYSCTLS } from '../sys/linux-sysctls.js';
 
 type Kind = 'int' | 'ints' | 'string' | 'unmodelled';
@@ -121,11 +122,8 @@ const READ_ONLY = new Set(['net.ipv4.tcp_available_congestion_control', 'net.mpt
 
 /** A number in C syntax (decimal, 0x hex, 0 octal) in decimal; undefined if it is none. */
 function procNumber(w: string): string | undefined {
-  const m = /^(-?)(0x[0-9a-f]+|0[0-7]*|[1-9]\d*)$/i.exec(w);
-  if (!m) return undefined;
-  const digits = m[2]!;
-  const v = /^0x/i.test(digits) ? parseInt(digits, 16) : digits.length > 1 ? parseInt(digits, digits.startsWith('0') ? 8 : 10) : Number(digits);
-  return `${m[1]}${v}`;
+  const v = parseCInteger(w);
+  return v === undefined ? undefined : String(v);
 }
 
 /** Accepts "net/ipv4/tcp_rmem" as well as dots, as sysctl(8) does. */
