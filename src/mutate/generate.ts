@@ -11,7 +11,7 @@
 // range is tried one step down, and a candidate with no valid form is skipped as `invalid`.
 
 import type {
-  Expr, PacketAction, StructExpr, SyscallAction, TcpBody, TcpOptionSpec,
+  Event, Expr, PacketAction, StructExpr, SyscallAction, TcpBody, TcpOptionSpec,
 } from '../script/ast.js';
 import { checkText, type LoadedScript, type LoadOptions } from '../script/load.js';
 import { TcpFlag } from '../wire/packet.js';
@@ -70,6 +70,8 @@ class Generator {
   checksums = false;
   /** The inbound packet being mutated is a third ACK: ACK, no SYN, no payload. */
   private thirdAck = false;
+  /** Outbound SYNs (by offset) whose START counts: the script's next SYN on the connection is a SYN/ACK. */
+  readonly synStarts = new Set<number>();
 
   constructor(readonly src: ScriptText, readonly loaded: LoadedScript, readonly opts: GenerateOptions) {}
 
@@ -164,6 +166,7 @@ class Generator {
 
   seqRange(body: TcpBody, a: Tok, b: Tok, l: Tok): void {
     const isSynAck = (body.flags & TcpFlag.SYN) !== 0 && (body.flags & TcpFlag.ACK) !== 0;
+    const isSyn = (body.flags & TcpFlag.SYN) !== 0 && !isSynAck;
     const edit = (sa: bigint, sb: bigint, sl: bigint): Edit => ({
       start: a.start,
       end: l.end,
@@ -172,6 +175,7 @@ class Generator {
     const was = this.src.slice(a.start, l.end + 1);
     const tryOf = (e: Edit): { edit: Edit; description: string } => ({ edit: { ...e, end: e.end }, description: `${was} → ${e.text})` });
     if (isSynAck) this.skip('syn-ack-seq', a.start, 'tcp.seq');
+    else if (isSyn && !this.synStarts.has(body.range.start.offset)) this.skip('syn-seq-unused', a.start, 'tcp.seq');
     else this.add('tcp.seq', a.start, tryOf(edit(1n, 1n, 0n)));
     const up = edit(0n, 1n, 1n);
     const down = BigInt(l.image) > 0n ? edit(0n, -1n, -1n) : undefined;
@@ -576,6 +580,28 @@ class Generator {
   }
 }
 
+/**
+ * The outbound SYNs whose START counts: the next SYN the script writes on the same connection
+ * (same endpoints, if written) is its SYN/ACK. A SYN retransmitted, refused or left unanswered
+ * sets nothing the script compares.
+ */
+function findSynStarts(events: readonly Event[], src: ScriptText, out: Set<number>): void {
+  const packets = events.flatMap((e) => (e.action.kind === 'packet' && e.action.body.kind === 'tcp' ? [{ a: e.action, body: e.action.body }] : []));
+  const text = (r: { range: { start: { offset: number }; end: { offset: number } } } | undefined): string => (r ? src.slice(r.range.start.offset, r.range.end.offset) : '');
+  /** The connection as `stack side>script side`, from the endpoints written ('' when none). */
+  const key = (a: PacketAction): string => {
+    if (!a.tuple) return '';
+    const [stack, script] = a.direction === 'outbound' ? [a.tuple.src, a.tuple.dst] : [a.tuple.dst, a.tuple.src];
+    return `${text(stack)}>${text(script)}`;
+  };
+  packets.forEach(({ a, body }, i) => {
+    if (a.direction !== 'outbound' || !(body.flags & TcpFlag.SYN) || body.flags & TcpFlag.ACK) return;
+    const k = key(a);
+    const next = packets.slice(i + 1).find((p) => p.body.flags & TcpFlag.SYN && key(p.a) === k);
+    if (next && next.a.direction === 'inbound' && next.body.flags & TcpFlag.ACK) out.add(body.range.start.offset);
+  });
+}
+
 function evalOr(e: Expr): bigint | undefined {
   if (e.kind === 'int' || e.kind === 'symbol') return e.value;
   if (e.kind !== 'or') return undefined;
@@ -618,6 +644,7 @@ export function generateMutants(loaded: LoadedScript, opts: GenerateOptions = {}
     if (a.kind === 'packet' && a.direction === 'outbound' && a.body.kind === 'tcp' && Array.isArray(a.body.options) && a.body.options.some((o) => o.kind === 'mp_join_syn')) gen.joins = true;
     if (a.kind === 'packet' && a.body.kind === 'tcp' && Array.isArray(a.body.options) && a.body.options.some((o) => o.kind === 'mp_capable' && (o.flags & 0x80) !== 0)) gen.checksums = true;
   }
+  findSynStarts(script.events, src, gen.synStarts);
   for (const ev of script.events) {
     const a = ev.action;
     if (a.kind === 'packet') gen.packet(a);

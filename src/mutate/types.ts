@@ -45,6 +45,7 @@ export const SKIP_REASONS = {
   'ts-val': 'outbound TS val: compared only with --tcp_ts_tick_usecs (packetdrill semantics)',
   'ts-ecr': 'outbound TS ecr: not compared (src/engine/packets/options-match.ts)',
   'syn-ack-seq': "outbound SYN/ACK seq: it sets the stack's ISN, learned and never compared (packetdrill semantics)",
+  'syn-seq-unused': "outbound SYN seq with no SYN/ACK of the script after it (a retransmitted or refused SYN): its START only counts once a SYN/ACK comes (packetdrill semantics)",
   'ack-unwritten': 'ack not written on an outbound ACK segment: "don\'t care"',
   'ack-without-flag': 'ack written without the ACK flag: not compared',
   'win-unwritten': 'win not written on an outbound segment: "don\'t care"',
