@@ -27,8 +27,9 @@ cookie, TS val with --tcp_ts_tick_usecs), each written field of each MPTCP optio
 dropped, added or swapped with the next; the MPTCP options of inbound packets (dropped or a
 field changed: the stack's reaction must show); call results, errnos and the outputs the script
 writes (getsockopt values and lengths, ioctl, poll revents, epoll events, recvmsg msg_flags).
-Fields whose value cannot change the verdict (outbound TS val and ecr, a SYN/ACK's seq, '...',
-fields not written, ...) are not mutated; the report counts them per reason.
+Fields whose value cannot change the verdict (outbound TS val and ecr, a SYN/ACK's seq, the
+seq of a SYN no SYN/ACK answers, '...', fields not written, ...) are not mutated; the report
+counts them per reason.
 
 Options:
   --target ts|kernel   the bundled stack (default; in-process, virtual time) or the live kernel
