@@ -20,15 +20,19 @@ interface Waiter {
 }
 
 const AF_UNSPEC = 0;
+const MSG_CTRUNC = 8;
 const fail = (errno: string): SyscallResult => ({ ret: -1, errno });
 
-/** recvmsg: the control messages `control` gives once the read is done, added to its data. */
-function withControl(r: SyscallResult | Promise<SyscallResult>, control: () => Uint8Array | undefined): SyscallResult | Promise<SyscallResult> {
+/**
+ * recvmsg: the control messages `control` gives once the read is done, added to its data, and
+ * msg_flags (0, or MSG_CTRUNC when the control buffer was too small, as Linux's put_cmsg sets it).
+ */
+function withControl(r: SyscallResult | Promise<SyscallResult>, control: () => { control?: Uint8Array; truncated: boolean }): SyscallResult | Promise<SyscallResult> {
   const add = (x: SyscallResult): SyscallResult => {
-    const ctl = x.ret >= 0 ? control() : undefined; // an EOF read (0) carries them too
-    if (!ctl) return x;
+    if (x.ret < 0) return x;
+    const ctl = control(); // an EOF read (0) carries them too
     const out = x.out?.kind === 'data' ? x.out : { kind: 'data' as const, data: new Uint8Array(0) };
-    return { ...x, out: { ...out, control: ctl } };
+    return { ...x, out: { ...out, flags: ctl.truncated ? MSG_CTRUNC : 0, ...(ctl.control ? { control: ctl.control } : {}) } };
   };
   return r instanceof Promise ? r.then(add) : add(r);
 }

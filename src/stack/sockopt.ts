@@ -24,14 +24,15 @@ const inqSockets = new WeakSet<Socket>();
  * or DATA_FIN adds one, so a reader knows to go on and read the EOF). None when there is no
  * room for one (MSG_CTRUNC is not modelled).
  */
-export function recvControl(s: Socket, controlLen: number): Uint8Array | undefined {
-  if (!inqSockets.has(s) || !s.conn) return undefined;
+export function recvControl(s: Socket, controlLen: number): { control?: Uint8Array; truncated: boolean } {
+  if (!inqSockets.has(s) || !s.conn) return { truncated: false };
   const c = s.conn;
   // The peer's FIN / DATA_FIN counts as one more byte (rcv_nxt - copied_seq; ack_seq - map_seq).
   const queued = c.rcvQueued + (c.rcvEof ? 1 : 0);
   const inq = queued > 0 ? queued : c.shutRd || c.state === 'CLOSED' ? 1 : 0;
   const msg = encodeControl([{ level: K.SOL_TCP, type: TCP_CM_INQ, data: encodeInt(inq) }]);
-  return msg.length <= controlLen ? msg : undefined;
+  // Linux's put_cmsg: a control buffer too small for the message gets none, and MSG_CTRUNC.
+  return msg.length <= controlLen ? { control: msg, truncated: false } : { truncated: true };
 }
 const fail = (errno: string): SyscallResult => ({ ret: -1, errno });
 
