@@ -28,20 +28,18 @@ interface Chunk {
   quoted: boolean;
   /** Unquoted expansion results are split on IFS; literal text is not. */
   split: boolean;
+  /** "$@" with no parameters: no field at all, unless something else is in the word. */
+  vanish?: boolean;
 }
 
 /** A field break forced by "$@". */
 const BREAK: Chunk = { text: '', quoted: true, split: false };
 
-function paramValue(part: ParameterExpansionPart, x: ExpandScope): string | undefined {
-  return x.param(part.parameter);
-}
-
 /** The value of ${…} as one string (the "$@"-in-quotes case is handled by the caller). */
 function expandParameter(part: ParameterExpansionPart, x: ExpandScope): string {
   const op = part.operation;
   const name = part.parameter;
-  const value = paramValue(part, x);
+  const value = x.param(name);
   const isSet = value !== undefined;
   if (!op) {
     if (!isSet && x.nounset && !['@', '*'].includes(name)) throw new ShellError(`${name}: parameter not set`, 2);
@@ -94,7 +92,7 @@ function partChunks(part: WordPart, x: ExpandScope, inQuotes: boolean): Chunk[] 
         if (p.type === 'ParameterExpansion' && p.parameter === '@' && !p.operation) {
           // "$@": one field per positional parameter.
           x.positional().forEach((arg, i) => { if (i > 0) out.push(BREAK); out.push({ text: arg, quoted: true, split: false }); });
-          if (x.positional().length === 0) out.push({ text: '', quoted: true, split: false, ...{ vanish: true } } as Chunk);
+          if (x.positional().length === 0) out.push({ text: '', quoted: true, split: false, vanish: true });
           continue;
         }
         out.push(...partChunks(p, x, true));
@@ -138,7 +136,7 @@ function splitFields(chunks: Chunk[], ifs: string): Field[] {
   };
   for (const c of chunks) {
     if (c === BREAK) { current ??= []; finish(); current = []; continue; }
-    if ((c as Chunk & { vanish?: boolean }).vanish) { if (!current || current.length === 0) current = undefined; continue; }
+    if (c.vanish) { if (!current || current.length === 0) current = undefined; continue; }
     if (!c.split || ifs === '') { add(c.text, c.quoted); continue; }
     let i = 0;
     const t = c.text;

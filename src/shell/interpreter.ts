@@ -11,7 +11,7 @@ import { runBuiltin, BUILTINS } from './builtins.js';
 import { ExitSignal, LoopSignal, ReturnSignal, ShellError, ShellLimit, Unsupported } from './errors.js';
 import { expandHereDoc, expandPattern, expandToString, expandWordFields, type ExpandScope } from './expand.js';
 import type { CommandContext, ShellHost } from './host.js';
-import { BufferSink, Input, NULL_SINK, OutputLimit, type Sink, type Streams } from './io.js';
+import { BufferSink, Input, NULL_SINK, type Sink, type Streams } from './io.js';
 import { matchPattern, patternSource, type PatternPiece } from './pattern.js';
 import { parseShell } from './parse.js';
 
@@ -133,7 +133,7 @@ export class Shell implements ExpandScope {
     const sub = new Shell(cloneState(this.state), this.session);
     sub.line = this.line;
     const out = new BufferSink(this.session.output);
-    const status = sub.runSubshell(body.statements, { stdin: new Input(''), stdout: out, stderr: this.currentStderr ?? NULL_SINK });
+    const status = sub.runTop(body.statements, { stdin: new Input(''), stdout: out, stderr: this.currentStderr ?? NULL_SINK });
     this.state.status = status;
     return out.text;
   }
@@ -160,11 +160,6 @@ export class Shell implements ExpandScope {
     } catch (err) {
       return this.settle(err, io);
     }
-  }
-
-  /** As runTop, in a copy of the state (a subshell: `( … )`, `$( … )`). */
-  runSubshell(statements: StatementNode[], io: Streams): number {
-    return this.runTop(statements, io);
   }
 
   /** The status an exception ends a shell with; messages go to stderr. */
@@ -646,4 +641,3 @@ export function assertSupported(ast: ScriptNode, dialect: Dialect): void {
   visit(ast);
 }
 
-export { OutputLimit };

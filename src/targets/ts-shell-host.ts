@@ -3,8 +3,7 @@
 // /proc/sys/net as the stack's sysctls, the real file system for everything else, and real
 // processes for other programs, which find the stand-in executables first on PATH and the stack's
 // state in $MPTCPDRILL_STACK_STATE, so a Python helper calling `sysctl` reaches the stack too.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandContext, ShellHost, SpawnResult } from '../shell/host.js';
 import type { Sink, Streams } from '../shell/io.js';
@@ -30,22 +29,22 @@ function lookupSysctl(files: StandInFiles, key: string): string | undefined {
 const sysctlKey = (path: string): string => path.slice('/proc/sys/'.length).replaceAll('/', '.');
 
 /** As root, other programs run in a private network namespace, so they cannot change the host's network. */
-function isolation(): string[] {
+export function isolation(): string[] {
   return process.getuid?.() === 0 && existsSync('/usr/bin/unshare') ? ['/usr/bin/unshare', '--net', '--'] : [];
 }
 
 export class TsShellHost extends RealHost {
-  private stateDir: string | undefined;
 
   /** Whether anything was applied to the stack (a command that then turns out unsupported cannot be rerun). */
   applied = false;
 
   /**
    * `files`: the stack's state the stand-ins read and log to; `standInDir`: scripts/stack-bin;
+   * `stateDir`: the target's folder for the state files real processes read (made on first use);
    * `apply`: applies log lines to the stack at once (so a later command of the same line sees
    * their effect, as on Linux), returning the error output they cause, and refreshes `files`.
    */
-  constructor(private readonly files: StandInFiles, private readonly standInDir: string, deadline: number, private readonly apply: (log: string) => string, private readonly dryRun = false) {
+  constructor(private readonly files: StandInFiles, private readonly standInDir: string, private readonly stateDir: () => string, deadline: number, private readonly apply: (log: string) => string, private readonly dryRun = false) {
     super(deadline);
   }
 
@@ -143,8 +142,7 @@ export class TsShellHost extends RealHost {
     // A preview (check --target ts) starts nothing: the program is taken to succeed silently.
     if (this.dryRun) { this.processes++; return { status: 0, stdout: '', stderr: '' }; }
     // The stand-in executables read and log the stack's state through files.
-    this.stateDir ??= mkdtempSync(join(tmpdir(), 'mptcpdrill-ts-'));
-    const dir = this.stateDir;
+    const dir = this.stateDir();
     writeStandInFiles(dir, { ...this.files, log: '' });
     const env = { ...ctx.env, PATH: `${this.standInDir}:${ctx.env['PATH'] ?? '/usr/bin:/bin'}`, MPTCPDRILL_STACK_STATE: dir };
     const r = this.spawnWith([...isolation(), ...argv], stdin, ctx.cwd, env);
@@ -152,11 +150,5 @@ export class TsShellHost extends RealHost {
     this.files.log += readFileSync(join(dir, 'log'), 'utf8');
     this.files.sysctl = new SysctlFile(readFileSync(join(dir, 'sysctl'), 'utf8'));
     return { ...r, stderr: r.stderr + this.settle(from) };
-  }
-
-  /** Removes the state folder real processes used. */
-  dispose(): void {
-    if (this.stateDir) rmSync(this.stateDir, { recursive: true, force: true });
-    this.stateDir = undefined;
   }
 }

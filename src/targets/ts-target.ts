@@ -6,20 +6,20 @@
 // with the stand-in executables of scripts/stack-bin/ first on PATH, which read the stack's state
 // from files this target writes and log the same way.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyShellLog, type ApplyResult } from '../stack/shell.js';
 import { runCommandLine } from '../shell/run.js';
-import { TsShellHost, writeStandInFiles } from './ts-shell-host.js';
+import { isolation, TsShellHost, writeStandInFiles } from './ts-shell-host.js';
 import { SysctlFile, type StandInFiles } from '../stack/shell-stand-ins.js';
 import { Stack } from '../stack/socket-api.js';
 import type { NetworkConfig, SentPacket, ShellResult, SyscallRequest, SyscallResult, Target, TargetCapabilities, Usecs } from './target.js';
 
-/** scripts/stack-bin relative to this module (src/targets or dist/src/targets). */
 let standIns: string | undefined;
 
+/** scripts/stack-bin relative to this module (src/targets or dist/src/targets). */
 function standInDir(): string {
   if (standIns === undefined) {
     const here = fileURLToPath(new URL('.', import.meta.url));
@@ -97,6 +97,12 @@ export class TsTarget implements Target {
     };
   }
 
+  /** The folder of the state files the stand-in executables read, made on first use. */
+  private stateFolder(): string {
+    this.stateDir ??= mkdtempSync(join(tmpdir(), 'mptcpdrill-ts-'));
+    return this.stateDir;
+  }
+
   /** `ip addr show` as the stand-ins print it. */
   private addrsFile(): string {
     const h = this.stack.host;
@@ -117,7 +123,7 @@ export class TsTarget implements Target {
     let fallback: string | undefined;
     if (this.fastPath) {
       const files = this.standInFiles();
-      const host = new TsShellHost(files, standInDir(), Date.now() + opts.timeoutMs, (log) => {
+      const host = new TsShellHost(files, standInDir(), () => this.stateFolder(), Date.now() + opts.timeoutMs, (log) => {
         const errors = apply(log);
         // Later commands of the line read the state this one left.
         files.endpoints = this.stack.pm.show();
@@ -125,26 +131,21 @@ export class TsTarget implements Target {
         files.addrs = this.addrsFile();
         return errors;
       }, this.dryRun);
-      try {
-        const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...opts.env };
-        const r = await runCommandLine({ text: command, cwd: opts.cwd, env, pid: process.pid, ppid: process.pid }, host);
-        this.shellRuns.processes += host.processes;
-        if (!('unsupported' in r)) {
-          out = { code: r.status, stdout: r.stdout, stderr: r.stderr + host.flush() };
-          this.shellRuns.inProcess++;
-        } else if (host.applied) {
-          // Part of the line already changed the stack: running it again would apply that twice.
-          return { code: 0, stdout: '', stderr: '', unsupported: [`the in-process shell stopped at ${r.unsupported}, after the line had changed the stack`] };
-        } else fallback = r.unsupported;
-      } finally {
-        host.dispose();
-      }
+      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...opts.env };
+      const r = await runCommandLine({ text: command, cwd: opts.cwd, env, pid: process.pid, ppid: process.pid }, host);
+      this.shellRuns.processes += host.processes;
+      if (!('unsupported' in r)) {
+        out = { code: r.status, stdout: r.stdout, stderr: r.stderr + host.flush() };
+        this.shellRuns.inProcess++;
+      } else if (host.applied) {
+        // Part of the line already changed the stack: running it again would apply that twice.
+        return { code: 0, stdout: '', stderr: '', unsupported: [`the in-process shell stopped at ${r.unsupported}, after the line had changed the stack`] };
+      } else fallback = r.unsupported;
     }
     if (!out && this.dryRun) return { code: 0, stdout: '', stderr: '', notes: [`not previewed: /bin/sh would run it (${fallback})`] };
     if (!out) {
       this.shellRuns.bash++;
-      this.stateDir ??= mkdtempSync(join(tmpdir(), 'mptcpdrill-ts-'));
-      const dir = this.stateDir;
+      const dir = this.stateFolder();
       writeStandInFiles(dir, this.standInFiles());
       const path = `${standInDir()}:${opts.env.PATH ?? process.env.PATH ?? '/usr/bin:/bin'}`;
       out = await run(command, opts.cwd, { ...opts.env, PATH: path, MPTCPDRILL_STACK_STATE: dir }, opts.timeoutMs);
@@ -162,14 +163,6 @@ export class TsTarget implements Target {
     if (this.stateDir) rmSync(this.stateDir, { recursive: true, force: true });
     this.stateDir = undefined;
   }
-}
-
-/**
- * As root, the command runs in a private network namespace that dies with it, so a tool without
- * a stand-in cannot change the host's network either.
- */
-function isolation(): string[] {
-  return process.getuid?.() === 0 && existsSync('/usr/bin/unshare') ? ['/usr/bin/unshare', '--net', '--'] : [];
 }
 
 function run(command: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
