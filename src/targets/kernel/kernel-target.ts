@@ -67,7 +67,7 @@ export class KernelTarget implements Target {
     if (tun.ret < 0) throw new TargetUnavailable(`Cannot create tun device ${net.device}: ${errnoName(tun.errno)}; load the tun driver (modprobe tun).`);
     this.tunFd = tun.ret;
     try {
-      await configureNetwork(net);
+      configureNetwork(net);
     } catch (e) {
       throw new Error(`Setting up ${net.device} in the test namespace failed: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`);
     }

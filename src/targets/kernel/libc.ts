@@ -53,6 +53,12 @@ const SIGNATURES = {
   sendfile: 'long sendfile(int, int, void *, unsigned long)',
   open: 'int open(const char *, int, unsigned int)',
   prctl: 'int prctl(int, unsigned long, unsigned long, unsigned long, unsigned long)',
+  // unshare(2), setns(2): namespaces of the calling thread.
+  unshare: 'int unshare(int)',
+  if_nametoindex: 'unsigned int if_nametoindex(const char *)',
+  setns: 'int setns(int, int)',
+  // clock_nanosleep(2) with TIMER_ABSTIME on CLOCK_MONOTONIC: the injection thread's precise sleep.
+  clock_nanosleep: 'int clock_nanosleep(int, int, void *, void *)',
 } as const;
 
 export type LibcName = keyof typeof SIGNATURES;
@@ -112,12 +118,17 @@ export class NativeBuffer {
 export const TUNSETIFF = 0x400454ca;
 export const IFF_TUN = 0x0001;
 export const IFF_NO_PI = 0x1000;
+export const O_RDONLY = 0x0;
 export const O_RDWR = 0x2;
 export const O_NONBLOCK = 0x800;
 export const O_CLOEXEC = 0x80000;
 export const F_GETFL = 3;
 export const F_SETFL = 4;
 export const PR_SET_PDEATHSIG = 1;
+/** clone(2) flag: a new network namespace (include/uapi/linux/sched.h). */
+export const CLONE_NEWNET = 0x40000000;
+export const CLOCK_MONOTONIC = 1;
+export const TIMER_ABSTIME = 1;
 export const SIGKILL = 9;
 
 /** Opens /dev/net/tun and attaches it to a new tun device (IFF_TUN | IFF_NO_PI); returns the fd. */

@@ -1,13 +1,14 @@
-// Configures the private namespace the way packetdrill's harness does (pkt-language.md §10):
+// Configures the private namespace the way packetdrill's harness does:
 // loopback up, a tun device with the local address, MTU and a route to the remote prefix via the
 // gateway, IPv6 DAD off, MPTCP enabled. Runs only inside the namespace (KernelTarget checks).
-import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { formatAddress, parseAddress } from '../../wire/addr.js';
 import type { NetworkConfig } from '../target.js';
+import { call } from './libc.js';
+import { AF_INET, AF_INET6, RtNetlink } from './rtnetlink.js';
 
-const run = promisify(execFile);
+/** A new network namespace's loopback device is always interface 1 (net/core/dev.c, loopback first). */
+const LOOPBACK_IFINDEX = 1;
 
 /** Sysctls the MPTCP suite expects the harness to have set (the rest come from its defaults.sh). */
 const HARNESS_SYSCTLS: ReadonlyArray<readonly [string, string]> = [
@@ -50,28 +51,38 @@ export function networkOf(ip: string, prefix: number): string | null {
   return formatAddress(out);
 }
 
-async function ip(args: string[]): Promise<void> {
-  await run('ip', args, { timeout: 10_000 });
-}
-
-/** Brings the namespace's network up around an already created tun device. Throws with ip's message on failure. */
-export async function configureNetwork(net: NetworkConfig): Promise<void> {
+/**
+ * Brings the namespace's network up around an already created tun device, with rtnetlink
+ * requests made on this thread (no `ip` processes). Throws with the kernel's errno on failure.
+ */
+export function configureNetwork(net: NetworkConfig): void {
   for (const [k, v] of HARNESS_SYSCTLS) writeSysctl(k, v);
   const dev = net.device;
-  const v6 = net.ipVersion === 'ipv6';
   writeSysctl(`net/ipv6/conf/${dev}/router_solicitations`, '0');
-  await ip(['link', 'set', 'dev', 'lo', 'up']);
-  await ip(['link', 'set', 'dev', dev, 'mtu', String(net.mtu), 'up']);
-  if (v6) await ip(['-6', 'addr', 'add', `${net.localIp}/64`, 'dev', dev, 'nodad']);
-  else await ip(['addr', 'add', `${net.localIp}/${netmaskBits(net.netmaskIp)}`, 'dev', dev]);
-  const prefix = `${networkOf(net.remoteIp, net.remotePrefix) ?? net.remoteIp}/${net.remotePrefix}`;
-  const family = v6 ? ['-6'] : ['-4'];
+  const ifindex = call('if_nametoindex', dev).ret;
+  if (ifindex <= 0) throw new Error(`no device ${dev} in the test namespace`);
+  const local = parseAddress(net.localIp)?.bytes;
+  const remote = parseAddress(networkOf(net.remoteIp, net.remotePrefix) ?? net.remoteIp)?.bytes;
+  const gateway = parseAddress(net.gatewayIp)?.bytes;
+  if (!local || !remote) throw new Error(`bad local (${net.localIp}) or remote (${net.remoteIp}) address`);
+  // The family follows the addresses, as `ip addr add` does (ipv4-mapped-ipv6 runs use IPv4 ones).
+  const v6 = local.length === 16;
+  const family = v6 ? AF_INET6 : AF_INET;
+  const nl = new RtNetlink();
   try {
-    // As packetdrill: via the gateway, declared on-link (it need not be inside the local subnet).
-    await ip([...family, 'route', 'replace', prefix, 'via', net.gatewayIp, 'dev', dev, 'onlink']);
-  } catch {
-    // The gateway may be our own address (the TCP suite uses local_ip == gateway_ip); on a tun
-    // device, which has no link layer, a plain device route is equivalent.
-    await ip([...family, 'route', 'replace', prefix, 'dev', dev]);
+    nl.setLinkUp(LOOPBACK_IFINDEX);
+    nl.setLinkUp(ifindex, net.mtu);
+    nl.addAddress(ifindex, family, local, v6 ? 64 : netmaskBits(net.netmaskIp), v6);
+    try {
+      // As packetdrill: via the gateway, declared on-link (it need not be inside the local subnet).
+      if (!gateway || gateway.length !== local.length) throw new Error('no gateway of the family');
+      nl.replaceRoute(ifindex, family, remote, net.remotePrefix, gateway);
+    } catch {
+      // The gateway may be our own address (the TCP suite uses local_ip == gateway_ip); on a tun
+      // device, which has no link layer, a plain device route is equivalent.
+      nl.replaceRoute(ifindex, family, remote, net.remotePrefix);
+    }
+  } finally {
+    nl.close();
   }
 }

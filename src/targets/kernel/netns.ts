@@ -1,12 +1,20 @@
-// The kernel target's process model: the engine re-executes itself under `unshare --net`, so the
-// whole run (engine + target) lives in an anonymous network namespace that the kernel deletes,
-// together with the tun device, when that process exits — even on SIGKILL. The host namespace is
-// never configured: KernelTarget.open() refuses to run unless inPrivateNetns() is true.
+// The kernel target's namespaces. A script runs in an anonymous network namespace that the kernel
+// deletes, together with the tun device, when its last reference goes (the last thread in it, the
+// last socket or tun fd opened in it) — even on SIGKILL. Two ways to get one:
+// - enterFreshNetns(): unshare(CLONE_NEWNET) on the calling (main) thread, in-process, no process
+//   start. Namespaces are per thread (unshare(2): "unshare the network namespace" applies to the
+//   caller): threads that existed before stay where they were, threads started afterwards inherit
+//   the new one. The kernel target makes every namespace-dependent call on the main thread
+//   (socket(), opening /dev/net/tun and /proc/sys, starting shell lines and python3); its own
+//   threads only use descriptors, which belong to the namespace they were opened in.
+// - reexecInFreshNetns(): a child process under `unshare --net` (every thread of it inside).
+// The host namespace is never configured: KernelTarget.open() refuses unless inPrivateNetns().
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { call, PR_SET_PDEATHSIG, SIGKILL } from './libc.js';
+import { errnoName } from '../../sys/symbols.js';
+import { call, CLONE_NEWNET, O_CLOEXEC, O_RDONLY, PR_SET_PDEATHSIG, SIGKILL } from './libc.js';
 
 /** Environment marker set on the re-executed child; its value is the parent's netns id ("net:[4026531833]"). */
 export const NETNS_ENV = 'MPTCPDRILL_NETNS';
@@ -52,18 +60,60 @@ const netnsOf = (pid: string): string | null => {
   try { return readlinkSync(`/proc/${pid}/ns/net`); } catch { return null; }
 };
 
+/** The calling thread's network namespace (threads may differ: see the top of this file). */
+const threadNetns = (): string | null => netnsOf('thread-self');
+
+/** The namespace enterFreshNetns() made and the descriptor of the one it left, while inside. */
+let entered: { fresh: string; origin: string; originFd: number } | null = null;
+
 /**
- * True when this process was re-executed by reexecInFreshNetns and really sits in another network
- * namespace than the one it was launched from: the marker holds that namespace's id, and the
- * parent's and PID 1's namespaces are compared too when readable (in some containers /proc/1/ns
- * is not). A marker copied into the environment by hand therefore does not pass.
+ * True when the calling thread sits in a namespace of its own: one enterFreshNetns() made (and
+ * the thread has not left), or, in a process re-executed by reexecInFreshNetns, another namespace
+ * than the one it was launched from (the marker holds that namespace's id, and the parent's and
+ * PID 1's namespaces are compared too when readable: in some containers /proc/1/ns is not). A
+ * marker copied into the environment by hand therefore does not pass.
  */
 export function inPrivateNetns(): boolean {
+  const mine = threadNetns();
+  if (mine === null) return false;
+  if (entered) return mine === entered.fresh && mine !== entered.origin;
   const launchedFrom = process.env[NETNS_ENV];
   if (!launchedFrom || !/^net:\[\d+\]$/.test(launchedFrom)) return false;
-  const mine = netnsOf('self');
-  if (mine === null || mine === launchedFrom) return false;
+  if (mine === launchedFrom) return false;
   return [netnsOf(String(process.ppid)), netnsOf('1')].every((other) => other === null || other !== mine);
+}
+
+/**
+ * Moves the calling thread into a new, empty network namespace (only loopback, down) and returns
+ * its id. Keeps a descriptor of the namespace it left, for leaveFreshNetns(). Throws with the
+ * errno when the kernel refuses (EPERM without CAP_SYS_ADMIN).
+ */
+export function enterFreshNetns(): string {
+  if (entered) throw new Error('enterFreshNetns(): already inside a fresh namespace');
+  const origin = threadNetns();
+  const fd = call('open', '/proc/thread-self/ns/net', O_RDONLY | O_CLOEXEC, 0);
+  if (origin === null || fd.ret < 0) throw new Error(`cannot open this thread's network namespace: ${errnoName(fd.errno)}`);
+  const r = call('unshare', CLONE_NEWNET);
+  const fresh = threadNetns();
+  if (r.ret < 0 || fresh === null || fresh === origin) {
+    call('close', fd.ret);
+    throw new Error(`unshare(CLONE_NEWNET) failed: ${errnoName(r.errno)}`);
+  }
+  entered = { fresh, origin, originFd: fd.ret };
+  return fresh;
+}
+
+/**
+ * Moves the calling thread back to the namespace enterFreshNetns() left (setns(2)), so that the
+ * fresh one dies once its sockets, tun device and processes are gone. No-op when not inside.
+ */
+export function leaveFreshNetns(): void {
+  if (!entered) return;
+  const { originFd } = entered;
+  const r = call('setns', originFd, CLONE_NEWNET);
+  if (r.ret < 0) throw new Error(`setns() back to the original network namespace failed: ${errnoName(r.errno)}`);
+  call('close', originFd);
+  entered = null;
 }
 
 /** Interfaces of this process's network namespace (from /proc/self/net/dev, which follows the namespace). */
