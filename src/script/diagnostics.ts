@@ -4,8 +4,9 @@
 //   +0 > S. 0:0(0) <mss 1460>
 //        ^~
 //
-// Tabs are expanded (to 8-column stops) in both the source and the caret line, so the caret
-// stays under the culprit; a very wide line is cut to a window around it.
+// Tabs are expanded (to 8-column stops) and unprintable characters escaped in both the source
+// and the caret line, so the caret stays under the culprit; a very wide line is cut to a window
+// around it.
 
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Diagnostic, Severity } from './ast.js';
@@ -36,23 +37,42 @@ export function sourceLine(text: string, line: number): string | undefined {
   return text.slice(start, end === -1 ? text.length : end).replace(/\r$/, '');
 }
 
-/** Display column (0-based) of each character index of `line`, with tabs expanded. */
+/**
+ * How a character is shown in an excerpt: a tab as spaces (to the next stop), control characters,
+ * U+FFFD (what undecodable bytes became) and invisible format characters escaped, so a binary
+ * file never writes raw bytes to the terminal and the caret stays under the culprit. A
+ * byte-order mark opening the line is not shown (editors hide it; the parser skips it).
+ */
+function shown(ch: string, col: number): string {
+  if (ch === '\t') return ' '.repeat(TAB - (col % TAB));
+  const code = ch.codePointAt(0)!;
+  if (code === 0xfeff && col === 0) return '';
+  if (code < 0x20 || (code >= 0x7f && code < 0xa0)) return `\\x${code.toString(16).padStart(2, '0')}`;
+  const loneSurrogate = ch.length === 1 && code >= 0xd800 && code < 0xe000;
+  if (loneSurrogate || code === 0xfffd || code === 0xfeff || (code >= 0x200b && code <= 0x200f) || code === 0x2028 || code === 0x2029) {
+    return `\\u${code.toString(16).padStart(4, '0')}`;
+  }
+  return ch;
+}
+
+/** `text` with every character in its shown form (messages quote script characters too). */
+export function printable(text: string): string {
+  let out = '';
+  for (const ch of text) out += shown(ch, out.length);
+  return out;
+}
+
+/** Display column (0-based) of each character index of `line`, as `shown` prints it. */
 function displayColumns(line: string): number[] {
   const cols: number[] = [];
   let col = 0;
   for (const ch of line) {
     cols.push(col);
     if (ch.length === 2) cols.push(col); // second half of a surrogate pair
-    col = ch === '\t' ? (Math.floor(col / TAB) + 1) * TAB : col + 1;
+    col += shown(ch, col).length;
   }
   cols.push(col);
   return cols;
-}
-
-function expandTabs(line: string): string {
-  let out = '';
-  for (const ch of line) out += ch === '\t' ? ' '.repeat(TAB - (out.length % TAB)) : ch;
-  return out;
 }
 
 /** Source excerpt and caret line for a range starting on `lineText` (plain text, no colour). */
@@ -62,7 +82,7 @@ export function caretLines(lineText: string, startColumn: number, endColumn: num
   const endIndex = endColumn === undefined ? lineText.length : Math.min(Math.max(endColumn - 1, startIndex + 1), lineText.length);
   const from = cols[startIndex]!;
   const to = Math.max(cols[Math.max(endIndex, startIndex)]!, from + 1);
-  let source = expandTabs(lineText);
+  let source = printable(lineText);
   let caret = ' '.repeat(from) + '^' + '~'.repeat(Math.max(to - from - 1, 0));
   if (source.length > MAX_WIDTH) {
     // Window around the caret: keep a third of the width before it, mark cut ends with '...'.
@@ -87,7 +107,7 @@ function severityStyle(c: ChalkInstance, severity: Severity): ChalkInstance {
 export function formatDiagnostic(d: Diagnostic, sourceText: string, options: FormatOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const { line, column } = d.range.start;
-  const header = `${c.bold(`${d.file}:${line}:${column}:`)} ${severityStyle(c, d.severity)(`${d.severity}:`)} ${c.bold(d.message)}`;
+  const header = `${c.bold(`${d.file}:${line}:${column}:`)} ${severityStyle(c, d.severity)(`${d.severity}:`)} ${c.bold(printable(d.message))}`;
   const text = sourceLine(sourceText, line);
   if (text === undefined || sourceText === '') return header;
   const endColumn = d.range.end.line === line ? d.range.end.column : undefined;

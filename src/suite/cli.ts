@@ -13,8 +13,10 @@ import { loadScript } from '../script/load.js';
 import { splitOptionArgs, type CliOptions, type IpVersionOption } from '../script/options.js';
 import { createFormatter, defaultFormat, FORMAT_NAMES, type FormatName, type SuiteFormatter } from '../report/formats/index.js';
 import { junitDocument } from '../report/formats/junit.js';
+import { scriptCount } from '../report/formats/common.js';
 import { applyFilter, applyShard, discover, parseShard, type Shard } from './discover.js';
 import { runInChild, runInProcess, type Execution } from './executor.js';
+import { ThreadPool } from './thread-pool.js';
 import { classify, countOutcomes, exitStatus, isFailure, representative } from './outcome.js';
 import { killDescendants } from './process-tree.js';
 import { schedule, type PlannedScript } from './scheduler.js';
@@ -196,11 +198,28 @@ function skipReport(reason: string): JobReport {
   return { status: 'skip', wallMs: 0, scriptEndUs: 0, warnings: [], skipReasons: [reason] };
 }
 
+/** Fewest scripts per runner thread: a thread's start (~0.1 s of CPU) must pay for itself. */
+const SCRIPTS_PER_THREAD = 8;
+
+/**
+ * How many runner threads an in-process (ts) suite uses: one per job slot and core, while each
+ * gets enough scripts; 0 (run on this thread) when fewer than two would.
+ */
+function runnerThreads(jobs: number, scripts: number): number {
+  const n = Math.min(jobs, availableParallelism(), Math.floor(scripts / SCRIPTS_PER_THREAD));
+  return n >= 2 ? n : 0;
+}
+
 async function runSuite(cfg: SuiteConfig, io: SuiteIo): Promise<number> {
   const began = performance.now();
   const found = discover(cfg.paths);
   if (found.missing.length > 0) throw new UsageError(`no such file or folder: ${found.missing.join(', ')}`);
-  const files = applyShard(applyFilter(found.files, cfg.filter), cfg.shard);
+  // Nothing to run is a mistake in the command line, not "all skipped" (exit 4), which CI reads
+  // as a run that happened.
+  if (found.files.length === 0) throw new CliError(`no .pkt script in ${cfg.paths.join(', ')}.`);
+  const filtered = applyFilter(found.files, cfg.filter);
+  if (filtered.length === 0) throw new CliError(`--filter '${cfg.filter}' matches none of the ${scriptCount(found.files.length)} found.`);
+  const files = applyShard(filtered, cfg.shard);
 
   const xfails: XfailEntry[] = [];
   const listErrors: string[] = [];
@@ -281,9 +300,13 @@ async function runSuite(cfg: SuiteConfig, io: SuiteIo): Promise<number> {
   formatter.begin({ total: planned.length, target: targetLabel, notes });
 
   const results: SuiteResult[] = [];
+  const totalJobs = planned.reduce((n, p) => n + p.specs.length, 0);
+  const threads = inProcess ? runnerThreads(cfg.jobs, totalJobs) : 0;
+  const pool = threads > 0 ? new ThreadPool(threads) : undefined;
   const start = (spec: JobSpec): Execution => {
     if (unavailable) return { done: Promise.resolve(skipReport(unavailable)), stop: () => undefined };
     if (cfg.pair) return startDifferential(spec, cfg.pair, { timeoutMs: cfg.timeoutMs, ignore: cfg.diffIgnore, color });
+    if (pool) return pool.run(spec);
     return inProcess ? runInProcess(spec) : runInChild(spec, { timeoutMs: cfg.timeoutMs });
   };
   const scheduler = schedule(planned, {
@@ -291,7 +314,7 @@ async function runSuite(cfg: SuiteConfig, io: SuiteIo): Promise<number> {
     start,
     killGraceMs: 2000,
     deliver: (r) => { results.push(r); formatter.result(r); },
-    onProgress: (running, done) => formatter.progress?.({ done, total: planned.reduce((n, p) => n + p.specs.length, 0), running, totals: countOutcomes(results) }),
+    onProgress: (running, done) => formatter.progress?.({ done, total: totalJobs, running, totals: countOutcomes(results) }),
     stopsRun: (r) => cfg.bail && (isFailure(r) || r.outcome === 'error'),
     notRun: (p) => p.finish([skipReport('not run: --bail stopped the suite after a failure')]),
   });
@@ -313,6 +336,7 @@ async function runSuite(cfg: SuiteConfig, io: SuiteIo): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await pool?.close();
   }
 
   const summary: SuiteSummary = {

@@ -3,7 +3,7 @@
 // stderr; exits 0 when no file has an error (warnings allowed), 2 otherwise.
 
 import { parseCommandArgs } from '../args.js';
-import { UsageError, type Command } from '../command.js';
+import { CliError, UsageError, type Command } from '../command.js';
 import type { TargetName } from '../../targets/target.js';
 import { diagnosticToJson, formatDiagnostic, wantsColor } from '../../script/diagnostics.js';
 import { checkPaths, type LoadedScript } from '../../script/load.js';
@@ -65,6 +65,8 @@ export async function runCheck(argv: string[], io: CheckIo = processIo()): Promi
   }
   if (positionals.length === 0) throw new UsageError('missing FILE or DIR');
   const results = checkPaths(positionals, { target: target as TargetName | undefined, cli: scriptOptions });
+  // A folder with no script checks nothing: saying "0 errors" would let a wrong path pass CI.
+  if (results.length === 0) throw new CliError(`no .pkt script in ${positionals.join(', ')}.`);
   if (target === 'ts') {
     const { previewTsSkips } = await import('../ts-preview.js');
     for (const result of results) result.diagnostics.push(...(await previewTsSkips(result)));

@@ -58,6 +58,17 @@ export function intArg(e: Expr | undefined, what: string, range?: SourceRange): 
   return Number(v);
 }
 
+/**
+ * A byte count (write, read, iov_len, sendfile): a 32-bit int, as packetdrill reads it (and as
+ * the kernel caps a transfer at INT_MAX), so a count no buffer could hold is a line error
+ * rather than an allocation that fails.
+ */
+export function lengthArg(e: Expr | undefined, what: string, range?: SourceRange): number {
+  const n = intArg(e, what, range);
+  if (n > 0x7fffffff || n < -0x80000000) throw new CallError(`${what} ${n} is out of range for a 32-bit integer`, e?.range ?? range);
+  return n;
+}
+
 /** Like intArg, exact beyond 2^53 (64-bit struct fields such as mptcpi_rcv_nxt). */
 export function bigintArg(e: Expr, what: string): bigint {
   const v = tryInt(e);

@@ -5,7 +5,7 @@
 import type { Expr, StructExpr, SyscallAction } from '../../script/ast.js';
 import type { SyscallRequest } from '../../targets/target.js';
 import type { EngineSettings } from '../types.js';
-import { CallError, field, int32le, intArg, intOr, isEllipsis, listItems, stringBytes, tryInt } from './expr.js';
+import { CallError, field, int32le, intArg, intOr, lengthArg, isEllipsis, listItems, stringBytes, tryInt } from './expr.js';
 import type { FdInfo, FdTable } from './fd-table.js';
 import { epollCheck, epollData, msgFlagsCheck, optlenCheck, pollCheck, valueCheck, valueSize, type OutputCheck } from './outputs.js';
 import { AF_INET, AF_INET6, apiFamily, lowerSockaddr, lowerSockaddrArg, sockaddrLength } from './sockaddr.js';
@@ -57,7 +57,7 @@ function iovecs(e: Expr | undefined): Array<{ base?: Expr; len: number }> {
     const named = field(it, 'iov_len');
     const lenExpr = named?.value ?? it.fields[1]?.value;
     const base = field(it, 'iov_base')?.value ?? it.fields[0]?.value;
-    return { base, len: intArg(lenExpr, 'iov_len', it.range) };
+    return { base, len: lengthArg(lenExpr, 'iov_len', it.range) };
   });
 }
 
@@ -143,16 +143,16 @@ export function lowerCall(action: SyscallAction, ctx: LowerContext): LoweredCall
     case 'read':
     case 'recv':
     case 'recvfrom':
-      return base({ name: action.name, fd: fdAt(0), len: intArg(a[2], 'length', action.range), flags: intOr(a[3], 0, 'flags') }, scriptFdAt(0));
+      return base({ name: action.name, fd: fdAt(0), len: lengthArg(a[2], 'length', action.range), flags: intOr(a[3], 0, 'flags') }, scriptFdAt(0));
     case 'readv':
       return base({ name: 'readv', fd: fdAt(0), iov: iovecs(a[1]).map((v) => v.len) }, scriptFdAt(0));
     case 'write':
     case 'send': {
-      const len = intArg(a[2], 'length', action.range);
+      const len = lengthArg(a[2], 'length', action.range);
       return base({ name: action.name, fd: fdAt(0), data: buffer(a[1], len), flags: intOr(a[3], 0, 'flags'), ...nullBuffer(a[1]) }, scriptFdAt(0));
     }
     case 'sendto': {
-      const len = intArg(a[2], 'length', action.range);
+      const len = lengthArg(a[2], 'length', action.range);
       const addr = a[4] === undefined || isNull(a[4]) ? undefined : lowerSockaddrArg(a[4], ctx.settings, 'connect');
       return base({ name: 'sendto', fd: fdAt(0), data: buffer(a[1], len), flags: intOr(a[3], 0, 'flags'), addr, ...nullBuffer(a[1]) }, scriptFdAt(0));
     }
@@ -257,13 +257,13 @@ export function lowerCall(action: SyscallAction, ctx: LowerContext): LoweredCall
       const off = (e: Expr | undefined): bigint | undefined => (e === undefined || isEllipsis(e) || (e.kind === 'symbol' && e.name === 'NULL') ? undefined : tryInt(e));
       return base({
         name: 'splice', fdIn: fdAt(0), offIn: off(a[1]), fdOut: fdAt(2), offOut: off(a[3]),
-        len: intArg(a[4], 'length', action.range), flags: intOr(a[5], 0, 'flags'),
+        len: lengthArg(a[4], 'length', action.range), flags: intOr(a[5], 0, 'flags'),
       }, scriptFdAt(0));
     }
     case 'sendfile': {
       const o = a[2];
       const offset = o === undefined || isEllipsis(o) || (o.kind === 'symbol' && o.name === 'NULL') ? undefined : tryInt(o);
-      return base({ name: 'sendfile', outFd: fdAt(0), inFd: fdAt(1), offset, count: intArg(a[3], 'count', action.range) }, scriptFdAt(0));
+      return base({ name: 'sendfile', outFd: fdAt(0), inFd: fdAt(1), offset, count: lengthArg(a[3], 'count', action.range) }, scriptFdAt(0));
     }
     case 'open': {
       if (a[0]?.kind !== 'string') throw new CallError('open needs a path string', a[0]?.range ?? action.range);

@@ -14,6 +14,11 @@ export function oneLine(text: string | undefined): string {
   return (text ?? '').replace(/\s*\n\s*/g, ' ').replace(/#/g, '').trim();
 }
 
+/** `1 script`, `2 scripts`. */
+export function scriptCount(n: number): string {
+  return `${n} script${n === 1 ? '' : 's'}`;
+}
+
 export function seconds(ms: number): string {
   return (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
 }
@@ -53,9 +58,9 @@ export function tapStream(io: FormatIo, resultLines: (r: SuiteResult, n: number)
       for (const l of resultLines(r, ++n)) say(l);
     },
     end(summary: SuiteSummary) {
-      if (summary.interrupted) say(`Bail out! interrupted after ${summary.ran} of ${summary.planned} scripts`);
+      if (summary.interrupted) say(`Bail out! interrupted after ${summary.ran} of ${scriptCount(summary.planned)}`);
       say(`# ${totalsLabel}: ${totalsText(summary.totals)}`);
-      say(`# ${summary.ran} scripts in ${seconds(summary.wallMs)} s, exit status ${summary.exitCode}`);
+      say(`# ${scriptCount(summary.ran)} in ${seconds(summary.wallMs)} s, exit status ${summary.exitCode}`);
     },
   };
 }

@@ -4,7 +4,7 @@
 
 import { Chalk } from 'chalk';
 import { OUTCOMES, type Outcome, type SuiteResult, type SuiteSummary } from '../../suite/types.js';
-import { explanation, needsExplanation, seconds } from './common.js';
+import { explanation, needsExplanation, scriptCount, seconds } from './common.js';
 import type { FormatIo, ProgressState, SuiteFormatter, SuitePlan } from './types.js';
 
 const LABEL: Record<Outcome, string> = { pass: 'PASS ', fail: 'FAIL ', xfail: 'XFAIL', xpass: 'XPASS', skip: 'SKIP ', error: 'ERROR' };
@@ -16,7 +16,7 @@ export function summaryLine(summary: SuiteSummary, color: boolean): string {
     const text = `${summary.totals[o]} ${o}`;
     return summary.totals[o] > 0 ? paint[o](text) : text;
   }).join(', ');
-  const head = summary.interrupted ? `interrupted: ${summary.ran} of ${summary.planned} scripts` : `${summary.ran} scripts`;
+  const head = summary.interrupted ? `interrupted: ${summary.ran} of ${scriptCount(summary.planned)}` : scriptCount(summary.ran);
   return `${head}: ${counts} in ${seconds(summary.wallMs)} s`;
 }
 
