@@ -8,6 +8,7 @@ import type { CheckedScript, Diagnostic, SourceRange } from './ast.js';
 import { checkScript } from './check.js';
 import { compareDiagnostics } from './diagnostics.js';
 import { resolveOptions, type CliOptions, type ScriptOptions } from './options.js';
+import { clipMessage, fileTooLarge } from './limits.js';
 import { parseScript } from './parse.js';
 import type { TargetName } from '../targets/target.js';
 
@@ -60,6 +61,7 @@ export function checkText(file: string, text: string, opts: LoadOptions = {}): L
     options = resolveOptions(parsed.script.options, opts.cli ?? {}, (d) => checked.push(d), { file, random: opts.random });
     checked.push(...checkScript(parsed.script, { target: opts.target, ipVersion: options.ipVersion }));
   }
+  for (const d of checked) d.message = clipMessage(d.message);
   const diagnostics = [...parsed.diagnostics, ...notYetReported(parsed.diagnostics, checked)].sort(compareDiagnostics);
   return { file, text, script: parsed.script, options, diagnostics };
 }
@@ -68,6 +70,9 @@ export function checkText(file: string, text: string, opts: LoadOptions = {}): L
 export function loadScript(file: string, opts: LoadOptions = {}): LoadedScript {
   let text: string;
   try {
+    // A file too large to be a script is refused by its size, before it is read into memory.
+    const tooLarge = fileTooLarge(file, statSync(file).size);
+    if (tooLarge) return { file, text: '', diagnostics: [tooLarge] };
     text = readFileSync(file, 'utf8');
   } catch (err) {
     return { file, text: '', diagnostics: [readProblem(file, err)] };

@@ -14,6 +14,7 @@ import * as T from '../../grammar/tokens.js';
 import { tokenRange } from './build-util.js';
 import { scriptBuilder } from './build.js';
 import { Reporter } from './checks/report.js';
+import { clipMessage, MAX_TOKENS, textTooLarge, tokenEstimate } from './limits.js';
 
 export interface ParseOptions {
   /** `-D NAME=VALUE` from the command line; they override the script's own `--define` lines. */
@@ -149,10 +150,30 @@ function collectSyntaxErrors(file: string, tokens: IToken[], lexOffsets: number[
   return out;
 }
 
-function parseUnsafe(text: string, file: string, opts: ParseOptions): ParseResult {
+/** The first token at which define expansion would take the script past MAX_TOKENS. */
+function expansionOverflow(tokens: IToken[], defines: Map<string, string>): IToken | undefined {
+  const sizes = new Map([...defines].map(([name, value]) => [name, Math.max(1, tokenEstimate(value, MAX_TOKENS))]));
+  let n = 0;
+  for (const t of tokens) {
+    n += sizes.get(t.image) ?? 1;
+    if (n > MAX_TOKENS) return t;
+  }
+  return undefined;
+}
+
+function parseUnsafe(original: string, file: string, opts: ParseOptions): ParseResult {
+  // A UTF-8 byte-order mark (editors on Windows write one) is blank: a space of the same
+  // length keeps every offset and column the same as in the file.
+  const text = original.charCodeAt(0) === 0xfeff ? ` ${original.slice(1)}` : original;
+  const tooLarge = textTooLarge(file, text);
+  if (tooLarge) return { diagnostics: [tooLarge] };
   const sink = new Reporter(file);
   let lexed = lexPkt(text);
   const defines = collectDefines(lexed.tokens, opts.defines);
+  const overflow = defines.size > 0 ? expansionOverflow(lexed.tokens, defines) : undefined;
+  if (overflow) {
+    return { diagnostics: [{ severity: 'error', code: 'too-large', file, range: tokenRange(overflow), message: `the script has more than ${MAX_TOKENS.toLocaleString('en-US')} tokens once defines are substituted, the most a script may have` }] };
+  }
   if (defines.size > 0) lexed = lexPkt(text, defines);
   const diagnostics = lexed.problems.map((p) => lexDiagnostic(file, p));
   const deep = tooDeep(lexed.tokens);
@@ -175,7 +196,9 @@ function parseUnsafe(text: string, file: string, opts: ParseOptions): ParseResul
 /** Parses a .pkt text. Never throws: an internal failure becomes one diagnostic. */
 export function parseScript(text: string, file: string, opts: ParseOptions = {}): ParseResult {
   try {
-    return parseUnsafe(text, file, opts);
+    const result = parseUnsafe(text, file, opts);
+    for (const d of result.diagnostics) d.message = clipMessage(d.message);
+    return result;
   } catch (err) {
     const at = { line: 1, column: 1, offset: 0 };
     const message = `internal parser error: ${err instanceof Error ? err.message : String(err)}`;
