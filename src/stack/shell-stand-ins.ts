@@ -58,19 +58,29 @@ function readLines(text: string): string[] {
   return lines;
 }
 
+/** The base of a sysctl state file: the stack's table, read by key and dumped only when a file is needed. */
+export interface SysctlSource {
+  get(key: string): string | undefined;
+  dump(): string;
+}
+
 /**
  * The sysctl state file: "key=value" lines, the last line of a key wins (as the executable's
- * `while read` loop sees them). Kept as the text the ts target wrote plus the lines appended
- * since, so that a setup script's twenty writes neither copy nor rescan the whole table.
+ * `while read` loop sees them). Kept as its base (the stack's table, or the text an executable
+ * left) plus the lines appended since, so that a setup script's twenty writes neither copy nor
+ * rescan the whole table, and a line run in-process never dumps it at all.
  */
 export class SysctlFile {
   private readonly appended: string[] = [];
   private readonly recent = new Map<string, string>();
+  private readonly base: SysctlSource;
 
-  constructor(private readonly base: string) {}
+  constructor(base: string | SysctlSource) {
+    this.base = typeof base === 'string' ? textSource(base) : base;
+  }
 
   get(key: string): string | undefined {
-    return this.recent.get(key) ?? baseIndex(this.base).get(key);
+    return this.recent.get(key) ?? this.base.get(key);
   }
 
   append(key: string, value: string): void {
@@ -82,20 +92,23 @@ export class SysctlFile {
 
   /** The file as the executable stand-ins read and write it. */
   text(): string {
-    return this.base + this.appended.join('');
+    return this.base.dump() + this.appended.join('');
   }
 }
 
-/** The index of the last base text (the stack's table, the same text for every line of a script). */
-let lastBase: { text: string; map: Map<string, string> } | undefined;
-
-function baseIndex(text: string): Map<string, string> {
-  if (lastBase?.text !== text) {
-    const map = new Map<string, string>();
-    for (const line of readLines(text)) map.set(beforeEq(line), afterEq(line));
-    lastBase = { text, map };
-  }
-  return lastBase.map;
+/** A base given as the file's text, indexed on first lookup. */
+function textSource(text: string): SysctlSource {
+  let index: Map<string, string> | undefined;
+  return {
+    get(key) {
+      if (!index) {
+        index = new Map();
+        for (const line of readLines(text)) index.set(beforeEq(line), afterEq(line));
+      }
+      return index.get(key);
+    },
+    dump: () => text,
+  };
 }
 
 /** What /proc/sys reads back after a write: numbers (C syntax) in decimal, tab-separated; other text as written. */

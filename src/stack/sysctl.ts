@@ -144,13 +144,38 @@ function initialTable(): Map<string, Readonly<Entry>> {
   return initial;
 }
 
+/** The entries a stack changed, over the shared initial table (a stack starts without copying it). */
+class Overlay {
+  private readonly changed = new Map<string, Readonly<Entry>>();
+  constructor(private readonly base: ReadonlyMap<string, Readonly<Entry>>) {}
+  get(k: string): Readonly<Entry> | undefined {
+    return this.changed.get(k) ?? this.base.get(k);
+  }
+  has(k: string): boolean {
+    return this.changed.has(k) || this.base.has(k);
+  }
+  set(k: string, e: Readonly<Entry>): void {
+    this.changed.set(k, e);
+  }
+  /** In the initial table's order, then keys it lacks in the order they were set. */
+  *[Symbol.iterator](): IterableIterator<[string, Readonly<Entry>]> {
+    for (const [k, e] of this.base) yield [k, this.changed.get(k) ?? e];
+    for (const [k, e] of this.changed) if (!this.base.has(k)) yield [k, e];
+  }
+}
+
 export class Sysctls {
-  private table = new Map(initialTable());
+  private table = new Overlay(initialTable());
   private dumped: string | undefined;
 
   private put(k: string, e: Entry): void {
     this.table.set(k, e);
     this.dumped = undefined;
+  }
+
+  /** The value under exactly this key (no normalising), as the state file holds it. */
+  exact(key: string): string | undefined {
+    return this.table.get(key)?.value;
   }
 
   /** Whether the stack acts on the key (false: it only remembers the value). */

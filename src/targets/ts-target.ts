@@ -89,7 +89,7 @@ export class TsTarget implements Target {
   private standInFiles(): StandInFiles {
     const h = this.stack.host;
     return {
-      sysctl: new SysctlFile(h.sysctls.dump()),
+      sysctl: new SysctlFile({ get: (key) => h.sysctls.exact(key), dump: () => h.sysctls.dump() }),
       endpoints: this.stack.pm.show(),
       limits: this.stack.pm.showLimits(),
       addrs: this.addrsFile(),

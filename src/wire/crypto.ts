@@ -12,8 +12,19 @@ function hashName(version: MptcpVersion): 'sha256' | 'sha1' {
   return version === 1 ? 'sha256' : 'sha1';
 }
 
+/** Digests already computed: a script names a handful of keys and asks for their token and IDSN at every packet. */
+const digests = new Map<string, Buffer>();
+const DIGESTS_KEPT = 4096;
+
 function keyDigest(key: bigint, version: MptcpVersion): Buffer {
-  return createHash(hashName(version)).update(be64(key)).digest();
+  const id = `${version}:${key}`;
+  let d = digests.get(id);
+  if (d === undefined) {
+    if (digests.size >= DIGESTS_KEPT) digests.clear();
+    d = createHash(hashName(version)).update(be64(key)).digest();
+    digests.set(id, d);
+  }
+  return d;
 }
 
 /** Token: the most significant 32 bits of the key's hash. */
