@@ -5,14 +5,18 @@
 // The bundle runs only while it matches the compiled files it was made from (after a bare `tsc` it
 // does not), else the modules; MPTCPDRILL_BUNDLE=0 forces the modules.
 // With MPTCPDRILL_ENTRY=child it starts a suite child process instead (src/suite/child.ts, whose
-// bundle is dist/bundle/child.cjs): the suite's executor starts its children through here.
+// bundle is dist/bundle/child.cjs): the suite's executor starts its children through here. In a
+// worker thread started with workerData { mptcpdrillEntry: 'thread' } it serves the suite's jobs
+// from the CLI's bundle (src/suite/thread-pool.ts).
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
+import { isMainThread, workerData } from 'node:worker_threads';
 
 const root = new URL('../', import.meta.url);
+const thread = !isMainThread && workerData?.mptcpdrillEntry === 'thread';
 const which = process.env.MPTCPDRILL_ENTRY === 'child' ? 'child' : 'main';
 delete process.env.MPTCPDRILL_ENTRY;
 const entry = new URL(which === 'child' ? 'dist/src/suite/child.js' : 'dist/src/cli/main.js', root);
@@ -32,7 +36,10 @@ function loadBundle() {
   try {
     manifest = JSON.parse(readFileSync(new URL('dist/bundle/manifest.json', root), 'utf8'));
     if (!manifest.entries?.[which]) return undefined;
-    for (const [file, mtime] of Object.entries(manifest.inputs)) {
+    // Installed from a tarball, every file has the mtime of its extraction, never the one the
+    // manifest kept; and nothing rebuilds a package inside node_modules: trust its bundle there.
+    const installed = fileURLToPath(root).split(/[\\/]/).includes('node_modules');
+    if (!installed) for (const [file, mtime] of Object.entries(manifest.inputs)) {
       if (statSync(new URL(file, root)).mtimeMs !== mtime) return undefined;
     }
   } catch {
@@ -48,7 +55,8 @@ function loadBundle() {
   }
   const source = readFileSync(file, 'utf8');
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
-  if (cachedData === undefined || script.cachedDataRejected) {
+  // Threads only read the cache: the CLI's own run writes it.
+  if (!thread && (cachedData === undefined || script.cachedDataRejected)) {
     process.once('exit', () => {
       try {
         const tmp = `${cacheFile}.${process.pid}`;
@@ -65,6 +73,7 @@ function loadBundle() {
 }
 
 let main;
+let serveSuiteJobs;
 try {
   let bundle;
   try {
@@ -72,14 +81,16 @@ try {
   } catch (err) {
     if (process.env.MPTCPDRILL_DEBUG === '1') process.stderr.write(`bundle not used: ${err?.stack ?? err}\n`);
   }
-  ({ main } = bundle ?? (await import(entry.href)));
+  ({ main, serveSuiteJobs } = bundle ?? (await import(entry.href)));
 } catch (err) {
   if (process.env.MPTCPDRILL_DEBUG === '1') process.stderr.write(`${err?.stack ?? err}\n`);
   process.stderr.write(`mptcpdrill could not load its compiled code (${err?.message ?? err}): run npm run build.\n`);
   process.exit(2);
 }
-// A suite child runs as it loads; the CLI runs main.
-if (which === 'main') {
+// A suite child runs as it loads; a runner thread serves jobs; the CLI runs main.
+if (thread) {
+  await serveSuiteJobs();
+} else if (which === 'main') {
   try {
     process.exitCode = await main(process.argv.slice(2));
   } catch (err) {

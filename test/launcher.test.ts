@@ -3,7 +3,7 @@
 // keeps a V8 code cache per bundle; the real bundle, when fresh, runs scripts as the modules do
 // (paths from import.meta.url included).
 import test from 'ava';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, repoRoot } from './helpers/paths.js';
@@ -49,6 +49,20 @@ test('the launcher runs the compiled modules when a compiled file changed after 
   const r = await runNode(f.bin, ['run'], { MPTCPDRILL_BUNDLE: '' });
   t.deepEqual(lines(r.stdout), ['modules']);
   t.is(r.status, 0);
+});
+
+test('installed under node_modules (files carry their extraction time), the launcher trusts the bundle', async (t) => {
+  const f = fakeInstall(t);
+  const later = new Date(statSync(f.compiled).mtimeMs + 5000);
+  utimesSync(f.compiled, later, later);
+  const installed = join(f.dir, 'node_modules', 'mptcpdrill');
+  mkdirSync(join(f.dir, 'node_modules'));
+  renameSync(join(f.dir, 'bin'), join(f.dir, 'bin.tmp'));
+  mkdirSync(installed);
+  for (const name of ['bin.tmp', 'dist', 'package.json']) renameSync(join(f.dir, name), join(installed, name === 'bin.tmp' ? 'bin' : name));
+  const r = await runNode(join(installed, 'bin', 'mptcpdrill.js'), ['run'], { MPTCPDRILL_BUNDLE: '' });
+  t.deepEqual(lines(r.stdout), ['bundle run']);
+  t.deepEqual(lines((await runNode(join(installed, 'bin', 'mptcpdrill.js'), [], { MPTCPDRILL_BUNDLE: '0' })).stdout), ['modules'], 'MPTCPDRILL_BUNDLE=0 still forces the modules');
 });
 
 test('the launcher runs the compiled modules without a bundle, with MPTCPDRILL_BUNDLE=0, or when the bundle cannot load', async (t) => {
