@@ -95,6 +95,23 @@ test('decode skips non-TCP frames, counting them on stderr with -v', async (t) =
   t.is(verbose.stderr, '3 frames, 1 TCP; skipped 1 non-IP and 1 non-TCP frames\n');
 });
 
+test('decode of a link type it cannot read is an error (exit 2), not a silent exit 0; frames it can read still print', async (t) => {
+  const dir = tempDir(t);
+  const tcp = encodeIp(tcpPacket({ flags: TcpFlag.SYN, seq: 1000 }));
+  const usb = join(dir, 'usb.pcap');
+  writeFileSync(usb, classicPcap({ endian: 'le', linktype: 147 }, [{ data: tcp, seconds: 1, fraction: 0 }, { data: tcp, seconds: 2, fraction: 0 }]));
+  const r = await runCli(['decode', usb]);
+  t.is(r.status, 2);
+  t.is(r.stdout, '');
+  t.deepEqual(lines(r.stderr), [`mptcpdrill decode: ${usb}: 2 frames have link type 147, which decode cannot read (it reads Ethernet (1), raw IP (101, 228, 229, 12, 14), BSD loopback (0, 108) and Linux cooked capture (113, 276))`]);
+  const mixed = join(dir, 'mixed.pcapng');
+  writeFileSync(mixed, concat(ngBlocks.shb('le'), ngBlocks.idb('le', LinkType.RAW), ngBlocks.idb('le', 147), ngBlocks.epb('le', 0, 1n, tcp), ngBlocks.epb('le', 1, 2n, tcp)));
+  const m = await runCli(['decode', mixed]);
+  t.is(m.status, 2);
+  t.is(lines(m.stdout).length, 1, 'the raw IP interface\'s packet prints');
+  t.regex(m.stderr, /1 frame has link type 147, which decode cannot read/);
+});
+
 test('decode of a missing file: one sentence, exit 2, no stack trace', async (t) => {
   const r = await runCli(['decode', '/nonexistent/capture.pcap']);
   t.is(r.status, 2);

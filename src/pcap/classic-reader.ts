@@ -1,6 +1,7 @@
 // Reader for classic libpcap files: both byte orders, microsecond and nanosecond magics.
 
-import type { CaptureFrame, CaptureReadResult } from './frame.js';
+import type { CaptureFrame } from './frame.js';
+import type { ByteSource } from './source.js';
 import { extractIp } from './linktype.js';
 
 export const PCAP_MAGIC_MICRO = 0xa1b2c3d4;
@@ -22,46 +23,53 @@ export function classicMagic(bytes: Uint8Array): { littleEndian: boolean; nano: 
   return undefined;
 }
 
-export function readClassicPcap(bytes: Uint8Array): CaptureReadResult {
-  const frames: CaptureFrame[] = [];
-  const magic = classicMagic(bytes);
-  if (!magic) return { frames, error: 'not a pcap or pcapng capture' };
-  const result: CaptureReadResult = { format: 'pcap', frames };
-  if (bytes.length < GLOBAL_HEADER) {
-    result.error = `pcap file header is truncated (${bytes.length} of ${GLOBAL_HEADER} bytes)`;
-    return result;
+/** Largest record read whatever the header's snap length says (memory stays bounded). */
+const MAX_RECORD = 64 << 20;
+
+/** The frames of a classic pcap, read front to back; `end.error` says what stopped them early. */
+export function* classicFrames(source: ByteSource, end: { error?: string }): Generator<CaptureFrame> {
+  const head = source.read(0, GLOBAL_HEADER);
+  const magic = classicMagic(head);
+  if (!magic) {
+    end.error = 'not a pcap or pcapng capture';
+    return;
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (head.length < GLOBAL_HEADER) {
+    end.error = `pcap file header is truncated (${head.length} of ${GLOBAL_HEADER} bytes)`;
+    return;
+  }
+  const header = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const le = magic.littleEndian;
-  const snaplen = view.getUint32(16, le);
+  const snaplen = header.getUint32(16, le);
   // The top bits of the link-type field carry FCS information (pcap-savefile(5)); the type is below.
-  const linktype = view.getUint32(20, le) & 0x03ffffff;
+  const linktype = header.getUint32(20, le) & 0x03ffffff;
   const perSecond = magic.nano ? 1e9 : 1e6;
-  const maxRecord = Math.max(snaplen, MAX_SANE_RECORD);
+  const maxRecord = Math.min(Math.max(snaplen, MAX_SANE_RECORD), MAX_RECORD);
 
   let offset = GLOBAL_HEADER;
-  while (offset < bytes.length) {
-    const index = frames.length + 1;
-    if (bytes.length - offset < RECORD_HEADER) {
-      result.error = `record ${index} header is truncated (${bytes.length - offset} of ${RECORD_HEADER} bytes)`;
-      return result;
+  for (let index = 1; ; index++) {
+    const record = source.read(offset, RECORD_HEADER);
+    if (record.length === 0) return;
+    if (record.length < RECORD_HEADER) {
+      end.error = `record ${index} header is truncated (${record.length} of ${RECORD_HEADER} bytes)`;
+      return;
     }
-    const seconds = view.getUint32(offset, le);
-    const fraction = view.getUint32(offset + 4, le);
-    const captured = view.getUint32(offset + 8, le);
-    const original = view.getUint32(offset + 12, le);
+    const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
+    const seconds = view.getUint32(0, le);
+    const fraction = view.getUint32(4, le);
+    const captured = view.getUint32(8, le);
+    const original = view.getUint32(12, le);
     if (captured > maxRecord) {
-      result.error = `record ${index} claims ${captured} captured bytes, more than any capture allows (snap length ${snaplen})`;
-      return result;
+      end.error = `record ${index} claims ${captured} captured bytes, more than any capture allows (snap length ${snaplen})`;
+      return;
     }
     const start = offset + RECORD_HEADER;
-    if (start + captured > bytes.length) {
-      result.error = `record ${index} is truncated (${captured} bytes announced, ${bytes.length - start} left in the file)`;
-      return result;
+    const data = source.read(start, captured);
+    if (data.length < captured) {
+      end.error = `record ${index} is truncated (${captured} bytes announced, ${data.length} left in the file)`;
+      return;
     }
-    const data = bytes.subarray(start, start + captured);
-    frames.push({ index, time: seconds + fraction / perSecond, linktype, originalLength: original, ...extractIp(linktype, data) });
+    yield { index, time: seconds + fraction / perSecond, linktype, originalLength: original, ...extractIp(linktype, data) };
     offset = start + captured;
   }
-  return result;
 }

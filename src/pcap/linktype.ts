@@ -75,6 +75,16 @@ function sll2(frame: Uint8Array): IpExtraction {
   return fromEthertype(frame, (frame[0]! << 8) | frame[1]!, 20, 'Linux cooked (SLL2) protocol');
 }
 
+const SUPPORTED = new Set<number>(Object.values(LinkType));
+
+/** Whether extractIp knows the framing of `linktype`. */
+export function linkTypeSupported(linktype: number): boolean {
+  return SUPPORTED.has(linktype);
+}
+
+/** The link types read, for messages: "Ethernet (1), raw IP (101, 228, 229, 12, 14), ...". */
+export const SUPPORTED_LINK_TYPES = 'Ethernet (1), raw IP (101, 228, 229, 12, 14), BSD loopback (0, 108) and Linux cooked capture (113, 276)';
+
 /** Finds the IP packet inside one captured frame of the given link type. */
 export function extractIp(linktype: number, frame: Uint8Array): IpExtraction {
   switch (linktype) {

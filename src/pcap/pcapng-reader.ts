@@ -1,7 +1,8 @@
 // Reader for pcapng: sections in either byte order, one link type and time resolution per
 // interface, enhanced / simple / obsolete packet blocks; every other block is skipped.
 
-import type { CaptureFrame, CaptureReadResult } from './frame.js';
+import type { CaptureFrame } from './frame.js';
+import type { ByteSource } from './source.js';
 import { extractIp } from './linktype.js';
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
@@ -66,48 +67,71 @@ function readInterfaceOptions(view: DataView, start: number, end: number, le: bo
   }
 }
 
-export function readPcapng(bytes: Uint8Array): CaptureReadResult {
-  const frames: CaptureFrame[] = [];
-  const result: CaptureReadResult = { format: 'pcapng', frames };
-  if (!isPcapng(bytes)) return { frames, error: 'not a pcap or pcapng capture' };
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** Largest block read (memory stays bounded); Wireshark refuses blocks past 16 MiB. */
+const MAX_BLOCK = 64 << 20;
+
+/** The frames of a pcapng capture, read front to back; `end.error` says what stopped them early. */
+export function* pcapngFrames(source: ByteSource, end: { error?: string }): Generator<CaptureFrame> {
+  if (!isPcapng(source.read(0, 4))) {
+    end.error = 'not a pcap or pcapng capture';
+    return;
+  }
   let le = true;
   let interfaces: Interface[] = [];
   let offset = 0;
+  let index = 0;
 
-  const fail = (sentence: string): CaptureReadResult => {
-    result.error = sentence;
-    return result;
-  };
-  const addFrame = (iface: Interface, time: number, data: Uint8Array, originalLength: number): void => {
-    frames.push({ index: frames.length + 1, time, linktype: iface.linktype, originalLength, ...extractIp(iface.linktype, data) });
-  };
-
-  while (offset < bytes.length) {
-    const left = bytes.length - offset;
-    if (left < 12) return fail(`block at offset ${offset} is truncated (${left} bytes left, a block needs at least 12)`);
-    const type = view.getUint32(offset, le);
+  for (;;) {
+    const head = source.read(offset, 12);
+    if (head.length === 0) return;
+    if (head.length < 12) {
+      end.error = `block at offset ${offset} is truncated (${head.length} bytes left, a block needs at least 12)`;
+      return;
+    }
+    const headView = new DataView(head.buffer, head.byteOffset, head.byteLength);
+    const type = headView.getUint32(0, le);
     if (type === PCAPNG_SHB) {
       // A new section: its own byte order, its own interfaces.
-      const order = view.getUint32(offset + 8, true);
+      const order = headView.getUint32(8, true);
       if (order === BYTE_ORDER_MAGIC) le = true;
       else if (order === 0x4d3c2b1a) le = false;
-      else return fail(`section header at offset ${offset} has no valid byte-order magic`);
+      else {
+        end.error = `section header at offset ${offset} has no valid byte-order magic`;
+        return;
+      }
       interfaces = [];
     }
-    const length = view.getUint32(offset + 4, le);
-    if (length < 12 || length % 4 !== 0) return fail(`block at offset ${offset} has an invalid length ${length}`);
-    if (length > left) return fail(`block at offset ${offset} is truncated (${length} bytes announced, ${left} left in the file)`);
-    const trailing = view.getUint32(offset + length - 4, le);
-    if (trailing !== length) {
-      return fail(`block at offset ${offset} lies about its length (${length} at the start, ${trailing} at the end)`);
+    const length = headView.getUint32(4, le);
+    if (length < 12 || length % 4 !== 0) {
+      end.error = `block at offset ${offset} has an invalid length ${length}`;
+      return;
     }
-    const body = offset + 8;
-    const bodyEnd = offset + length - 4;
+    if (length > MAX_BLOCK) {
+      end.error = `block at offset ${offset} claims ${length} bytes, more than any capture allows`;
+      return;
+    }
+    const block = source.read(offset, length);
+    if (block.length < length) {
+      end.error = `block at offset ${offset} is truncated (${length} bytes announced, ${block.length} left in the file)`;
+      return;
+    }
+    const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
+    const trailing = view.getUint32(length - 4, le);
+    if (trailing !== length) {
+      end.error = `block at offset ${offset} lies about its length (${length} at the start, ${trailing} at the end)`;
+      return;
+    }
+    const body = 8;
+    const bodyEnd = length - 4;
     const bodyLength = bodyEnd - body;
-
-    const packetIface = (id: number): Interface | string =>
-      interfaces[id] ?? `packet block at offset ${offset} refers to interface ${id}, but the section declares ${interfaces.length}`;
+    const fail = (sentence: string): void => {
+      end.error = sentence;
+    };
+    const packetIface = (id: number): Interface | undefined => {
+      const iface = interfaces[id];
+      if (!iface) fail(`packet block at offset ${offset} refers to interface ${id}, but the section declares ${interfaces.length}`);
+      return iface;
+    };
 
     if (type === BLOCK_IDB) {
       if (bodyLength < 8) return fail(`interface block at offset ${offset} is too short (${bodyLength}-byte body)`);
@@ -116,25 +140,24 @@ export function readPcapng(bytes: Uint8Array): CaptureReadResult {
       interfaces.push(iface);
     } else if (type === BLOCK_EPB || type === BLOCK_PB) {
       if (bodyLength < 20) return fail(`packet block at offset ${offset} is too short (${bodyLength}-byte body)`);
-      const id = type === BLOCK_EPB ? view.getUint32(body, le) : view.getUint16(body, le);
-      const iface = packetIface(id);
-      if (typeof iface === 'string') return fail(iface);
+      const iface = packetIface(type === BLOCK_EPB ? view.getUint32(body, le) : view.getUint16(body, le));
+      if (!iface) return;
       const captured = view.getUint32(body + 12, le);
       if (captured > bodyLength - 20) {
         return fail(`packet block at offset ${offset} claims ${captured} captured bytes but holds ${bodyLength - 20}`);
       }
       const time = timestampSeconds(view.getUint32(body + 4, le), view.getUint32(body + 8, le), iface);
-      addFrame(iface, time, bytes.subarray(body + 20, body + 20 + captured), view.getUint32(body + 16, le));
+      const data = block.subarray(body + 20, body + 20 + captured);
+      yield { index: ++index, time, linktype: iface.linktype, originalLength: view.getUint32(body + 16, le), ...extractIp(iface.linktype, data) };
     } else if (type === BLOCK_SPB) {
       if (bodyLength < 4) return fail(`simple packet block at offset ${offset} is too short (${bodyLength}-byte body)`);
       const iface = packetIface(0);
-      if (typeof iface === 'string') return fail(iface);
+      if (!iface) return;
       const original = view.getUint32(body, le);
       // An SPB has no captured-length field: it is the original length, cut by the block size.
       const captured = Math.min(original, bodyLength - 4);
-      addFrame(iface, NaN, bytes.subarray(body + 4, body + 4 + captured), original);
+      yield { index: ++index, time: NaN, linktype: iface.linktype, originalLength: original, ...extractIp(iface.linktype, block.subarray(body + 4, body + 4 + captured)) };
     }
     offset += length;
   }
-  return result;
 }

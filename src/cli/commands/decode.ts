@@ -2,13 +2,12 @@
 // JSON), MPTCP options decoded. Damaged captures print what came before the damage, then one
 // sentence, exit 2.
 
-import { readFileSync } from 'node:fs';
 import { parseCommandArgs, requirePositionals } from '../args.js';
 import { CliError, UsageError, type Command } from '../command.js';
 import { LineSink } from '../output.js';
 import { RelativeTracker } from '../decode/relative.js';
 import { formatFrameTime } from '../decode/time.js';
-import { describeFsError, readCapture } from '../../pcap/index.js';
+import { describeFsError, linkTypeSupported, openCaptureFile, SUPPORTED_LINK_TYPES, type CaptureStream } from '../../pcap/index.js';
 import { decodeIp } from '../../wire/codec.js';
 import { packetToJson } from '../../wire/json.js';
 import type { IpPacket } from '../../wire/packet.js';
@@ -27,8 +26,11 @@ Options:
   -v, --verbose say on stderr how many frames were not TCP
   -h, --help    this text
 
-Exit status: 0 when the whole capture was read; 2 for bad usage, a missing file, or a
-capture that is not one or is damaged (packets before the damage are still printed).`;
+The capture is read as a stream, in bounded memory whatever its size.
+
+Exit status: 0 when the whole capture was read; 2 for bad usage, a missing file, a capture
+that is not one or is damaged (packets before the damage are still printed), or frames of a
+link type decode cannot read (Ethernet, raw IP, BSD loopback and Linux cooked are read).`;
 
 function relativeOptions(tracker: RelativeTracker, pkt: IpPacket): RenderOptions {
   const bases = tracker.observe(pkt);
@@ -48,46 +50,63 @@ async function run(argv: string[]): Promise<number> {
   const [file] = requirePositionals(positionals, ['the capture FILE to decode']);
   if (values.json && values.relative) throw new UsageError('--relative applies to text output; --json always prints wire values');
 
-  let bytes: Uint8Array;
+  // The capture is read as a stream through a bounded window: a file of any size takes bounded
+  // memory, and the first lines print before the end is read.
+  let capture: CaptureStream;
   try {
-    bytes = readFileSync(file!);
+    capture = openCaptureFile(file!);
   } catch (err) {
     throw new CliError(`cannot read ${file}: ${describeFsError(err)}`);
   }
-  const capture = readCapture(bytes);
-  if (capture.frames.length === 0 && capture.error) throw new CliError(`${file}: ${capture.error}`);
+  if (capture.format === undefined) throw new CliError(`${file}: ${capture.error}`);
 
   const sink = new LineSink();
   const tracker = values.relative ? new RelativeTracker() : undefined;
-  const firstTime = capture.frames.find((f) => !Number.isNaN(f.time))?.time ?? 0;
+  let firstTime: number | undefined;
+  let frames = 0;
   let notIp = 0;
   let notTcp = 0;
-  for (const frame of capture.frames) {
-    if (sink.broken) break;
-    if (!frame.ip) {
-      notIp++;
-      continue;
+  /** Frames of link types decode cannot read, by link type. */
+  const unsupported = new Map<number, number>();
+  try {
+    for (const frame of capture) {
+      if (sink.broken) break;
+      frames++;
+      if (firstTime === undefined && !Number.isNaN(frame.time)) firstTime = frame.time;
+      if (!frame.ip) {
+        notIp++;
+        if (!linkTypeSupported(frame.linktype)) unsupported.set(frame.linktype, (unsupported.get(frame.linktype) ?? 0) + 1);
+        continue;
+      }
+      const pkt = decodeIp(frame.ip);
+      if (!pkt.tcp) {
+        notTcp++;
+        continue;
+      }
+      if (values.json) {
+        await sink.line(JSON.stringify(packetToJson(pkt, frame.index, frame.time)));
+      } else {
+        const options = tracker ? relativeOptions(tracker, pkt) : {};
+        await sink.line(`${formatFrameTime(frame.time, firstTime ?? 0)} ${renderPacket(pkt, options)}`);
+      }
     }
-    const pkt = decodeIp(frame.ip);
-    if (!pkt.tcp) {
-      notTcp++;
-      continue;
-    }
-    if (values.json) {
-      await sink.line(JSON.stringify(packetToJson(pkt, frame.index, frame.time)));
-    } else {
-      const options = tracker ? relativeOptions(tracker, pkt) : {};
-      await sink.line(`${formatFrameTime(frame.time, firstTime)} ${renderPacket(pkt, options)}`);
-    }
+  } catch (err) {
+    await sink.flush();
+    throw new CliError(`cannot read ${file}: ${describeFsError(err)}`);
   }
   await sink.flush();
   if (values.verbose) {
     const skipped = notIp + notTcp;
-    process.stderr.write(
-      `${capture.frames.length} frames, ${capture.frames.length - skipped} TCP; skipped ${notIp} non-IP and ${notTcp} non-TCP frames\n`,
-    );
+    process.stderr.write(`${frames} frames, ${frames - skipped} TCP; skipped ${notIp} non-IP and ${notTcp} non-TCP frames\n`);
   }
-  if (capture.error) throw new CliError(`${file}: ${capture.error} (after ${capture.frames.length} frames)`);
+  const problems: string[] = [];
+  if (capture.error) problems.push(frames === 0 ? capture.error : `${capture.error} (after ${frames} frames)`);
+  // Frames whose framing decode cannot read are not "no TCP here": say so, exit 2.
+  for (const [linktype, count] of unsupported) {
+    problems.push(`${count} ${count === 1 ? 'frame has' : 'frames have'} link type ${linktype}, which decode cannot read (it reads ${SUPPORTED_LINK_TYPES})`);
+  }
+  if (problems.length > 0) throw new CliError(`${file}: ${problems.join('; ')}`);
+  return 0;
   return 0;
 }
 
