@@ -1,5 +1,6 @@
 // The bundled stack's MPTCP v1 single-path behaviour (mptcp-wire.md §4-§6), both roles.
 import test from 'ava';
+import { dataSpan, mappingCoversSegment } from '../src/stack/mptcp/mapping.js';
 import { decodeStruct, MPTCP_INFO_LAYOUT } from '../src/sys/structs.js';
 import { dssChecksum, keyIdsn, keyToken } from '../src/wire/crypto.js';
 import type { Dss, MpCapable, MptcpOption, TcpOption } from '../src/wire/packet.js';
@@ -183,9 +184,19 @@ test('fallback: first data without a mapping', async (t) => {
   t.deepEqual(await call(s, { name: 'getsockopt', fd, level: 284, optname: 1, optlen: 96 }), { ret: -1, errno: 'EOPNOTSUPP' });
 });
 
-test('checksums: the peer asks (A), our SYN/ACK does not, mappings carry checksums; a bad first one falls back', async (t) => {
+test("checksums: the SYN's A alone does not turn them on (Linux takes it from the third ACK)", async (t) => {
   const s = newStack();
-  const { fd, key, synAck, snd } = await mptcpServer(s, undefined, { kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: 0x81 });
+  const { fd, synAck } = await mptcpServer(s, undefined, { kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: 0x81 });
+  t.is(capOf(synAck)?.flags, 0x01);
+  t.is((await mptcpInfo(s, fd)).mptcpi_csum_enabled, 0);
+  await call(s, { name: 'write', fd, data: bytes(4, 0x61), flags: 0 });
+  t.is(dssOf(mustNext(s))!.checksum, undefined);
+});
+
+test('checksums: the peer asks (A on its SYN and third ACK), our SYN/ACK does not, mappings carry checksums; a bad first one falls back', async (t) => {
+  const s = newStack();
+  const third: MptcpOption[] = [{ kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: 0x81, senderKey: PEER_KEY, receiverKey: 0n }];
+  const { fd, key, synAck, snd } = await mptcpServer(s, third, { kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: 0x81 });
   t.is(capOf(synAck)?.flags, 0x01);
   await call(s, { name: 'write', fd, data: bytes(4, 0x61), flags: 0 });
   const d = dssOf(mustNext(s))!;
@@ -282,4 +293,14 @@ test('data with DATA_FIN in one segment: ACK of the data, then ACK of the DATA_F
   t.is(dssOf(second)?.dataAck, (dsn + 101n) & M64);
   t.is((await call(s, { name: 'read', fd, len: 1000, flags: 0 })).ret, 100);
   t.is((await call(s, { name: 'read', fd, len: 1000, flags: 0 })).ret, 0);
+});
+
+test('mapping check (subflow.c validate_mapping): the segment must start inside its mapping and end within it', (t) => {
+  t.true(mappingCoversSegment(dataSpan(1, 100, false), undefined, 1, 100));
+  t.false(mappingCoversSegment(dataSpan(2, 100, false), undefined, 1, 100)); // SSN one past the start
+  t.false(mappingCoversSegment(dataSpan(1, 100, true), undefined, 1, 100)); // the DATA_FIN takes the 100th number
+  t.false(mappingCoversSegment(dataSpan(1, 99, false), undefined, 1, 100)); // the last byte unmapped
+  t.true(mappingCoversSegment(dataSpan(1, 2800, false), undefined, 1401, 1400)); // a mapping repeated on a GSO burst
+  // A byte still inside the previous (longer) mapping is read under it first.
+  t.true(mappingCoversSegment(dataSpan(202, 100, false), { start: 101, end: 202 }, 201, 100));
 });

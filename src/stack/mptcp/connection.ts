@@ -12,7 +12,8 @@ import { bytesEqual } from '../../wire/codec.js';
 import type { AddAddr, Dss, MpCapable, MptcpOption, TcpOption } from '../../wire/packet.js';
 import type { TcpConnection } from '../tcp/connection.js';
 import { padded } from '../tcp/options.js';
-import { capableLength, findCapable, FLAG_A_CHECKSUM, localFlags, validCapable } from './capable.js';
+import { findCapable, FLAG_A_CHECKSUM, localFlags, validCapable } from './capable.js';
+import { dataSpan, mappingCoversSegment } from './mapping.js';
 import type { KeyMaterial } from './keys.js';
 import { material } from './keys.js';
 import { DataTxQueue } from './tx-queue.js';
@@ -205,12 +206,16 @@ export class MptcpConnection {
   }
 
   /**
-   * Server: the SYN asked for MPTCP (validSynCapable); checksums if either side wants them. A v0
-   * SYN makes the connection v0 and already carries the client's key.
+   * Server: the SYN asked for MPTCP (validSynCapable). A v1 listener takes checksums from its own
+   * sysctl, not from the SYN's A flag: Linux 6.18 sets the request's csum_reqd from
+   * net.mptcp.checksum_enabled only (subflow.c subflow_init_req) and the client's wish comes with
+   * its third ACK (protocol.c mptcp_sk_clone_init; onThirdAck). A v0 SYN (RFC 6824 §3.1: either
+   * side's A asks for checksums) makes the connection v0 and already carries the client's key.
    */
   acceptSyn(syn: MpCapable): void {
     this.useVersion(syn.version === 0 ? 0 : 1);
-    this.checksum = this.settings.checksumEnabled || (syn.flags & FLAG_A_CHECKSUM) !== 0;
+    const peerAsks = this.version === 0 && (syn.flags & FLAG_A_CHECKSUM) !== 0;
+    this.checksum = this.settings.checksumEnabled || peerAsks;
     if (this.version === 0 && syn.senderKey !== undefined) this.setRemote(syn.senderKey);
   }
 
@@ -384,7 +389,9 @@ export class MptcpConnection {
       checksumPresent = dss.checksum !== undefined;
       mapping = { dsn, ssn: dss.ssn, dll: dss.dll, checksum: dss.checksum, dataFin: dss.dataFin, parts: [], got: 0 };
       if (dss.dataFin && (payload.length > 0 || dss.dll === 1)) this.peerDataFinDsn = add64(dsn, dss.dll - 1);
-    } else if (mpc && payload.length > 0 && capableLength(mpc) >= 22 && this.remote && this.version === 1) {
+    } else if (mpc && payload.length > 0 && this.remote && this.version === 1 && validCapable([mpc], [22, 24], 1)) {
+      // Only a well-formed MP_CAPABLE maps data (options.c mptcp_parse_option drops one with a
+      // wrong version or flags; the data then has no mapping and the connection falls back).
       this.use64bitAck = true;
       checksumPresent = mpc.checksum !== undefined;
       mapping = { dsn: add64(this.remote.idsn, 1), ssn: 1, dll: mpc.dataLen ?? 0, checksum: mpc.checksum, dataFin: false, parts: [], got: 0 };
@@ -395,8 +402,10 @@ export class MptcpConnection {
     } else if (mapping && (payload.length > 0 || !mapping.dataFin)) {
       this.lastMapping = { dsn: mapping.dsn, ssn: mapping.ssn, dll: mapping.dll };
       this.lastRxMapDsn = mapping.dsn;
+      const previous = rx.window;
       rx.window = { start: mapping.ssn, end: mapping.ssn + mapping.dll };
       if (checksumPresent !== this.checksum) problem = 'invalid';
+      else if (payload.length > 0 && inOrder && !mappingCoversSegment(dataSpan(mapping.ssn, mapping.dll, mapping.dataFin), previous, seqRel, payload.length)) problem = 'invalid';
       else if (this.checksum && payload.length > 0) rx.collecting = mapping;
     } else if (payload.length > 0 && !mapping && (rx.window === undefined || seqRel >= rx.window.end)) {
       problem = 'no-dss'; // new data outside this subflow's mapping

@@ -1115,8 +1115,10 @@ export class TcpConnection {
     this.lastDataRecv = this.now;
     const socket = this.master ?? this;
     const m = this.mptcp;
-    // With several subflows the data level reorders by DSN (the mapping that covers these bytes).
-    if (m && !m.fallback && (this.join || m.joins.size > 0 || m.hadJoin)) {
+    // The data level places bytes by DSN (the mapping that covers them), on one subflow as on
+    // several: a mapping ahead of the DATA_ACK waits out of order (protocol.c
+    // mptcp_data_queue_ofo), and the DATA_ACK does not move.
+    if (m && !m.fallback) {
       const rel = seqDiff(this.rcvNxt, this.rxSsnBase) - data.length;
       const map = this.rxMappings.find((x) => rel >= x.ssn && rel < x.ssn + x.dll);
       if (map) {
