@@ -6,6 +6,7 @@ import { CstParser, EOF, tokenMatcher, type IToken, type TokenType } from 'chevr
 import * as T from './tokens.js';
 import { pktErrorMessages } from './messages.js';
 import { grammarChecked } from './checked.js';
+import { LazyLookahead } from './lazy-lookahead.js';
 
 const K = T.K;
 
@@ -15,6 +16,7 @@ export class PktParser extends CstParser {
       recoveryEnabled: false,
       nodeLocationTracking: 'full',
       maxLookahead: 2,
+      lookaheadStrategy: new LazyLookahead(2),
       errorMessageProvider: pktErrorMessages,
       skipValidations: grammarChecked,
     });
