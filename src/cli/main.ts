@@ -112,3 +112,13 @@ export async function main(argv: string[], registry: CommandRegistry = commands,
     return 1;
   }
 }
+
+/**
+ * Entry of a suite runner thread (src/suite/thread-pool.ts starts it through the launcher, which
+ * loads this module's bundle): serves jobs until the pool ends the thread. Imported on call, so
+ * the CLI's own start-up does not pay for it.
+ */
+export async function serveSuiteJobs(): Promise<void> {
+  const { serveSuiteJobs: serve } = await import('../suite/thread-worker.js');
+  serve();
+}

@@ -290,8 +290,13 @@ async function runSuite(cfg: SuiteConfig, io: SuiteIo): Promise<number> {
     };
   });
 
+  const totalJobs = planned.reduce((n, p) => n + p.specs.length, 0);
+  const threads = inProcess ? runnerThreads(cfg.jobs, totalJobs) : 0;
+  const pool = threads > 0 ? new ThreadPool(threads) : undefined;
+
   const formatter: SuiteFormatter = createFormatter(cfg.format, { write: io.out, color, tty: io.tty });
   const notes = [`target ${targetLabel}`, `-j ${cfg.jobs}`];
+  if (pool) notes.push(`${threads} runner threads`);
   if (cfg.shard) notes.push(`shard ${cfg.shard.index}/${cfg.shard.count}`);
   if (cfg.ip) notes.push(`--ip ${cfg.ip}`);
   if (cfg.repeat > 1) notes.push(`--repeat ${cfg.repeat}`);
@@ -300,9 +305,6 @@ async function runSuite(cfg: SuiteConfig, io: SuiteIo): Promise<number> {
   formatter.begin({ total: planned.length, target: targetLabel, notes });
 
   const results: SuiteResult[] = [];
-  const totalJobs = planned.reduce((n, p) => n + p.specs.length, 0);
-  const threads = inProcess ? runnerThreads(cfg.jobs, totalJobs) : 0;
-  const pool = threads > 0 ? new ThreadPool(threads) : undefined;
   const start = (spec: JobSpec): Execution => {
     if (unavailable) return { done: Promise.resolve(skipReport(unavailable)), stop: () => undefined };
     if (cfg.pair) return startDifferential(spec, cfg.pair, { timeoutMs: cfg.timeoutMs, ignore: cfg.diffIgnore, color });

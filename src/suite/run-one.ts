@@ -12,6 +12,10 @@ import { pcapSink, type PcapSink } from '../report/sinks.js';
 import type { Target } from '../targets/target.js';
 import type { JobReport, JobSpec } from './types.js';
 import { encodeTrace } from '../differential/trace-wire.js';
+import { Prng } from '../stack/prng.js';
+
+/** Keeps the address stream apart from the stack's own stream of the same seed. */
+const LOCAL_ADDRESS_STREAM = 0x5eed1a;
 
 async function makeTarget(spec: JobSpec): Promise<Target> {
   if (spec.target === 'ts') {
@@ -42,7 +46,10 @@ function toReport(result: RunResult, text: string, spec: JobSpec, ipVersion: Job
 
 export async function runJob(spec: JobSpec): Promise<JobReport> {
   const began = performance.now();
-  const loaded = loadScript(spec.file, { target: spec.target, cli: spec.cli });
+  // The seed decides the script's random local address too, so a seed reproduces the whole trace
+  // wherever the job runs (this thread, a runner thread, a child process).
+  const addresses = new Prng(spec.seed ^ LOCAL_ADDRESS_STREAM);
+  const loaded = loadScript(spec.file, { target: spec.target, cli: spec.cli, random: () => addresses.next32() / 2 ** 32 });
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (!loaded.script || !loaded.options || errors.length > 0) {
     const first = errors[0];
