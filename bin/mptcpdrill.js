@@ -20,6 +20,20 @@ const thread = !isMainThread && workerData?.mptcpdrillEntry === 'thread';
 const which = process.env.MPTCPDRILL_ENTRY === 'child' ? 'child' : 'main';
 delete process.env.MPTCPDRILL_ENTRY;
 const entry = new URL(which === 'child' ? 'dist/src/suite/child.js' : 'dist/src/cli/main.js', root);
+
+// `mptcpdrill --version` alone is answered here, without loading any of the CLI (a third of the
+// start-up): the same line src/cli/main.ts prints.
+if (isMainThread && which === 'main' && process.argv.length === 3 && ['--version', '-V'].includes(process.argv[2])) {
+  let version = 'unknown';
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
+    if (pkg.name === 'mptcpdrill' && pkg.version) version = pkg.version;
+  } catch {
+    // as src/cli/version.ts: no readable package.json prints "unknown"
+  }
+  process.stdout.write(`mptcpdrill ${version}\n`);
+  process.exit(0);
+}
 if (!existsSync(entry)) {
   process.stderr.write('mptcpdrill is not built (dist/ is missing): run npm install (which builds) first.\n');
   process.exit(2);

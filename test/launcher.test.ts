@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, repoRoot } from './helpers/paths.js';
 import { lines, runCli, runNode } from './helpers/cli.js';
+import { main } from '../src/cli/main.js';
 
 /** A fake install: the launcher, compiled modules that say 'modules', a bundle that says 'bundle'. */
 function fakeInstall(t: { teardown(fn: () => void): void }): { dir: string; bin: string; compiled: string; bundleDir: string } {
@@ -116,4 +117,21 @@ test('the real bundle runs scripts as the compiled modules do: shell lines (stac
     t.is(children.status, 0, `${JSON.stringify(env)}: ${children.stdout}${children.stderr}`);
     t.regex((await runCli(['--version'], env)).stdout, /^mptcpdrill \d+\.\d+\.\d+/);
   }
+});
+
+test('--version alone is answered by the launcher from package.json, without loading the CLI', async (t) => {
+  const f = fakeInstall(t);
+  writeFileSync(join(f.dir, 'package.json'), '{"name":"mptcpdrill","version":"9.8.7","type":"module"}');
+  for (const flag of ['--version', '-V']) {
+    const r = await runNode(f.bin, [flag], { MPTCPDRILL_BUNDLE: '' });
+    // The fake CLI would print "bundle --version": the launcher answered before loading it.
+    t.deepEqual(lines(r.stdout), ['mptcpdrill 9.8.7']);
+    t.is(r.status, 0);
+  }
+  // With other arguments the CLI answers, as it does for `--version` in any position.
+  t.deepEqual(lines((await runNode(f.bin, ['--version', 'x'], { MPTCPDRILL_BUNDLE: '' })).stdout), ['bundle --version x']);
+  // The real launcher prints the line the CLI itself prints.
+  let printed = '';
+  await main(['--version'], undefined, { out: (text) => { printed += text; }, err: () => undefined });
+  t.is((await runCli(['--version'])).stdout.trim(), printed);
 });
