@@ -102,7 +102,9 @@ test('MPTCP options both ways and call outputs: field kinds and skip reasons', (
   has("14:66 in.mptcp.drop drop option 'mp_reset 2 flags[flag_t]'");
   // Inbound MP_CAPABLE: version and flags on the SYN; on the third ACK only dropping it.
   has('7:91 in.mptcp.mp_capable.version version v1 → v0');
-  has('7:99 in.mptcp.mp_capable.flags flags +flag_a: [flag_h] → [flag_h, flag_a]');
+  has('7:99 in.mptcp.mp_capable.flags flags +flag_b: [flag_h] → [flag_h, flag_b]');
+  // Flag A on the SYN: a listener takes checksums from its sysctl and the third ACK.
+  t.false(g.mutants.some((m) => m.includes('+flag_a')));
   has("9:64 in.mptcp.drop drop option 'mpcapable v1 flags[flag_h] key[ckey=2, skey]'");
   t.false(g.mutants.some((m) => m.startsWith('9:') && m.includes('mp_capable.')));
   // Calls: struct fields, optlen, errno, the result of a failing call, poll revents.
@@ -133,11 +135,28 @@ test('MPTCP options both ways and call outputs: field kinds and skip reasons', (
     'inbound-dack': 1,
     // No MP_CAPABLE asks for checksums: nocs or not is the same to the stack.
     'inbound-csum-off': 1,
+    'inbound-syn-flag-a': 1,
   });
   t.true(g.skipped.includes('8:25 options-any options'));
   t.true(g.skipped.includes('9:100 inbound-key mp_capable.key'));
   t.true(g.skipped.includes('13:70 dss-csum-no-mapping dss.checksum'));
   t.true(g.skipped.includes('12:98 inbound-csum-off dss.checksum'));
+});
+
+test('an inbound MP_CAPABLE Linux ignores as written: only the mutants that make it parse', (t) => {
+  const g = generate(fixture('generate-capable-ignored.pkt'));
+  const inbound = g.mutants.filter((m) => m.includes(' in.'));
+  // Clearing B is the one change that makes the SYN's option parse (options.c mptcp_parse_option).
+  t.deepEqual(inbound, ['7:99 in.mptcp.mp_capable.flags flags -flag_b: [flag_b, flag_h] → [flag_h]']);
+  const reasons = g.raw.skipped.filter((s) => s.line === 7 && s.field.startsWith('mp_capable')).map((s) => s.reason).sort();
+  // Dropped, v0, H cleared; A (the SYN's A is never read); C (no join started).
+  t.deepEqual(reasons, ['inbound-flag-c', 'inbound-mpc-ignored', 'inbound-mpc-ignored', 'inbound-mpc-ignored', 'inbound-syn-flag-a']);
+});
+
+test('MPTCP options to a plain TCP socket are not mutated (plain TCP ignores them)', (t) => {
+  const g = generate(fixture('generate-plain-tcp.pkt'));
+  t.false(g.mutants.some((m) => m.includes(' in.')));
+  t.true(g.skipped.includes('7:89 inbound-plain-tcp mp_capable'));
 });
 
 test('--outbound-only leaves inbound packets alone', (t) => {

@@ -15,6 +15,7 @@ import type {
 } from '../script/ast.js';
 import { checkText, type LoadedScript, type LoadOptions } from '../script/load.js';
 import { TcpFlag } from '../wire/packet.js';
+import { capableParsed, FLAG_BITS, isSynChecksumFlag, shapeOf, type CapableSegment } from './inbound-capable.js';
 import { applyEdit, isNumberTok, ScriptText, stepAddress, stepHexText, stepNumber, type Tok } from './text.js';
 import type { Edit, Mutant, Skipped, SkipCode } from './types.js';
 
@@ -70,6 +71,14 @@ class Generator {
   checksums = false;
   /** The inbound packet being mutated is a third ACK: ACK, no SYN, no payload. */
   private thirdAck = false;
+  /** The segment kind of the inbound packet being mutated (for the MP_CAPABLE parsing rules). */
+  private segment: CapableSegment = 'ack';
+  /** No MPTCP socket in the script: plain TCP ignores every MPTCP option it receives. */
+  plainTcp = false;
+  /** The script runs the bundled stack's v0 mode (`net.mptcp.mptcp_version=0`): other parsing rules. */
+  v0Mode = false;
+  /** Whether the latest outbound SYN carried an MPTCP option (a SYN/ACK's MPTCP option answers nothing otherwise). */
+  private synAsked: boolean | undefined;
   /** Outbound SYNs (by offset) whose START counts: the script's next SYN on the connection is a SYN/ACK. */
   readonly synStarts = new Set<number>();
 
@@ -101,6 +110,7 @@ class Generator {
   packet(a: PacketAction): void {
     if (a.body.kind !== 'tcp') return;
     if (a.direction === 'outbound') {
+      if (a.body.flags & TcpFlag.SYN && !(a.body.flags & TcpFlag.ACK)) this.synAsked = Array.isArray(a.body.options) && a.body.options.some(isMptcp);
       this.ipInfo(a);
       this.header(a.body);
       this.outboundOptions(a.body);
@@ -109,6 +119,7 @@ class Generator {
         if (Array.isArray(a.body.options) && a.body.options.some(isMptcp)) this.skip('inbound-last', a.range.start.offset, 'inbound');
         return;
       }
+      if (Array.isArray(a.body.options) && a.body.options.some(isMptcp) && this.ignoresAll(a.body)) return;
       this.inboundOptions(a.body);
     }
   }
@@ -195,15 +206,39 @@ class Generator {
     this.optionList(body, specs);
   }
 
+  /**
+   * Inbound MPTCP options the stack ignores whatever they say (equivalent mutants): every one on a
+   * plain TCP socket, and those of a SYN/ACK answering a SYN that asked for no MPTCP (Linux only
+   * reads the SYN/ACK's MP_CAPABLE when its own SYN carried one: subflow.c subflow_finish_connect).
+   */
+  ignoresAll(body: TcpBody): boolean {
+    const synAck = (body.flags & TcpFlag.SYN) !== 0 && (body.flags & TcpFlag.ACK) !== 0;
+    const reason = this.plainTcp ? 'inbound-plain-tcp' : synAck && this.synAsked === false ? 'inbound-unasked' : undefined;
+    if (!reason) return false;
+    for (const o of Array.isArray(body.options) ? body.options.filter(isMptcp) : []) this.skip(reason, o.range.start.offset, SUBTYPE_NAME[o.kind]!);
+    return true;
+  }
+
   inboundOptions(body: TcpBody): void {
     if (!Array.isArray(body.options)) return;
     const specs = body.options;
-    this.thirdAck = (body.flags & TcpFlag.ACK) !== 0 && (body.flags & TcpFlag.SYN) === 0 && body.payloadLength === 0;
+    const syn = (body.flags & TcpFlag.SYN) !== 0;
+    this.segment = syn ? ((body.flags & TcpFlag.ACK) !== 0 ? 'syn-ack' : 'syn') : body.payloadLength > 0 ? 'ack-data' : 'ack';
+    this.thirdAck = (body.flags & TcpFlag.ACK) !== 0 && !syn && body.payloadLength === 0;
     specs.forEach((spec, i) => {
       if (!isMptcp(spec)) return;
       this.mptcpOption(spec, 'in.', false);
-      this.add('in.mptcp.drop', spec.range.start.offset, ...this.dropOption(body, specs, i));
+      if (this.ignoredCapable(spec)) this.skip('inbound-mpc-ignored', spec.range.start.offset, 'mp_capable.drop');
+      else this.add('in.mptcp.drop', spec.range.start.offset, ...this.dropOption(body, specs, i));
     });
+  }
+
+  /** An inbound MP_CAPABLE Linux does not parse as written (inbound-capable.ts); `change` tries another form of it. */
+  ignoredCapable(spec: TcpOptionSpec, change: { version?: 0 | 1; flags?: number } = {}): boolean {
+    if (spec.kind !== 'mp_capable' || this.v0Mode) return false;
+    const shape = shapeOf(spec);
+    if (capableParsed(shape, this.segment)) return false;
+    return !capableParsed({ ...shape, ...change }, this.segment);
   }
 
   /**
@@ -327,6 +362,7 @@ class Generator {
     else if (spec.kind === 'mp_capable') {
       const v = toks[1];
       if (spec.legacy || !v || (v.image !== 'v0' && v.image !== 'v1')) this.skip('version-default', start, 'mp_capable.version');
+      else if (!outbound && this.ignoredCapable(spec, { version: v.image === 'v0' ? 1 : 0 })) this.skip('inbound-mpc-ignored', v.start, 'mp_capable.version');
       else this.add(kind('version'), v.start, this.replaceTok(v, v.image === 'v0' ? 'v1' : 'v0', 'version'));
     }
 
@@ -409,6 +445,10 @@ class Generator {
         this.skip(outbound ? 'join-rand' : 'inbound-rand', t.start, `${sub}.rand`);
         continue;
       }
+      if (!outbound && spec.kind === 'mp_capable' && field === 'mpcdatalen' && this.ignoredCapable(spec)) {
+        this.skip('inbound-mpc-ignored', t.start, 'mp_capable.mpcdatalen');
+        continue;
+      }
       if (field === 'flags' && bracket === undefined) {
         if (thirdAck) continue;
         this.number(kind('flags'), t, 'flags', 255n);
@@ -442,7 +482,21 @@ class Generator {
     const was = this.src.slice(from, to);
     const list = (ns: string[]): string => `[${ns.length ? ns.join(', ') : 'no_flags'}]`;
     const all = spec.kind === 'mp_reset' ? ['flag_t'] : [...CAPABLE_FLAGS];
+    const inbound = kind.startsWith('in.');
+    /** An inbound MP_CAPABLE flag change the stack cannot show (the SYN's A; an option ignored before and after). */
+    const equivalent = (n: string, set: boolean): boolean => {
+      if (!inbound || spec.kind !== 'mp_capable') return false;
+      if (!this.v0Mode && isSynChecksumFlag(n, this.segment)) {
+        this.skip('inbound-syn-flag-a', from, 'mp_capable.flags');
+        return true;
+      }
+      const bit = FLAG_BITS[n];
+      if (bit === undefined || !this.ignoredCapable(spec, { flags: set ? spec.flags | bit : spec.flags & ~bit })) return false;
+      this.skip('inbound-mpc-ignored', from, 'mp_capable.flags');
+      return true;
+    };
     for (const n of written) {
+      if (equivalent(n, false)) continue;
       const next = list(written.filter((x) => x !== n));
       this.add(kind, from, { edit: { start: from, end: to, text: next }, description: `flags -${n}: ${was} → ${next}` });
     }
@@ -452,6 +506,7 @@ class Generator {
         this.skip('inbound-flag-c', from, 'mp_capable.flags');
         continue;
       }
+      if (equivalent(n, true)) continue;
       const next = list([...written, n]);
       this.add(kind, from, { edit: { start: from, end: to, text: next }, description: `flags +${n}: ${was} → ${next}` });
     }
@@ -645,6 +700,8 @@ export function generateMutants(loaded: LoadedScript, opts: GenerateOptions = {}
     if (a.kind === 'packet' && a.body.kind === 'tcp' && Array.isArray(a.body.options) && a.body.options.some((o) => o.kind === 'mp_capable' && (o.flags & 0x80) !== 0)) gen.checksums = true;
   }
   findSynStarts(script.events, src, gen.synStarts);
+  gen.plainTcp = !/\bIPPROTO_MPTCP\b/.test(loaded.text);
+  gen.v0Mode = /mptcp_version\s*=\s*0\b/.test(loaded.text) || /mptcp_version=0/.test(JSON.stringify(opts.load ?? {}));
   for (const ev of script.events) {
     const a = ev.action;
     if (a.kind === 'packet') gen.packet(a);
