@@ -81,8 +81,14 @@ export class Runner {
     return this.lastActual;
   }
 
-  /** Runs the init command (untimed), then starts the clock. */
+  /** Runs the `--init_scripts` commands and the init command (untimed), then starts the clock. */
   async init(): Promise<void> {
+    if (this.settings.initScripts.length > 0) {
+      // Shown at the option's line when the script sets it, else at the script's first line.
+      const line = this.script.options.filter((o) => o.name === 'init_scripts').at(-1);
+      const range = line?.range ?? lineRange(this.text, 1);
+      for (const command of this.settings.initScripts) await this.runShell({ kind: 'shell', command, range }, undefined, 'init script');
+    }
     if (this.script.initCommand) await this.runShell(this.script.initCommand, undefined);
     this.clock.start();
   }
@@ -347,7 +353,7 @@ export class Runner {
 
   // ---- shell ----------------------------------------------------------------------------------
 
-  private async runShell(action: ShellAction, event: Event | undefined): Promise<void> {
+  private async runShell(action: ShellAction, event: Event | undefined, what = 'command'): Promise<void> {
     const res = await this.target.shell(action.command, {
       cwd: dirname(this.script.file),
       env: this.settings.shellEnv,
@@ -360,7 +366,7 @@ export class Runner {
     if (res.unsupported && res.unsupported.length > 0) throw new ScriptSkip(res.unsupported.map((u) => `${this.where(action.range)}: ${u}`));
     if (res.code !== 0) {
       const output = [res.stdout, res.stderr].filter((s) => s.trim() !== '').join('\n').trimEnd();
-      this.fail('shell', action.range, `error executing \`${action.command}\` command: non-zero status ${res.code}`, { output });
+      this.fail('shell', action.range, `error executing \`${action.command}\` ${what}: non-zero status ${res.code}`, { output });
     }
   }
 

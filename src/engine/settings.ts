@@ -30,6 +30,8 @@ export function engineSettings(opts: ScriptOptions, target: TargetName, device =
     tolerancePercent: opts.tolerancePercent,
     nonFatal: opts.nonFatal,
     codeCommand: opts.codeCommand,
+    // packetdrill splits --init_scripts at commas and runs each with system() before the script.
+    initScripts: (opts.initScripts ?? '').split(',').map((c) => c.trim()).filter((c) => c !== ''),
     // PACKETDRILL_PID (google): the process running the script, the parent of its shell lines
     // ($PPID there); suite helpers name files after it (/tmp/sysctl_restore_${PACKETDRILL_PID}.sh).
     shellEnv: { ...optionEnvironment(opts, { localDev: device, target }), PACKETDRILL_PID: String(process.pid) },

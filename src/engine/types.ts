@@ -19,6 +19,8 @@ export interface EngineSettings {
   nonFatal: { packet: boolean; syscall: boolean };
   /** Interpreter for `%{ }%` blocks (`code_command`). */
   codeCommand: string;
+  /** `init_scripts`: commands run with the shell, in order, before the script's init command. */
+  initScripts: string[];
   /** Environment of shell commands and Python blocks: OPT_* variables, defines, MPTCPDRILL_TARGET, PACKETDRILL_PID. */
   shellEnv: Record<string, string>;
 }

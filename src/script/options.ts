@@ -43,7 +43,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   { name: 'tcp_ts_tick_usecs', type: 'int', defaultText: '0 (TS val not checked)', meaning: 'when set, outbound TS val is checked against elapsed time', env: 'OPT_TCP_TS_TICK_USECS' },
   { name: 'strict_segments', type: 'bool', defaultText: 'off', meaning: 'one live segment must carry a whole expected segment (no TSO/GSO splits)', env: 'OPT_STRICT_SEGMENTS' },
   { name: 'non_fatal', type: 'non-fatal', defaultText: 'none', meaning: 'packet and/or syscall: such mismatches warn instead of failing', env: 'OPT_NON_FATAL' },
-  { name: 'init_scripts', type: 'string', defaultText: '-', meaning: 'extra commands to run before the script', env: 'OPT_INIT_SCRIPTS' },
+  { name: 'init_scripts', type: 'string', defaultText: '-', meaning: 'comma-separated shell commands run, in order, before the script (a failing one fails it)', env: 'OPT_INIT_SCRIPTS' },
   { name: 'code_command', type: 'string', defaultText: 'python3', meaning: 'interpreter for %{ }% blocks', env: 'OPT_CODE_COMMAND' },
   { name: 'code_format', type: 'string', defaultText: 'python', meaning: 'format of code blocks (only python)', env: 'OPT_CODE_FORMAT' },
   { name: 'code_sockopt', type: 'string', defaultText: 'auto', meaning: 'which getsockopt feeds %{ }% blocks (TCP_INFO)', env: 'OPT_CODE_SOCKOPT' },
