@@ -602,7 +602,18 @@ export function scriptDialect(text: string): Dialect | undefined {
 export const MISSING_BUILTINS = new Set(['trap', 'alias', 'unalias', 'umask', 'ulimit', 'getopts', 'hash', 'type', 'times', 'jobs', 'fg', 'bg', 'exec', 'kill', 'let', 'declare', 'typeset', 'shopt', 'pushd', 'popd', 'dirs', 'disown', 'suspend', 'mapfile', 'readarray', 'enable', 'builtin', 'caller', 'compgen', 'complete', 'history', 'fc', 'bind', 'logout', 'coproc', 'select']);
 
 /** Throws Unsupported for anything in the AST this interpreter does not run. */
+/** ASTs already found supported, per dialect: a suite checks the same setup script before every test. */
+const supported = new WeakMap<ScriptNode, Set<Dialect>>();
+
 export function assertSupported(ast: ScriptNode, dialect: Dialect): void {
+  if (supported.get(ast)?.has(dialect)) return;
+  walkSupported(ast, dialect);
+  const dialects = supported.get(ast) ?? new Set<Dialect>();
+  dialects.add(dialect);
+  supported.set(ast, dialects);
+}
+
+function walkSupported(ast: ScriptNode, dialect: Dialect): void {
   const visit = (node: unknown): void => {
     if (node === null || typeof node !== 'object') return;
     if (Array.isArray(node)) { node.forEach(visit); return; }

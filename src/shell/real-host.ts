@@ -99,7 +99,13 @@ export class RealHost implements ShellHost {
     try {
       const st = statSync(path);
       const can = (mode: number): boolean => { try { accessSync(path, mode); return true; } catch { return false; } };
-      return { file: st.isFile(), dir: st.isDirectory(), size: st.size, executable: can(constants.X_OK), readable: can(constants.R_OK), writable: can(constants.W_OK) };
+      // access(2) only for the permission a caller asks about (a PATH lookup asks one; `test -r` one).
+      return {
+        file: st.isFile(), dir: st.isDirectory(), size: st.size,
+        get executable() { return can(constants.X_OK); },
+        get readable() { return can(constants.R_OK); },
+        get writable() { return can(constants.W_OK); },
+      };
     } catch {
       return undefined;
     }
