@@ -94,7 +94,8 @@ test('MPTCP options both ways and call outputs: field kinds and skip reasons', (
   has('13:67 mptcp.dss.dack dack 11 → 12');
   has('12:83 in.mptcp.dss.dsn dsn 1 → 2');
   has('12:89 in.mptcp.dss.ssn ssn 1 → 2');
-  has('12:95 in.mptcp.dss.dll dll 10 → 11');
+  // The DLL one longer: no data follows on the subflow, the byte it adds never comes.
+  t.true(g.skipped.includes('12:95 inbound-dll-longer dss.dll'));
   has("12:102 in.mptcp.dss.fin add 'fin'");
   // Inbound MP_TCPRST: reason, the T flag, dropped.
   has('14:75 in.mptcp.mp_reset.reason reason 2 → 3');
@@ -136,6 +137,7 @@ test('MPTCP options both ways and call outputs: field kinds and skip reasons', (
     // No MP_CAPABLE asks for checksums: nocs or not is the same to the stack.
     'inbound-csum-off': 1,
     'inbound-syn-flag-a': 1,
+    'inbound-dll-longer': 1,
   });
   t.true(g.skipped.includes('8:25 options-any options'));
   t.true(g.skipped.includes('9:100 inbound-key mp_capable.key'));
@@ -157,6 +159,21 @@ test('MPTCP options to a plain TCP socket are not mutated (plain TCP ignores the
   const g = generate(fixture('generate-plain-tcp.pkt'));
   t.false(g.mutants.some((m) => m.includes(' in.')));
   t.true(g.skipped.includes('7:89 inbound-plain-tcp mp_capable'));
+});
+
+test('inbound mappings: a DLL one longer only where a later mapping disagrees; nothing of a mapping that stays invalid', (t) => {
+  const g = generate(fixture('generate-mapping.pkt'));
+  const dll = g.mutants.filter((m) => m.includes('in.mptcp.dss.dll')).map((m) => m.split(' ')[0]);
+  // Line 12's extra byte would come under line 13's mapping at DSN 21 where line 13 says 41;
+  // line 13's, under line 16's which starts one later. Line 11's byte is line 12's DSN 11.
+  t.deepEqual(dll, ['12:98', '13:98', '15:96']); // and the bare DATA_FIN's DLL (its DSN moves)
+  t.true(g.skipped.includes('11:95 inbound-dll-longer dss.dll'));
+  // A bare DATA_FIN's SSN is not read.
+  t.true(g.skipped.includes('15:90 inbound-data-fin-ssn dss.ssn'));
+  // Line 16 maps from SSN 32 a segment starting at 31: every change but an earlier SSN keeps it invalid.
+  const line16 = g.raw.skipped.filter((s) => s.line === 16 && s.reason === 'inbound-mapping-invalid').map((s) => s.field).sort();
+  t.deepEqual(line16, ['dss.dll', 'dss.drop', 'dss.dsn', 'dss.fin', 'dss.ssn']);
+  t.false(g.mutants.some((m) => m.startsWith('16:') && m.includes(' in.')));
 });
 
 test('--outbound-only leaves inbound packets alone', (t) => {

@@ -15,6 +15,7 @@ import type {
 } from '../script/ast.js';
 import { checkText, type LoadedScript, type LoadOptions } from '../script/load.js';
 import { TcpFlag } from '../wire/packet.js';
+import { covers, InboundMappings } from './inbound-mapping.js';
 import { capableParsed, FLAG_BITS, isSynChecksumFlag, shapeOf, type CapableSegment } from './inbound-capable.js';
 import { applyEdit, isNumberTok, ScriptText, stepAddress, stepHexText, stepNumber, type Tok } from './text.js';
 import type { Edit, Mutant, Skipped, SkipCode } from './types.js';
@@ -77,6 +78,10 @@ class Generator {
   plainTcp = false;
   /** The script runs the bundled stack's v0 mode (`net.mptcp.mptcp_version=0`): other parsing rules. */
   v0Mode = false;
+  /** The script's inbound DSS mappings per subflow (inbound-mapping.ts). */
+  readonly mappings = new InboundMappings();
+  /** An MP_JOIN anywhere in the script: a dropped mapping then resets (reason 6) where a bad one resets (reason 1). */
+  anyJoin = false;
   /** Whether the latest outbound SYN carried an MPTCP option (a SYN/ACK's MPTCP option answers nothing otherwise). */
   private synAsked: boolean | undefined;
   /** Outbound SYNs (by offset) whose START counts: the script's next SYN on the connection is a SYN/ACK. */
@@ -229,8 +234,31 @@ class Generator {
       if (!isMptcp(spec)) return;
       this.mptcpOption(spec, 'in.', false);
       if (this.ignoredCapable(spec)) this.skip('inbound-mpc-ignored', spec.range.start.offset, 'mp_capable.drop');
+      else if (spec.kind === 'dss' && !this.anyJoin && this.invalidMapping(spec)) this.skip('inbound-mapping-invalid', spec.range.start.offset, 'dss.drop');
       else this.add('in.mptcp.drop', spec.range.start.offset, ...this.dropOption(body, specs, i));
     });
+  }
+
+  /** An inbound DSS whose mapping does not cover its segment as written, and still would not with `change`. */
+  invalidMapping(spec: TcpOptionSpec, change: { ssn?: number; dll?: number; fin?: boolean } = {}): boolean {
+    const m = this.mappings.get(spec.range.start.offset);
+    return m !== undefined && !covers(m) && !covers({ ...m, ...change });
+  }
+
+  /** Why a one-up change of an inbound DSS field cannot show (inbound-mapping.ts), if it cannot. */
+  mappingEquivalent(spec: TcpOptionSpec, name: string): SkipCode | undefined {
+    if (spec.kind !== 'dss') {
+      if (spec.kind === 'mp_capable' && name === 'mpcdatalen' && !this.checksums && this.mappings.longerDllEquivalent(spec.range.start.offset)) return 'inbound-dll-longer';
+      return undefined;
+    }
+    const m = this.mappings.get(spec.range.start.offset);
+    if (!m) return undefined;
+    if (name === 'dsn' && this.invalidMapping(spec)) return 'inbound-mapping-invalid';
+    if (name === 'ssn' && this.invalidMapping(spec, { ssn: m.ssn + 1 })) return 'inbound-mapping-invalid';
+    if (name === 'dll' && this.invalidMapping(spec, { dll: m.dll + 1 })) return 'inbound-mapping-invalid';
+    if (name === 'ssn' && m.fin && m.dll === 1 && m.payload === 0) return 'inbound-data-fin-ssn';
+    if (name === 'dll' && !this.checksums && this.mappings.longerDllEquivalent(m.at)) return 'inbound-dll-longer';
+    return undefined;
   }
 
   /** An inbound MP_CAPABLE Linux does not parse as written (inbound-capable.ts); `change` tries another form of it. */
@@ -455,6 +483,11 @@ class Generator {
         continue;
       }
       const name = spec.kind === 'mp_fastclose' || (spec.kind === 'mp_capable' && field === undefined) ? 'key' : field === 'sender_hmac' ? 'hmac' : field?.replace(/[48]$/, '') ?? 'value';
+      const equivalent = outbound ? undefined : this.mappingEquivalent(spec, name === 'value' ? field ?? name : name);
+      if (equivalent) {
+        this.skip(equivalent, t.start, `${sub}.${name}`);
+        continue;
+      }
       const max = name === 'backup' ? 1n : name === 'address_id' ? 255n : name === 'port' ? 0xffffn : undefined;
       this.number(kind(name), t, name, max);
     }
@@ -463,7 +496,8 @@ class Generator {
       const last = spec.range.end.offset;
       if (spec.checksum.kind === 'computed' && (outbound || this.checksums)) this.add(kind('checksum'), last, { edit: { start: last, end: last, text: ' nocs' }, description: "add 'nocs'" });
       else if (spec.checksum.kind === 'computed') this.skip('inbound-csum-off', last, 'dss.checksum');
-      if (!spec.fin) this.add(kind('fin'), last, { edit: { start: last, end: last, text: ' fin' }, description: "add 'fin'" });
+      if (!spec.fin && !outbound && this.invalidMapping(spec, { fin: true })) this.skip('inbound-mapping-invalid', last, 'dss.fin');
+      else if (!spec.fin) this.add(kind('fin'), last, { edit: { start: last, end: last, text: ' fin' }, description: "add 'fin'" });
     }
     if (spec.kind === 'mp_reset' && !toks.some((t) => t.image === 'flags')) {
       const last = spec.range.end.offset;
@@ -641,20 +675,26 @@ class Generator {
  * sets nothing the script compares.
  */
 function findSynStarts(events: readonly Event[], src: ScriptText, out: Set<number>): void {
-  const packets = events.flatMap((e) => (e.action.kind === 'packet' && e.action.body.kind === 'tcp' ? [{ a: e.action, body: e.action.body }] : []));
-  const text = (r: { range: { start: { offset: number }; end: { offset: number } } } | undefined): string => (r ? src.slice(r.range.start.offset, r.range.end.offset) : '');
-  /** The connection as `stack side>script side`, from the endpoints written ('' when none). */
-  const key = (a: PacketAction): string => {
-    if (!a.tuple) return '';
-    const [stack, script] = a.direction === 'outbound' ? [a.tuple.src, a.tuple.dst] : [a.tuple.dst, a.tuple.src];
-    return `${text(stack)}>${text(script)}`;
-  };
+  const packets = tcpPackets(events);
+  const key = (a: PacketAction): string => connectionKey(a, src);
   packets.forEach(({ a, body }, i) => {
     if (a.direction !== 'outbound' || !(body.flags & TcpFlag.SYN) || body.flags & TcpFlag.ACK) return;
     const k = key(a);
     const next = packets.slice(i + 1).find((p) => p.body.flags & TcpFlag.SYN && key(p.a) === k);
     if (next && next.a.direction === 'inbound' && next.body.flags & TcpFlag.ACK) out.add(body.range.start.offset);
   });
+}
+
+function tcpPackets(events: readonly Event[]): Array<{ a: PacketAction; body: TcpBody }> {
+  return events.flatMap((e) => (e.action.kind === 'packet' && e.action.body.kind === 'tcp' ? [{ a: e.action, body: e.action.body }] : []));
+}
+
+/** The connection (or subflow) as `stack side>script side`, from the endpoints written ('' when none). */
+function connectionKey(a: PacketAction, src: ScriptText): string {
+  if (!a.tuple) return '';
+  const text = (r: { range: { start: { offset: number }; end: { offset: number } } } | undefined): string => (r ? src.slice(r.range.start.offset, r.range.end.offset) : '');
+  const [stack, script] = a.direction === 'outbound' ? [a.tuple.src, a.tuple.dst] : [a.tuple.dst, a.tuple.src];
+  return `${text(stack)}>${text(script)}`;
 }
 
 function evalOr(e: Expr): bigint | undefined {
@@ -700,6 +740,8 @@ export function generateMutants(loaded: LoadedScript, opts: GenerateOptions = {}
     if (a.kind === 'packet' && a.body.kind === 'tcp' && Array.isArray(a.body.options) && a.body.options.some((o) => o.kind === 'mp_capable' && (o.flags & 0x80) !== 0)) gen.checksums = true;
   }
   findSynStarts(script.events, src, gen.synStarts);
+  for (const { a, body } of tcpPackets(script.events)) gen.mappings.add(a, body, connectionKey(a, src));
+  gen.anyJoin = /\bmp_join/.test(loaded.text);
   gen.plainTcp = !/\bIPPROTO_MPTCP\b/.test(loaded.text);
   gen.v0Mode = /mptcp_version\s*=\s*0\b/.test(loaded.text) || /mptcp_version=0/.test(JSON.stringify(opts.load ?? {}));
   for (const ev of script.events) {

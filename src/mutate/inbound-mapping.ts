@@ -1,0 +1,87 @@
+// Inbound DSS mappings as the script writes them, per subflow, so that the mutant generator can
+// tell which changes of a mapping Linux 6.18 cannot show (equivalent mutants):
+// - a DLL one longer on a mapping whose extra byte is either never sent or sent under the next
+//   mapping at the very DSN the longer one gives it: Linux reads that byte under the old mapping
+//   (subflow.c get_mapping_status keeps a valid mapping until it is consumed), at the same DSN;
+// - any change that leaves a mapping not covering its segment (subflow.c validate_mapping):
+//   the connection falls back (or the subflow resets) whatever the mapping says;
+// - the SSN of a bare DATA_FIN (DLL 1, no payload): Linux takes the DATA_FIN before it reads it.
+import type { PacketAction, SeqValue, TcpBody, TcpOptionSpec } from '../script/ast.js';
+
+type DssSpec = Extract<TcpOptionSpec, { kind: 'dss' }>;
+type CapableSpec = Extract<TcpOptionSpec, { kind: 'mp_capable' }>;
+
+export interface WrittenMapping {
+  /** Offset of the DSS option in the script. */
+  at: number;
+  ssn: number;
+  dll: number;
+  /** The DSN relative to the peer's IDSN, when the script writes it as a number. */
+  dsn: bigint | undefined;
+  fin: boolean;
+  /** The segment's subflow sequence number (relative) and payload length. */
+  seq: number;
+  payload: number;
+}
+
+/** A DSN written relative to the IDSN of the key it belongs to (`trunc_r64_hmac(NAME)+N` is N). */
+function relativeDsn(v: SeqValue | undefined): bigint | undefined {
+  if (v?.kind === 'relative') return v.value;
+  if (v?.kind === 'idsn_of_name') return v.plus;
+  return undefined;
+}
+
+/** The mapping's data span covers [seq, seq + payload) (validate_mapping, and no byte past its end). */
+export function covers(m: Pick<WrittenMapping, 'ssn' | 'dll' | 'fin' | 'seq' | 'payload'>): boolean {
+  const end = m.ssn + m.dll - (m.fin ? 1 : 0);
+  return m.payload === 0 || (m.seq >= m.ssn && m.seq < end && m.seq + m.payload <= end);
+}
+
+/**
+ * The inbound data segments of the script in order, per subflow (the endpoints written on the
+ * line, '' when none), each with the DSS mapping it carries, if any.
+ */
+export class InboundMappings {
+  private readonly bySubflow = new Map<string, Array<{ mapping: WrittenMapping | undefined; seq: number; payload: number }>>();
+  private readonly byOffset = new Map<number, { subflow: string; index: number }>();
+
+  add(a: PacketAction, body: TcpBody, subflow: string): void {
+    if (a.direction !== 'inbound') return;
+    const dss = Array.isArray(body.options) ? body.options.find((o): o is DssSpec => o.kind === 'dss') : undefined;
+    const list = this.bySubflow.get(subflow) ?? [];
+    this.bySubflow.set(subflow, list);
+    // An MP_CAPABLE with data maps it from the first DSN and subflow byte (RFC 8684 §3.1).
+    const mpc = Array.isArray(body.options) ? body.options.find((o): o is CapableSpec => o.kind === 'mp_capable' && o.dataLen !== undefined) : undefined;
+    const seg = { seq: body.seqStart, payload: body.payloadLength };
+    let mapping: WrittenMapping | undefined;
+    if (dss && !dss.bare && dss.ssn !== undefined && dss.dll !== undefined) {
+      mapping = { at: dss.range.start.offset, ssn: dss.ssn, dll: dss.dll, dsn: relativeDsn(dss.dsn?.value), fin: dss.fin, ...seg };
+    } else if (mpc?.dataLen !== undefined) {
+      mapping = { at: mpc.range.start.offset, ssn: 1, dll: mpc.dataLen, dsn: 1n, fin: false, ...seg };
+    }
+    if (mapping) this.byOffset.set(mapping.at, { subflow, index: list.length });
+    if (mapping || body.payloadLength > 0) list.push({ mapping, seq: body.seqStart, payload: body.payloadLength });
+  }
+
+  get(at: number): WrittenMapping | undefined {
+    const where = this.byOffset.get(at);
+    return where ? this.bySubflow.get(where.subflow)![where.index]!.mapping : undefined;
+  }
+
+  /**
+   * A DLL one longer changes nothing Linux shows: the mapping carries no DATA_FIN, and the next
+   * data on its subflow is none, or comes under a mapping that starts where the longer one ends
+   * and gives that byte the same DSN.
+   */
+  longerDllEquivalent(at: number): boolean {
+    const where = this.byOffset.get(at);
+    if (!where) return false;
+    const list = this.bySubflow.get(where.subflow)!;
+    const m = list[where.index]!.mapping!;
+    if (m.fin || m.dsn === undefined || !covers(m)) return false;
+    const next = list.slice(where.index + 1).find((x) => x.payload > 0);
+    if (!next) return true;
+    const n = next.mapping;
+    return n !== undefined && n.ssn === m.ssn + m.dll && next.seq === n.ssn && n.dsn === m.dsn + BigInt(m.dll);
+  }
+}
