@@ -12,7 +12,7 @@ import type {
 import { pktParser } from '../../grammar/parser.js';
 import { lookupSymbol, errnoValue } from '../sys/symbols.js';
 import {
-  type Ctx, ctxRange, forgetNodes, rememberNode, decodeString, node, nodeRange, nodes, spanRanges, tok, tokenRange, toks,
+  type Ctx, ctxRange, enterNode, leaveNode, decodeString, node, nodeRange, nodes, spanRanges, tok, tokenRange, toks,
 } from './build-util.js';
 import type { Reporter } from './checks/report.js';
 import { secondsTextToUsecs } from './build-time.js';
@@ -39,11 +39,16 @@ export class ScriptBuilder extends BaseVisitor {
     this.validateVisitor();
   }
 
-  /** Records each node before visiting it, so ctxRange can read its location. */
+  /** Keeps each node on the stack while it is visited, so ctxRange can read its location. */
   override visit(n: CstNode | CstNode[], param?: unknown): unknown {
     const first = Array.isArray(n) ? n[0] : n;
-    if (first) rememberNode(first);
-    return super.visit(n, param);
+    if (!first) return super.visit(n, param);
+    enterNode(first);
+    try {
+      return super.visit(n, param);
+    } finally {
+      leaveNode();
+    }
   }
 
   get sink(): Reporter {
@@ -56,11 +61,7 @@ export class ScriptBuilder extends BaseVisitor {
 
   build(cst: CstNode, context: BuildContext): Script {
     this.ctx = context;
-    try {
-      return this.visit(cst) as Script;
-    } finally {
-      forgetNodes();
-    }
+    return this.visit(cst) as Script;
   }
 
   // ---- File ----------------------------------------------------------------------------------

@@ -77,7 +77,8 @@ export function textTooLarge(file: string, text: string): Diagnostic | undefined
     lineStart = nl + 1;
     line++;
   }
-  const at = tokenOverflow(text, MAX_TOKENS);
+  // Every token has a character of its own: a text no longer than the limit cannot pass it.
+  const at = text.length > MAX_TOKENS ? tokenOverflow(text, MAX_TOKENS) : -1;
   if (at !== -1) return limitDiagnostic(file, text, at, `the script has more than ${count(MAX_TOKENS)} tokens, the most a script may have`);
   return undefined;
 }
