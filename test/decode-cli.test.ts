@@ -146,6 +146,32 @@ test('decode of a truncated capture prints the packets before the damage, then o
   t.regex(err[0]!, new RegExp(`^mptcpdrill decode: .*cut\\.pcap: record ${survivors + 1} is truncated .*\\(after ${survivors} frames\\)$`));
 });
 
+test('decode --json: a checksum left partial by offload is checksum "partial", not an error; real damage stays in errors', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'offload.pcap');
+  const good = encodeIp(tcpPacket({ flags: TcpFlag.ACK, seq: 5, ack: 6, payload: new Uint8Array(10).fill(7) }));
+  // What a host capturing its own outgoing segments records: only the pseudo-header sum (IPv4,
+  // 20-byte IP header: addresses at 12 and 16, TCP checksum at 20 + 16).
+  const partial = Uint8Array.from(good);
+  const tcpLength = partial.length - 20;
+  let sum = 6 + tcpLength;
+  for (let i = 12; i < 20; i += 2) sum += (partial[i]! << 8) | partial[i + 1]!;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  partial[36] = sum >> 8;
+  partial[37] = sum & 0xff;
+  const damaged = Uint8Array.from(good);
+  damaged[37] ^= 0x55;
+  writeFileSync(file, classicPcap({ endian: 'le', linktype: LinkType.RAW }, [good, partial, damaged].map((data, i) => ({ data, seconds: i, fraction: 0 }))));
+  const r = await runCli(['decode', '--json', file]);
+  t.is(r.status, 0);
+  const [a, b, c] = lines(r.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.false('errors' in a! || 'checksum' in a!);
+  t.is(b!['checksum'], 'partial');
+  t.false('errors' in b!, 'a partial checksum is not damage');
+  t.false('checksum' in c!);
+  t.regex((c!['errors'] as string[])[0]!, /^TCP checksum 0x[0-9a-f]{4} is wrong/);
+});
+
 test('decode of a packet with damage shows the decoder errors on its line', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'bad.pcap');

@@ -128,6 +128,14 @@ export function packetToJson(pkt: IpPacket, frame: number, time: number): JsonOb
     o.protocol = pkt.other.protocol;
     o.len = pkt.other.bytes.length;
   }
-  if (pkt.errors.length) o.errors = [...pkt.errors];
+  // A partial checksum (the pseudo-header sum that checksum offload leaves for the NIC to finish)
+  // is how a capturing host records its own outgoing packets, not damage: `checksum: "partial"`,
+  // and `errors` keeps its meaning (the packet is damaged).
+  const damage = pkt.errors.filter((e) => !PARTIAL_CHECKSUM.test(e));
+  if (damage.length < pkt.errors.length) o.checksum = 'partial';
+  if (damage.length) o.errors = damage;
   return o;
 }
+
+/** The decoder's note for a TCP checksum left partial by checksum offload (src/wire/ip.ts). */
+const PARTIAL_CHECKSUM = /^TCP checksum 0x[0-9a-f]+ is partial \(pseudo-header only/;
