@@ -4,13 +4,14 @@
 // is blank; binary input is escaped under the caret; a byte count beyond 32 bits is a line error.
 
 import test from 'ava';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandArgs } from '../src/cli/args.js';
 import { UsageError } from '../src/cli/command.js';
 import { caretLines, printable } from '../src/script/diagnostics.js';
 import { hasStackTrace, lines, runCli } from './helpers/cli.js';
+import { repoRoot } from './helpers/paths.js';
 
 const GOOD = '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 close(3) = 0\n';
 
@@ -107,4 +108,17 @@ test('write(…, 1000000000000) is an error at its line, not an internal error',
   t.regex(r.stdout + r.stderr, /big\.pkt:2:18: runtime error in write call: length 1000000000000 is out of range for a 32-bit integer/);
   t.notRegex(r.stdout + r.stderr, /internal error|Invalid typed array/);
   t.false(hasStackTrace(r.stdout + r.stderr));
+});
+
+test('--format json is JSON Lines, and the README documents every key of every object', async (t) => {
+  const dir = folder(t, { 'a.pkt': GOOD });
+  const r = await runCli(['run', '--format', 'json', dir]);
+  t.is(r.status, 0);
+  const objects = lines(r.stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.deepEqual(objects.map((o) => o['type']), ['plan', 'result', 'summary']);
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('**`--format json`**'), readme.indexOf('`scripts/run-corpus.sh`'));
+  const documented = new Set([...section.matchAll(/`([a-zA-Z]+)`/g)].map((m) => m[1]!));
+  const keys = objects.flatMap((o) => Object.keys(o));
+  t.deepEqual([...new Set(keys)].filter((k) => !documented.has(k)), []);
 });

@@ -19,3 +19,6 @@ const known = new Set<string>([...Object.keys(targetCalls), ...languageOnly]);
 export function isSyscallName(name: string): name is SyscallAction['name'] {
   return known.has(name);
 }
+
+/** Every system call name the language knows (docs/language.md, Appendix B). */
+export const SYSCALL_NAMES: readonly string[] = [...known];
