@@ -82,6 +82,8 @@ class Generator {
   readonly mappings = new InboundMappings();
   /** An MP_JOIN anywhere in the script: a dropped mapping then resets (reason 6) where a bad one resets (reason 1). */
   anyJoin = false;
+  /** The latest outbound SYN set MP_CAPABLE's flag A: checksums are on whatever the SYN/ACK says (subflow.c subflow_finish_connect ORs it in). */
+  private synAskedChecksum = false;
   /** Whether the latest outbound SYN carried an MPTCP option (a SYN/ACK's MPTCP option answers nothing otherwise). */
   private synAsked: boolean | undefined;
   /** Outbound SYNs (by offset) whose START counts: the script's next SYN on the connection is a SYN/ACK. */
@@ -115,7 +117,11 @@ class Generator {
   packet(a: PacketAction): void {
     if (a.body.kind !== 'tcp') return;
     if (a.direction === 'outbound') {
-      if (a.body.flags & TcpFlag.SYN && !(a.body.flags & TcpFlag.ACK)) this.synAsked = Array.isArray(a.body.options) && a.body.options.some(isMptcp);
+      if (a.body.flags & TcpFlag.SYN && !(a.body.flags & TcpFlag.ACK)) {
+        const opts = Array.isArray(a.body.options) ? a.body.options : [];
+        this.synAsked = opts.some(isMptcp);
+        this.synAskedChecksum = opts.some((o) => o.kind === 'mp_capable' && (o.flags & 0x80) !== 0);
+      }
       this.ipInfo(a);
       this.header(a.body);
       this.outboundOptions(a.body);
@@ -232,11 +238,29 @@ class Generator {
     this.thirdAck = (body.flags & TcpFlag.ACK) !== 0 && !syn && body.payloadLength === 0;
     specs.forEach((spec, i) => {
       if (!isMptcp(spec)) return;
+      const unseen = this.unseenInbound(spec);
+      if (unseen) {
+        this.skip(unseen, spec.range.start.offset, SUBTYPE_NAME[spec.kind]!);
+        return;
+      }
       this.mptcpOption(spec, 'in.', false);
       if (this.ignoredCapable(spec)) this.skip('inbound-mpc-ignored', spec.range.start.offset, 'mp_capable.drop');
       else if (spec.kind === 'dss' && !this.anyJoin && this.invalidMapping(spec)) this.skip('inbound-mapping-invalid', spec.range.start.offset, 'dss.drop');
       else this.add('in.mptcp.drop', spec.range.start.offset, ...this.dropOption(body, specs, i));
     });
+  }
+
+  /**
+   * Inbound options whose every field, and presence, a script cannot see: an MP_TCPRST (Linux
+   * keeps its reason and T flag only for the netlink subflow-closed event: options.c
+   * mptcp_incoming_options, pm_kernel.c; the RST resets the subflow with or without it), and an
+   * MP_FASTCLOSE written with a key that is not the stack's (ignored; another wrong key, or none,
+   * is the same test).
+   */
+  unseenInbound(spec: TcpOptionSpec): SkipCode | undefined {
+    if (spec.kind === 'mp_reset') return 'inbound-mp-reset';
+    if (spec.kind === 'mp_fastclose' && ((spec.plus ?? 0n) !== 0n || spec.key?.value !== undefined)) return 'inbound-fastclose-wrong-key';
+    return undefined;
   }
 
   /** An inbound DSS whose mapping does not cover its segment as written, and still would not with `change`. */
@@ -520,7 +544,7 @@ class Generator {
     /** An inbound MP_CAPABLE flag change the stack cannot show (the SYN's A; an option ignored before and after). */
     const equivalent = (n: string, set: boolean): boolean => {
       if (!inbound || spec.kind !== 'mp_capable') return false;
-      if (!this.v0Mode && isSynChecksumFlag(n, this.segment)) {
+      if (!this.v0Mode && (isSynChecksumFlag(n, this.segment) || (n === 'flag_a' && this.segment === 'syn-ack' && this.synAskedChecksum))) {
         this.skip('inbound-syn-flag-a', from, 'mp_capable.flags');
         return true;
       }
@@ -737,7 +761,9 @@ export function generateMutants(loaded: LoadedScript, opts: GenerateOptions = {}
     const a = ev.action;
     if ((a.kind === 'packet' && a.direction === 'outbound') || a.kind === 'syscall' || a.kind === 'code') gen.lastExpectation = ev.range.start.offset;
     if (a.kind === 'packet' && a.direction === 'outbound' && a.body.kind === 'tcp' && Array.isArray(a.body.options) && a.body.options.some((o) => o.kind === 'mp_join_syn')) gen.joins = true;
-    if (a.kind === 'packet' && a.body.kind === 'tcp' && Array.isArray(a.body.options) && a.body.options.some((o) => o.kind === 'mp_capable' && (o.flags & 0x80) !== 0)) gen.checksums = true;
+    // Checksums are negotiated by any MP_CAPABLE with A but an inbound SYN's (a listener ignores it).
+    const inboundSyn = a.kind === 'packet' && a.direction === 'inbound' && a.body.kind === 'tcp' && (a.body.flags & TcpFlag.SYN) !== 0 && (a.body.flags & TcpFlag.ACK) === 0;
+    if (a.kind === 'packet' && !inboundSyn && a.body.kind === 'tcp' && Array.isArray(a.body.options) && a.body.options.some((o) => o.kind === 'mp_capable' && (o.flags & 0x80) !== 0)) gen.checksums = true;
   }
   findSynStarts(script.events, src, gen.synStarts);
   for (const { a, body } of tcpPackets(script.events)) gen.mappings.add(a, body, connectionKey(a, src));
