@@ -1,5 +1,5 @@
 // The .pkt grammar as a pure Chevrotain CstParser: no semantic actions, only the shape of the
-// language (pkt-language.md §3-§9). The visitor in src/script/build.ts gives the tree meaning.
+// language (docs/language.md §3-§9). The visitor in src/script/build.ts gives the tree meaning.
 // Gates only look ahead; they never change what a rule builds.
 
 import { CstParser, EOF, tokenMatcher, type IToken, type TokenType } from 'chevrotain';

@@ -1,4 +1,4 @@
-// Tokens of the .pkt language (pkt-language.md §2). The lexer is context free; the few context
+// Tokens of the .pkt language (docs/language.md §2). The lexer is context free; the few context
 // rules of the language are written as custom matchers:
 //  - an IPv6 literal only when the text has a full IPv6 shape, so `1:1001(1000)` stays int : int;
 //  - a `-` belongs to a number only when it cannot be a binary minus (`1000-1` is 1000 - 1);

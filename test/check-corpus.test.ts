@@ -61,7 +61,7 @@ test('every statement form and time form appears', (t) => {
   t.true(packets.some((p) => p.tuple?.src?.kind === 'named'), 'addr[NAME] tuple');
 });
 
-test('every system call of pkt-language §6.2 appears', (t) => {
+test('every system call of docs/language.md §6.2 appears', (t) => {
   const calls = new Set(events.flatMap((e) => (e.action.kind === 'syscall' ? [e.action.name] : [])));
   const wanted = [
     'socket', 'bind', 'listen', 'accept', 'connect', 'read', 'readv', 'recv', 'recvfrom', 'recvmsg', 'write', 'writev',

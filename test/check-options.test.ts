@@ -1,4 +1,4 @@
-// Option lines and flags (pkt-language §4): typed values, per-ip-version defaults, the command
+// Option lines and flags (docs/language.md §4): typed values, per-ip-version defaults, the command
 // line overriding the script, spellings, unknown and unsupported options, the OPT_* environment.
 
 import test from 'ava';

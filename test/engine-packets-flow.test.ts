@@ -1,4 +1,4 @@
-// PacketEngine on whole flows: the example of pkt-language §8.2 end to end (announce, join,
+// PacketEngine on whole flows: the example of docs/language.md §8.2 end to end (announce, join,
 // newest-subflow rule, TS ecr per subflow), the smaller MPTCP options, IPv6, and TS val ticks.
 
 import test from 'ava';
@@ -14,7 +14,7 @@ const SA = TcpFlag.SYN | TcpFlag.ACK;
 // The packet lines of the example (acts() leaves the accept() call out).
 const EXAMPLE = REFERENCE_JOIN_EXAMPLE;
 
-test('the example of pkt-language §8.2 runs end to end', (t) => {
+test('the example of docs/language.md §8.2 runs end to end', (t) => {
   const L = acts(EXAMPLE);
   const pe = new PacketEngine(CTX);
   const SK = 0x1111222233334444n;

@@ -1,5 +1,5 @@
 // PacketEngine, MPTCP dialect: keys learned and compared, tokens / IDSNs / HMACs / DSS
-// checksums against the vectors of mptcp-wire.md §2-3, relative DSN / DATA_ACK (4 and 8
+// checksums against the vectors of RFC 8684 §3.1, §3.2; Linux net/mptcp/crypto.c-3, relative DSN / DATA_ACK (4 and 8
 // bytes, 32-bit expansion), ADD_ADDR, and which subflow a line belongs to.
 
 import test from 'ava';

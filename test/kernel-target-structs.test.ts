@@ -1,5 +1,5 @@
 // Struct layouts shared by the engine, the kernel target and the TS stack: offsets that Linux
-// x86-64 fixes (checked against the kernel's own headers and mptcp-wire.md §5.7), round trips,
+// x86-64 fixes (checked against the kernel's own headers and Linux include/uapi/linux/mptcp.h, net/mptcp/sockopt.c), round trips,
 // socket addresses, control messages, and the tun packet filter.
 import test, { type ExecutionContext } from 'ava';
 import {
@@ -48,7 +48,7 @@ test('a truncated struct decodes only the fields it holds', (t) => {
   t.false('tcpi_pacing_rate' in d);
 });
 
-test('MPTCP structs match mptcp-wire.md §5.7', (t) => {
+test('MPTCP structs match Linux include/uapi/linux/mptcp.h, net/mptcp/sockopt.c', (t) => {
   t.is(MPTCP_INFO_LAYOUT.size, 96);
   assertOffsets(t, MPTCP_INFO_LAYOUT, MPTCP_INFO_OFFSETS);
   t.is(MPTCP_SUBFLOW_DATA_LAYOUT.size, 16);

@@ -197,7 +197,7 @@ const failOf = (o: Out): bigint | undefined => {
 /** An MP_CAPABLE server connection from a peer with key 2 (checksums when `csum`). */
 async function server(s: Stack, csum: boolean) {
   const syn = csum ? CSUM_SYN : MPC_SYN;
-  // Linux does not check the echo of its own key in the third ACK (mptcp-wire.md §1.3), nor does the stack.
+  // Linux does not check the echo of its own key in the third ACK (RFC 8684 §3.1), nor does the stack.
   const third: MptcpOption = { kind: 'mptcp', subtype: 'mp_capable', version: 1, flags: syn.subtype === 'mp_capable' ? syn.flags : 1, senderKey: PEER_KEY, receiverKey: 0n };
   const a = await acceptPlain(s, 8080, [syn], [third], true);
   const key = a.synAck.mptcp.find((x): x is MpCapable => x.subtype === 'mp_capable')?.senderKey ?? 0n;
@@ -265,7 +265,7 @@ test('stack: the peer’s MP_FAIL is answered with MP_FAIL at once, then one inf
 test('stack: data without DSS inside the current mapping stays MPTCP; past its end the DSS was stripped: fallback', async (t) => {
   const s = newStack();
   const { fd, snd } = await server(s, false);
-  // One 300-byte mapping over three segments, only the first one carrying it (mptcp-wire.md §4.3).
+  // One 300-byte mapping over three segments, only the first one carrying it (RFC 8684 §3.3.1).
   data(s, 1, snd, 100, { dsnRel: 1n, ssn: 1, dll: 300 });
   data(s, 101, snd, 100);
   data(s, 201, snd, 100);

@@ -16,7 +16,7 @@ test('siphash24 matches the reference vectors (key 00..0f)', (t) => {
 });
 
 test('the cookie of each upstream IP variant is that suite\'s TFO_COOKIE (client address first)', (t) => {
-  // gtests/net TCP suite and MPTCP suite, ipv4 and ipv6 (pkt-language.md §11).
+  // gtests/net TCP suite and MPTCP suite, ipv4 and ipv6 (docs/language.md §11).
   t.is(hex(fastOpenCookie(key(), '192.0.2.1', '192.168.0.1')), '3021b9d889017eeb');
   t.is(hex(fastOpenCookie(key(), '192.0.2.1', '192.168.0.2')), 'de4f234f0f433a55');
   t.is(hex(fastOpenCookie(key(), 'fd3d:fa7b:d17d::1', 'fd3d:0a0b:17d6::1')), 'c1d1e9742a47a9bc');

@@ -1,4 +1,4 @@
-// The bundled stack's MPTCP v1 single-path behaviour (mptcp-wire.md §4-§6), both roles.
+// The bundled stack's MPTCP v1 single-path behaviour (RFC 8684 §3.3; Linux net/mptcp/, net/ipv4/tcp_output.c), both roles.
 import test from 'ava';
 import { dataSpan, mappingCoversSegment } from '../src/stack/mptcp/mapping.js';
 import { decodeStruct, MPTCP_INFO_LAYOUT } from '../src/sys/structs.js';

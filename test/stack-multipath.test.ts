@@ -1,4 +1,4 @@
-// The bundled stack's multipath behaviour (mptcp-wire.md §1.4-§1.8, §2.3-§2.4, §5.2, §5.4): the
+// The bundled stack's multipath behaviour (RFC 8684 §3.2, §3.3.8, §3.4, §3.4.1; Linux net/mptcp/subflow.c, net/mptcp/pm_kernel.c): the
 // path manager's ADD_ADDR announcements, MP_JOIN subflows in both roles, MP_PRIO and REMOVE_ADDR.
 // Each test builds a stack, feeds it packets and checks what it sends.
 import test from 'ava';

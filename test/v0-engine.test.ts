@@ -1,4 +1,4 @@
-// The packet engine on v0 connections (pkt-language §8.3, RFC 6824): the version follows the
+// The packet engine on v0 connections (docs/language.md §8.3, RFC 6824): the version follows the
 // SYN's MP_CAPABLE, tokens / IDSNs / join HMACs hash with SHA-1 (the §2.5 vectors), and the v0
 // ADD_ADDR (no HMAC, no echo) is built and checked as such.
 import test from 'ava';
@@ -27,7 +27,7 @@ function v0Open(t: import('ava').ExecutionContext, more: string) {
   return { pe, lines, port };
 }
 
-test('v0 join built and checked with SHA-1: the token and HMACs of mptcp-wire.md §2.5', (t) => {
+test('v0 join built and checked with SHA-1: the token and HMACs of RFC 8684 §3.1', (t) => {
   const { pe, lines } = v0Open(t, `
 +0  < addr[c1] > addr[s0] S 0:0(0) win 65535 <mp_join_syn address_id=2 token=auto rand=1>
 +0  > S. 0:0(0) ack 1 <mp_join_syn_ack sender_hmac=auto>

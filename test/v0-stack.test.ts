@@ -1,5 +1,5 @@
 // The bundled stack's v0 mode (`net.mptcp.mptcp_version=0`, RFC 6824) checked against the test
-// vectors of mptcp-wire.md §2.5 through the stack itself: the tokens and IDSNs it derives from
+// vectors of RFC 8684 §3.1 through the stack itself: the tokens and IDSNs it derives from
 // the keys on the wire, the HMAC-SHA1s its MP_JOIN code produces and accepts, and the v0 option
 // forms it sends and takes. The expected numbers are the reference's, not recomputed here.
 import test from 'ava';
@@ -12,7 +12,7 @@ import { toHex } from '../src/wire/bytes.js';
 import type { AddAddr, Dss, MpCapable, MpJoin, MptcpOption } from '../src/wire/packet.js';
 import { call, F, LOCAL, mustNext, newStack, next, type Out, peerPacket, REMOTE, SYN_OPTS, ts, tsOf } from './stack-harness.js';
 
-// mptcp-wire.md §2.5.
+// RFC 8684 §3.1.
 const KEY2 = 2n;
 const KEY3 = 3n;
 const V0_TOKEN_KEY2 = 0x07aae1b6;

@@ -48,7 +48,7 @@ withTshark('tshark reads the stack as v0: SHA-1 tokens in its joins, its first D
     const [stackSyn, peerSynAck] = client;
     t.like(stackSyn, { 'tcp.options.mptcp.subtype': '0', 'tcp.options.mptcp.version': '0' });
     t.not(stackSyn!['tcp.options.mptcp.sendkey'], '');
-    // tshark's own token of key 3 is the reference's (mptcp-wire.md §2.5).
+    // tshark's own token of key 3 is the reference's (RFC 8684 §3.1).
     t.like(peerSynAck, { 'tcp.options.mptcp.version': '0', 'tcp.options.mptcp.sendkey': '3', 'mptcp.expected_token': '1176331648' });
     const stackIp = stackSyn!['ip.src'];
     const join = client.find((r) => r['ip.src'] === stackIp && r['tcp.options.mptcp.recvtok'] !== '');

@@ -33,7 +33,7 @@ for (const { name, options } of SAMPLE_OPTION_SETS) {
   }
 }
 
-// Literal wire examples of mptcp-wire.md §1 (option bytes, with Linux's NOP padding).
+// Literal wire examples of RFC 8684 §3 (option bytes, with Linux's NOP padding).
 const WIRE: Array<[string, string, Partial<MptcpOption>]> = [
   ['MPC SYN', '1e040101', { subtype: 'mp_capable', version: 1, flags: 1 }],
   ['MPC SYN csum', '1e040181', { subtype: 'mp_capable', flags: 0x81 }],
@@ -81,7 +81,7 @@ for (const [name, wire, expected] of WIRE) {
   });
 }
 
-test('Linux SYN of mptcp-wire.md §6.1 decodes and re-encodes exactly', (t) => {
+test('a Linux SYN (options as net/ipv4/tcp_output.c writes them) decodes and re-encodes exactly', (t) => {
   const opts = hex('020405b404020' + '80a0000abcd00000000' + '0103030a' + '1e040101');
   const decoded = decodeTcpOptions(opts);
   t.deepEqual(

@@ -2,7 +2,7 @@ import test from 'ava';
 import { addAddrHmac, dssChecksum, expandSeq32, joinHmac, keyIdsn, keyToken } from '../src/wire/crypto.js';
 import { toHex } from '../src/wire/codec.js';
 
-// mptcp-wire.md §2.5: keys.
+// RFC 8684 §3.1: keys.
 const KEYS: Array<[bigint, number, bigint, number, bigint]> = [
   // key, v1 token, v1 IDSN, v0 token, v0 IDSN
   [2n, 0xcd04a475, 0x886540e5dce77f70n, 0x07aae1b6, 0xfa1723bef8656fe4n],

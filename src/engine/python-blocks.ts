@@ -1,4 +1,4 @@
-// Python blocks (pkt-language §9): TCP_INFO (and MPTCP_INFO on MPTCP sockets, and the
+// Python blocks (docs/language.md §9): TCP_INFO (and MPTCP_INFO on MPTCP sockets, and the
 // congestion-control info when the algorithm has one) is read at the block's time; when the
 // script's events are done every block runs, in order, in the process's long-lived Python worker
 // (python-worker.ts), each with fresh globals holding what was recorded for it and the symbolic

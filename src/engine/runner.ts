@@ -1,4 +1,4 @@
-// Executes a checked script statement by statement on the target's clock (pkt-language §5,
+// Executes a checked script statement by statement on the target's clock (docs/language.md §5,
 // §9, §10). Packets are built and judged by the packet port; this file owns time, the order of
 // events, blocking calls, shell lines and Python blocks, and the end-of-run clean-up.
 //

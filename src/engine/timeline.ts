@@ -1,4 +1,4 @@
-// Script time (pkt-language §5): turns each event's written time into the script time it is due
+// Script time (docs/language.md §5): turns each event's written time into the script time it is due
 // at, following upstream's anchoring rule, and computes the tolerance it is judged with.
 //
 // A relative time adds to the previous event's *script* time only when both events are

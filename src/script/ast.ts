@@ -360,7 +360,7 @@ export interface MpJoinAckSpec extends Node {
 
 /** A DSN / DATA_ACK value. */
 export type SeqValue =
-  /** Relative to the IDSN of the owning side (see pkt-language §8.3.3). */
+  /** Relative to the IDSN of the owning side (see docs/language.md §8.3.3). */
   | { kind: 'relative'; value: bigint }
   /** `trunc_r64_hmac(NAME)+N`: IDSN of the key bound to NAME, plus N: absolute. */
   | { kind: 'idsn_of_name'; name: string; plus: bigint }

@@ -1,4 +1,4 @@
-// MPTCP options (pkt-language.md §8): from the parse tree to the option specs of ast.ts. Fields
+// MPTCP options (docs/language.md §8): from the parse tree to the option specs of ast.ts. Fields
 // the grammar accepts in any order are gathered here, and each option's shape is checked.
 
 import type { IToken } from 'chevrotain';

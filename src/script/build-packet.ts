@@ -1,4 +1,4 @@
-// Packet lines (pkt-language.md §7): direction, encapsulations, IP info, tuple, TCP/UDP/ICMP body
+// Packet lines (docs/language.md §7): direction, encapsulations, IP info, tuple, TCP/UDP/ICMP body
 // and TCP options, from the parse tree to the model; one-line facts checked on the way.
 
 import type { IToken } from 'chevrotain';

@@ -1,4 +1,4 @@
-// The system call names the language knows (pkt-language.md §6.2). The list is checked against
+// The system call names the language knows (docs/language.md §6.2). The list is checked against
 // the target interface's SyscallName type so the two cannot drift apart.
 
 import type { SyscallAction } from './ast.js';

@@ -1,4 +1,4 @@
-// Times written in a script (pkt-language.md §5), converted to microseconds exactly: decimal
+// Times written in a script (docs/language.md §5), converted to microseconds exactly: decimal
 // text is split at the point, so `0.0001` is 100 µs without floating-point drift.
 
 /** Seconds as written (`1`, `0.25`, `.5`, `-1.5`) → microseconds, rounded to the nearest µs. */

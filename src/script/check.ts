@@ -1,4 +1,4 @@
-// Semantic checks of a parsed script (pkt-language §3, §5, §6, §7, §8.4): everything that can be
+// Semantic checks of a parsed script (docs/language.md §3, §5, §6, §7, §8.4): everything that can be
 // known wrong before running it. Each diagnostic has a stable `code`; the checks themselves
 // live in ./checks/, one file per area.
 

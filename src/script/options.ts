@@ -1,4 +1,4 @@
-// Option lines and command-line flags (pkt-language §4): one table says every option's type,
+// Option lines and command-line flags (docs/language.md §4): one table says every option's type,
 // default and meaning; `resolveOptions` turns a script's `--name=value` lines plus the command
 // line into typed ScriptOptions (a command-line flag wins over the script's own line), and
 // `optionEnvironment` gives the `OPT_*` environment shell commands run with.

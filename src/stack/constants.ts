@@ -1,4 +1,4 @@
-// Linux x86-64 values the socket API needs (pkt-symbols.tsv).
+// Linux x86-64 values the socket API needs (docs/language.md, Appendix D).
 
 export const AF_INET = 2;
 export const AF_INET6 = 10;

@@ -1,5 +1,5 @@
 // The stack's sysctl table: Linux 6.18 defaults for a fresh network namespace on a stock kernel
-// (mptcp-wire.md §5.6, §6.1). Every other net.* key 6.18 has (src/sys/linux-sysctls.ts) exists
+// (Linux net/mptcp/ctrl.c, net/mptcp/pm_kernel.c, net/ipv4/tcp_output.c). Every other net.* key 6.18 has (src/sys/linux-sysctls.ts) exists
 // too, unmodelled: writing its current value, or a value of a key 6.18 no longer reads, is
 // accepted; writing anything else makes the script a skip that names the key. A key 6.18 does not
 // have fails as sysctl fails there.

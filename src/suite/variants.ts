@@ -1,4 +1,4 @@
-// The IP variants of the upstream suites (pkt-language §11) and the flags each passes.
+// The IP variants of the upstream suites (docs/language.md §11) and the flags each passes.
 //
 // Which suite's flags a script gets is decided by its content, not its folder: a script that
 // opens an IPPROTO_MPTCP socket or writes any MPTCP option is run with the MPTCP suite's flags,

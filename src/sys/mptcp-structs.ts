@@ -1,4 +1,4 @@
-// SOL_MPTCP getsockopt structs of Linux 6.18 (mptcp-wire.md §5.7). The distribution's headers
+// SOL_MPTCP getsockopt structs of Linux 6.18 (Linux include/uapi/linux/mptcp.h, net/mptcp/sockopt.c). The distribution's headers
 // are older (43-byte mptcp_info, no MPTCP_FULL_INFO), so the layouts are declared here.
 import { alignTo, defineStruct, f, pad, type StructLayout } from './struct-layout.js';
 

@@ -1,4 +1,4 @@
-// MPTCP crypto (mptcp-wire.md §2, §3): key hashes, HMACs and the DSS checksum.
+// MPTCP crypto (RFC 8684 §3.1, §3.2, §3.3.1; Linux net/mptcp/crypto.c, net/mptcp/subflow.c): key hashes, HMACs and the DSS checksum.
 // v1 (RFC 8684) uses SHA-256, v0 (RFC 6824) SHA-1. Everything is hashed big-endian.
 
 import { createHash, createHmac } from 'node:crypto';

@@ -1,5 +1,5 @@
 // MPTCP option (TCP kind 30) bytes <-> MptcpOption, v1 (RFC 8684) and v0 (RFC 6824), laid out
-// as in mptcp-wire.md §1. Which fields exist always follows from the length (and for ADD_ADDR
+// as in RFC 8684 §3. Which fields exist always follows from the length (and for ADD_ADDR
 // from the E bit / IPVer nibble); a length that fits no form keeps the option raw as
 // `subtype: 'unknown'` with a reason, so that nothing is lost and encode(decode(b)) === b.
 

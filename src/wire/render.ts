@@ -1,5 +1,5 @@
 // A packet as one line of .pkt text, in packetdrill's output form with the MPTCP dialect of
-// pkt-language.md §7.3 and §8, e.g.
+// docs/language.md §7.3 and §8, e.g.
 //   192.168.0.1:8080 > 192.0.2.1:40000 P. 1:11(10) ack 1 win 502 <nop,nop,TS val 12 ecr 90,dss dack4=1 dsn8=11 ssn=0 dll=1 nocs fin,nop,nop>
 // Used for decode output and for the engine's expected-vs-actual failure reports.
 
@@ -79,7 +79,7 @@ function reservedSuffix(r: number | undefined): string {
   return r ? ` reserved=0x${r.toString(16)}` : '';
 }
 
-/** One MPTCP option in the dialect spelling (pkt-language.md §8.3). */
+/** One MPTCP option in the dialect spelling (docs/language.md §8.3). */
 export function renderMptcpOption(o: MptcpOption, ctx: RenderOptions = {}): string {
   switch (o.subtype) {
     case 'mp_capable': {

@@ -1,5 +1,5 @@
 // Hand-built packets covering every option form the codec knows, shared by the wire tests,
-// the fuzzer (as seeds) and the codec benchmark. Values follow mptcp-wire.md's examples.
+// the fuzzer (as seeds) and the codec benchmark. Values follow RFC 8684 §3's layouts.
 
 import type { IpPacket, TcpOption } from './packet.js';
 import { TcpFlag } from './packet.js';

@@ -1,4 +1,4 @@
-// Example scripts of the reference (pkt-language.md), shared by the tests that parse them and
+// Example scripts of the reference (docs/language.md), shared by the tests that parse them and
 // the tests that run them, so both always read the same text.
 
 /** §8.2: the stack is a server that announced a second address; the script joins it. */

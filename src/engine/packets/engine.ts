@@ -1,4 +1,4 @@
-// PacketEngine: the packet half of the engine (pkt-language §7 and §8).
+// PacketEngine: the packet half of the engine (docs/language.md §7 and §8).
 //
 //   const pe = new PacketEngine({ ipVersion, localIp, remoteIp, bindPort, connectPort,
 //                                 tsEcrScaled, tsTickUsecs, toleranceUsecs?, strictSegments, seed });

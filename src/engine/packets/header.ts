@@ -1,4 +1,4 @@
-// IP and TCP headers: built for inbound lines, compared for outbound ones (pkt-language §7.1,
+// IP and TCP headers: built for inbound lines, compared for outbound ones (docs/language.md §7.1,
 // §7.2), with packetdrill's sequence-number rules:
 // - The script's ISN is the seq it writes on its SYN or SYN/ACK, sent as written; its later
 //   segments count from it (`1:1001` after `< S. 123:123(0)` is 124:1124 on the wire), and so do

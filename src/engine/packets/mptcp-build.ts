@@ -1,5 +1,5 @@
 // Inbound MPTCP options: what the script's `<...>` says, built into wire options
-// (pkt-language §8.3, "inbound"). Omitted, bare and `auto` fields are computed from the state.
+// (docs/language.md §8.3, "inbound"). Omitted, bare and `auto` fields are computed from the state.
 
 import type { AddAddressSpec, DssSpec, MpCapableSpec, MptcpOptionSpec } from '../../script/ast.js';
 import type { AddAddr, Dss, MpCapable, MptcpOption } from '../../wire/packet.js';

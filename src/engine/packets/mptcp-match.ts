@@ -1,5 +1,5 @@
 // Outbound MPTCP options: does the option the stack sent fit the script's `<...>`
-// (pkt-language §8.3, "outbound")? Written fields are compared; names are learned or compared;
+// (docs/language.md §8.3, "outbound")? Written fields are compared; names are learned or compared;
 // HMACs and checksums are verified; the DSN state moves forward with what the stack sent.
 // The option's kind already matched (see tcp-options-match.ts).
 

@@ -1,6 +1,6 @@
 // Inbound TCP options: the script's `<...>` as wire options. SACK blocks acknowledge the
 // stack's data and are remapped by its ISN; TS ecr is remapped to the TS val the stack really
-// sent (pkt-language §7.2); MPTCP options go to mptcp-build.ts.
+// sent (docs/language.md §7.2); MPTCP options go to mptcp-build.ts.
 
 import type { MptcpOptionSpec, TcpOptionSpec } from '../../script/ast.js';
 import type { TcpOption } from '../../wire/packet.js';

@@ -1,5 +1,5 @@
 // Outbound TCP options: same kinds, same order, same lengths, same values as written
-// (pkt-language §7.1 item 4). TS val is only recorded (checked with tcp_ts_tick_usecs), TS ecr
+// (docs/language.md §7.1 item 4). TS val is only recorded (checked with tcp_ts_tick_usecs), TS ecr
 // is never compared, md5 digests are not compared; MPTCP options go to mptcp-match.ts. A list
 // that differs only in NOP padding says so.
 

@@ -1,4 +1,4 @@
-// Which subflow a packet line belongs to (pkt-language §8.2): the newest subflow unless the
+// Which subflow a packet line belongs to (docs/language.md §8.2): the newest subflow unless the
 // line names endpoints; a SYN creates a subflow (unless it is a retransmission of the newest
 // one); an MP_JOIN SYN joins the connection its token names. Tuple names left unbound are bound
 // after the line to the live endpoints of its subflow.

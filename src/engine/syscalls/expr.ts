@@ -1,4 +1,4 @@
-// Evaluating the script's argument expressions (pkt-language §6.1) to concrete values. Symbols
+// Evaluating the script's argument expressions (docs/language.md §6.1) to concrete values. Symbols
 // were resolved by the script model; here they become numbers, strings become bytes.
 
 import type { Expr, SourceRange, StructExpr, StructField } from '../../script/ast.js';

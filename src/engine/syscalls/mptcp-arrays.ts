@@ -1,5 +1,5 @@
-// The SOL_MPTCP getsockopts that return arrays, written as their kernel structs (mptcp-wire.md
-// §5.7, include/uapi/linux/mptcp.h) with one expectation per subflow, in the kernel's subflow
+// The SOL_MPTCP getsockopts that return arrays, written as their kernel structs (Linux
+// include/uapi/linux/mptcp.h, net/mptcp/sockopt.c) with one expectation per subflow, in the kernel's subflow
 // order (the initial subflow first, then the joins as they were made):
 //
 //   MPTCP_TCPINFO        {size_subflow_data=16, num_subflows=2, size_kernel=280, size_user=280,

@@ -1,5 +1,5 @@
-// Wire length of every TCP and MPTCP option as a script writes it (pkt-language §7.3, §8;
-// mptcp-wire.md §1), so `check` can say "42 bytes of options" before anything runs. The
+// Wire length of every TCP and MPTCP option as a script writes it (docs/language.md §7.3, §8;
+// RFC 8684 §3), so `check` can say "42 bytes of options" before anything runs. The
 // lengths themselves come from the codec (src/wire): each written option is turned into a wire
 // option of the same shape (placeholder values) and measured there, so the two never disagree.
 

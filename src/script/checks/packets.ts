@@ -1,6 +1,6 @@
 // Packet lines: TCP header facts (ack without the ACK flag, a missing window on an inbound
 // packet, `<...>` on an inbound one), option space (at most 40 bytes, a multiple of 4), and the
-// MPTCP rules of pkt-language §8.4 that need the whole script in order: names used before any
+// MPTCP rules of docs/language.md §8.4 that need the whole script in order: names used before any
 // line could bind them, key counts on MP_CAPABLE, mpcdatalen, and HMAC forms per MP_JOIN step.
 
 import type { HmacSpec, KeyRef, MpCapableSpec, PacketAction, Script, SeqValue, TcpBody, TcpOptionSpec } from '../ast.js';

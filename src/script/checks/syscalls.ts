@@ -1,6 +1,6 @@
 // System-call lines: the number of arguments each call takes, arguments whose shape cannot be
 // right (a struct where a file descriptor goes), and field names of the structs the language
-// knows (pkt-language §6.1–6.2).
+// knows (docs/language.md §6.1–6.2).
 
 import type { Expr, StructExpr, SyscallAction } from '../ast.js';
 import { fieldNames } from '../../sys/struct-layout.js';

@@ -1,4 +1,4 @@
-// Time rules of pkt-language §5, checked before anything runs: negative times, a first event
+// Time rules of docs/language.md §5, checked before anything runs: negative times, a first event
 // not at 0, absolute times going backwards (upstream only finds that at run time), backwards
 // ranges and blocking calls, and time forms used on actions that cannot carry them.
 

@@ -1,4 +1,4 @@
-// MP_CAPABLE acceptance rules of Linux 6.18's v1 parser (mptcp-wire.md §1.3, §5.3), and of the
+// MP_CAPABLE acceptance rules of Linux 6.18's v1 parser (RFC 8684 §3.1, §3.7; Linux net/mptcp/subflow.c), and of the
 // stack's v0 mode (RFC 6824, `net.mptcp.mptcp_version=0`): the same flag rules, a 12-byte SYN
 // carrying the initiator's key, and no DLL forms after it.
 import { mptcpOptionLength } from '../../wire/codec.js';

@@ -1,9 +1,9 @@
-// MPTCP v1 over a single subflow, as Linux 6.18 shows it on the wire (mptcp-wire.md §4-§6):
+// MPTCP v1 over a single subflow, as Linux 6.18 shows it on the wire (RFC 8684 §3.3; Linux net/mptcp/, net/ipv4/tcp_output.c):
 // the MP_CAPABLE handshake, the data-sequence space, DSS mappings and DATA_ACKs, DATA_FIN,
 // checksums, MP_FASTCLOSE / MP_TCPRST and every single-path fallback condition. The TCP state
 // machine owns the subflow and asks this object which options to write and what received
 // options mean. Written data is mapped at the data level's write_seq (DSN) on the subflow it is
-// queued on; join subflows (mptcp-wire.md §5.2) share this object, its sequence spaces and its
+// queued on; join subflows (RFC 8684 §3.2; Linux net/mptcp/subflow.c) share this object, its sequence spaces and its
 // DATA_ACK. In the v0 mode (RFC 6824, `net.mptcp.mptcp_version=0`) the same object speaks v0:
 // keys in the SYN, SHA-1 tokens and IDSNs, no DLL form of MP_CAPABLE, ADD_ADDR without HMAC or
 // echo, MP_PRIO by address id, no MP_TCPRST (README, "MPTCP v0").

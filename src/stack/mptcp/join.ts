@@ -1,4 +1,4 @@
-// One MP_JOIN subflow's handshake state (mptcp-wire.md §1.4, §2.3, §5.2), for either role and
+// One MP_JOIN subflow's handshake state (RFC 8684 §3.2; Linux net/mptcp/subflow.c), for either role and
 // the connection's version: the joiner (A) sends the SYN with the peer's token and checks the
 // SYN/ACK's truncated HMAC; the responder (B) answers with its own truncated HMAC and checks the
 // third ACK's 160 bits. The TCP state machine of the subflow asks this object for its options.

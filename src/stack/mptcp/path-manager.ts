@@ -1,4 +1,4 @@
-// The in-kernel path manager at work (mptcp-wire.md §5.2, §5.4, §5.6): it announces `signal`
+// The in-kernel path manager at work (RFC 8684 §3.2, §3.4; Linux net/mptcp/subflow.c, net/mptcp/pm_kernel.c, net/mptcp/ctrl.c): it announces `signal`
 // endpoints once a connection is fully established (one ADD_ADDR at a time, repeated until
 // echoed: after the subflow RTO capped by add_addr_timeout, doubling, three times), opens join subflows from `subflow` endpoints and towards
 // accepted peer announcements (within `ip mptcp limits`), answers MP_JOIN SYNs, and turns

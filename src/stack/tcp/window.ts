@@ -1,4 +1,4 @@
-// Receive-window sizing as Linux derives it from tcp_rmem / rmem_max (mptcp-wire.md §6.1):
+// Receive-window sizing as Linux derives it from tcp_rmem / rmem_max (Linux net/ipv4/tcp_output.c):
 // wscale = clamp(ilog2(max(tcp_rmem[2], rmem_max)) - 15, 0, 14); the initial window is half of
 // tcp_rmem[1] (tcp_win_from_space with the default scaling ratio) rounded down to the MSS.
 

@@ -2,7 +2,7 @@
 # Shared defaults of the corpus, in the style of the MPTCP packetdrill suite's
 # gtests/net/common/defaults.sh. Every script's init command runs it (relative to the script's
 # directory) inside the test namespace, so expectations do not depend on the host's tuning:
-# tcp_rmem[2] = 15728640 gives window scale 8 (mptcp-wire.md §6.1), timestamps and SACK on,
+# tcp_rmem[2] = 15728640 gives window scale 8 (Linux net/ipv4/tcp_output.c), timestamps and SACK on,
 # reno instead of the host's bbr (no pacing; a network namespace may only pick an allowed
 # algorithm, and this kernel allows reno and bbr there, not cubic as upstream's defaults ask),
 # MPTCP enabled without checksums.
