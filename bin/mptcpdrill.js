@@ -41,8 +41,8 @@ if (!existsSync(entry)) {
 
 /**
  * Runs the bundle of `which` when dist/bundle/ is as fresh as the compiled files and resolves to
- * its exports, else undefined. Its code cache is written at exit when missing or rejected (another
- * Node), written aside and renamed so parallel runs never read half a cache.
+ * its exports, else undefined. The bundle loads its other parts (the shell parser, on the first
+ * shell line) through the same code-cached loader: see loadPart.
  */
 function loadBundle() {
   if (process.env.MPTCPDRILL_BUNDLE === '0') return undefined;
@@ -59,8 +59,24 @@ function loadBundle() {
   } catch {
     return undefined;
   }
-  const file = fileURLToPath(new URL(`dist/bundle/${manifest.entries[which]}`, root));
-  const cacheFile = fileURLToPath(new URL(`dist/bundle/${which}.${manifest.id}.cache`, root));
+  const loaded = new Map();
+  const loadPart = (part) => {
+    if (!loaded.has(part)) loaded.set(part, runCached(manifest, part));
+    return loaded.get(part);
+  };
+  // scripts/bundle.ts makes the bundle's import of a part call this (the part's module.exports).
+  globalThis[Symbol.for('mptcpdrill.bundlePart')] = loadPart;
+  return loadPart(which);
+}
+
+/**
+ * Compiles and runs one file of the bundle with V8's code cache. The cache is written at exit
+ * when missing or rejected (another Node), aside and renamed so parallel runs never read half a
+ * cache; threads only read it (the CLI's own run writes it).
+ */
+function runCached(manifest, part) {
+  const file = fileURLToPath(new URL(`dist/bundle/${manifest.entries[part]}`, root));
+  const cacheFile = fileURLToPath(new URL(`dist/bundle/${part}.${manifest.id}.cache`, root));
   let cachedData;
   try {
     cachedData = readFileSync(cacheFile);
@@ -69,7 +85,6 @@ function loadBundle() {
   }
   const source = readFileSync(file, 'utf8');
   const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, { filename: file, cachedData });
-  // Threads only read the cache: the CLI's own run writes it.
   if (!thread && (cachedData === undefined || script.cachedDataRejected)) {
     process.once('exit', () => {
       try {

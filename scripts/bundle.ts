@@ -1,16 +1,17 @@
 // `npm run build` (and `prepare`, `test`, `bench`), after tsc: bundles the compiled CLI
-// (dist/src/cli/main.js) with chevrotain (its ~640 lodash-es modules included), chalk and
-// just-bash into one CommonJS file, dist/bundle/main.cjs, so that `mptcpdrill` starts by compiling
-// one file instead of resolving and linking ~850 ES modules (most of the start-up); the same for
-// the suite's child process (dist/src/suite/child.js: dist/bundle/child.cjs), one per kernel
-// script. Parts imported lazily (each command, the kernel and remote targets, the differential
+// (dist/src/cli/main.js) with chevrotain (its ~640 lodash-es modules included) and chalk into one
+// CommonJS file, dist/bundle/main.cjs, so that `mptcpdrill` starts by compiling one file instead
+// of resolving and linking ~850 ES modules (most of the start-up); the same for the suite's child
+// process (dist/src/suite/child.js: dist/bundle/child.cjs), one per kernel script; just-bash (the
+// shell parser) goes to shell-parser.cjs, loaded on the first shell line (BUNDLE_PARTS). Parts
+// imported lazily (each command, the kernel and remote targets, the differential
 // runner) stay lazy: esbuild runs a module's body on its first import(). Other packages (koffi,
 // cap, raw-socket, ...) stay outside (see BUNDLED) and are require()d on first use.
 //
 // bin/mptcpdrill.js runs a bundle only while dist/bundle/manifest.json matches the compiled files
 // it was made from (their mtimes); after a bare `tsc` it falls back to dist/src, so it never runs
 // stale code. MPTCPDRILL_BUNDLE=0 forces the modules. It compiles a bundle with V8's code cache
-// (dist/bundle/<main|child>.<id>.cache, written by the first run of a new bundle; this script
+// (dist/bundle/<main|child|shell-parser>.<id>.cache, written by the first run of a new bundle; this script
 // makes those first runs), which skips most of the compiling at each start.
 //
 // Paths computed from import.meta.url (scripts/stack-bin, the suite child entry, worker files,
@@ -21,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BuildResult, Plugin } from 'esbuild';
 
@@ -30,6 +32,15 @@ const OUT = join(DIST, 'bundle');
 const ENTRY = join(DIST, 'src', 'cli', 'main.js');
 /** The suite's child process (src/suite/child.ts), started through the launcher too. */
 const CHILD = join(DIST, 'src', 'suite', 'child.js');
+/** just-bash's CommonJS build: the shell parser, a part of its own (see BUNDLE_PARTS). */
+const JUST_BASH = createRequire(import.meta.url).resolve('just-bash');
+
+/**
+ * Bundled packages written to a file of their own, loaded by the launcher (with its own code
+ * cache) the first time the code imports them: just-bash is 1.8 MB, 40% of the CLI's bundle,
+ * and only shell lines need it, so `check` and runs without shell lines never read or compile it.
+ */
+const BUNDLE_PARTS: Record<string, string> = { 'just-bash': 'shell-parser' };
 
 /**
  * Packages bundled with our code: chevrotain (with @chevrotain/* and lodash-es, ~700 modules),
@@ -69,6 +80,9 @@ const onlyListedPackages: Plugin = {
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, async (args) => {
       if (args.pluginData === RESOLVING || args.path.startsWith('node:')) return undefined;
+      // A part's stand-in falls back to the package itself outside the launcher.
+      if (args.namespace === 'bundle-part') return { path: args.path, external: true };
+      if (args.importer.startsWith(DIST + sep) && BUNDLE_PARTS[args.path] !== undefined) return { path: args.path, namespace: 'bundle-part' };
       if (!args.importer.startsWith(DIST + sep)) {
         const within = (p: string): boolean => args.importer.includes(`${sep}node_modules${sep}${p}${sep}`);
         if (LEFT_OUT[args.path] !== undefined && within(LEFT_OUT[args.path]!)) return { path: args.path, namespace: 'left-out' };
@@ -80,6 +94,10 @@ const onlyListedPackages: Plugin = {
       const found = await build.resolve(args.path, { kind: 'require-call', resolveDir: args.resolveDir, importer: args.importer, pluginData: RESOLVING });
       return found.errors.length > 0 ? undefined : { path: found.path };
     });
+    build.onLoad({ filter: /.*/, namespace: 'bundle-part' }, (args) => ({
+      contents: `const load = globalThis[Symbol.for('mptcpdrill.bundlePart')];\nmodule.exports = load ? load(${JSON.stringify(BUNDLE_PARTS[args.path])}) : require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
     build.onLoad({ filter: /.*/, namespace: 'left-out' }, (args) => ({
       contents: `throw new Error(${JSON.stringify(`${args.path} is left out of mptcpdrill's bundle (scripts/bundle.ts)`)});`,
       loader: 'js',
@@ -143,7 +161,7 @@ async function main(): Promise<number> {
   try {
     result = await esbuild.build({
       absWorkingDir: ROOT,
-      entryPoints: { main: ENTRY, child: CHILD },
+      entryPoints: { main: ENTRY, child: CHILD, 'shell-parser': JUST_BASH },
       outdir: tmp,
       outExtension: { '.js': '.cjs' },
       bundle: true,
@@ -176,7 +194,7 @@ async function main(): Promise<number> {
       inputs[input] = mtime;
     }
     // `id` names this bundle's code cache, so a cache never outlives the bundle it was made for.
-    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify({ entries: { main: 'main.cjs', child: 'child.cjs' }, id: randomBytes(6).toString('hex'), inputs }));
+    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify({ entries: { main: 'main.cjs', child: 'child.cjs', 'shell-parser': 'shell-parser.cjs' }, id: randomBytes(6).toString('hex'), inputs }));
     if (existsSync(OUT)) renameSync(OUT, old);
     renameSync(tmp, OUT);
     rmSync(old, { recursive: true, force: true });
@@ -196,7 +214,7 @@ async function main(): Promise<number> {
     rmSync(dir, { recursive: true, force: true });
   }
   const { inputs } = JSON.parse(readFileSync(join(OUT, 'manifest.json'), 'utf8')) as { inputs: object };
-  process.stdout.write(`bundle: ${relative(ROOT, OUT)}/main.cjs and child.cjs from ${Object.keys(inputs).length} compiled modules\n`);
+  process.stdout.write(`bundle: ${relative(ROOT, OUT)}/main.cjs, child.cjs and shell-parser.cjs from ${Object.keys(inputs).length} compiled modules\n`);
   return 0;
 }
 
