@@ -2,10 +2,12 @@
 // reexecInFreshNetns) and drives KernelTarget directly. Prints one JSON line of observations;
 // the ava test asserts on them, so a failure shows there with the values.
 import { execFileSync } from 'node:child_process';
-import { unlinkSync, writeFileSync } from 'node:fs';
+import { readlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { decodeIp, encodeIp } from '../src/wire/codec.js';
 import { TcpFlag, type IpPacket, type MpCapable, type TcpOption } from '../src/wire/packet.js';
 import { KernelTarget } from '../src/targets/kernel/kernel-target.js';
+import { descriptorsInNetns, enterFreshNetns, leaveFreshNetns, netnsInterfaces, processesInNetns, threadsInNetns } from '../src/targets/kernel/netns.js';
+import { startKernelThreads } from '../src/targets/kernel/threads.js';
 import { decodeStruct, encodeInt, encodeStruct, LINGER_LAYOUT, MPTCP_INFO_LAYOUT, TCP_INFO_LAYOUT } from '../src/sys/structs.js';
 import type { NetworkConfig, SyscallRequest, SyscallResult } from '../src/targets/target.js';
 
@@ -210,19 +212,61 @@ async function hang(): Promise<void> {
   await new Promise(() => setInterval(() => undefined, 1000));
 }
 
+/**
+ * As the suite's kernel worker does: the threads started once, at home, then two targets one
+ * after the other, each in a namespace the main thread entered and left. Each script's handshake
+ * goes through the shared capture and blocking-call threads; once a script is over nothing of
+ * this process (thread, descriptor) and no process holds its namespace.
+ */
+async function consecutive(): Promise<void> {
+  const home = netnsOf('thread-self');
+  await startKernelThreads();
+  const runs: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < 2; i++) {
+    const ns = enterFreshNetns();
+    const t = new KernelTarget();
+    await t.open(V4);
+    t.clock.start();
+    const run: Record<string, unknown> = { ns, links: netnsInterfaces().sort(), workerThreadsInside: threadsInNetns(ns).length };
+    const call = (req: SyscallRequest): Promise<SyscallResult> => t.syscall(req);
+    const fd = (await call({ name: 'socket', domain: AF_INET, type: SOCK_STREAM, protocol: 6 })).ret;
+    await call({ name: 'bind', fd, addr: { family: 'inet', address: V4.localIp, port: 8080 }, addrLen: 16 });
+    await call({ name: 'listen', fd, backlog: 1 });
+    const accepting = call({ name: 'accept', fd, flags: 0, wantAddr: false });
+    await t.inject(segment(V4, { sport: 40000, dport: 8080, seq: 1000, ack: 0, flags: TcpFlag.SYN, options: [{ kind: 'mss', mss: 1460 }] }));
+    const p = await t.receive(t.clock.now() + 1_000_000);
+    const synack = p ? decodeIp(p.bytes) : null;
+    run.synAck = synack?.tcp?.flags;
+    if (synack?.tcp) await t.inject(segment(V4, { sport: 40000, dport: 8080, seq: 1001, ack: synack.tcp.seq + 1, flags: TcpFlag.ACK, options: [] }));
+    run.accept = (await accepting).ret >= 0;
+    await t.close();
+    leaveFreshNetns();
+    run.back = netnsOf('thread-self') === home;
+    run.threadsLeft = threadsInNetns(ns);
+    run.descriptorsLeft = descriptorsInNetns(ns);
+    run.processesLeft = processesInNetns(ns);
+    runs.push(run);
+  }
+  out.runs = runs;
+}
+
+function netnsOf(which: string): string {
+  return readlinkSync(`/proc/${which}/ns/net`);
+}
+
 async function notFresh(): Promise<void> {
   execFileSync('ip', ['link', 'add', 'veth0', 'type', 'veth', 'peer', 'name', 'veth1']);
   await target.open(V4);
 }
 
 const scenarios: Record<string, () => Promise<void>> = {
-  passive: passiveOpen, active4: () => activeOpen(V4), active6: () => activeOpen(V6), misc, hang, notfresh: notFresh,
+  passive: passiveOpen, active4: () => activeOpen(V4), active6: () => activeOpen(V6), misc, hang, notfresh: notFresh, consecutive,
 };
 
 const name = process.argv[2] ?? '';
 try {
   await scenarios[name]!();
-  if (name !== 'misc') await target.close();
+  if (name !== 'misc' && name !== 'consecutive') await target.close();
 } catch (e) {
   out.error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }

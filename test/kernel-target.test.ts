@@ -103,6 +103,23 @@ test.serial('shell warnings, timeouts, pipes, and close() releasing a blocked ac
   t.deepEqual(o.fdsAfterClose, ['EBADF', 'EBADF', 'EBADF']);
 });
 
+test.serial('two targets in a row, each in a namespace the main thread entered: the threads serve both, nothing holds the first afterwards', async (t) => {
+  requireRoot(t);
+  const o = await runScenario('consecutive');
+  t.is(o.error, undefined);
+  t.is(o.runs.length, 2);
+  const [a, b] = o.runs;
+  t.not(a.ns, b.ns, 'each target had a namespace of its own');
+  for (const run of o.runs) {
+    t.deepEqual(run.links, ['lo', 'tun0'], 'a fresh namespace: loopback and the test device only');
+    t.is(run.workerThreadsInside, 1, 'only the main thread entered the namespace (the threads were started before)');
+    t.is(run.synAck, 0x12, 'the SYN/ACK came back through the shared capture thread');
+    t.true(run.accept, 'the blocking accept returned through the shared pool');
+    t.true(run.back, 'the main thread went back to its own namespace');
+    t.deepEqual([run.threadsLeft, run.descriptorsLeft, run.processesLeft], [[], [], []], 'nothing holds the namespace once the target is closed');
+  }
+});
+
 test.serial('open() refuses to run in the host namespace and creates nothing there', async (t) => {
   requireRoot(t);
   const before = hostState();

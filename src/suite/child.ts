@@ -1,7 +1,10 @@
 // Entry of a suite child process: `node child.js <base64 JobSpec>`. On the kernel target the
 // parent starts it under `unshare --net` (reexecInFreshNetns), so each script has a namespace of
 // its own that dies with this process. It prints one result line (protocol.ts) and exits.
+// `node child.js --kernel-worker` is instead a long-lived kernel worker (kernel-worker.ts), which
+// runs script after script, each in a fresh namespace: the suite's default for kernel scripts.
 
+import { WORKER_FLAG } from './kernel-worker.js';
 import { killDescendants } from './process-tree.js';
 import { decodeSpec, encodeResult } from './protocol.js';
 import { runJob } from './run-one.js';
@@ -31,14 +34,22 @@ async function childMain(arg: string | undefined): Promise<JobReport> {
   }
 }
 
-// Stopped by the suite (SIGTERM) or Ctrl-C: end the script's shell commands too, then leave;
-// the namespace goes with the last process in it.
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => {
-    killDescendants(process.pid);
-    process.exit(signal === 'SIGTERM' ? 143 : 130);
+if (process.argv[2] === WORKER_FLAG) {
+  // A long-lived kernel worker (kernel-worker.ts), started by the same launcher and bundle.
+  void import('./kernel-worker.js').then((m) => m.kernelWorkerMain()).catch((err: unknown) => {
+    process.stderr.write(`mptcpdrill kernel worker: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(2);
   });
-}
+} else {
+  // Stopped by the suite (SIGTERM) or Ctrl-C: end the script's shell commands too, then leave;
+  // the namespace goes with the last process in it.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      killDescendants(process.pid);
+      process.exit(signal === 'SIGTERM' ? 143 : 130);
+    });
+  }
 
-// Not a top-level await: the bundle (scripts/bundle.ts) is CommonJS.
-void childMain(process.argv[2]).then((report) => process.stdout.write(encodeResult(report) + '\n', () => process.exit(0)));
+  // Not a top-level await: the bundle (scripts/bundle.ts) is CommonJS.
+  void childMain(process.argv[2]).then((report) => process.stdout.write(encodeResult(report) + '\n', () => process.exit(0)));
+}

@@ -1,13 +1,16 @@
-// Where a job runs. Kernel jobs always run in a child process under `unshare --net` (one fresh
-// namespace per script, never shared, so parallel scripts cannot see each other's devices,
-// addresses or sysctls). Bundled-stack jobs run either in this process (no start-up cost; the
-// stack is virtual-time and self-contained) or in plain child processes (real parallelism on
-// several cores); see cli.ts for which is chosen.
+// Where a job runs. Kernel jobs run in long-lived kernel workers (kernel-worker.ts): processes
+// under `unshare --net`, one per script running at once, that give each script a fresh namespace
+// of its own (never shared, so parallel scripts cannot see each other's devices, addresses or
+// sysctls) without a process start per script. MPTCPDRILL_KERNEL_WORKERS=0 runs each kernel job
+// in a child process of its own instead, as before. Bundled-stack jobs run either in this process
+// (no start-up cost; the stack is virtual-time and self-contained) or in plain child processes
+// (real parallelism on several cores); see cli.ts for which is chosen.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KernelWorkerPool } from './kernel-workers.js';
 import { decodeResult, encodeSpec } from './protocol.js';
 import { runJob } from './run-one.js';
 import type { JobReport, JobSpec } from './types.js';
@@ -40,8 +43,8 @@ export interface ChildOptions {
 }
 
 async function spawnChild(spec: JobSpec): Promise<ChildProcess> {
-  const args = [viaLauncher ? LAUNCHER : CHILD_ENTRY, encodeSpec(spec)];
-  const env = viaLauncher ? { ...process.env, MPTCPDRILL_ENTRY: 'child' } : process.env;
+  const { args: entry, env } = launch();
+  const args = [...entry, encodeSpec(spec)];
   if (spec.target === 'kernel') {
     const { reexecInFreshNetns } = await import('../targets/kernel/netns.js');
     return reexecInFreshNetns(args, env, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -49,7 +52,43 @@ async function spawnChild(spec: JobSpec): Promise<ChildProcess> {
   return spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
 }
 
+/** How a child or a kernel worker is started: through the launcher (bundle) when there is one. */
+function launch(): { args: string[]; env: NodeJS.ProcessEnv } {
+  return viaLauncher
+    ? { args: [LAUNCHER], env: { ...process.env, MPTCPDRILL_ENTRY: 'child' } }
+    : { args: [CHILD_ENTRY], env: process.env };
+}
+
+let pool: Promise<KernelWorkerPool> | undefined;
+
+/** The kernel workers of this process (started on demand). */
+export function kernelWorkerPool(): Promise<KernelWorkerPool> {
+  pool ??= import('../targets/kernel/netns.js').then(({ reexecInFreshNetns }) =>
+    new KernelWorkerPool((args, env) => reexecInFreshNetns(args, env, { stdio: ['pipe', 'pipe', 'pipe'] })));
+  return pool;
+}
+
+/** A kernel job in one of the long-lived kernel workers. */
+function runInKernelWorker(spec: JobSpec, opts: ChildOptions): Execution {
+  let stopRequested: number | undefined;
+  let stopWorker: ((graceMs: number) => void) | undefined;
+  const done = kernelWorkerPool().then((p) => {
+    const exec = p.run(spec, { timeoutMs: opts.timeoutMs, launch });
+    stopWorker = exec.stop;
+    if (stopRequested !== undefined) exec.stop(stopRequested);
+    return exec.done;
+  }, (err: unknown) => errorReport(`cannot start a kernel worker: ${(err as Error).message}`, undefined, 'crash', 0));
+  return {
+    done,
+    stop: (graceMs) => {
+      stopRequested ??= graceMs;
+      stopWorker?.(graceMs);
+    },
+  };
+}
+
 export function runInChild(spec: JobSpec, opts: ChildOptions): Execution {
+  if (spec.target === 'kernel' && process.env.MPTCPDRILL_KERNEL_WORKERS !== '0') return runInKernelWorker(spec, opts);
   let child: ChildProcess | undefined;
   let stopRequested: number | undefined;
   let killTimer: NodeJS.Timeout | undefined;

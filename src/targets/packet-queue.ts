@@ -41,9 +41,14 @@ export class PacketQueue {
     const ms = Math.max(0, (w.deadline - this.clock.now()) / 1000);
     w.timer = setTimeout(() => {
       if (this.clock.now() < w.deadline) { this.arm(w); return; }
-      const i = this.waiters.indexOf(w);
-      if (i >= 0) this.waiters.splice(i, 1);
-      w.resolve(null);
+      // A packet sent before the deadline may be waiting in the event loop (a capture thread's
+      // message): let it be delivered first (check phase, after poll) before answering "none".
+      setImmediate(() => {
+        const i = this.waiters.indexOf(w);
+        if (i < 0) return;
+        this.waiters.splice(i, 1);
+        w.resolve(null);
+      });
     }, ms);
   }
 }

@@ -1,30 +1,31 @@
 // The live Linux kernel as a Target: real sockets through libc, packets through a tun device,
-// real time. Must run inside the private namespace made by reexecInFreshNetns (netns.ts); open()
-// refuses anywhere else so the host's network is never touched.
+// real time. Must run inside a private namespace of its own (netns.ts: a process re-executed by
+// reexecInFreshNetns, or a thread that entered one with enterFreshNetns); open() refuses anywhere
+// else so the host's network is never touched. Every namespace-dependent call (socket(), the tun
+// device, /proc/sys, shell commands) is made on the calling thread; the process's threads
+// (threads.ts) only use descriptors.
 import {
   TargetUnavailable,
   type NetworkConfig, type SentPacket, type SyscallRequest, type SyscallResult, type Target, type TargetCapabilities, type Usecs,
   type ShellResult,
 } from '../target.js';
 import { PacketQueue } from '../packet-queue.js';
-import { BlockingPool } from './blocking-pool.js';
 import { call, F_GETFL, O_NONBLOCK, openTun } from './libc.js';
 import { configureNetwork } from './net-setup.js';
 import { dieWithParent, inPrivateNetns, NETNS_ENV, netnsInterfaces, preflight } from './netns.js';
 import { ignoreReason } from './packet-filter.js';
+import { openPacketSocket } from './packet-socket.js';
 import { RealClock } from './real-clock.js';
 import { ShellRunner, type ShellOptions } from './shell.js';
 import { createdFds, performSyscall } from './syscalls.js';
+import { kernelThreads, WARM_WORKERS, type KernelThreads } from './threads.js';
 import { errnoName } from '../../sys/symbols.js';
 import { decodeStruct, encodeInt, LINGER_LAYOUT } from '../../sys/structs.js';
-import { TunReader } from './tun-reader.js';
 
 const MSG_DONTWAIT = 0x40;
 const SOL_SOCKET = 1;
 const SO_LINGER = 13;
 const SHUT_RDWR = 2;
-/** Workers started at open(), so the first blocking calls do not pay a thread start-up. */
-const WARM_WORKERS = 2;
 /** Packets set aside by the filter that are kept for a verbose log. */
 const MAX_IGNORED_KEPT = 1000;
 
@@ -43,10 +44,10 @@ export class KernelTarget implements Target {
   readonly ignored: IgnoredPacket[] = [];
 
   private tunFd = -1;
-  private reader: TunReader | null = null;
+  private packetFd = -1;
+  private threads: KernelThreads | null = null;
   private readonly packets = new PacketQueue(this.clock);
   private readonly fds = new Set<number>();
-  private readonly pool = new BlockingPool();
   private readonly shells = new ShellRunner();
 
   constructor(private readonly opts: KernelTargetOptions = {}) {}
@@ -63,6 +64,9 @@ export class KernelTarget implements Target {
       throw new TargetUnavailable(`The test namespace is not fresh (it has ${foreign.join(', ')}); refusing to configure it.`);
     }
     dieWithParent();
+    // Started once per process (the suite's kernel worker starts them before its first script).
+    const threads = await kernelThreads();
+    this.threads = threads;
     const tun = openTun(net.device);
     if (tun.ret < 0) throw new TargetUnavailable(`Cannot create tun device ${net.device}: ${errnoName(tun.errno)}; load the tun driver (modprobe tun).`);
     this.tunFd = tun.ret;
@@ -71,15 +75,15 @@ export class KernelTarget implements Target {
     } catch (e) {
       throw new Error(`Setting up ${net.device} in the test namespace failed: ${(e as { stderr?: string }).stderr?.trim() || (e as Error).message}`);
     }
-    const [reader] = await Promise.all([
-      TunReader.start(this.tunFd, (bytes, hrtime) => this.onPacket(bytes, this.clock.fromHrtime(hrtime))),
-      this.pool.warm(WARM_WORKERS),
-    ]);
-    this.reader = reader;
+    // Bound once the device is up (bound to a device that is down, it would start with ENETDOWN);
+    // the script has sent nothing yet, and the tun device's queue holds what came before.
+    const ifindex = call('if_nametoindex', net.device).ret;
+    this.packetFd = ifindex > 0 ? openPacketSocket(ifindex) : -1;
+    await threads.capture.attach(this.tunFd, this.packetFd, ifindex, (bytes, mono) => this.onPacket(bytes, this.clock.fromHrtime(mono)));
   }
 
   async syscall(req: SyscallRequest): Promise<SyscallResult> {
-    const res = this.mayBlock(req) ? await this.pool.run(req) : performSyscall(req);
+    const res = this.mayBlock(req) ? await this.pool().run(req) : performSyscall(req);
     for (const fd of createdFds(req, res)) this.fds.add(fd);
     if (req.name === 'close' && res.ret === 0) this.fds.delete(req.fd);
     return res;
@@ -91,8 +95,20 @@ export class KernelTarget implements Target {
     if (r.ret < 0) throw new Error(`Writing the packet to the tun device failed: ${errnoName(r.errno)}.`);
   }
 
+  /**
+   * Writes the packet to the tun device at script time `at` from the injection thread, which
+   * sleeps to that time on its own (at once when `at` has passed); resolves to the script time
+   * of the write.
+   */
+  async injectAt(bytes: Uint8Array, at: Usecs): Promise<Usecs> {
+    if (this.tunFd < 0 || !this.threads) throw new Error('inject() before open(): no tun device');
+    const r = await this.threads.injector.injectAt(this.tunFd, bytes, this.clock.toHrtime(at));
+    if (r.ret < 0) throw new Error(`Writing the packet to the tun device failed: ${errnoName(r.errno)}.`);
+    return this.clock.fromHrtime(r.mono);
+  }
+
   receive(deadline: Usecs): Promise<SentPacket | null> {
-    const readerError = this.reader?.error;
+    const readerError = this.threads?.capture.error;
     if (this.packets.size === 0 && readerError) return Promise.reject(new Error(readerError));
     return this.packets.next(deadline);
   }
@@ -104,19 +120,30 @@ export class KernelTarget implements Target {
   async close(): Promise<void> {
     this.shells.killAll();
     // Calls blocked in a worker (accept, recv...) return once their socket is shut down.
-    if (this.pool.busy > 0) for (const fd of this.fds) call('shutdown', fd, SHUT_RDWR);
+    if ((this.threads?.pool.busy ?? 0) > 0) for (const fd of this.fds) call('shutdown', fd, SHUT_RDWR);
     for (const fd of this.fds) {
       // A lingering close would stall this thread for the linger time; at teardown nobody waits for it.
       if (lingers(fd)) call('setsockopt', fd, SOL_SOCKET, SO_LINGER, new Uint8Array(LINGER_LAYOUT.size), LINGER_LAYOUT.size);
       call('close', fd);
     }
     this.fds.clear();
-    await this.pool.close();
-    await this.reader?.stop();
-    this.reader = null;
-    if (this.tunFd >= 0) call('close', this.tunFd);
+    const threads = this.threads;
+    this.threads = null;
+    if (threads) {
+      // The threads live on for the next script: the pool keeps its warm workers, the capture
+      // thread lets go of this script's descriptors before they are closed.
+      await threads.pool.release(WARM_WORKERS);
+      await threads.capture.detach();
+    }
+    for (const fd of [this.packetFd, this.tunFd]) if (fd >= 0) call('close', fd);
+    this.packetFd = -1;
     this.tunFd = -1;
     this.packets.release();
+  }
+
+  private pool(): KernelThreads['pool'] {
+    if (!this.threads) throw new Error('syscall() before open()');
+    return this.threads.pool;
   }
 
   /** True when the call could wait in the kernel: it then runs in a worker thread. */

@@ -59,6 +59,7 @@ const SIGNATURES = {
   setns: 'int setns(int, int)',
   // clock_nanosleep(2) with TIMER_ABSTIME on CLOCK_MONOTONIC: the injection thread's precise sleep.
   clock_nanosleep: 'int clock_nanosleep(int, int, void *, void *)',
+  clock_gettime: 'int clock_gettime(int, void *)',
 } as const;
 
 export type LibcName = keyof typeof SIGNATURES;
@@ -127,9 +128,20 @@ export const F_SETFL = 4;
 export const PR_SET_PDEATHSIG = 1;
 /** clone(2) flag: a new network namespace (include/uapi/linux/sched.h). */
 export const CLONE_NEWNET = 0x40000000;
+export const CLOCK_REALTIME = 0;
 export const CLOCK_MONOTONIC = 1;
 export const TIMER_ABSTIME = 1;
+/** prctl(2): this thread's timer slack in ns (default 50 µs, added to every sleep). */
+export const PR_SET_TIMERSLACK = 29;
 export const SIGKILL = 9;
+
+/** A clock's time in ns, as clock_gettime(2) gives it. */
+export function clockNs(clock: number): bigint {
+  const ts = new Uint8Array(16);
+  call('clock_gettime', clock, ts);
+  const v = new DataView(ts.buffer);
+  return v.getBigInt64(0, true) * 1_000_000_000n + v.getBigInt64(8, true);
+}
 
 /** Opens /dev/net/tun and attaches it to a new tun device (IFF_TUN | IFF_NO_PI); returns the fd. */
 export function openTun(name: string): CallResult {

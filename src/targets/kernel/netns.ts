@@ -10,7 +10,7 @@
 // - reexecInFreshNetns(): a child process under `unshare --net` (every thread of it inside).
 // The host namespace is never configured: KernelTarget.open() refuses unless inPrivateNetns().
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { accessSync, constants, existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { errnoName } from '../../sys/symbols.js';
@@ -114,6 +114,55 @@ export function leaveFreshNetns(): void {
   if (r.ret < 0) throw new Error(`setns() back to the original network namespace failed: ${errnoName(r.errno)}`);
   call('close', originFd);
   entered = null;
+}
+
+/** The network namespace a thread started by enterFreshNetns() is in, or null when none. */
+export function enteredNetns(): string | null {
+  return entered?.fresh ?? null;
+}
+
+/** Pids of the processes (other than this one) whose main thread sits in network namespace `id`. */
+export function processesInNetns(id: string): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid) || Number(pid) === process.pid) continue;
+    if (netnsOf(pid) === id) out.push(Number(pid));
+  }
+  return out;
+}
+
+/** Ids of this process's threads that sit in network namespace `id`. */
+export function threadsInNetns(id: string): number[] {
+  const out: number[] = [];
+  for (const tid of readdirSync('/proc/self/task')) {
+    if (netnsOf(`self/task/${tid}`) === id) out.push(Number(tid));
+  }
+  return out;
+}
+
+const SIOCGSKNS = 0x894c;
+
+/**
+ * This process's descriptors that hold network namespace `id`: its sockets (every socket keeps
+ * its namespace alive) and tun devices, asked with SIOCGSKNS (Linux 4.9+), and namespace files.
+ */
+export function descriptorsInNetns(id: string): number[] {
+  const out: number[] = [];
+  let fds: string[];
+  try { fds = readdirSync('/proc/self/fd'); } catch { return out; }
+  for (const name of fds) {
+    const fd = Number(name);
+    let link: string;
+    try { link = readlinkSync(`/proc/self/fd/${name}`); } catch { continue; }
+    if (link === id) { out.push(fd); continue; }
+    if (!link.startsWith('socket:') && link !== '/dev/net/tun') continue;
+    const ns = call('ioctl', fd, SIOCGSKNS, null);
+    if (ns.ret < 0) continue;
+    const nsLink = (() => { try { return readlinkSync(`/proc/self/fd/${ns.ret}`); } catch { return null; } })();
+    call('close', ns.ret);
+    if (nsLink === id) out.push(fd);
+  }
+  return out;
 }
 
 /** Interfaces of this process's network namespace (from /proc/self/net/dev, which follows the namespace). */

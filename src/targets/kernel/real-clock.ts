@@ -23,6 +23,11 @@ export class RealClock implements Clock {
     return Number(hr - this.t0) / 1000;
   }
 
+  /** CLOCK_MONOTONIC ns (process.hrtime.bigint()'s clock) of script time `t`. */
+  toHrtime(t: Usecs): bigint {
+    return this.t0 + BigInt(Math.round(t * 1000));
+  }
+
   async sleepUntil(t: Usecs): Promise<void> {
     for (;;) {
       const left = t - this.now();
