@@ -128,6 +128,8 @@ function procNumber(w: string): string | undefined {
 
 /** Accepts "net/ipv4/tcp_rmem" as well as dots, as sysctl(8) does. */
 export function normalizeKey(key: string): string {
+  // The stack's own lookups (every packet reads a few keys) are already in dotted form.
+  if (key.indexOf('/') === -1 && key.charCodeAt(0) > 32 && key.charCodeAt(key.length - 1) > 32) return key;
   return key.trim().replace(/\//g, '.');
 }
 
