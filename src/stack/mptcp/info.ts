@@ -21,7 +21,9 @@ export function mptcpInfoValues(m: MptcpConnection | undefined, limits: PmLimits
   if (!m) return base;
   // pm.subflows: joins leave the count when closed by REMOVE_ADDR at once, when reset after a
   // checksum failure not at all (6.18 keeps that subflow until the socket goes).
-  const subflows = [...m.joins].filter((j) => !j.removedByPm).length + m.lingeringResets;
+  // A join the stack opened counts once its fourth ACK (a DATA_ACK or an ADD_ADDR) made it fully
+  // established (options.c check_fully_established; measured on 6.18: 0 before it).
+  const subflows = [...m.joins].filter((j) => !j.removedByPm && (j.join?.established ?? true)).length + m.lingeringResets;
   return {
     ...base,
     mptcpi_flags: (m.fallback ? MPTCP_INFO_FLAG_FALLBACK : 0) | (m.remote ? MPTCP_INFO_FLAG_REMOTE_KEY_RECEIVED : 0),

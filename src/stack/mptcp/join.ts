@@ -7,12 +7,22 @@ import { bytesEqual } from '../../wire/codec.js';
 import type { MpJoin, MptcpOption } from '../../wire/packet.js';
 import type { MptcpConnection } from './connection.js';
 
-/** MP_TCPRST reasons Linux uses when refusing a join. */
+/** MP_TCPRST reasons Linux uses when refusing a join (RFC 8684 §3.6: 0 unspecified error, 1 MPTCP-specific error, 3 lack of resources). */
+export const RESET_EUNSPEC = 0;
 export const RESET_UNSPECIFIED = 1;
 export const RESET_NO_RESOURCES = 3;
 
 export const findJoin = (opts: readonly MptcpOption[]): MpJoin | undefined =>
   opts.find((o): o is MpJoin => o.subtype === 'mp_join');
+
+/**
+ * The joiner's fourth ACK: the first in-sequence segment after its third ACK makes the subflow
+ * fully established when it carries a DATA_ACK or an ADD_ADDR; anything else resets the subflow
+ * (options.c check_fully_established; 6.18 sends the RST with MP_TCPRST 0).
+ */
+export function fourthAckVerdict(opts: readonly MptcpOption[]): 'established' | 'reset' {
+  return opts.some((o) => (o.subtype === 'dss' && o.dataAck !== undefined) || o.subtype === 'add_addr') ? 'established' : 'reset';
+}
 
 export class JoinSubflow {
   peerNonce = 0;

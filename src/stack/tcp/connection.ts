@@ -9,7 +9,7 @@ import { fastOpenOption, readFastOpen, synDataRoom, TFO_COOKIE_UNAVAILABLE, TFO_
 import { add64, RESET_MIDDLEBOX, type MptcpConnection, type SubflowRxMap, type TxMapping } from '../mptcp/connection.js';
 import { PendingTx } from '../mptcp/pending.js';
 import { pacingRate, pickRetransSubflow, pickSendSubflow, SEND_BURST } from '../mptcp/scheduler.js';
-import { RESET_NO_RESOURCES, RESET_UNSPECIFIED, type JoinSubflow } from '../mptcp/join.js';
+import { fourthAckVerdict, RESET_EUNSPEC, RESET_NO_RESOURCES, RESET_UNSPECIFIED, type JoinSubflow } from '../mptcp/join.js';
 import type { Prng } from '../prng.js';
 import type { Sysctls } from '../sysctl.js';
 import type { Timer, VirtualClock } from '../virtual-clock.js';
@@ -918,7 +918,16 @@ export class TcpConnection {
     if (!ackDone && !this.processAck(seg)) return;
     if (this.state === 'CLOSED') return;
     const inOrder = seg.seq === this.rcvNxt;
-    if (this.join && !this.join.established && mopts.some((o) => o.subtype === 'dss' && o.dataAck !== undefined)) { this.join.established = true; this.mptcp!.hadJoin = true; }
+    // The joiner's fourth ACK (join.ts fourthAckVerdict); out-of-sequence segments wait for it.
+    if (this.join && !this.join.established && seqDiff(seg.seq, this.rxSsnBase) === 1) {
+      if (fourthAckVerdict(mopts) === 'reset') {
+        this.sendReset(this.sndNxt, true, { fastclose: false, reason: RESET_EUNSPEC });
+        this.becomeClosed();
+        return;
+      }
+      this.join.established = true;
+      this.mptcp!.hadJoin = true;
+    }
     const prio = mopts.find((o) => o.subtype === 'mp_prio' && o.addressId === undefined);
     if (prio && prio.subtype === 'mp_prio') { this.peerBackup = prio.backup; if (this.join) this.join.peerBackup = prio.backup; }
     if (this.mptcp) {
