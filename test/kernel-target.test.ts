@@ -3,7 +3,9 @@
 // CI runs as root, so without it they fail (loudly) instead of skipping.
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inPrivateNetns, NETNS_ENV, preflight, reexecInFreshNetns } from '../src/targets/kernel/netns.js';
 import { KernelTarget } from '../src/targets/kernel/kernel-target.js';
@@ -11,6 +13,7 @@ import { TargetUnavailable } from '../src/targets/target.js';
 
 const ENTRY = fileURLToPath(new URL('./kernel-target-entry.js', import.meta.url));
 const MODULE = fileURLToPath(new URL('../src/targets/kernel/netns.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/mptcpdrill.js', import.meta.url));
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obs = Record<string, any>;
@@ -215,3 +218,31 @@ async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
   }
   return cond();
 }
+
+test.serial('run --target kernel FILE: the command itself enters a fresh namespace; SIGKILLed, it leaves no process, namespace or device', async (t) => {
+  requireRoot(t);
+  const before = hostState();
+  const dir = mkdtempSync(join(tmpdir(), 'kernel-run-'));
+  const duration = `40.${process.pid % 1000}`;
+  writeFileSync(join(dir, 'a.pkt'), `\`echo $PPID $(readlink /proc/self/ns/net) > ${dir}/info; sleep ${duration}\`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n`);
+  const run = spawn(process.execPath, [BIN, 'run', '--target', 'kernel', join(dir, 'a.pkt')], { stdio: 'ignore' });
+  const info = (): string[] | null => { try { return readFileSync(join(dir, 'info'), 'utf8').trim().split(' '); } catch { return null; } };
+  t.true(await waitFor(() => info() !== null, 30_000), 'the script did not start');
+  const [parent, ns] = info()!;
+  t.is(Number(parent), run.pid ?? -1, 'the shell line is a child of the command itself: no second process');
+  t.not(ns, readlinkSync('/proc/self/ns/net'), 'the script runs in another namespace');
+  const sleepers = (): number[] => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try { return readFileSync(`/proc/${d}/cmdline`, 'latin1') === `sleep\0${duration}\0`; } catch { return false; }
+  }).map(Number);
+  t.is(sleepers().length, 1);
+  const exited = new Promise((r) => run.on('exit', r));
+  run.kill('SIGKILL');
+  await exited;
+  t.true(await waitFor(() => sleepers().length === 0, 5000), 'the watchdog ended the shell command');
+  const inNs = (): number => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try { return readlinkSync(`/proc/${d}/ns/net`) === ns; } catch { return false; }
+  }).length;
+  t.is(inNs(), 0, 'no process is left in the namespace');
+  t.deepEqual(hostState(), before);
+  rmSync(dir, { recursive: true });
+});

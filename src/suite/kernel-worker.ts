@@ -21,7 +21,6 @@
 // `@mptcpdrill-worker-end <id>` on stderr (what the job wrote to stderr comes before it), then
 // `@mptcpdrill-worker-result <json>` on stdout ({id, report, retire?}).
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { descendants } from './process-tree.js';
@@ -37,28 +36,8 @@ export interface WorkerReply { id: number; report: JobReport; retire?: string }
 /** How long the worker waits for the processes of a finished script to die. */
 const SWEEP_MS = 2000;
 
-const WATCHDOG = `trap '' INT TERM HUP PIPE
-cur=-
-while IFS= read -r line; do cur=$line; done
-[ "$cur" = - ] && exit 0
-for i in 1 2 3 4 5 6 7 8 9 10; do
-  pids=$(ls -l /proc/[0-9]*/ns/net 2>/dev/null | grep -F -- "-> $cur" | sed 's|.* /proc/\\([0-9]*\\)/ns/net .*|\\1|')
-  [ -z "$pids" ] && exit 0
-  kill -9 $pids 2>/dev/null
-  sleep 0.1
-done`;
-
 function crash(message: string): JobReport {
   return { status: 'error', wallMs: 0, scriptEndUs: 0, warnings: [], failure: { kind: 'crash', headline: message } };
-}
-
-function startWatchdog(): ChildProcess {
-  const dog = spawn('/bin/sh', ['-c', WATCHDOG], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
-  dog.on('error', () => undefined);
-  dog.stdin?.on('error', () => undefined);
-  dog.unref();
-  (dog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-  return dog;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -70,8 +49,7 @@ export async function kernelWorkerMain(): Promise<void> {
     process.exit(2);
   }
   netns.dieWithParent();
-  const watchdog = startWatchdog();
-  const tell = (line: string): void => { watchdog.stdin?.write(`${line}\n`); };
+  const watchdog = netns.NetnsWatchdog.start();
 
   // Every thread this process will use starts here, at home: the libuv pool (its first request
   // starts all of its threads), and the kernel target's own.
@@ -122,7 +100,7 @@ export async function kernelWorkerMain(): Promise<void> {
       return { id: req.id, report: crash(`cannot make a network namespace: ${(err as Error).message}`), retire: 'no namespace' };
     }
     current = fresh;
-    tell(fresh);
+    watchdog.watch(fresh);
     let report: JobReport;
     try {
       report = await runJob(req.spec);
@@ -139,7 +117,7 @@ export async function kernelWorkerMain(): Promise<void> {
     const stuck = await endScriptProcesses(fresh);
     if (stuck) problems.push(stuck);
     current = null;
-    tell('-');
+    watchdog.watch(null);
     const threads = netns.threadsInNetns(fresh);
     if (threads.length > 0) problems.push(`threads ${threads.join(', ')} are still in the script's namespace`);
     const fds = netns.descriptorsInNetns(fresh);
@@ -176,6 +154,6 @@ export async function kernelWorkerMain(): Promise<void> {
       process.kill(process.pid, 'SIGKILL');
     }
   }
-  watchdog.stdin?.end();
+  watchdog.end();
   process.exit(0);
 }

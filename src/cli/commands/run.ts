@@ -93,12 +93,6 @@ export function isSuiteInvocation(argv: string[]): boolean {
   return paths.length > 1 || paths.some((p) => statSync(p).isDirectory());
 }
 
-/** Re-runs this very command in a fresh network namespace; resolves to the child's exit status. */
-async function runInFreshNetns(argv: string[]): Promise<number> {
-  const { runCommandInFreshNetns } = await import('../../targets/kernel/netns.js');
-  return runCommandInFreshNetns('run', argv);
-}
-
 /** The `--target` value on the command line, if any (`--target X` or `--target=X`). */
 function targetFlag(argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
@@ -176,8 +170,14 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
       io.err(`SKIP ${file}: ${missing}`);
       return EXIT.skip;
     }
-    // The re-executed child prints the warnings, so they appear once.
-    if (!netns.inPrivateNetns()) return runInFreshNetns(argv);
+    // This process's main thread enters a fresh namespace of its own (no process to start).
+    if (!netns.inPrivateNetns()) {
+      try {
+        netns.enterFreshNetnsForThisRun();
+      } catch (err) {
+        throw new CliError(`cannot make a network namespace for the kernel target: ${(err as Error).message}`, EXIT.error);
+      }
+    }
     const { KernelTarget } = await import('../../targets/kernel/kernel-target.js');
     const { sec } = await import('../../engine/timeline.js');
     // With -v, also show what the kernel target set aside as not the test's (e.g. IPv6 noise).

@@ -12,7 +12,7 @@ import {
 import { PacketQueue } from '../packet-queue.js';
 import { call, F_GETFL, O_NONBLOCK, openTun } from './libc.js';
 import { configureNetwork } from './net-setup.js';
-import { dieWithParent, inPrivateNetns, NETNS_ENV, netnsInterfaces, preflight } from './netns.js';
+import { dieWithParent, enteredNetns, inPrivateNetns, NETNS_ENV, netnsInterfaces, preflight } from './netns.js';
 import { ignoreReason } from './packet-filter.js';
 import { openPacketSocket } from './packet-socket.js';
 import { RealClock } from './real-clock.js';
@@ -63,7 +63,9 @@ export class KernelTarget implements Target {
     if (foreign.length > 0) {
       throw new TargetUnavailable(`The test namespace is not fresh (it has ${foreign.join(', ')}); refusing to configure it.`);
     }
-    dieWithParent();
+    // A process re-executed for the namespace dies with the one that started it (a process that
+    // entered one in-process is that one: the user's command, or a kernel worker that saw to it).
+    if (!enteredNetns()) dieWithParent();
     // Started once per process (the suite's kernel worker starts them before its first script).
     const threads = await kernelThreads();
     this.threads = threads;

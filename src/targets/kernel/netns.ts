@@ -7,7 +7,10 @@
 //   the new one. The kernel target makes every namespace-dependent call on the main thread
 //   (socket(), opening /dev/net/tun and /proc/sys, starting shell lines and python3); its own
 //   threads only use descriptors, which belong to the namespace they were opened in.
-// - reexecInFreshNetns(): a child process under `unshare --net` (every thread of it inside).
+//   `mptcpdrill run --target kernel FILE` (enterFreshNetnsForThisRun) and each script of a suite's
+//   kernel worker (src/suite/kernel-worker.ts) run so.
+// - reexecInFreshNetns(): a child process under `unshare --net` (every thread of it inside): the
+//   kernel workers themselves, `interop`, and suite children with MPTCPDRILL_KERNEL_WORKERS=0.
 // The host namespace is never configured: KernelTarget.open() refuses unless inPrivateNetns().
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -163,6 +166,72 @@ export function descriptorsInNetns(id: string): number[] {
     if (nsLink === id) out.push(fd);
   }
   return out;
+}
+
+const WATCHDOG = `trap '' INT TERM HUP PIPE
+cur=-
+while IFS= read -r line; do cur=$line; done
+[ "$cur" = - ] && exit 0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+  pids=$(ls -l /proc/[0-9]*/ns/net 2>/dev/null | grep -F -- "-> $cur" | sed 's|.* /proc/\\([0-9]*\\)/ns/net .*|\\1|')
+  [ -z "$pids" ] && exit 0
+  kill -9 $pids 2>/dev/null
+  sleep 0.1
+done`;
+
+/**
+ * A process that outlives this one to clean up after it: told the namespace a script runs in
+ * (watch), it kills every process left in that namespace when this process dies without saying
+ * the script is over (watch(null)): SIGKILL, a crash. A script's shell commands run in process
+ * groups of their own and nothing else would end them, so they would keep the namespace alive.
+ * It is `sh` in a process group of its own (Ctrl-C does not reach it), reading its stdin until
+ * EOF, which comes when this process dies (nobody else holds the pipe: libuv's are close-on-exec).
+ */
+export class NetnsWatchdog {
+  private constructor(private readonly dog: ChildProcess) {}
+
+  static start(): NetnsWatchdog {
+    const dog = spawn('/bin/sh', ['-c', WATCHDOG], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    dog.on('error', () => undefined);
+    dog.stdin?.on('error', () => undefined);
+    dog.unref();
+    (dog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    return new NetnsWatchdog(dog);
+  }
+
+  get pid(): number | undefined {
+    return this.dog.pid;
+  }
+
+  /** The namespace to clean up should this process die now; null: none (between scripts). */
+  watch(ns: string | null): void {
+    this.dog.stdin?.write(`${ns ?? '-'}\n`);
+  }
+
+  /** This process is ending cleanly: the watchdog ends too. */
+  end(): void {
+    this.watch(null);
+    this.dog.stdin?.end();
+  }
+}
+
+/**
+ * One run in this very process (`mptcpdrill run --target kernel FILE`): its main thread enters a
+ * fresh namespace, with a watchdog started first (from the namespace it leaves: it must not sit in
+ * the one it cleans up), so that no second Node process is started for a single script.
+ */
+export function enterFreshNetnsForThisRun(): string {
+  const dog = NetnsWatchdog.start();
+  let ns: string;
+  try {
+    ns = enterFreshNetns();
+  } catch (err) {
+    dog.end();
+    throw err;
+  }
+  dog.watch(ns);
+  process.once('exit', () => dog.end());
+  return ns;
 }
 
 /** Interfaces of this process's network namespace (from /proc/self/net/dev, which follows the namespace). */
