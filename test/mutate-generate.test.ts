@@ -184,6 +184,12 @@ test('an MP_FASTCLOSE with a wrong key and the flag A of a SYN/ACK answering a S
   t.false(client.mutants.some((m) => m.includes('in.mptcp.mp_capable.flags') && m.includes('flag_a')));
 });
 
+test('the echo of the one address the stack announces is not mutated (it only stops a repetition 120 s later)', (t) => {
+  const g = generate(`${repoRoot}test/scripts/mptcp/join/token-auto-hmac.pkt`);
+  t.false(g.mutants.some((m) => m.includes('in.mptcp.add_address') || (m.includes('in.mptcp.drop') && m.includes('addr_echo'))));
+  t.is(g.raw.skipped.filter((s) => s.reason === 'inbound-add-addr-echo').length, 1);
+});
+
 test('--outbound-only leaves inbound packets alone', (t) => {
   const g = generate(fixture('generate-mptcp.pkt'), { inbound: false });
   t.false(g.mutants.some((m) => m.includes(' in.')));

@@ -80,6 +80,10 @@ class Generator {
   v0Mode = false;
   /** The script's inbound DSS mappings per subflow (inbound-mapping.ts). */
   readonly mappings = new InboundMappings();
+  /** ADD_ADDRs the stack is expected to announce (not echoes): an echo can only matter for a second one. */
+  announces = 0;
+  /** The script sets net.mptcp.add_addr_timeout itself (a retransmitted ADD_ADDR may then show). */
+  addAddrTimeoutSet = false;
   /** An MP_JOIN anywhere in the script: a dropped mapping then resets (reason 6) where a bad one resets (reason 1). */
   anyJoin = false;
   /** The latest outbound SYN set MP_CAPABLE's flag A: checksums are on whatever the SYN/ACK says (subflow.c subflow_finish_connect ORs it in). */
@@ -259,14 +263,25 @@ class Generator {
    */
   unseenInbound(spec: TcpOptionSpec): SkipCode | undefined {
     if (spec.kind === 'mp_reset') return 'inbound-mp-reset';
+    if (spec.kind === 'add_address' && spec.hmac.kind === 'echo' && this.announces <= 1 && !this.addAddrTimeoutSet) return 'inbound-add-addr-echo';
     if (spec.kind === 'mp_fastclose' && ((spec.plus ?? 0n) !== 0n || spec.key?.value !== undefined)) return 'inbound-fastclose-wrong-key';
     return undefined;
   }
 
-  /** An inbound DSS whose mapping does not cover its segment as written, and still would not with `change`. */
+  /**
+   * An inbound DSS whose mapping is invalid as written, and still would be with `change`: it does
+   * not cover its segment, or (without a join, where a bad checksum could be answered with an
+   * MP_FAIL naming the DSN) its checksum cannot be right — a presence against the negotiation
+   * (MAPPING_INVALID), or a wrong checksum on the first mapping (no valid one seen: fallback).
+   * Either way the connection falls back whatever else the mapping says.
+   */
   invalidMapping(spec: TcpOptionSpec, change: { ssn?: number; dll?: number; fin?: boolean } = {}): boolean {
     const m = this.mappings.get(spec.range.start.offset);
-    return m !== undefined && !covers(m) && !covers({ ...m, ...change });
+    if (m === undefined || m.payload === 0) return false;
+    const presence = this.checksums ? m.checksum === 'none' : m.checksum === 'literal';
+    const wrongFirst = this.checksums && m.checksum === 'literal' && this.mappings.isFirst(m.at);
+    if (!this.anyJoin && (presence || wrongFirst)) return true;
+    return !covers(m) && !covers({ ...m, ...change });
   }
 
   /** Why a one-up change of an inbound DSS field cannot show (inbound-mapping.ts), if it cannot. */
@@ -768,6 +783,10 @@ export function generateMutants(loaded: LoadedScript, opts: GenerateOptions = {}
   findSynStarts(script.events, src, gen.synStarts);
   for (const { a, body } of tcpPackets(script.events)) gen.mappings.add(a, body, connectionKey(a, src));
   gen.anyJoin = /\bmp_join/.test(loaded.text);
+  gen.addAddrTimeoutSet = /add_addr_timeout/.test(loaded.text);
+  for (const { a, body } of tcpPackets(script.events)) {
+    if (a.direction === 'outbound' && Array.isArray(body.options)) gen.announces += body.options.filter((o) => o.kind === 'add_address' && o.hmac.kind !== 'echo').length;
+  }
   gen.plainTcp = !/\bIPPROTO_MPTCP\b/.test(loaded.text);
   gen.v0Mode = /mptcp_version\s*=\s*0\b/.test(loaded.text) || /mptcp_version=0/.test(JSON.stringify(opts.load ?? {}));
   for (const ev of script.events) {

@@ -19,6 +19,8 @@ export interface WrittenMapping {
   /** The DSN relative to the peer's IDSN, when the script writes it as a number. */
   dsn: bigint | undefined;
   fin: boolean;
+  /** How its DSS checksum is written: `nocs`, a literal, or computed (an MP_CAPABLE's: computed unless literal). */
+  checksum: 'none' | 'literal' | 'computed';
   /** The segment's subflow sequence number (relative) and payload length. */
   seq: number;
   payload: number;
@@ -55,12 +57,17 @@ export class InboundMappings {
     const seg = { seq: body.seqStart, payload: body.payloadLength };
     let mapping: WrittenMapping | undefined;
     if (dss && !dss.bare && dss.ssn !== undefined && dss.dll !== undefined) {
-      mapping = { at: dss.range.start.offset, ssn: dss.ssn, dll: dss.dll, dsn: relativeDsn(dss.dsn?.value), fin: dss.fin, ...seg };
+      mapping = { at: dss.range.start.offset, ssn: dss.ssn, dll: dss.dll, dsn: relativeDsn(dss.dsn?.value), fin: dss.fin, checksum: dss.checksum.kind, ...seg };
     } else if (mpc?.dataLen !== undefined) {
-      mapping = { at: mpc.range.start.offset, ssn: 1, dll: mpc.dataLen, dsn: 1n, fin: false, ...seg };
+      mapping = { at: mpc.range.start.offset, ssn: 1, dll: mpc.dataLen, dsn: 1n, fin: false, checksum: mpc.checksum !== undefined ? 'literal' : 'computed', ...seg };
     }
     if (mapping) this.byOffset.set(mapping.at, { subflow, index: list.length });
     if (mapping || body.payloadLength > 0) list.push({ mapping, seq: body.seqStart, payload: body.payloadLength });
+  }
+
+  /** True when `at` is the first mapping of the script (no checksum could be seen valid before it). */
+  isFirst(at: number): boolean {
+    return [...this.byOffset.keys()].every((k) => k >= at);
   }
 
   get(at: number): WrittenMapping | undefined {

@@ -80,6 +80,7 @@ export const SKIP_REASONS = {
   'inbound-data-fin-ssn': 'inbound SSN of a bare DATA_FIN (DLL 1, no payload): Linux takes the DATA_FIN without reading it (subflow.c get_mapping_status; equivalent mutant)',
   'inbound-mp-reset': 'inbound MP_TCPRST (reason, T flag, presence): Linux keeps them only for the netlink subflow-closed event and resets the subflow either way (options.c mptcp_incoming_options, pm_kernel.c; equivalent mutant)',
   'inbound-fastclose-wrong-key': "inbound MP_FASTCLOSE written with a key that is not the stack's: ignored; another wrong key or none is the same test (equivalent mutant)",
+  'inbound-add-addr-echo': 'inbound ADD_ADDR echo in a script where the stack announces one address at most: it only stops the announcement being repeated after net.mptcp.add_addr_timeout (120 s in defaults.sh), which no script reaches (pm.c mptcp_pm_add_addr_echoed; equivalent mutant)',
   'inbound-rand': 'inbound MP_JOIN rand: the HMACs expected later are computed from it (equivalent mutant)',
   invalid: 'no valid mutant: the changed script does not check (a value out of range, an option list no longer padded, a flag the options forbid)',
   'max-mutants': 'over --max-mutants for the script (mutants kept evenly spread over the script)',
