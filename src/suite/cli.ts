@@ -270,6 +270,7 @@ async function runSuite(cfg: SuiteConfig, io: SuiteIo): Promise<number> {
       ...(cfg.toleranceScale !== undefined ? { toleranceScale: cfg.toleranceScale } : {}),
       ...(cfg.graceMs !== undefined ? { graceMs: cfg.graceMs } : {}),
       ...(cfg.strictTail ? { strictTail: true } : {}),
+      shellTimeoutMs: cfg.timeoutMs,
       ...(cfg.pcapDir !== undefined ? { pcap: pcapPath(cfg.pcapDir, e.file, e.mode, rep, cfg.repeat) } : {}),
     }));
     const name = e.mode ? `${e.file} [${e.mode}]` : e.file;
@@ -299,7 +300,7 @@ async function runSuite(cfg: SuiteConfig, io: SuiteIo): Promise<number> {
 
   const totalJobs = planned.reduce((n, p) => n + p.specs.length, 0);
   const threads = inProcess ? runnerThreads(cfg.jobs, totalJobs) : 0;
-  const pool = threads > 0 ? new ThreadPool(threads) : undefined;
+  const pool = threads > 0 ? new ThreadPool(threads, runInProcess) : undefined;
 
   const formatter: SuiteFormatter = createFormatter(cfg.format, { write: io.out, color, tty: io.tty });
   const notes = [`target ${targetLabel}`, `-j ${cfg.jobs}`];

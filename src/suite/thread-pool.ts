@@ -1,7 +1,7 @@
 // Worker threads for bundled-stack jobs: in-process runs use one core, a suite of ts scripts is
 // pure CPU (virtual time), so with -j N on a machine with several cores the jobs go to up to N
-// threads, each a full runner (thread-worker.ts) that loads the code once and runs script after
-// script. A thread that dies (a crash in the stack, out of memory) fails the jobs it held as
+// runners: this thread and N - 1 worker threads, each a full runner (thread-worker.ts) that loads
+// the code once and runs script after script. A thread that dies (a crash in the stack, out of memory) fails the jobs it held as
 // errors and is replaced at the next job; the suite goes on.
 //
 // Threads start through bin/mptcpdrill.js, so they load the same code-cached bundle as the CLI
@@ -46,12 +46,24 @@ function startWorker(): Worker {
 export class ThreadPool {
   private readonly threads: PoolThread[] = [];
   private nextId = 1;
+  /** Jobs running on this thread. */
+  private here = 0;
 
-  constructor(private readonly size: number) {}
+  /**
+   * `size` runners in all: this thread (`runHere`) and size - 1 worker threads. This thread takes
+   * its share because its code is loaded and warm already; every worker warms its own JIT.
+   */
+  constructor(private readonly size: number, private readonly runHere: (spec: JobSpec) => Execution) {}
 
-  /** Runs `spec` on the least busy thread, starting one while the pool is not full. */
+  /** Runs `spec` on the least busy runner, starting a worker while the pool is not full. */
   run(spec: JobSpec): Execution {
-    const thread = this.pick();
+    const thread = this.here === 0 ? undefined : this.pick();
+    if (!thread) {
+      this.here++;
+      const execution = this.runHere(spec);
+      void execution.done.finally(() => { this.here--; });
+      return execution;
+    }
     const id = this.nextId++;
     const done = new Promise<JobReport>((resolve) => thread.pending.set(id, resolve));
     thread.worker.postMessage({ id, spec } satisfies ThreadRequest);
@@ -65,11 +77,13 @@ export class ThreadPool {
     await Promise.all(threads.map((t) => t.worker.terminate()));
   }
 
-  private pick(): PoolThread {
+  /** The worker to take the next job, or undefined when this thread is the least busy runner. */
+  private pick(): PoolThread | undefined {
     const idle = this.threads.find((t) => t.pending.size === 0);
     if (idle) return idle;
-    if (this.threads.length < this.size) return this.spawn();
-    return this.threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    if (this.threads.length + 1 < this.size) return this.spawn();
+    const least = this.threads.reduce<PoolThread | undefined>((a, b) => (a === undefined || b.pending.size < a.pending.size ? b : a), undefined);
+    return least && least.pending.size < this.here ? least : undefined;
   }
 
   private spawn(): PoolThread {
