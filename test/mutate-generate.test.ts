@@ -190,6 +190,17 @@ test('the echo of the one address the stack announces is not mutated (it only st
   t.is(g.raw.skipped.filter((s) => s.reason === 'inbound-add-addr-echo').length, 1);
 });
 
+test('inbound options Linux ignores in the corpus: a REMOVE_ADDR naming nothing, an MP_JOIN beside MP_CAPABLE, an MP_FAIL after a join', (t) => {
+  const remove = generate(`${repoRoot}test/scripts/mptcp/addaddr/remove-address-inbound.pkt`);
+  t.false(remove.mutants.some((m) => m.includes('remove_address')));
+  t.is(remove.raw.skipped.filter((s) => s.reason === 'inbound-remove-nothing').length, 1);
+  const beside = generate(`${repoRoot}test/scripts/mptcp/fallback/syn-capable-and-join.pkt`);
+  t.false(beside.mutants.some((m) => m.includes('mp_join_syn')));
+  const fail = generate(`${repoRoot}test/scripts/mptcp/fallback/join-then-mp-fail-ignored.pkt`);
+  t.false(fail.mutants.some((m) => m.includes('mp_fail')));
+  t.true(fail.raw.skipped.some((s) => s.reason === 'inbound-join-id'));
+});
+
 test('--outbound-only leaves inbound packets alone', (t) => {
   const g = generate(fixture('generate-mptcp.pkt'), { inbound: false });
   t.false(g.mutants.some((m) => m.includes(' in.')));

@@ -80,6 +80,14 @@ class Generator {
   v0Mode = false;
   /** The script's inbound DSS mappings per subflow (inbound-mapping.ts). */
   readonly mappings = new InboundMappings();
+  /** The inbound packet being mutated carries an MP_CAPABLE too. */
+  private packetHasCapable = false;
+  /** An MP_JOIN handshake came before the packet being mutated (Linux then ignores MP_FAIL: no infinite fallback left). */
+  joinSeen = false;
+  /** The script announces an address to the stack (an inbound ADD_ADDR that is not an echo). */
+  peerAnnounces = false;
+  /** The script sends a REMOVE_ADDR (the one way a join's address id shows to a script). */
+  removesAddress = false;
   /** ADD_ADDRs the stack is expected to announce (not echoes): an echo can only matter for a second one. */
   announces = 0;
   /** The script sets net.mptcp.add_addr_timeout itself (a retransmitted ADD_ADDR may then show). */
@@ -120,6 +128,9 @@ class Generator {
 
   packet(a: PacketAction): void {
     if (a.body.kind !== 'tcp') return;
+    const opts = Array.isArray(a.body.options) ? a.body.options : [];
+    const joinAck = opts.some((o) => o.kind === 'mp_join_ack');
+    if (joinAck && a.direction === 'outbound') this.joinSeen = true;
     if (a.direction === 'outbound') {
       if (a.body.flags & TcpFlag.SYN && !(a.body.flags & TcpFlag.ACK)) {
         const opts = Array.isArray(a.body.options) ? a.body.options : [];
@@ -137,6 +148,7 @@ class Generator {
       if (Array.isArray(a.body.options) && a.body.options.some(isMptcp) && this.ignoresAll(a.body)) return;
       this.inboundOptions(a.body);
     }
+    if (joinAck) this.joinSeen = true;
   }
 
   ipInfo(a: PacketAction): void {
@@ -238,6 +250,7 @@ class Generator {
     if (!Array.isArray(body.options)) return;
     const specs = body.options;
     const syn = (body.flags & TcpFlag.SYN) !== 0;
+    this.packetHasCapable = specs.some((o) => o.kind === 'mp_capable');
     this.segment = syn ? ((body.flags & TcpFlag.ACK) !== 0 ? 'syn-ack' : 'syn') : body.payloadLength > 0 ? 'ack-data' : 'ack';
     this.thirdAck = (body.flags & TcpFlag.ACK) !== 0 && !syn && body.payloadLength === 0;
     specs.forEach((spec, i) => {
@@ -263,6 +276,11 @@ class Generator {
    */
   unseenInbound(spec: TcpOptionSpec): SkipCode | undefined {
     if (spec.kind === 'mp_reset') return 'inbound-mp-reset';
+    if (spec.kind === 'mp_join_syn' && this.packetHasCapable) return 'inbound-join-beside-capable';
+    // No join and no announcement in the script: ids other than 0 (the initial subflow) name nothing.
+    if (spec.kind === 'remove_address' && !this.anyJoin && !this.peerAnnounces && !spec.addressIds.includes(0)) return 'inbound-remove-nothing';
+    if (spec.kind === 'add_address' && spec.hmac.kind === 'literal' && !this.v0Mode) return 'inbound-add-addr-bad-hmac';
+    if (spec.kind === 'mp_fail' && this.joinSeen) return 'inbound-mp-fail-ignored';
     if (spec.kind === 'add_address' && spec.hmac.kind === 'echo' && this.announces <= 1 && !this.addAddrTimeoutSet) return 'inbound-add-addr-echo';
     if (spec.kind === 'mp_fastclose' && ((spec.plus ?? 0n) !== 0n || spec.key?.value !== undefined)) return 'inbound-fastclose-wrong-key';
     return undefined;
@@ -522,7 +540,8 @@ class Generator {
         continue;
       }
       const name = spec.kind === 'mp_fastclose' || (spec.kind === 'mp_capable' && field === undefined) ? 'key' : field === 'sender_hmac' ? 'hmac' : field?.replace(/[48]$/, '') ?? 'value';
-      const equivalent = outbound ? undefined : this.mappingEquivalent(spec, name === 'value' ? field ?? name : name);
+      const joinId = !outbound && name === 'address_id' && (spec.kind === 'mp_join_syn' || spec.kind === 'mp_join_syn_ack') && !this.removesAddress && !this.v0Mode;
+      const equivalent = joinId ? 'inbound-join-id' : outbound ? undefined : this.mappingEquivalent(spec, name === 'value' ? field ?? name : name);
       if (equivalent) {
         this.skip(equivalent, t.start, `${sub}.${name}`);
         continue;
@@ -784,8 +803,11 @@ export function generateMutants(loaded: LoadedScript, opts: GenerateOptions = {}
   for (const { a, body } of tcpPackets(script.events)) gen.mappings.add(a, body, connectionKey(a, src));
   gen.anyJoin = /\bmp_join/.test(loaded.text);
   gen.addAddrTimeoutSet = /add_addr_timeout/.test(loaded.text);
+  gen.removesAddress = /\bremove_address\b/.test(loaded.text);
   for (const { a, body } of tcpPackets(script.events)) {
-    if (a.direction === 'outbound' && Array.isArray(body.options)) gen.announces += body.options.filter((o) => o.kind === 'add_address' && o.hmac.kind !== 'echo').length;
+    const announced = Array.isArray(body.options) ? body.options.filter((o) => o.kind === 'add_address' && o.hmac.kind !== 'echo').length : 0;
+    if (a.direction === 'outbound') gen.announces += announced;
+    else if (announced > 0) gen.peerAnnounces = true;
   }
   gen.plainTcp = !/\bIPPROTO_MPTCP\b/.test(loaded.text);
   gen.v0Mode = /mptcp_version\s*=\s*0\b/.test(loaded.text) || /mptcp_version=0/.test(JSON.stringify(opts.load ?? {}));
