@@ -22,8 +22,6 @@ export const STACK_IPS = ['192.0.2.1'] as const;
 export const KERNEL_IP = '192.0.2.254';
 /** Listeners take every address, so that a join towards a second address finds them. */
 const ANY = '0.0.0.0';
-/** How often the run checks whether it is time to remove the second path. */
-const REMOVE_POLL_MS = 5;
 const PORT = 8080;
 /** After both apps are done, how long the closing handshakes may take on the wire. */
 const CLOSE_GRACE_MS = 3000;
@@ -77,8 +75,19 @@ export async function runInterop(o: InteropOptions): Promise<InteropResult> {
   stack.host.addresses.add(STACK_IPS[0]);
   const validator = new WireValidator({ seedOf: (a) => (stack.host.addresses.has(a) ? STACK_SEED : KERNEL_SEED) });
   const pcap = PcapWriter.open(o.pcap);
-  const bridge = new TunBridge(stack, DEVICE, (b) => validator.observe(b), pcap);
   const errors: string[] = [];
+  // --remove-path: halfway through (half the bytes of both directions seen on the wire), the path
+  // is withdrawn, decided on the packet that crosses the half: a timer polling for it ran late on
+  // a busy event loop, after a short transfer had already ended (no REMOVE_ADDR was ever sent).
+  let removal: 'pending' | 'done' = 'pending';
+  const observe = (b: Uint8Array): void => {
+    validator.observe(b);
+    if (!o.removePath || removal === 'done' || validator.payloadBytes < o.bytes) return;
+    removal = 'done';
+    // After the packet in hand is handled: the stack is never entered from inside itself.
+    queueMicrotask(() => { removeSecondPath(stack, o.role).catch((e: Error) => errors.push(e.message)); });
+  };
+  const bridge = new TunBridge(stack, DEVICE, observe, pcap);
   let stackApp: StackAppResult = newStackAppResult();
   let kernelApp: KernelAppResult = { sent: 0, received: 0, mismatchAt: -1, error: 'did not run', mptcp: null };
   let ended = 0;
@@ -97,15 +106,6 @@ export async function runInterop(o: InteropOptions): Promise<InteropResult> {
       : { role: 'client', address: KERNEL_IP, port: PORT, bytes: o.bytes, writeSize: o.writeSize, peerReady: kernel.ready }, stackApp);
     const timeout = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), o.timeoutMs); });
     const both = Promise.all([stackDone, kernel.done]);
-    if (o.removePath) {
-      // Halfway through (half the bytes of both directions seen on the wire), withdraw the path.
-      const poll = setInterval(() => {
-        if (validator.payloadBytes < o.bytes) return;
-        clearInterval(poll);
-        removeSecondPath(stack, o.role).catch((e: Error) => errors.push(e.message));
-      }, REMOVE_POLL_MS);
-      void both.finally(() => clearInterval(poll));
-    }
     const outcome = await Promise.race([both, timeout]);
     ended = bridge.nowUs();
     if (outcome === 'timeout') {

@@ -61,6 +61,8 @@ interface Subflow {
   join?: { initiatorNonce: number; responderNonce?: number; verified?: boolean };
   /** Payload bytes carried, both directions (retransmissions included). */
   payload: number;
+  /** Reset after its path was withdrawn (REMOVE_ADDR): it ends without FINs. */
+  withdrawn?: boolean;
 }
 
 interface Conn {
@@ -72,6 +74,12 @@ interface Conn {
   server: Side;
   subflows: Subflow[];
   resets: number;
+  /**
+   * RSTs on a joined subflow after a REMOVE_ADDR: the path withdrawn, whose subflows are closed
+   * with a reset (RFC 8684 §3.4.2; Linux 6.18 resets them with MP_TCPRST, then answers what was
+   * still in flight on them with plain RSTs). Not a failure.
+   */
+  withdrawnResets: number;
   /** ADD_ADDR announcements (not echoes) whose HMAC verified, and REMOVE_ADDRs seen. */
   addAddrs: number;
   removeAddrs: number;
@@ -122,7 +130,13 @@ export class WireValidator {
       return;
     }
     if (!this.checks.check('handshake', !!flow, () => `${src}: data before its SYN`)) return;
-    if (seg.flags & TcpFlag.RST) conn.resets++;
+    if (seg.flags & TcpFlag.RST) {
+      if (sf!.join !== undefined && conn.removeAddrs > 0) {
+        conn.withdrawnResets++;
+        sf!.withdrawn = true;
+      }
+      else conn.resets++;
+    }
     if (seg.flags & TcpFlag.FIN) flow!.fin = true;
     for (const o of mp) {
       if (o.subtype === 'mp_capable') this.onCapableAck(conn, o);
@@ -175,6 +189,7 @@ export class WireValidator {
       server: { name: 'server', seed: this.opts.seedOf(dstIp), mapped: new RangeSet(), wire: new RangeSet(), pendingChecksums: new Map(), doneChecksums: new Map() },
       subflows: [],
       resets: 0,
+      withdrawnResets: 0,
       addAddrs: 0,
       removeAddrs: 0,
     };
@@ -347,7 +362,10 @@ export class WireValidator {
         this.checks.check('data-fin-acked', acked, () => `connection ${c.id}: the ${o.name} never acked the ${s.name}'s DATA_FIN`);
         this.checks.check('dss-checksum', s.pendingChecksums.size === 0, () => `connection ${c.id}: ${s.pendingChecksums.size} checksummed mappings never completed`);
       }
-      for (const sf of c.subflows) for (const [src, f] of sf.flows) this.checks.check('tcp-fin', f.fin, () => `connection ${c.id}: ${src} never sent its FIN`);
+      for (const sf of c.subflows) {
+        if (sf.withdrawn) continue;
+        for (const [src, f] of sf.flows) this.checks.check('tcp-fin', f.fin, () => `connection ${c.id}: ${src} never sent its FIN`);
+      }
       this.checks.check('no-reset', c.resets === 0, () => `connection ${c.id}: ${c.resets} RST segments`);
     }
   }
