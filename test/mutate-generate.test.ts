@@ -201,6 +201,15 @@ test('inbound options Linux ignores in the corpus: a REMOVE_ADDR naming nothing,
   t.true(fail.raw.skipped.some((s) => s.reason === 'inbound-join-id'));
 });
 
+test('a DSS repeating a DATA_ACK, or on the ACK completing the handshake without MP_CAPABLE, is not mutated', (t) => {
+  const repeat = generate(`${repoRoot}test/scripts/mptcp/join/remove-initial-subflow.pkt`);
+  t.false(repeat.mutants.some((m) => m.startsWith('35:') && m.includes('in.mptcp.drop')));
+  t.true(repeat.raw.skipped.some((s) => s.line === 35 && s.reason === 'inbound-dack-repeat'));
+  const early = generate(`${repoRoot}test/scripts/mptcp/fallback/data-before-third-ack.pkt`);
+  t.false(early.mutants.some((m) => m.startsWith('14:') && m.includes(' in.')));
+  t.true(early.raw.skipped.some((s) => s.line === 14 && s.reason === 'inbound-dss-first-ack'));
+});
+
 test('--outbound-only leaves inbound packets alone', (t) => {
   const g = generate(fixture('generate-mptcp.pkt'), { inbound: false });
   t.false(g.mutants.some((m) => m.includes(' in.')));

@@ -5,8 +5,9 @@
 // mutant here; the whole corpus would take hours). The output says which figures are sampled.
 //
 // Knobs (environment): MUTATE_TARGETS (default "ts,kernel"), MUTATE_KERNEL_MAX (mutants per
-// script on the kernel, default 3; 0 = all), MUTATE_TS_MAX (default 0 = all), MUTATE_JOBS (2).
-import { readFileSync } from 'node:fs';
+// script on the kernel, default 3; 0 = all), MUTATE_TS_MAX (default 0 = all), MUTATE_JOBS (2),
+// MUTATE_JSON_DIR (also write each target's full report, survivors included, as TARGET.json).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runMutateCommand } from '../../src/cli/commands/mutate.js';
@@ -23,9 +24,11 @@ export function kindFamily(kind: string): string {
 
 const pct = (killed: number, ran: number): string => (ran === 0 ? '-' : `${((100 * killed) / ran).toFixed(2)} % (${killed}/${ran})`);
 
-async function mutate(args: string[]): Promise<MutateSummary> {
+async function mutate(target: string, args: string[]): Promise<MutateSummary> {
   let out = '';
-  await runMutateCommand([...args, '--format', 'json'], { out: (s) => { out += s; }, err: () => undefined });
+  await runMutateCommand(['--target', target, ...args, '--format', 'json'], { out: (s) => { out += s; }, err: () => undefined });
+  const dir = process.env['MUTATE_JSON_DIR'];
+  if (dir) writeFileSync(`${dir}/${target}.json`, out);
   return JSON.parse(out) as MutateSummary;
 }
 
@@ -59,7 +62,7 @@ export async function run(): Promise<Record<string, number | string>> {
   const figures: Record<string, number | string> = { 'load average (1 min) at start': loadavg()[0]! };
   if (targets.includes('ts')) {
     const max = Number(process.env['MUTATE_TS_MAX'] ?? '0');
-    const s = await mutate(['--target', 'ts', '-j', jobs, '--max-mutants', String(max > 0 ? max : 100000), `${root}test/scripts`]);
+    const s = await mutate('ts', ['-j', jobs, '--max-mutants', String(max > 0 ? max : 100000), `${root}test/scripts`]);
     Object.assign(figures, figuresOf('ts', s, max > 0 ? ` (sampled: ${max} mutants a script)` : ''));
   }
   if (targets.includes('kernel')) {
@@ -67,7 +70,7 @@ export async function run(): Promise<Record<string, number | string>> {
       figures['kernel'] = 'not run: needs root';
     } else {
       const max = Number(process.env['MUTATE_KERNEL_MAX'] ?? '3');
-      const s = await mutate(['--target', 'kernel', '-j', jobs, '--max-mutants', String(max > 0 ? max : 100000), ...kernelScripts()]);
+      const s = await mutate('kernel', ['-j', jobs, '--max-mutants', String(max > 0 ? max : 100000), ...kernelScripts()]);
       Object.assign(figures, figuresOf('kernel', s, max > 0 ? ` (sampled: ${max} mutants a script of test/kernel-corpus.txt, evenly spread)` : ''));
     }
   }

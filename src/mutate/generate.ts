@@ -80,6 +80,30 @@ class Generator {
   v0Mode = false;
   /** The script's inbound DSS mappings per subflow (inbound-mapping.ts). */
   readonly mappings = new InboundMappings();
+  /**
+   * The MPTCP connection the script is talking to (a new one from each inbound MP_CAPABLE SYN;
+   * scripts write endpoints on some lines only, so this follows the script's order): the highest
+   * DATA_ACK the script sent, and whether the handshake awaits its completing ACK.
+   */
+  private inbound = { dack: undefined as bigint | undefined, awaitingAck: false };
+  /** The highest DATA_ACK the script sent on the connection before the packet being mutated. */
+  private dackBefore: bigint | undefined;
+  /** The packet being mutated completes a passive MP_CAPABLE handshake. */
+  private completesHandshake = false;
+
+  private inboundState(body: TcpBody): { state: { dack: bigint | undefined; awaitingAck: boolean }; completes: boolean } {
+    const syn = (body.flags & TcpFlag.SYN) !== 0;
+    const opts = Array.isArray(body.options) ? body.options : [];
+    if (syn && !(body.flags & TcpFlag.ACK)) {
+      if (opts.some((o) => o.kind === 'mp_capable')) this.inbound = { dack: undefined, awaitingAck: true };
+      else this.inbound.awaitingAck = false; // a join's (or a plain) SYN: its ACK completes no MP_CAPABLE handshake
+    }
+    const state = this.inbound;
+    const completes = !syn && state.awaitingAck && (body.flags & TcpFlag.ACK) !== 0;
+    if (completes) state.awaitingAck = false;
+    return { state, completes };
+  }
+
   /** The inbound packet being mutated carries an MP_CAPABLE too. */
   private packetHasCapable = false;
   /** An MP_JOIN handshake came before the packet being mutated (Linux then ignores MP_FAIL: no infinite fallback left). */
@@ -146,7 +170,13 @@ class Generator {
         return;
       }
       if (Array.isArray(a.body.options) && a.body.options.some(isMptcp) && this.ignoresAll(a.body)) return;
+      const { state, completes } = this.inboundState(a.body);
+      this.dackBefore = state.dack;
+      this.completesHandshake = completes;
       this.inboundOptions(a.body);
+      const dss = opts.find((o): o is Extract<TcpOptionSpec, { kind: 'dss' }> => o.kind === 'dss');
+      const dack = dss?.dack?.value?.kind === 'relative' ? dss.dack.value.value : undefined;
+      if (dack !== undefined && (state.dack === undefined || dack > state.dack)) state.dack = dack;
     }
     if (joinAck) this.joinSeen = true;
   }
@@ -263,8 +293,18 @@ class Generator {
       this.mptcpOption(spec, 'in.', false);
       if (this.ignoredCapable(spec)) this.skip('inbound-mpc-ignored', spec.range.start.offset, 'mp_capable.drop');
       else if (spec.kind === 'dss' && !this.anyJoin && this.invalidMapping(spec)) this.skip('inbound-mapping-invalid', spec.range.start.offset, 'dss.drop');
+      else if (this.repeatedDataAck(spec)) this.skip('inbound-dack-repeat', spec.range.start.offset, 'dss.drop');
       else this.add('in.mptcp.drop', spec.range.start.offset, ...this.dropOption(body, specs, i));
     });
+  }
+
+  /**
+   * A DSS that only repeats a DATA_ACK the script already sent on this connection: Linux acts on
+   * a DATA_ACK only when it moves (protocol.c ack_update_msk), so the segment is the same without it.
+   */
+  repeatedDataAck(spec: TcpOptionSpec): boolean {
+    if (spec.kind !== 'dss' || spec.dsn !== undefined || spec.fin || spec.dack?.value?.kind !== 'relative') return false;
+    return this.dackBefore !== undefined && spec.dack.value.value <= this.dackBefore;
   }
 
   /**
@@ -276,6 +316,9 @@ class Generator {
    */
   unseenInbound(spec: TcpOptionSpec): SkipCode | undefined {
     if (spec.kind === 'mp_reset') return 'inbound-mp-reset';
+    // The ACK completing a passive MP_CAPABLE handshake without MP_CAPABLE: Linux falls back
+    // whatever a DSS beside it says (subflow.c subflow_syn_recv_sock, options.c check_fully_established).
+    if (spec.kind === 'dss' && this.completesHandshake && !this.packetHasCapable && !this.v0Mode) return 'inbound-dss-first-ack';
     if (spec.kind === 'mp_join_syn' && this.packetHasCapable) return 'inbound-join-beside-capable';
     // No join and no announcement in the script: ids other than 0 (the initial subflow) name nothing.
     if (spec.kind === 'remove_address' && !this.anyJoin && !this.peerAnnounces && !spec.addressIds.includes(0)) return 'inbound-remove-nothing';

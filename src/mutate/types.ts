@@ -86,6 +86,8 @@ export const SKIP_REASONS = {
   'inbound-mp-fail-ignored': 'inbound MP_FAIL after a join was established: Linux has no infinite fallback left and ignores it (pm.c mptcp_pm_mp_fail_received; equivalent mutant)',
   'inbound-join-id': "inbound MP_JOIN address id in a script that sends no REMOVE_ADDR: Linux keeps it as the subflow's remote id for REMOVE_ADDR and netlink only (equivalent mutant)",
   'inbound-remove-nothing': 'inbound REMOVE_ADDR in a script with no join and no announced address, of ids other than 0: they name nothing, Linux removes nothing (only a MIB counter moves; equivalent mutant)',
+  'inbound-dack-repeat': 'inbound DSS that only repeats a DATA_ACK the script already sent on the connection, dropped: Linux acts on a DATA_ACK only when it moves (protocol.c ack_update_msk; equivalent mutant)',
+  'inbound-dss-first-ack': 'inbound DSS on the ACK completing a passive handshake without MP_CAPABLE: Linux falls back whatever it says (subflow.c subflow_syn_recv_sock; equivalent mutant)',
   'inbound-rand': 'inbound MP_JOIN rand: the HMACs expected later are computed from it (equivalent mutant)',
   invalid: 'no valid mutant: the changed script does not check (a value out of range, an option list no longer padded, a flag the options forbid)',
   'max-mutants': 'over --max-mutants for the script (mutants kept evenly spread over the script)',
