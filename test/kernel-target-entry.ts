@@ -250,6 +250,31 @@ async function consecutive(): Promise<void> {
   out.runs = runs;
 }
 
+/**
+ * The injection thread and the kernel's stamps: SYNs handed over ahead of their time go in at
+ * that time (not before, and not much later), each SYN/ACK is stamped by the kernel after the
+ * SYN it answers, and the packets came from the packet socket (stamped by the kernel).
+ */
+async function timing(): Promise<void> {
+  await target.open(V4);
+  target.clock.start();
+  const fd = (await sc({ name: 'socket', domain: AF_INET, type: SOCK_STREAM, protocol: 6 })).ret;
+  await sc({ name: 'setsockopt', fd, level: SOL_SOCKET, optname: SO_REUSEADDR, value: encodeInt(1), optlen: 4 });
+  await sc({ name: 'bind', fd, addr: { family: 'inet', address: V4.localIp, port: 8080 }, addrLen: 16 });
+  await sc({ name: 'listen', fd, backlog: 100 });
+  const rounds: Array<{ late: number; gap: number }> = [];
+  for (let i = 0; i < 10; i++) {
+    const at = target.clock.now() + 5_000;
+    const injected = await target.injectAt(segment(V4, { sport: 41000 + i, dport: 8080, seq: 1000, ack: 0, flags: TcpFlag.SYN, options: [{ kind: 'mss', mss: 1460 }] }), at);
+    let p = await target.receive(target.clock.now() + 1_000_000);
+    while (p && decodeIp(p.bytes).tcp?.dstPort !== 41000 + i) p = await target.receive(target.clock.now() + 1_000_000);
+    rounds.push({ late: injected - at, gap: p ? p.time - injected : NaN });
+  }
+  out.rounds = rounds;
+  out.stamped = (await import('../src/targets/kernel/threads.js')).kernelThreads().then((t) => t.capture.stamped);
+  out.stamped = await out.stamped;
+}
+
 function netnsOf(which: string): string {
   return readlinkSync(`/proc/${which}/ns/net`);
 }
@@ -260,7 +285,7 @@ async function notFresh(): Promise<void> {
 }
 
 const scenarios: Record<string, () => Promise<void>> = {
-  passive: passiveOpen, active4: () => activeOpen(V4), active6: () => activeOpen(V6), misc, hang, notfresh: notFresh, consecutive,
+  passive: passiveOpen, active4: () => activeOpen(V4), active6: () => activeOpen(V6), misc, hang, notfresh: notFresh, consecutive, timing,
 };
 
 const name = process.argv[2] ?? '';

@@ -123,6 +123,19 @@ test.serial('two targets in a row, each in a namespace the main thread entered: 
   }
 });
 
+test.serial('packets injected at a time go in at that time, and the kernel\'s answers are stamped by the kernel, after their cause', async (t) => {
+  requireRoot(t);
+  const o = await runScenario('timing');
+  t.is(o.error, undefined);
+  t.is(o.stamped, 'kernel', 'packets come from the packet socket with the kernel\'s stamps');
+  t.is(o.rounds.length, 10);
+  for (const r of o.rounds) {
+    // Loose bounds (timing is measured by the benchmark, not asserted): never early, never absurd.
+    t.true(r.late >= 0 && r.late < 100_000, `injected ${r.late} µs after its time`);
+    t.true(r.gap > 0 && r.gap < 100_000, `SYN/ACK stamped ${r.gap} µs after its SYN`);
+  }
+});
+
 test.serial('open() refuses to run in the host namespace and creates nothing there', async (t) => {
   requireRoot(t);
   const before = hostState();

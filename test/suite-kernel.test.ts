@@ -130,7 +130,7 @@ kernelTest('-j 1: one worker runs both scripts, each in a fresh namespace; the f
   const held = openSync(`/proc/${a.shell}/ns/net`, 'r');
   t.is(readlinkSync(`/proc/${process.pid}/fd/${held}`), a.ns);
   t.regex(spawnSync('nsenter', [`--net=/proc/${process.pid}/fd/${held}`, 'cat', '/proc/net/dev'], { encoding: 'utf8' }).stdout, /tun0:/, 'the first script has its tun device');
-  t.true(await waitFor(() => info('b') !== null, 60_000), `the second script did not run: ${out}`);
+  t.true(await waitFor(() => info('b') !== null, 120_000), `the second script did not run: ${out}`);
   const b = info('b')!;
   t.is(b.worker, a.worker, 'the same worker process ran both scripts');
   t.not(b.ns, a.ns, 'the second script got a namespace of its own');

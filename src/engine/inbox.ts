@@ -16,6 +16,8 @@ export interface Observed {
 
 export class Inbox {
   private readonly queue: Observed[] = [];
+  /** A packet read from the target ahead of the ones before it in time (drainBefore). */
+  private held: SentPacket | undefined;
 
   constructor(
     private readonly target: Target,
@@ -27,8 +29,25 @@ export class Inbox {
   /** Reads what the stack has sent so far without waiting. */
   async drain(): Promise<void> {
     for (;;) {
-      const sent = await this.target.receive(this.target.clock.now());
+      const sent = this.takeHeld() ?? await this.target.receive(this.target.clock.now());
       if (!sent) return;
+      this.queue.push(this.observe(sent));
+    }
+  }
+
+  /**
+   * Reads what the stack sent before script time `t` without waiting, so that it is traced before
+   * something that happened at `t` (a packet injected by the target's own thread); what it sent
+   * from `t` on stays unread.
+   */
+  async drainBefore(t: Usecs): Promise<void> {
+    for (;;) {
+      const sent = this.takeHeld() ?? await this.target.receive(this.target.clock.now());
+      if (!sent) return;
+      if (sent.time >= t) {
+        this.held = sent;
+        return;
+      }
       this.queue.push(this.observe(sent));
     }
   }
@@ -37,8 +56,14 @@ export class Inbox {
   async next(deadline: Usecs): Promise<Observed | null> {
     const queued = this.queue.shift();
     if (queued) return queued;
-    const sent = await this.target.receive(deadline);
+    const sent = this.takeHeld() ?? await this.target.receive(deadline);
     return sent ? this.observe(sent) : null;
+  }
+
+  private takeHeld(): SentPacket | undefined {
+    const h = this.held;
+    this.held = undefined;
+    return h;
   }
 
   /** Test packets seen but never handed to a line (shown in failure reports). */

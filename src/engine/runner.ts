@@ -195,6 +195,7 @@ export class Runner {
   }
 
   private async inbound(event: Event, action: PacketAction): Promise<void> {
+    if (this.target.injectAt) return this.inboundAhead(event, action, this.target.injectAt.bind(this.target));
     const t = await this.startAt(event, 'inbound packet');
     await this.inbox.drain();
     const now = this.clock.now();
@@ -203,6 +204,26 @@ export class Runner {
     await this.target.inject(built.bytes);
     this.record({ kind: 'inbound', time: now, due: t, line: event.range.start.line, bytes: built.bytes, text: this.safeActual(built.packet) });
     this.complete(t, now, true);
+  }
+
+  /**
+   * An inbound packet on a target that injects at a given time on its own: built at once (its
+   * bytes do not depend on when it is built, only on the lines before it) and handed over ahead
+   * of its time, so that how late this thread wakes up does not move it.
+   */
+  private async inboundAhead(event: Event, action: PacketAction, injectAt: (bytes: Uint8Array, at: Usecs) => Promise<Usecs>): Promise<void> {
+    const due = this.timeline.due(event.time, true);
+    const at = due.kind === 'point' ? due.at : due.kind === 'blocking' ? due.start : this.clock.now();
+    await this.inbox.drain();
+    const built = this.packets.buildInbound(action, at);
+    if (!built.ok) this.fail('packet', built.range ?? action.range, `error handling packet: ${built.message}`, { expected: this.safeExpected(action) });
+    const actual = await injectAt(built.bytes, at);
+    // What the stack sent before the packet went in is traced before it.
+    await this.inbox.drainBefore(actual);
+    this.record({ kind: 'inbound', time: actual, due: at, line: event.range.start.line, bytes: built.bytes, text: this.safeActual(built.packet) });
+    const tol = this.timeline.tolerance(at);
+    if (actual - at > tol) this.fail('timing', event.timeRange, timingError('inbound packet', at, actual, tol));
+    this.complete(at, actual, true);
   }
 
   private async outbound(event: Event, action: PacketAction): Promise<void> {
@@ -275,7 +296,7 @@ export class Runner {
     if (due.kind === 'blocking') {
       const p: PendingCall = { event, action, call, issuedAt, dueStart: start, dueEnd: due.end, tolerance: this.timeline.tolerance(due.end), promise: Promise.resolve() };
       p.promise = promise.then(
-        (result) => { p.outcome = { result, at: this.clock.now() }; },
+        (result) => { p.outcome = { result, at: result.endedAt ?? this.clock.now() }; },
         (error: unknown) => { p.outcome = { error, at: this.clock.now() }; },
       );
       this.pending.push(p);
@@ -285,12 +306,13 @@ export class Runner {
 
     const tol = this.timeline.tolerance(start);
     const settled = await this.settleWithin(promise, start + tol);
-    if (!settled) {
+    // A call that returned in time but was heard of late (this thread was busy) did not block.
+    if (!settled || ((await promise).endedAt ?? 0) > start + tol) {
       this.fail('syscall', event.range, `runtime error in ${name} call: the call blocked, but the line expects it to return at once ` +
         `(still running at ${sec(this.clock.now())} sec; tolerance ${sec(tol)} sec); write it as a blocking call, e.g. "+0...0.1 ${name}(...)"`);
     }
     const result = await promise;
-    const end = this.clock.now();
+    const end = result.endedAt ?? this.clock.now();
     this.judgeCall(event, action, call, result, issuedAt, end, start);
     this.complete(start, end, false);
   }
@@ -302,6 +324,8 @@ export class Runner {
     // A call that completes at once settles within one turn, without moving a virtual clock.
     await new Promise<void>((r) => setImmediate(r));
     if (!done) await Promise.race([flag, this.clock.sleepUntil(deadline)]);
+    // Woken at the deadline: a result already waiting in the event loop is taken first.
+    if (!done) await new Promise<void>((r) => setImmediate(r));
     return done;
   }
 

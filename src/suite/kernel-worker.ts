@@ -56,6 +56,8 @@ export async function kernelWorkerMain(): Promise<void> {
   await stat('/');
   const { startKernelThreads, kernelThreadsHealthy } = await import('../targets/kernel/threads.js');
   await startKernelThreads();
+  const { collectGarbage, warmUpKernelTarget } = await import('./kernel-worker-warmup.js');
+  await warmUpKernelTarget();
   const { runJob } = await import('./run-one.js');
   await import('../targets/kernel/kernel-target.js');
   const { killDescendants } = await import('./process-tree.js');
@@ -93,6 +95,7 @@ export async function kernelWorkerMain(): Promise<void> {
   }
 
   const runOne = async (req: WorkerRequest): Promise<WorkerReply> => {
+    collectGarbage();
     let fresh: string;
     try {
       fresh = netns.enterFreshNetns();

@@ -108,6 +108,13 @@ export interface SyscallResult {
   errno?: string;
   /** Output data of calls that produce some. */
   out?: SyscallOutput;
+  /**
+   * Script times the call entered and left the kernel, when the target stamps them on the thread
+   * that made it (the kernel target's blocking calls): the engine then judges those, not when it
+   * heard of the result.
+   */
+  startedAt?: Usecs;
+  endedAt?: Usecs;
 }
 
 export type SyscallOutput =
@@ -160,6 +167,14 @@ export interface Target {
 
   /** Delivers a packet to the stack as if it arrived on the test interface. */
   inject(bytes: Uint8Array): Promise<void>;
+
+  /**
+   * Real-time targets that can: delivers the packet at script time `at` (at once when it has
+   * passed) without depending on the caller's event loop (the kernel target's injection thread),
+   * and resolves to the script time it really did. The engine hands the packet over as soon as it
+   * is built, ahead of its time.
+   */
+  injectAt?(bytes: Uint8Array, at: Usecs): Promise<Usecs>;
 
   /**
    * Next packet the stack sent on the test interface, waiting until script time `deadline` at

@@ -170,8 +170,13 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
       io.err(`SKIP ${file}: ${missing}`);
       return EXIT.skip;
     }
-    // This process's main thread enters a fresh namespace of its own (no process to start).
+    // This process's main thread enters a fresh namespace of its own (no process to start), once
+    // the kernel target's threads are started and its code warmed up (src/suite/kernel-worker-warmup.ts).
     if (!netns.inPrivateNetns()) {
+      const { startKernelThreads } = await import('../../targets/kernel/threads.js');
+      const { warmUpKernelTarget } = await import('../../suite/kernel-worker-warmup.js');
+      await startKernelThreads();
+      await warmUpKernelTarget();
       try {
         netns.enterFreshNetnsForThisRun();
       } catch (err) {

@@ -14,6 +14,9 @@ import type { SyscallRequest, SyscallResult } from '../target.js';
 import { WORKER_READY, type BlockingCall, type BlockingReply } from './blocking-worker.js';
 
 const WORKER_URL = new URL('./blocking-worker.js', import.meta.url);
+
+/** A call's result with the CLOCK_MONOTONIC ns it entered and left the kernel (on the worker). */
+export interface TimedResult { res: SyscallResult; start: bigint; end: bigint }
 /** How long release() waits for a call the target's shutdowns should have ended. */
 const RELEASE_WAIT_MS = 300;
 
@@ -26,7 +29,7 @@ interface Slot {
   /** Resolves when the running call returns or the worker dies. */
   idle?: Promise<void>;
   markIdle?: () => void;
-  pending?: { id: number; resolve: (r: SyscallResult) => void; reject: (e: Error) => void };
+  pending?: { id: number; resolve: (r: TimedResult) => void; reject: (e: Error) => void };
   dead?: boolean;
 }
 
@@ -54,7 +57,7 @@ export class BlockingPool {
     return this.slots.length;
   }
 
-  run(req: SyscallRequest): Promise<SyscallResult> {
+  run(req: SyscallRequest): Promise<TimedResult> {
     if (this.closed) return Promise.reject(new Error('blocking pool is closed'));
     const slot = this.slots.find((s) => s.busyId === undefined) ?? this.spawn();
     const id = this.nextId++;
@@ -62,7 +65,7 @@ export class BlockingPool {
     slot.idle = new Promise<void>((resolve) => { slot.markIdle = resolve; });
     // A call someone waits for keeps the process alive (an idle or given-up worker does not).
     slot.worker.ref();
-    return new Promise<SyscallResult>((resolve, reject) => {
+    return new Promise<TimedResult>((resolve, reject) => {
       slot.pending = { id, resolve, reject };
       const msg: BlockingCall = { id, req };
       slot.worker.postMessage(msg);
@@ -86,7 +89,7 @@ export class BlockingPool {
       const p = slot.pending;
       if (!p || p.id !== m.id) return;
       slot.pending = undefined;
-      p.resolve(m.res);
+      p.resolve({ res: m.res, start: m.start, end: m.end });
     });
     const gone = (e?: Error): void => {
       slot.dead = true;

@@ -7,7 +7,8 @@ import { preloadLibc } from './libc.js';
 import { performSyscall } from './syscalls.js';
 
 export interface BlockingCall { id: number; req: SyscallRequest }
-export interface BlockingReply { id: number; res: SyscallResult }
+/** `start`/`end`: CLOCK_MONOTONIC ns around the call, taken on this thread. */
+export interface BlockingReply { id: number; res: SyscallResult; start: bigint; end: bigint }
 /** Sent once, when the worker has bound libc and can take calls without a start-up delay. */
 export const WORKER_READY = 'ready';
 
@@ -15,6 +16,8 @@ preloadLibc();
 parentPort?.postMessage(WORKER_READY);
 
 parentPort?.on('message', (msg: BlockingCall) => {
-  const reply: BlockingReply = { id: msg.id, res: performSyscall(msg.req) };
+  const start = process.hrtime.bigint();
+  const res = performSyscall(msg.req);
+  const reply: BlockingReply = { id: msg.id, res, start, end: process.hrtime.bigint() };
   parentPort?.postMessage(reply);
 });

@@ -40,7 +40,6 @@ const POLLHUP = 0x10;
 const POLLNVAL = 0x20;
 const EINTR = 4;
 const EAGAIN = 11;
-const ENOENT = 2;
 const MSG_DONTWAIT = 0x40;
 const SIOCGSTAMPNS = 0x8907;
 const SOL_SOCKET = 1;
@@ -128,13 +127,10 @@ function main({ wakeFd, ctl: shared }: CaptureData): void {
           if (r.errno !== EAGAIN && r.errno !== EINTR) port.postMessage({ kind: 'error', errno: r.errno, what: 'the packet socket' } satisfies CaptureMessage);
           break;
         }
-        // Packets the script injected come by too (PACKET_HOST): only what the kernel sent counts.
+        // The packets the script injects come by too (PACKET_HOST): only what the kernel sent counts.
         if (from[10] !== PACKET_OUTGOING || fromView.getInt32(4, true) !== ifindex) continue;
-        let mono: bigint;
         const g = call('ioctl', pkt, SIOCGSTAMPNS, ts);
-        if (g.ret === 0) mono = tsView.getBigInt64(0, true) * 1_000_000_000n + tsView.getBigInt64(8, true) - realMinusMono;
-        else if (g.errno === ENOENT) mono = clockNs(CLOCK_MONOTONIC);
-        else mono = clockNs(CLOCK_MONOTONIC);
+        const mono = g.ret === 0 ? tsView.getBigInt64(0, true) * 1_000_000_000n + tsView.getBigInt64(8, true) - realMinusMono : clockNs(CLOCK_MONOTONIC);
         const bytes = buf.slice(0, r.ret);
         port.postMessage({ kind: 'packet', bytes, mono, stamped: g.ret === 0 ? 'kernel' : 'read' } satisfies CaptureMessage, [bytes.buffer]);
       }

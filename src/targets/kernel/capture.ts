@@ -12,6 +12,7 @@ import {
 /** A packet the kernel sent, with the CLOCK_MONOTONIC ns it left (or was read, without a packet socket). */
 export type OnCapture = (bytes: Uint8Array, mono: bigint) => void;
 
+
 /** How long stop() lets the thread finish before terminating it. */
 const STOP_MS = 500;
 
@@ -27,6 +28,7 @@ export class PacketCapture {
   private readonly acks = new Map<number, () => void>();
   private readonly exited: Promise<void>;
   private onPacket: OnCapture | null = null;
+
   private alive = true;
 
   private constructor(ready: () => void) {
@@ -42,6 +44,7 @@ export class PacketCapture {
       if (m.kind === 'ready') { this.worker.unref(); ready(); }
       else if (m.kind === 'ack') { this.acks.get(m.seq)?.(); this.acks.delete(m.seq); }
       else if (m.kind === 'packet') { this.stamped ??= m.stamped; this.onPacket?.(m.bytes, m.mono); }
+
       else this.error ??= `Reading ${m.what} failed: ${errnoName(m.errno)}.`;
     });
     this.worker.on('error', (e) => { this.error ??= `The capture thread failed: ${e.message}`; });

@@ -45,6 +45,8 @@ export class KernelTarget implements Target {
 
   private tunFd = -1;
   private packetFd = -1;
+  /** A packet socket of the device's incoming packets: the injection thread's receive stamps. */
+  private stampFd = -1;
   private threads: KernelThreads | null = null;
   private readonly packets = new PacketQueue(this.clock);
   private readonly fds = new Set<number>();
@@ -81,11 +83,19 @@ export class KernelTarget implements Target {
     // the script has sent nothing yet, and the tun device's queue holds what came before.
     const ifindex = call('if_nametoindex', net.device).ret;
     this.packetFd = ifindex > 0 ? openPacketSocket(ifindex) : -1;
+    this.stampFd = ifindex > 0 ? openPacketSocket(ifindex, true) : -1;
     await threads.capture.attach(this.tunFd, this.packetFd, ifindex, (bytes, mono) => this.onPacket(bytes, this.clock.fromHrtime(mono)));
   }
 
   async syscall(req: SyscallRequest): Promise<SyscallResult> {
-    const res = this.mayBlock(req) ? await this.pool().run(req) : performSyscall(req);
+    let res: SyscallResult;
+    if (this.mayBlock(req)) {
+      // Stamped by the thread that made the call, not when this thread heard of it.
+      const r = await this.pool().run(req);
+      res = { ...r.res, startedAt: this.clock.fromHrtime(r.start), endedAt: this.clock.fromHrtime(r.end) };
+    } else {
+      res = performSyscall(req);
+    }
     for (const fd of createdFds(req, res)) this.fds.add(fd);
     if (req.name === 'close' && res.ret === 0) this.fds.delete(req.fd);
     return res;
@@ -104,9 +114,11 @@ export class KernelTarget implements Target {
    */
   async injectAt(bytes: Uint8Array, at: Usecs): Promise<Usecs> {
     if (this.tunFd < 0 || !this.threads) throw new Error('inject() before open(): no tun device');
-    const r = await this.threads.injector.injectAt(this.tunFd, bytes, this.clock.toHrtime(at));
+    const r = await this.threads.injector.injectAt(this.tunFd, bytes, this.clock.toHrtime(at), this.stampFd);
     if (r.ret < 0) throw new Error(`Writing the packet to the tun device failed: ${errnoName(r.errno)}.`);
-    return this.clock.fromHrtime(r.mono);
+    // The packet counts as injected when the kernel got it, on the same clock as the packets it
+    // sends; the write's own time when that stamp is missing.
+    return this.clock.fromHrtime(r.received ?? r.mono);
   }
 
   receive(deadline: Usecs): Promise<SentPacket | null> {
@@ -137,8 +149,9 @@ export class KernelTarget implements Target {
       await threads.pool.release(WARM_WORKERS);
       await threads.capture.detach();
     }
-    for (const fd of [this.packetFd, this.tunFd]) if (fd >= 0) call('close', fd);
+    for (const fd of [this.packetFd, this.stampFd, this.tunFd]) if (fd >= 0) call('close', fd);
     this.packetFd = -1;
+    this.stampFd = -1;
     this.tunFd = -1;
     this.packets.release();
   }

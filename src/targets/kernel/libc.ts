@@ -60,6 +60,8 @@ const SIGNATURES = {
   // clock_nanosleep(2) with TIMER_ABSTIME on CLOCK_MONOTONIC: the injection thread's precise sleep.
   clock_nanosleep: 'int clock_nanosleep(int, int, void *, void *)',
   clock_gettime: 'int clock_gettime(int, void *)',
+  // sched_setscheduler(2) with pid 0: the calling thread's policy (the injection thread's).
+  sched_setscheduler: 'int sched_setscheduler(int, int, void *)',
 } as const;
 
 export type LibcName = keyof typeof SIGNATURES;
@@ -131,6 +133,7 @@ export const CLONE_NEWNET = 0x40000000;
 export const CLOCK_REALTIME = 0;
 export const CLOCK_MONOTONIC = 1;
 export const TIMER_ABSTIME = 1;
+export const SCHED_FIFO = 1;
 /** prctl(2): this thread's timer slack in ns (default 50 µs, added to every sleep). */
 export const PR_SET_TIMERSLACK = 29;
 export const SIGKILL = 9;

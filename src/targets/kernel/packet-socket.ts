@@ -11,10 +11,19 @@ const SOCK_CLOEXEC = 0x80000;
 const ETH_P_ALL_BE = 0x0300;
 const SIOCGSTAMPNS = 0x8907;
 
-/** The socket's fd, or -1 when the kernel refuses one (the capture then stamps tun reads). */
-export function openPacketSocket(ifindex: number): number {
+const SOL_PACKET = 263;
+const PACKET_IGNORE_OUTGOING = 23;
+
+/**
+ * The socket's fd, or -1 when the kernel refuses one (the capture then stamps tun reads). With
+ * `incomingOnly`, the packets the kernel sends are left out (PACKET_IGNORE_OUTGOING, Linux 4.20;
+ * older kernels deliver them, which the reader must then skip): the injection thread reads the
+ * kernel's receive stamps of the packets it writes from such a socket.
+ */
+export function openPacketSocket(ifindex: number, incomingOnly = false): number {
   const s = call('socket', AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, ETH_P_ALL_BE);
   if (s.ret < 0) return -1;
+  if (incomingOnly) call('setsockopt', s.ret, SOL_PACKET, PACKET_IGNORE_OUTGOING, new Uint8Array([1, 0, 0, 0]), 4);
   const addr = new Uint8Array(20); // struct sockaddr_ll
   const v = new DataView(addr.buffer);
   v.setUint16(0, AF_PACKET, true);
