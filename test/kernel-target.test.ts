@@ -248,6 +248,12 @@ test.serial('run --target kernel FILE: the command itself enters a fresh namespa
     try { return readFileSync(`/proc/${d}/cmdline`, 'latin1') === `sleep\0${duration}\0`; } catch { return false; }
   }).map(Number);
   t.is(sleepers().length, 1);
+  // The watchdog holds the namespace open (its fd 3) while the script runs, so that its id cannot
+  // go to a namespace another script makes after this one dies.
+  const holders = (): string[] => readdirSync('/proc').filter((d) => /^\d+$/.test(d) && d !== String(run.pid)).filter((d) => {
+    try { return readlinkSync(`/proc/${d}/fd/3`) === ns; } catch { return false; }
+  });
+  t.true(await waitFor(() => holders().length === 1, 5000), 'the watchdog holds the namespace');
   const exited = new Promise((r) => run.on('exit', r));
   run.kill('SIGKILL');
   await exited;

@@ -170,7 +170,13 @@ export function descriptorsInNetns(id: string): number[] {
 
 const WATCHDOG = `trap '' INT TERM HUP PIPE
 cur=-
-while IFS= read -r line; do cur=$line; done
+while IFS= read -r line; do
+  exec 3<&-
+  cur=$line
+  [ "$cur" = - ] && continue
+  exec 3</proc/$PPID/ns/net 2>/dev/null || { cur=-; continue; }
+  [ "$(readlink /proc/$PPID/ns/net)" = "$cur" ] || { exec 3<&-; cur=-; }
+done
 [ "$cur" = - ] && exit 0
 for i in 1 2 3 4 5 6 7 8 9 10; do
   pids=$(ls -l /proc/[0-9]*/ns/net 2>/dev/null | grep -F -- "-> $cur" | sed 's|.* /proc/\\([0-9]*\\)/ns/net .*|\\1|')
@@ -186,6 +192,10 @@ done`;
  * groups of their own and nothing else would end them, so they would keep the namespace alive.
  * It is `sh` in a process group of its own (Ctrl-C does not reach it), reading its stdin until
  * EOF, which comes when this process dies (nobody else holds the pipe: libuv's are close-on-exec).
+ * While a script runs it holds the namespace open (fd 3, from this process's main thread, which
+ * sits in it): a namespace's id is an inode number the kernel gives to the next namespace once
+ * the last reference goes, so without that hold the clean-up after a death could find, by the
+ * same id, a namespace another script has just made, and kill that script.
  */
 export class NetnsWatchdog {
   private constructor(private readonly dog: ChildProcess) {}
