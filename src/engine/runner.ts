@@ -28,6 +28,8 @@ const DEFAULT_GRACE_US = 50_000;
 const DEFAULT_ANY_WAIT_US = 5_000_000;
 const DEFAULT_LATE_WAIT_US = 1_000_000;
 const DEFAULT_SHELL_TIMEOUT_MS = 180_000;
+/** Below this much lateness of its own the runner never blames itself for a timing failure. */
+const TESTER_LATE_MIN_US = 1000;
 
 /** A `T...E` call started and left running while later events proceed. */
 interface PendingCall {
@@ -56,6 +58,8 @@ export class Runner {
   /** Script fd the script last worked with: Python blocks read its TCP_INFO. */
   private currentFd: number | undefined;
   private lastActual: Usecs = 0;
+  /** How late the runner was (woke up, injected) at the current event and at the one before, µs. */
+  private late = { current: 0, previous: 0 };
 
   constructor(
     private readonly script: Script,
@@ -151,6 +155,7 @@ export class Runner {
   // ---- events -------------------------------------------------------------------------------
 
   private async runEvent(event: Event): Promise<void> {
+    this.late = { current: 0, previous: this.late.current };
     const a = event.action;
     switch (a.kind) {
       case 'packet':
@@ -185,7 +190,8 @@ export class Runner {
     await this.clock.sleepUntil(at);
     const now = this.clock.now();
     const tol = this.timeline.tolerance(at);
-    if (now - at > tol) this.fail('timing', event.timeRange, timingError(what, at, now, tol));
+    this.noteLate(now - Math.max(at, this.lastActual));
+    if (now - at > tol) this.failTiming(event.timeRange, timingError(what, at, now, tol), now - at - tol);
     return at;
   }
 
@@ -222,7 +228,8 @@ export class Runner {
     await this.inbox.drainBefore(actual);
     this.record({ kind: 'inbound', time: actual, due: at, line: event.range.start.line, bytes: built.bytes, text: this.safeActual(built.packet) });
     const tol = this.timeline.tolerance(at);
-    if (actual - at > tol) this.fail('timing', event.timeRange, timingError('inbound packet', at, actual, tol));
+    this.noteLate(actual - Math.max(at, this.lastActual));
+    if (actual - at > tol) this.failTiming(event.timeRange, timingError('inbound packet', at, actual, tol), actual - at - tol);
     this.complete(at, actual, true);
   }
 
@@ -260,7 +267,8 @@ export class Runner {
           const msg = window.start === window.end
             ? timingError('outbound packet', window.start, o.sent.time, tol)
             : rangeTimingError('outbound packet', window.start, window.end, o.sent.time, tol);
-          this.fail('timing', event.timeRange, msg, { expected: this.safeExpected(action), actual: o.entry.text });
+          const miss = o.sent.time < window.start - tol ? window.start - tol - o.sent.time : o.sent.time - window.end - tol;
+          this.failTiming(event.timeRange, msg, miss, { expected: this.safeExpected(action), actual: o.entry.text });
         }
       }
       if (m.status === 'match') break;
@@ -361,15 +369,16 @@ export class Runner {
       if (!p.outcome && final) await Promise.race([p.promise, this.clock.sleepUntil(p.dueEnd + p.tolerance + lateWait)]);
       if (!p.outcome) {
         if (!final) return;
-        this.fail('timing', p.event.timeRange,
-          `timing error: expected system call return at ${sec(p.dueEnd)} sec but it had not returned at ${sec(this.clock.now())} sec; tolerance ${sec(p.tolerance)} sec`);
+        this.failTiming(p.event.timeRange,
+          `timing error: expected system call return at ${sec(p.dueEnd)} sec but it had not returned at ${sec(this.clock.now())} sec; tolerance ${sec(p.tolerance)} sec`,
+          this.clock.now() - p.dueEnd - p.tolerance);
       }
       this.pending.shift();
       const o = p.outcome!;
       if ('error' in o) throw o.error;
       if (Math.abs(o.at - p.dueEnd) > p.tolerance) {
         this.record({ kind: 'syscall', time: p.issuedAt, endTime: o.at, due: p.dueStart, line: p.event.range.start.line, call: sourceText(this.text, p.action.range), result: resultText(o.result), ...callOut(p.call, o.result) });
-        this.fail('timing', p.event.timeRange, timingError('system call return', p.dueEnd, o.at, p.tolerance));
+        this.failTiming(p.event.timeRange, timingError('system call return', p.dueEnd, o.at, p.tolerance), Math.abs(o.at - p.dueEnd) - p.tolerance);
       }
       this.judgeCall(p.event, p.action, p.call, o.result, p.issuedAt, o.at, p.dueStart);
     }
@@ -420,6 +429,26 @@ export class Runner {
 
   private where(range: SourceRange): string {
     return `${this.script.file}:${range.start.line}`;
+  }
+
+  /**
+   * The runner was `us` late starting or injecting the current event (on a real clock), counted
+   * from its time or, when the event before ended later (a long shell command), from that end:
+   * what the script itself took is not the tester's lateness.
+   */
+  private noteLate(us: Usecs): void {
+    if (us > this.late.current) this.late.current = us;
+  }
+
+  /**
+   * A timing failure; when the runner itself was late at this event or the one before (the
+   * event the failing time counts from), by enough to explain at least half of `missUs` (how
+   * far outside its window the event happened), the failure says so (testerLateUs).
+   */
+  private failTiming(range: SourceRange | undefined, message: string, missUs: Usecs, extra: Partial<Failure> = {}): never {
+    const late = Math.max(this.late.current, this.late.previous);
+    const testerLateUs = late >= TESTER_LATE_MIN_US && late * 2 >= missUs ? Math.round(late) : undefined;
+    this.fail('timing', range, message, { ...extra, ...(testerLateUs !== undefined ? { testerLateUs } : {}) });
   }
 
   private fail(kind: Failure['kind'], range: SourceRange | undefined, message: string, extra: Partial<Failure> = {}): never {

@@ -62,6 +62,11 @@ export interface Failure {
   state?: string[];
   /** Output of a failed shell command or Python block. */
   output?: string;
+  /**
+   * A timing failure the runner's own lateness may explain: how late (µs) it woke up or
+   * injected at the failing event or the one its time counts from (a loaded machine).
+   */
+  testerLateUs?: number;
 }
 
 export interface RunResult {

@@ -32,6 +32,12 @@ function packetLines(c: ChalkInstance, f: Failure): string[] {
   return out;
 }
 
+/** The line under a timing failure the tester's own lateness may explain. */
+export function testerLateLine(us: number): string {
+  const ms = us >= 10_000 ? String(Math.round(us / 1000)) : (us / 1000).toFixed(1);
+  return `the tester was ${ms} ms late here: the machine is overloaded; --tolerance-scale or fewer -j`;
+}
+
 /** The whole failure report for a failed (or errored) run. */
 export function formatFailure(result: RunResult, text: string, opts: ReportOptions): string {
   const f = result.failure;
@@ -46,6 +52,7 @@ export function formatFailure(result: RunResult, text: string, opts: ReportOptio
       lines.push(source, c.green(caret));
     }
   }
+  if (f.testerLateUs !== undefined) lines.push(`  ${c.yellow(testerLateLine(f.testerLateUs))}`);
   lines.push(...packetLines(c, f));
   if (f.output && f.output.trim() !== '') {
     lines.push('  output:');

@@ -15,7 +15,7 @@ import { createFormatter, defaultFormat, FORMAT_NAMES, type FormatName, type Sui
 import { junitDocument } from '../report/formats/junit.js';
 import { scriptCount } from '../report/formats/common.js';
 import { applyFilter, applyShard, discover, parseShard, type Shard } from './discover.js';
-import { runInChild, runInProcess, type Execution } from './executor.js';
+import { runInChild, runInProcess, withTimingRetries, type Execution } from './executor.js';
 import { ThreadPool } from './thread-pool.js';
 import { classify, countOutcomes, exitStatus, isFailure, representative } from './outcome.js';
 import { killDescendants } from './process-tree.js';
@@ -73,6 +73,8 @@ interface SuiteConfig {
   strictTail: boolean;
   timeoutMs: number;
   tsProcesses: boolean;
+  /** `--retry-timing N`: reruns of a script whose timing failure came with the tester late. */
+  retryTiming: number;
   scriptOptions: CliOptions;
 }
 
@@ -113,6 +115,7 @@ export function parseSuiteArgs(argv: string[], tty: boolean): SuiteConfig {
     'strict-tail': { type: 'boolean' },
     timeout: { type: 'string' },
     'ts-processes': { type: 'boolean' },
+    'retry-timing': { type: 'string' },
     ...DIFF_FLAGS,
   });
   if (positionals.length === 0) throw new UsageError('missing PATH (a .pkt file or a folder of them)');
@@ -151,6 +154,7 @@ export function parseSuiteArgs(argv: string[], tty: boolean): SuiteConfig {
     strictTail: values['strict-tail'] ?? false,
     timeoutMs: (positive(values.timeout, '--timeout', false) ?? 180) * 1000,
     tsProcesses: values['ts-processes'] ?? false,
+    retryTiming: positive(values['retry-timing'], '--retry-timing', true, 0) ?? 0,
     scriptOptions,
   };
 }
@@ -313,12 +317,13 @@ async function runSuite(cfg: SuiteConfig, io: SuiteIo): Promise<number> {
   formatter.begin({ total: planned.length, target: targetLabel, notes });
 
   const results: SuiteResult[] = [];
-  const start = (spec: JobSpec): Execution => {
+  const startOnce = (spec: JobSpec): Execution => {
     if (unavailable) return { done: Promise.resolve(skipReport(unavailable)), stop: () => undefined };
     if (cfg.pair) return startDifferential(spec, cfg.pair, { timeoutMs: cfg.timeoutMs, ignore: cfg.diffIgnore, color });
     if (pool) return pool.run(spec);
     return inProcess ? runInProcess(spec) : runInChild(spec, { timeoutMs: cfg.timeoutMs });
   };
+  const start = (spec: JobSpec): Execution => (cfg.retryTiming > 0 ? withTimingRetries(() => startOnce(spec), cfg.retryTiming) : startOnce(spec));
   const scheduler = schedule(planned, {
     jobs: cfg.jobs,
     start,

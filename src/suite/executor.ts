@@ -138,3 +138,45 @@ export function runInChild(spec: JobSpec, opts: ChildOptions): Execution {
   })();
   return { done, stop };
 }
+
+/**
+ * `--retry-timing N`: the job again, up to `retries` more times, while it fails on timing with
+ * the tester itself late (failure.testerLateUs: a loaded machine, not the stack). The last run's
+ * report is kept, with timingRetries and a warning saying what was retried and why.
+ */
+export function withTimingRetries(startOnce: () => Execution, retries: number): Execution {
+  let current: Execution | undefined;
+  let stopped: number | undefined;
+  const done = (async (): Promise<JobReport> => {
+    const lates: number[] = [];
+    for (;;) {
+      current = startOnce();
+      if (stopped !== undefined) current.stop(stopped);
+      const report = await current.done;
+      const late = report.status === 'fail' && report.failure?.kind === 'timing' ? report.failure.testerLateUs : undefined;
+      if (late === undefined || lates.length >= retries || stopped !== undefined) {
+        if (lates.length > 0) {
+          report.timingRetries = lates.length;
+          report.warnings.push(timingRetryNote(lates, report.status === 'pass'));
+        }
+        return report;
+      }
+      lates.push(late);
+    }
+  })();
+  return {
+    done,
+    stop: (graceMs) => {
+      stopped ??= graceMs;
+      current?.stop(graceMs);
+    },
+  };
+}
+
+/** `--retry-timing: run 2 times more after timing failures while the tester was 38 ms, 12 ms late; passed on run 3`. */
+export function timingRetryNote(latesUs: readonly number[], passed: boolean): string {
+  const ms = latesUs.map((us) => `${us >= 10_000 ? Math.round(us / 1000) : (us / 1000).toFixed(1)} ms`).join(', ');
+  const n = latesUs.length;
+  return `--retry-timing: run ${n} time${n === 1 ? '' : 's'} more after timing failure${n === 1 ? '' : 's'} while the tester was ${ms} late; ` +
+    (passed ? `passed on run ${n + 1}` : `failed again on run ${n + 1}`);
+}

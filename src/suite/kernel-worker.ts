@@ -21,6 +21,7 @@
 // `@mptcpdrill-worker-end <id>` on stderr (what the job wrote to stderr comes before it), then
 // `@mptcpdrill-worker-result <json>` on stdout ({id, report, retire?}).
 
+import { closeSync, openSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { descendants } from './process-tree.js';
@@ -111,20 +112,32 @@ export async function kernelWorkerMain(): Promise<void> {
       report = crash(`internal error: ${err instanceof Error ? err.message : String(err)}`);
     }
     const problems: string[] = [];
+    // Held while the namespace is checked: a namespace's id is an inode number the kernel hands to
+    // the next namespace made once the last reference goes, maybe another worker's script's.
+    let hold: number | undefined;
+    try { hold = openSync('/proc/thread-self/ns/net', 'r'); } catch { /* checked without it */ }
     try {
       netns.leaveFreshNetns();
     } catch (err) {
       // Still inside: this process must not run anything else.
       return { id: req.id, report, retire: (err as Error).message };
     }
-    const stuck = await endScriptProcesses(fresh);
-    if (stuck) problems.push(stuck);
-    current = null;
-    watchdog.watch(null);
-    const threads = netns.threadsInNetns(fresh);
-    if (threads.length > 0) problems.push(`threads ${threads.join(', ')} are still in the script's namespace`);
-    const fds = netns.descriptorsInNetns(fresh);
-    if (fds.length > 0) problems.push(`descriptors ${fds.join(', ')} still hold the script's namespace`);
+    try {
+      // Without the hold, only the script's own process tree is ended, and the worker retires.
+      const stuck = await endScriptProcesses(hold === undefined ? null : fresh);
+      if (stuck) problems.push(stuck);
+      if (hold === undefined) problems.push('the script\'s namespace could not be held to be checked');
+      else {
+        const threads = netns.threadsInNetns(fresh);
+        if (threads.length > 0) problems.push(`threads ${threads.join(', ')} are still in the script's namespace`);
+        const fds = netns.descriptorsInNetns(fresh).filter((fd) => fd !== hold);
+        if (fds.length > 0) problems.push(`descriptors ${fds.join(', ')} still hold the script's namespace`);
+      }
+    } finally {
+      if (hold !== undefined) closeSync(hold);
+      current = null;
+      watchdog.watch(null);
+    }
     if (!(await kernelThreadsHealthy())) problems.push('a kernel target thread stopped or is stuck');
     return { id: req.id, report, ...(problems.length > 0 ? { retire: problems.join('; ') } : {}) };
   };

@@ -38,6 +38,7 @@ function toReport(result: RunResult, text: string, spec: JobSpec, ipVersion: Job
   if (result.skipReasons) report.skipReasons = result.skipReasons;
   if (result.failure) {
     report.failure = { kind: result.failure.kind, headline: failureHeadline(result.file, result.failure) };
+    if (result.failure.testerLateUs !== undefined) report.failure.testerLateUs = result.failure.testerLateUs;
     report.detail = formatFailure(result, text, { color: false });
     if (spec.color) report.detailColor = formatFailure(result, text, { color: true });
   }

@@ -38,7 +38,10 @@ export interface JobReport {
   scriptEndUs: number;
   warnings: string[];
   skipReasons?: string[];
-  failure?: { kind: FailureKind | 'crash' | 'timeout' | 'disagreement'; headline: string };
+  /** `testerLateUs`: a timing failure the tester's own lateness may explain (Failure.testerLateUs). */
+  failure?: { kind: FailureKind | 'crash' | 'timeout' | 'disagreement'; headline: string; testerLateUs?: number };
+  /** Runs before this one that failed on timing while the tester was late (`--retry-timing`). */
+  timingRetries?: number;
   /** The full failure report (or the script's diagnostics), without colours. */
   detail?: string;
   /** The same with colours, when the spec asked for them. */

@@ -6,8 +6,9 @@ Runs every .pkt script in the files and folders given (folders recursively, sort
 reports each one, then a summary: pass, fail, xfail, xpass, skip, error and the wall time.
 
 Options:
-  --target ts|kernel     the bundled stack (the default) or the live kernel (each script in its own
-                         child process and fresh network namespace; needs root)
+  --target ts|kernel     the bundled stack (the default) or the live kernel (each script in a fresh
+                         network namespace of its own, in one long-lived worker process per job
+                         slot; needs root)
   --target ts,kernel     differential mode: both, with the same seed, compared event by event
   --diff-ignore FIELD    differential mode: leave FIELD out of the comparison (see run --help)
   --diff-check FIELD     differential mode: compare FIELD although it is left out by default
@@ -28,6 +29,8 @@ Options:
                          a folder given as PATH is read too
   --pcap-dir DIR         one capture per script and mode in DIR
   --tolerance-scale F    multiply every timing tolerance by F (slow machines)
+  --retry-timing N       run a script again, up to N times, when it failed on timing while the
+                         tester itself was late (a loaded machine); the report says so
   --seed N               seed of every run (default: a random seed per run, printed on failure)
   --grace-ms MS          how long the stack may settle after the last event
   --strict-tail          fail on any test packet sent after the last event

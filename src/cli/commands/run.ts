@@ -23,7 +23,7 @@ import { SUITE_USAGE } from '../../suite/usage.js';
 import { DIFF_USAGE } from '../../differential/flags.js';
 
 const USAGE = `Usage: mptcpdrill run [--target ts|kernel|remote|ts,kernel] [-v] [--pcap FILE] [--tolerance-scale F] [--seed N]
-                      [--grace-ms MS] [--strict-tail] [-D NAME=VALUE] [--NAME=VALUE] FILE
+                      [--grace-ms MS] [--strict-tail] [--retry-timing N] [-D NAME=VALUE] [--NAME=VALUE] FILE
 
 Runs one .pkt script against a stack and reports pass, fail (with expected and actual packets),
 error or skip.
@@ -38,6 +38,8 @@ Options:
   -v, --verbose        print every packet injected and observed and every call, with times
   --pcap FILE          write every packet injected and observed to FILE (pcap, link type RAW)
   --tolerance-scale F  multiply every timing tolerance by F (slow machines)
+  --retry-timing N     kernel: run again, up to N times, after a timing failure while the tester
+                       itself was late (a loaded machine); the report says so
   --seed N             seed of the random ports, keys and nonces (reproducible runs)
   --grace-ms MS        how long the stack may settle after the last event (default 50)
   --strict-tail        fail on any test packet the stack sends after the last event
@@ -120,6 +122,7 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
     iface: { type: 'string' },
     'remote-ip': { type: 'string' },
     'local-ip': { type: 'string' },
+    'retry-timing': { type: 'string' },
   });
   const [file] = requirePositionals(positionals, ['FILE']);
   const targetName = (values.target ?? 'ts') as TargetName;
@@ -148,6 +151,7 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
   const toleranceScale = numberFlag(values['tolerance-scale'], '--tolerance-scale', (n) => n > 0);
   const seed = numberFlag(values.seed, '--seed', (n) => Number.isInteger(n) && n >= 0) ?? randomInt(0, 2 ** 31);
   const graceMs = numberFlag(values['grace-ms'], '--grace-ms', (n) => n >= 0);
+  const retryTiming = numberFlag(values['retry-timing'], '--retry-timing', (n) => Number.isInteger(n) && n >= 0) ?? 0;
 
   const loaded = loadScript(file!, { target: targetName, cli: scriptOptions });
   const printDiagnostics = (): void => {
@@ -163,6 +167,7 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
     return EXIT.pass;
   }
   let target: Target;
+  let newKernelTarget: (() => Promise<Target>) | undefined;
   if (targetName === 'kernel') {
     const netns = await import('../../targets/kernel/netns.js');
     const missing = netns.preflight();
@@ -187,6 +192,11 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
     const { sec } = await import('../../engine/timeline.js');
     // With -v, also show what the kernel target set aside as not the test's (e.g. IPv6 noise).
     target = new KernelTarget(loaded.options.verbose ? { onIgnored: (p) => io.out(`${sec(p.time)} ignored (${p.reason})`) } : {});
+    // --retry-timing: each run again in a fresh namespace.
+    newKernelTarget = async () => {
+      netns.renewFreshNetnsForThisRun();
+      return new KernelTarget(loaded.options!.verbose ? { onIgnored: (p) => io.out(`${sec(p.time)} ignored (${p.reason})`) } : {});
+    };
   } else if (remoteTarget) {
     target = remoteTarget;
   } else {
@@ -195,28 +205,41 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
   }
   printDiagnostics();
 
-  let pcap: PcapSink | undefined;
-  if (values.pcap !== undefined) {
-    try {
-      pcap = pcapSink(values.pcap);
-    } catch (err) {
-      throw new CliError(`cannot write ${values.pcap}: ${(err as Error).message}`, EXIT.error);
+  const attempt = async (t: Target): Promise<RunResult> => {
+    let pcap: PcapSink | undefined;
+    if (values.pcap !== undefined) {
+      try {
+        pcap = pcapSink(values.pcap);
+      } catch (err) {
+        throw new CliError(`cannot write ${values.pcap}: ${(err as Error).message}`, EXIT.error);
+      }
     }
+    const verbose = loaded.options!.verbose ? verboseSink(io.out) : undefined;
+    if (verbose) io.out(`# ${file} on the ${targetName} target, seed ${seed}`);
+    const opts = prepareRun(loaded.options!, targetName, {
+      seed,
+      toleranceScale,
+      graceUs: graceMs === undefined ? undefined : graceMs * 1000,
+      strictTail: values['strict-tail'] ?? false,
+      onTrace: fanOut([verbose, pcap?.sink]),
+    });
+    try {
+      return await runScript(loaded, t, opts);
+    } finally {
+      pcap?.close();
+    }
+  };
+  let result = await attempt(target);
+  // --retry-timing: again (on the kernel, in a fresh namespace) while the run fails on timing with
+  // the tester itself late; the capture and -v show the last run.
+  const lates: number[] = [];
+  while (newKernelTarget && lates.length < retryTiming && result.status === 'fail' && result.failure?.testerLateUs !== undefined) {
+    lates.push(result.failure.testerLateUs);
+    result = await attempt(await newKernelTarget());
   }
-  const verbose = loaded.options.verbose ? verboseSink(io.out) : undefined;
-  if (verbose) io.out(`# ${file} on the ${targetName} target, seed ${seed}`);
-  const opts = prepareRun(loaded.options, targetName, {
-    seed,
-    toleranceScale,
-    graceUs: graceMs === undefined ? undefined : graceMs * 1000,
-    strictTail: values['strict-tail'] ?? false,
-    onTrace: fanOut([verbose, pcap?.sink]),
-  });
-  let result: RunResult;
-  try {
-    result = await runScript(loaded, target, opts);
-  } finally {
-    pcap?.close();
+  if (lates.length > 0) {
+    const { timingRetryNote } = await import('../../suite/executor.js');
+    result.warnings.push(timingRetryNote(lates, result.status === 'pass'));
   }
   const report = formatRunReport(result, loaded.text, { color: io.color });
   if (result.status === 'pass') io.out(report);

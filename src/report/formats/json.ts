@@ -23,7 +23,11 @@ export function resultObject(r: SuiteResult): Record<string, unknown> {
     seeds: r.seeds,
     wallMs: Math.round(r.wallMs * 10) / 10,
     scriptEndUs: rep.scriptEndUs,
-    failure: rep.failure ? { kind: rep.failure.kind, headline: rep.failure.headline, detail: rep.detail ?? null } : null,
+    failure: rep.failure ? {
+      kind: rep.failure.kind, headline: rep.failure.headline, detail: rep.detail ?? null,
+      testerLateMs: rep.failure.testerLateUs === undefined ? null : Math.round(rep.failure.testerLateUs / 100) / 10,
+    } : null,
+    timingRetries: rep.timingRetries ?? 0,
     skipReasons: rep.skipReasons ?? [],
     warnings: rep.warnings,
   };

@@ -1,7 +1,9 @@
 // JUnit XML, the shape GitLab, Jenkins and GitHub test reporters read: one <testsuite> with a
 // <testcase> per script and mode (classname = the script's folder, dots for slashes; time in
 // seconds). fail and strict XPASS → <failure>, error → <error>, skip → <skipped>; XFAIL and a
-// non-strict XPASS pass, with the reason in <system-out> (kselftest counts XFAIL as a pass).
+// non-strict XPASS pass, with the reason in <system-out> (kselftest counts XFAIL as a pass). A
+// timing failure while the tester itself was late, and reruns for it, are testcase properties
+// (testerLateMs, timingRetries).
 // Written whole at the end: the testsuite element carries the counts.
 
 import type { SuiteResult, SuiteSummary } from '../../suite/types.js';
@@ -25,13 +27,20 @@ function testcase(r: SuiteResult): string[] {
   const open = `    <testcase${attrs({ classname, name, time: (r.wallMs / 1000).toFixed(3) })}`;
   const body = xmlEscape(explanation(r).join('\n'));
   const message = r.reason ?? r.outcome;
+  // A timing failure while the tester itself was late, and reruns for it (--retry-timing).
+  const late = r.report.failure?.testerLateUs;
+  const props = [
+    ...(late !== undefined ? [`        <property${attrs({ name: 'testerLateMs', value: Math.round(late / 100) / 10 })}/>`] : []),
+    ...(r.report.timingRetries ? [`        <property${attrs({ name: 'timingRetries', value: r.report.timingRetries })}/>`] : []),
+  ];
+  const properties = props.length > 0 ? ['      <properties>', ...props, '      </properties>'] : [];
   switch (r.outcome) {
     case 'pass':
-      return [`${open}/>`];
+      return properties.length > 0 ? [`${open}>`, ...properties, '    </testcase>'] : [`${open}/>`];
     case 'fail':
-      return [`${open}>`, `      <failure${attrs({ message, type: r.report.failure?.kind ?? 'fail' })}>${body}</failure>`, '    </testcase>'];
+      return [`${open}>`, ...properties, `      <failure${attrs({ message, type: r.report.failure?.kind ?? 'fail' })}>${body}</failure>`, '    </testcase>'];
     case 'error':
-      return [`${open}>`, `      <error${attrs({ message, type: r.report.failure?.kind ?? 'error' })}>${body}</error>`, '    </testcase>'];
+      return [`${open}>`, ...properties, `      <error${attrs({ message, type: r.report.failure?.kind ?? 'error' })}>${body}</error>`, '    </testcase>'];
     case 'skip':
       return [`${open}>`, `      <skipped${attrs({ message })}/>`, '    </testcase>'];
     case 'xfail':

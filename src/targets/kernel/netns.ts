@@ -241,6 +241,20 @@ export function enterFreshNetnsForThisRun(): string {
   }
   dog.watch(ns);
   process.once('exit', () => dog.end());
+  runDog = dog;
+  return ns;
+}
+
+let runDog: NetnsWatchdog | null = null;
+
+/**
+ * A fresh namespace again for this run's main thread (`run --retry-timing`): the one it is in is
+ * left (to die with its last descriptor) and the watchdog told.
+ */
+export function renewFreshNetnsForThisRun(): string {
+  if (entered) leaveFreshNetns();
+  const ns = enterFreshNetns();
+  runDog?.watch(ns);
   return ns;
 }
 
