@@ -4,7 +4,7 @@
 
 import { randomInt } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandArgs } from '../cli/args.js';
 import { CliError, UsageError } from '../cli/command.js';
@@ -202,22 +202,18 @@ function skipReport(reason: string): JobReport {
   return { status: 'skip', wallMs: 0, scriptEndUs: 0, warnings: [], skipReasons: [reason] };
 }
 
-/** Fewest scripts per runner thread: a thread's start (~0.1 s of CPU) must pay for itself. */
-const SCRIPTS_PER_THREAD = 8;
-
 /**
- * How many runner threads an in-process (ts) suite uses: one per job slot and idle core, while
- * each gets enough scripts; 0 (run on this thread) when fewer than two would. Each thread warms
- * its own JIT (a quarter more CPU in all), which only pays off on cores nothing else wants: on a
- * busy machine (the load average near the core count) one thread finishes sooner. Verdicts do not
- * depend on it (virtual time).
+ * How many runners an in-process (ts) suite uses: MPTCPDRILL_THREADS=N asks for N (this thread
+ * and N - 1 workers, at most one per job slot and script); without it, this thread only. Opt-in
+ * because each worker warms its own JIT (a quarter more CPU in all) and, measured on this project's
+ * shared machine (load 7-10 on 2 cores), two runners took longer than one; an idle machine has
+ * not been measured yet (npm run bench -- cli-speed prints both). Verdicts do not depend on it
+ * (virtual time).
  */
 function runnerThreads(jobs: number, scripts: number): number {
-  // MPTCPDRILL_THREADS=N sets the count (0: none), whatever the load.
-  const forced = process.env['MPTCPDRILL_THREADS'];
-  if (forced !== undefined && /^\d+$/.test(forced)) return Math.min(Number(forced), jobs, scripts);
-  const idleCores = Math.round(availableParallelism() - loadavg()[0]!);
-  const n = Math.min(jobs, idleCores, Math.floor(scripts / SCRIPTS_PER_THREAD));
+  const asked = process.env['MPTCPDRILL_THREADS'];
+  if (asked === undefined || !/^\d+$/.test(asked)) return 0;
+  const n = Math.min(Number(asked), jobs, scripts);
   return n >= 2 ? n : 0;
 }
 
