@@ -12,7 +12,7 @@ import { bytesEqual } from '../../wire/codec.js';
 import type { AddAddr, Dss, MpCapable, MptcpOption, TcpOption } from '../../wire/packet.js';
 import type { TcpConnection } from '../tcp/connection.js';
 import { padded } from '../tcp/options.js';
-import { findCapable, FLAG_A_CHECKSUM, localFlags, validCapable } from './capable.js';
+import { findCapable, FLAG_A_CHECKSUM, FLAG_C_NO_JOIN_INITIAL, localFlags, validCapable } from './capable.js';
 import { dataSpan, mappingCoversSegment } from './mapping.js';
 import type { KeyMaterial } from './keys.js';
 import { material } from './keys.js';
@@ -109,6 +109,8 @@ export class MptcpConnection {
   /** DSN of the latest mapping received (Linux's subflow->map_seq, what our MP_FAIL names). */
   private lastRxMapDsn: bigint | undefined;
   private validChecksumSeen = false;
+  /** The peer's MP_CAPABLE set C: it accepts no join to its initial address (msk->pm.remote_deny_join_id0). */
+  peerDeniesJoinToInitial = false;
   /** The SYN went plain after unanswered MP_CAPABLE SYNs (Linux's subflow->mpc_drop). */
   private mpcDropped = false;
   private readonly mpFail = new MpFailExchange();
@@ -232,6 +234,12 @@ export class MptcpConnection {
     if (!c || c.senderKey === undefined) { this.fallBack(); return; }
     this.setRemote(c.senderKey);
     this.checksum = this.settings.checksumEnabled || (c.flags & FLAG_A_CHECKSUM) !== 0;
+    this.notePeerFlags(c.flags);
+  }
+
+  /** Flag C of the peer's MP_CAPABLE (client: its SYN/ACK, subflow.c subflow_finish_connect; server: the third ACK, options.c check_fully_established). */
+  private notePeerFlags(flags: number): void {
+    if (this.version === 1 && (flags & FLAG_C_NO_JOIN_INITIAL) !== 0) this.peerDeniesJoinToInitial = true;
   }
 
   /**
@@ -250,6 +258,7 @@ export class MptcpConnection {
     if (!c || c.senderKey === undefined) { this.fallBack(); return; }
     this.setRemote(c.senderKey);
     if ((c.flags & FLAG_A_CHECKSUM) !== 0) this.checksum = true;
+    this.notePeerFlags(c.flags);
     this.fullyEstablished = true;
   }
 

@@ -100,7 +100,9 @@ export class PathManager extends PathManagerConfig {
           // 6.18 counts the endpoint once taken, whether or not a join results
           // (mptcp_pm_create_subflow_or_signal_addr: local_addr_used++ before fill_remote_addresses_vec).
           m.localAddrUsed++;
-          const remotes = e.flags.includes('fullmesh') ? this.fullmeshRemotes(c, e.id) : [{ ip: c.tuple.remoteIp, port: c.tuple.remotePort, id: 0 }];
+          // A peer that set C takes no join to its initial address (pm_kernel.c fill_remote_addresses_vec).
+          const initial = m.peerDeniesJoinToInitial ? [] : [{ ip: c.tuple.remoteIp, port: c.tuple.remotePort, id: 0 }];
+          const remotes = e.flags.includes('fullmesh') ? this.fullmeshRemotes(c, e.id) : initial;
           for (const r of remotes) {
             if (m.joins.size >= this.subflows) break;
             this.openJoin(c, e.address, e.id, e.flags.includes('backup'), r.ip, r.port, r.id);
@@ -197,7 +199,7 @@ export class PathManager extends PathManagerConfig {
     const taken = new Set(subflows.filter((s) => (s.join?.addressId ?? 0) === localId).map(remoteId));
     const out: Array<{ ip: string; port: number; id: number }> = [];
     for (const s of subflows) {
-      if (taken.has(remoteId(s))) continue;
+      if (taken.has(remoteId(s)) || (remoteId(s) === 0 && c.mptcp!.peerDeniesJoinToInitial)) continue;
       taken.add(remoteId(s));
       out.push({ ip: s.tuple.remoteIp, port: s.tuple.remotePort, id: remoteId(s) });
     }
