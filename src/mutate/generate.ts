@@ -66,7 +66,10 @@ class Generator {
 
   /** Offset after which no event expects anything (an inbound packet there cannot show an effect). */
   lastExpectation = -1;
-  /** The stack starts a join in the script (an inbound C flag only restricts the joins it starts). */
+  /**
+   * The stack starts a join to the peer's initial address in the script (an inbound C flag only
+   * forbids those: pm_kernel.c fill_remote_addresses_vec); a join written without endpoints counts.
+   */
   joins = false;
   /** An MP_CAPABLE of the script asks for DSS checksums (flag A). */
   checksums = false;
@@ -834,10 +837,16 @@ export function generateMutants(loaded: LoadedScript, opts: GenerateOptions = {}
   if (!script) return { mutants: [], skipped: [] };
   const src = new ScriptText(loaded.text);
   const gen = new Generator(src, loaded, opts);
+  /** Where the stack's MP_CAPABLE SYN went (the endpoint text), '' when written without endpoints. */
+  let initialPeer: string | undefined;
   for (const ev of script.events) {
     const a = ev.action;
     if ((a.kind === 'packet' && a.direction === 'outbound') || a.kind === 'syscall' || a.kind === 'code') gen.lastExpectation = ev.range.start.offset;
-    if (a.kind === 'packet' && a.direction === 'outbound' && a.body.kind === 'tcp' && Array.isArray(a.body.options) && a.body.options.some((o) => o.kind === 'mp_join_syn')) gen.joins = true;
+    if (a.kind === 'packet' && a.direction === 'outbound' && a.body.kind === 'tcp' && Array.isArray(a.body.options)) {
+      const dst = a.tuple?.dst ? src.slice(a.tuple.dst.range.start.offset, a.tuple.dst.range.end.offset) : undefined;
+      if (a.body.options.some((o) => o.kind === 'mp_capable') && a.body.flags & TcpFlag.SYN && initialPeer === undefined) initialPeer = dst ?? '';
+      if (a.body.options.some((o) => o.kind === 'mp_join_syn') && (dst === undefined || initialPeer === undefined || initialPeer === '' || dst === initialPeer)) gen.joins = true;
+    }
     // Checksums are negotiated by any MP_CAPABLE with A but an inbound SYN's (a listener ignores it).
     const inboundSyn = a.kind === 'packet' && a.direction === 'inbound' && a.body.kind === 'tcp' && (a.body.flags & TcpFlag.SYN) !== 0 && (a.body.flags & TcpFlag.ACK) === 0;
     if (a.kind === 'packet' && !inboundSyn && a.body.kind === 'tcp' && Array.isArray(a.body.options) && a.body.options.some((o) => o.kind === 'mp_capable' && (o.flags & 0x80) !== 0)) gen.checksums = true;

@@ -66,7 +66,7 @@ export const SKIP_REASONS = {
   'inbound-key': 'inbound key value: every later number is relative to it (equivalent mutant)',
   'inbound-width': 'inbound dack/dsn width: the same value in 4 or 8 bytes (equivalent mutant)',
   'inbound-last': 'an inbound packet after the last expectation: nothing shows the stack\'s reaction',
-  'inbound-flag-c': 'inbound MP_CAPABLE C flag in a script where the stack starts no join: it only restricts the joins the stack starts (equivalent mutant)',
+  'inbound-flag-c': "inbound MP_CAPABLE C flag in a script where the stack starts no join to the peer's initial address: it only forbids those (pm_kernel.c fill_remote_addresses_vec; equivalent mutant)",
   'inbound-dack': 'inbound DATA_ACK: one byte more or less than the stack sent changes nothing it sends soon (Linux ignores an ack beyond what it sent)',
   'inbound-literal': 'inbound literal checksum, HMAC or token: scripts write one to be wrong (`auto` computes the right one), and another wrong value is the same test (equivalent mutant)',
   'inbound-third-ack': "inbound MP_CAPABLE flags and version on a third ACK without data: the stack keeps what the SYN negotiated (Linux shows no reaction)",
