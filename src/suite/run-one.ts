@@ -79,6 +79,9 @@ export async function runJob(spec: JobSpec): Promise<JobReport> {
     strictTail: spec.strictTail ?? false,
     onTrace: pcap?.sink,
   });
+  // --timeout bounds each shell command, so an in-process run (the bundled stack, in virtual
+  // time, spends wall time only there) stops at it too.
+  if (spec.shellTimeoutMs !== undefined) opts.shellTimeoutMs = spec.shellTimeoutMs;
   try {
     const target = await makeTarget(spec);
     const result = await runScript(loaded, target, opts);

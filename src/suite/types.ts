@@ -27,6 +27,8 @@ export interface JobSpec {
   color: boolean;
   /** Send the run's trace back in the report (differential mode compares two of them). */
   trace?: boolean;
+  /** `--timeout`: the limit of each shell command of the script (a child process is killed as a whole after it too). */
+  shellTimeoutMs?: number;
 }
 
 /** What one run of one script gave; plain JSON (the child's one result line). */

@@ -34,7 +34,8 @@ Options:
   --seed N               seed of every run (default: a random seed per run, printed on failure)
   --grace-ms MS          how long the stack may settle after the last event
   --strict-tail          fail on any test packet sent after the last event
-  --timeout S            per-script limit in seconds for child processes (default 180)
+  --timeout S            per-script limit in seconds (default 180): a child process is killed with
+                         all it started; in process, each shell command is
   --ts-processes         run bundled-stack scripts in child processes instead of in this process
   -D NAME=VALUE, --NAME=VALUE   script options for every script (override the variant's)
 

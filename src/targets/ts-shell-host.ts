@@ -33,6 +33,37 @@ export function isolation(): string[] {
   return process.getuid?.() === 0 && existsSync('/usr/bin/unshare') ? ['/usr/bin/unshare', '--net', '--'] : [];
 }
 
+const SUPERVISE = existsSync('/usr/bin/setpriv') && existsSync('/usr/bin/setsid');
+
+/**
+ * A supervisor in /bin/sh: starts the program in a process group of its own (setsid) and, when
+ * it gets SIGTERM (the time limit of spawnSync, or the parent-death signal setpriv sets: this
+ * process died, however) or SIGINT (Ctrl-C reaches it, as it stays in this process's group),
+ * kills that whole group; when the program ends, what it left in its group too, so no child of it
+ * keeps the output pipes open. Standard input is passed on (an asynchronous list's would be
+ * /dev/null).
+ */
+const SUPERVISOR = `exec 3<&0
+setsid -w "$@" <&3 3<&- &
+c=$!
+exec 3<&-
+trap 'kill -9 -$c 2>/dev/null; exit 143' TERM HUP
+trap 'kill -9 -$c 2>/dev/null; exit 130' INT
+wait $c
+s=$?
+kill -9 -$c 2>/dev/null
+exit $s`;
+
+/**
+ * The prefix that makes a program the in-process shell starts (synchronously) end with all it
+ * started, at the time limit, on Ctrl-C, and when this process dies. Without setpriv and setsid,
+ * only the program itself is killed at the limit, and the call waits for its children.
+ */
+export function supervised(): string[] {
+  if (!SUPERVISE) return [];
+  return ['/usr/bin/setpriv', '--pdeathsig', 'TERM', '--', '/bin/sh', '-c', SUPERVISOR, 'mptcpdrill-supervisor'];
+}
+
 export class TsShellHost extends RealHost {
 
   /** Whether anything was applied to the stack (a command that then turns out unsupported cannot be rerun). */
@@ -145,7 +176,7 @@ export class TsShellHost extends RealHost {
     const dir = this.stateDir();
     writeStandInFiles(dir, { ...this.files, log: '' });
     const env = { ...ctx.env, PATH: `${this.standInDir}:${ctx.env['PATH'] ?? '/usr/bin:/bin'}`, MPTCPDRILL_STACK_STATE: dir };
-    const r = this.spawnWith([...isolation(), ...argv], stdin, ctx.cwd, env);
+    const r = this.spawnWith([...supervised(), ...isolation(), ...argv], stdin, ctx.cwd, env);
     const from = this.files.log.length;
     this.files.log += readFileSync(join(dir, 'log'), 'utf8');
     this.files.sysctl = new SysctlFile(readFileSync(join(dir, 'sysctl'), 'utf8'));

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyShellLog, type ApplyResult } from '../stack/shell.js';
 import { runCommandLine } from '../shell/run.js';
+import { adoptGroup, endGroup, watchFolder } from './process-groups.js';
 import { isolation, TsShellHost, writeStandInFiles } from './ts-shell-host.js';
 import { SysctlFile, type StandInFiles } from '../stack/shell-stand-ins.js';
 import { Stack } from '../stack/socket-api.js';
@@ -50,6 +51,8 @@ export class TsTarget implements Target {
     unsupportedSyscalls: new Set(),
   };
   private stateDir: string | undefined;
+  /** Process groups of the /bin/sh lines this target started (killed at close). */
+  private readonly groups = new Set<number>();
   private net: NetworkConfig | undefined;
   private readonly fastPath: boolean;
   private readonly dryRun: boolean;
@@ -99,7 +102,10 @@ export class TsTarget implements Target {
 
   /** The folder of the state files the stand-in executables read, made on first use. */
   private stateFolder(): string {
-    this.stateDir ??= mkdtempSync(join(tmpdir(), 'mptcpdrill-ts-'));
+    if (this.stateDir === undefined) {
+      this.stateDir = mkdtempSync(join(tmpdir(), 'mptcpdrill-ts-'));
+      watchFolder(this.stateDir);
+    }
     return this.stateDir;
   }
 
@@ -148,7 +154,7 @@ export class TsTarget implements Target {
       const dir = this.stateFolder();
       writeStandInFiles(dir, this.standInFiles());
       const path = `${standInDir()}:${opts.env.PATH ?? process.env.PATH ?? '/usr/bin:/bin'}`;
-      out = await run(command, opts.cwd, { ...opts.env, PATH: path, MPTCPDRILL_STACK_STATE: dir }, opts.timeoutMs);
+      out = await run(command, opts.cwd, { ...opts.env, PATH: path, MPTCPDRILL_STACK_STATE: dir }, opts.timeoutMs, this.groups);
       out.stderr += apply(readFileSync(join(dir, 'log'), 'utf8'));
     }
     const result: ShellResult = { code: out.code, stdout: out.stdout, stderr: out.stderr };
@@ -160,25 +166,53 @@ export class TsTarget implements Target {
   }
 
   async close(): Promise<void> {
+    // What the script's shells left running (`cmd &`) ends with the script.
+    for (const g of this.groups) endGroup(g);
+    this.groups.clear();
     if (this.stateDir) rmSync(this.stateDir, { recursive: true, force: true });
     this.stateDir = undefined;
   }
 }
 
-function run(command: string, cwd: string, env: Record<string, string>, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(command: string, cwd: string, env: Record<string, string>, timeoutMs: number, groups: Set<number>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const [exe, ...args] = [...isolation(), '/bin/sh', '-c', command];
-    const child = spawn(exe!, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own: the time limit, the target's close and this process's end kill
+    // the shell with everything it started (src/targets/process-groups.ts).
+    const child = spawn(exe!, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    if (child.pid !== undefined) {
+      groups.add(child.pid);
+      adoptGroup(child.pid);
+    }
     let stdout = '';
     let stderr = '';
+    let settled = false;
     // Decoded as a stream: a character split across two reads stays whole.
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (d: string) => { stdout += d; });
     child.stderr.on('data', (d: string) => { stderr += d; });
-    const timer = setTimeout(() => { child.kill('SIGKILL'); stderr += `command timed out after ${timeoutMs} ms\n`; }, Math.max(1, timeoutMs));
-    child.on('error', (e) => { clearTimeout(timer); resolve({ code: 127, stdout, stderr: stderr + `${e.message}\n` }); });
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? 128, stdout, stderr }); });
+    const finish = (code: number, extra = ''): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr: stderr + extra });
+    };
+    const timer = setTimeout(() => {
+      if (child.pid !== undefined) endGroup(child.pid);
+      stderr += `command timed out after ${timeoutMs} ms\n`;
+    }, Math.max(1, timeoutMs));
+    child.on('error', (e) => finish(127, `${e.message}\n`));
+    child.on('close', (code) => finish(code ?? 128));
+    // A child the shell left running in the background may hold the output pipes open: the line
+    // ends with the shell (what was read by then is its output).
+    child.on('exit', (code, signal) => {
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15));
+      }, 200).unref();
+    });
   });
 }
 
