@@ -351,7 +351,7 @@ class Generator {
   /** Why a one-up change of an inbound DSS field cannot show (inbound-mapping.ts), if it cannot. */
   mappingEquivalent(spec: TcpOptionSpec, name: string): SkipCode | undefined {
     if (spec.kind !== 'dss') {
-      if (spec.kind === 'mp_capable' && name === 'mpcdatalen' && !this.checksums && this.mappings.longerDllEquivalent(spec.range.start.offset)) return 'inbound-dll-longer';
+      if (spec.kind === 'mp_capable' && name === 'mpcdatalen' && !this.checksums && this.mappings.longerDllEquivalent(spec.range.start.offset, !this.anyJoin)) return 'inbound-dll-longer';
       return undefined;
     }
     const m = this.mappings.get(spec.range.start.offset);
@@ -360,7 +360,7 @@ class Generator {
     if (name === 'ssn' && this.invalidMapping(spec, { ssn: m.ssn + 1 })) return 'inbound-mapping-invalid';
     if (name === 'dll' && this.invalidMapping(spec, { dll: m.dll + 1 })) return 'inbound-mapping-invalid';
     if (name === 'ssn' && m.fin && m.dll === 1 && m.payload === 0) return 'inbound-data-fin-ssn';
-    if (name === 'dll' && !this.checksums && this.mappings.longerDllEquivalent(m.at)) return 'inbound-dll-longer';
+    if (name === 'dll' && !this.checksums && this.mappings.longerDllEquivalent(m.at, !this.anyJoin)) return 'inbound-dll-longer';
     return undefined;
   }
 

@@ -3,6 +3,7 @@
 // - a DLL one longer on a mapping whose extra byte is either never sent or sent under the next
 //   mapping at the very DSN the longer one gives it: Linux reads that byte under the old mapping
 //   (subflow.c get_mapping_status keeps a valid mapping until it is consumed), at the same DSN;
+//   or sent in a longer segment without any mapping, whose rest makes the connection fall back;
 // - any change that leaves a mapping not covering its segment (subflow.c validate_mapping):
 //   the connection falls back (or the subflow resets) whatever the mapping says;
 // - the SSN of a bare DATA_FIN (DLL 1, no payload): Linux takes the DATA_FIN before it reads it.
@@ -80,7 +81,7 @@ export class InboundMappings {
    * data on its subflow is none, or comes under a mapping that starts where the longer one ends
    * and gives that byte the same DSN.
    */
-  longerDllEquivalent(at: number): boolean {
+  longerDllEquivalent(at: number, noJoin: boolean): boolean {
     const where = this.byOffset.get(at);
     if (!where) return false;
     const list = this.bySubflow.get(where.subflow)!;
@@ -89,6 +90,9 @@ export class InboundMappings {
     const next = list.slice(where.index + 1).find((x) => x.payload > 0);
     if (!next) return true;
     const n = next.mapping;
-    return n !== undefined && n.ssn === m.ssn + m.dll && next.seq === n.ssn && n.dsn === m.dsn + BigInt(m.dll);
+    // Next data with no mapping at all (a stripped DSS) and more than the one byte: the rest stays
+    // unmapped, so the connection falls back just the same (with a join the reset reason could differ).
+    if (n === undefined) return noJoin && next.seq === m.ssn + m.dll && next.payload > 1;
+    return n.ssn === m.ssn + m.dll && next.seq === n.ssn && n.dsn === m.dsn + BigInt(m.dll);
   }
 }
