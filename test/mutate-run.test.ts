@@ -48,13 +48,13 @@ test('every mutant of a passive open is killed on ts; counts per kind are exact;
   t.deepEqual(summary.survivors, []);
 });
 
-test('a real survivor: the script passes with its injected REMOVE_ADDR dropped; exit 1', async (t) => {
+test('a real survivor: the script passes with its injected MP_PRIO dropped; exit 1', async (t) => {
   const r = await mutate(['-j', '2', fixture('survivor.pkt')]);
   t.is(r.code, 1);
-  const at = r.out.indexOf("survivor.pkt:15:64: survived [in.mptcp.drop] drop option 'remove_address address_id=[1, 2]' (1 nop in its place)");
+  const at = r.out.indexOf("survivor.pkt:16:64: survived [in.mptcp.drop] drop option 'mp_prio backup=1' (3 nop in its place)");
   t.true(at >= 0, r.out);
   const next = r.out.slice(at).split('\n');
-  t.is(next[1], '    - +0.01 < .  1:1(0) ack 1 win 256 <nop, nop, TS val 102 ecr 200, remove_address address_id=[1, 2], nop, nop, nop>');
+  t.is(next[1], '    - +0.01 < .  1:1(0) ack 1 win 256 <nop, nop, TS val 102 ecr 200, mp_prio backup=1, nop>');
   t.is(next[2], '    + +0.01 < .  1:1(0) ack 1 win 256 <nop, nop, TS val 102 ecr 200, nop, nop, nop, nop>');
   t.regex(r.out, /Kill rate by field kind:\n\s+kind\s+mutants\s+killed\s+survived\s+rate/);
   t.regex(r.out, /in\.mptcp\.drop\s+4\s+3\s+1\s+75\.0 %/);
