@@ -1,6 +1,7 @@
 // `npm run bench`: runs every benchmark module in scripts/bench/ (each exports
 // `run(): Promise<Record<string, number | string>>`) and prints its figures. Speed is measured
-// here, never asserted in tests. `npm run bench -- codec parse` runs only the named ones.
+// here, never asserted in tests. `npm run bench -- codec parse` runs only the named ones; modules
+// that export `optIn = true` (long ones, e.g. kernel-stability) run only when named.
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -8,6 +9,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 type Figures = Record<string, number | string>;
 interface BenchModule {
   run(): Promise<Figures>;
+  /** Long benchmarks run only when named (`npm run bench -- kernel-stability`). */
+  optIn?: boolean;
 }
 
 function isBenchModule(value: unknown): value is BenchModule {
@@ -33,6 +36,7 @@ async function main(): Promise<number> {
     const name = file.replace(/\.js$/, '');
     const mod: unknown = await import(pathToFileURL(join(dir, file)).href);
     if (!isBenchModule(mod)) continue;
+    if (mod.optIn && !wanted.has(name)) continue;
     process.stdout.write(`\n## ${name}\n`);
     try {
       const figures = await mod.run();

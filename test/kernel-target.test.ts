@@ -265,3 +265,15 @@ test.serial('run --target kernel FILE: the command itself enters a fresh namespa
   t.deepEqual(hostState(), before);
   rmSync(dir, { recursive: true });
 });
+
+test.serial('the kernel workers\' warm-up scripts pass on this kernel (else they would warm up less than they should)', async (t) => {
+  requireRoot(t);
+  const { WARM_UP_SCRIPTS } = await import('../src/suite/kernel-worker-warmup.js');
+  const dir = mkdtempSync(join(tmpdir(), 'kernel-warm-up-'));
+  for (const [kind, text] of Object.entries(WARM_UP_SCRIPTS)) {
+    writeFileSync(join(dir, `${kind}.pkt`), text);
+    const out = execFileSync(process.execPath, [BIN, 'run', '--target', 'kernel', join(dir, `${kind}.pkt`)], { encoding: 'utf8' });
+    t.regex(out, /^PASS /m, kind);
+  }
+  rmSync(dir, { recursive: true });
+});

@@ -8,10 +8,15 @@
 // a scavenge takes milliseconds, more on a loaded machine, and should not land in a timeline.
 
 import { runInNewContext } from 'node:vm';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 
 // Options are kept to what every Linux answers the same way (no window scaling, whose factor
-// follows the namespace's buffer sizes).
+// follows the namespace's buffer sizes). Each ends with a run of exchanges, so that V8 has
+// optimised the code of the common events before a real script needs it.
+
+function exchanges(n: number, lines: (i: number) => string[]): string {
+  return Array.from({ length: n }, (_, i) => lines(i).join('\n')).join('\n');
+}
 const TCP = `--tolerance_usecs=1000000
 0     socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
 +0    setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
@@ -28,8 +33,13 @@ const TCP = `--tolerance_usecs=1000000
 +0    write(4, ..., 100) = 100
 +0    > P. 1:101(100) ack 101
 +0    < .  101:101(0) ack 101 win 256
+${exchanges(40, (i) => [
+    `+0    write(4, ..., 100) = 100`,
+    `+0    > P. ${101 + 100 * i}:${201 + 100 * i}(100) ack 101`,
+    `+0    < .  101:101(0) ack ${201 + 100 * i} win 256`,
+  ])}
 +0    close(4) = 0
-+0    > F. 101:101(0) ack 101
++0    > F. 4101:4101(0) ack 101
 `;
 
 const MPTCP = `--tolerance_usecs=1000000
@@ -47,19 +57,29 @@ const MPTCP = `--tolerance_usecs=1000000
 +0    write(4, ..., 100) = 100
 +0    > P. 1:101(100) ack 101 <dss dack8=101 dsn8=1 ssn=1 dll=100 nocs, nop, nop>
 +0    < .  101:101(0) ack 101 win 256 <dss dack8=101 nocs>
+${exchanges(20, (i) => [
+    `+0    write(4, ..., 100) = 100`,
+    `+0    > P. ${101 + 100 * i}:${201 + 100 * i}(100) ack 101 <dss dack8=101 dsn8=${101 + 100 * i} ssn=${101 + 100 * i} dll=100 nocs, nop, nop>`,
+    `+0    < .  101:101(0) ack ${201 + 100 * i} win 256 <dss dack8=${201 + 100 * i} nocs>`,
+  ])}
 `;
 
+/** The warm-up scripts' texts (tests check that they pass on this kernel). */
+export const WARM_UP_SCRIPTS: Readonly<Record<'tcp' | 'mptcp', string>> = { tcp: TCP, mptcp: MPTCP };
+
 /**
- * Runs the warm-up scripts on the kernel target, each in a fresh namespace entered and left by
- * the calling (main) thread, which must not be inside one already. Never throws.
+ * Runs the warm-up scripts of `kinds` on the kernel target (a single run warms up what its
+ * script uses), each in a fresh namespace entered and left by the calling (main) thread, which
+ * must not be inside one already. Never throws.
  */
-export async function warmUpKernelTarget(): Promise<void> {
+export async function warmUpKernelTarget(kinds: ReadonlyArray<'tcp' | 'mptcp'> = ['tcp', 'mptcp']): Promise<void> {
   const netns = await import('../targets/kernel/netns.js');
   const { checkText } = await import('../script/load.js');
   const { prepareRun } = await import('../engine/prepare.js');
   const { runScript } = await import('../engine/run.js');
   const { KernelTarget } = await import('../targets/kernel/kernel-target.js');
-  for (const [name, text] of [['warm-up-tcp.pkt', TCP], ['warm-up-mptcp.pkt', MPTCP]] as const) {
+  const scripts = { tcp: ['warm-up-tcp.pkt', TCP], mptcp: ['warm-up-mptcp.pkt', MPTCP] } as const;
+  for (const [name, text] of kinds.map((k) => scripts[k])) {
     try {
       netns.enterFreshNetns();
     } catch {
@@ -80,15 +100,29 @@ export async function warmUpKernelTarget(): Promise<void> {
 }
 
 let gc: ((opts?: { type: 'minor' | 'major' }) => void) | undefined;
+/** Heap in use after the last full collection. */
+let afterMajor = 0;
+/** Old-generation growth past which collectGarbage() also runs a full collection. */
+const MAJOR_EVERY_BYTES = 64 * 1024 * 1024;
 
-/** A minor collection now (V8's gc(), exposed once if the process was not started with --expose-gc). */
+/**
+ * Collects garbage now, between scripts: the young generation always, the whole heap when it has
+ * grown by MAJOR_EVERY_BYTES since the last time (a full collection in a timeline would pause it
+ * tens of milliseconds). V8's gc() is exposed once when the process was not started with it.
+ */
 export function collectGarbage(): void {
   try {
     if (!gc) {
       setFlagsFromString('--expose-gc');
       gc = runInNewContext('gc') as typeof gc;
     }
-    gc?.({ type: 'minor' });
+    const used = getHeapStatistics().used_heap_size;
+    if (afterMajor === 0 || used - afterMajor > MAJOR_EVERY_BYTES) {
+      gc?.({ type: 'major' });
+      afterMajor = getHeapStatistics().used_heap_size;
+    } else {
+      gc?.({ type: 'minor' });
+    }
   } catch {
     // Not essential.
   }

@@ -165,6 +165,13 @@ export interface Target {
    */
   syscall(req: SyscallRequest): Promise<SyscallResult>;
 
+  /**
+   * Real-time targets that run calls on other threads: whether call `req`, not returned yet, is
+   * asleep in the kernel (blocked), as opposed to still waiting for its thread to run or for its
+   * result to arrive (a loaded machine). The engine judges a call "blocked" only when so.
+   */
+  callBlocked?(req: SyscallRequest): boolean;
+
   /** Delivers a packet to the stack as if it arrived on the test interface. */
   inject(bytes: Uint8Array): Promise<void>;
 

@@ -153,6 +153,10 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
   const graceMs = numberFlag(values['grace-ms'], '--grace-ms', (n) => n >= 0);
   const retryTiming = numberFlag(values['retry-timing'], '--retry-timing', (n) => Number.isInteger(n) && n >= 0) ?? 0;
 
+  // The kernel target's threads start while the script loads (their start takes a few hundred
+  // milliseconds of wall time, more on a loaded machine).
+  const kernelThreads = targetName === 'kernel' ? import('../../targets/kernel/threads.js').then((m) => m.startKernelThreads()) : undefined;
+  kernelThreads?.catch(() => undefined);
   const loaded = loadScript(file!, { target: targetName, cli: scriptOptions });
   const printDiagnostics = (): void => {
     for (const d of loaded.diagnostics) io.err(formatDiagnostic(d, loaded.text, { color: io.color }));
@@ -178,10 +182,10 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
     // This process's main thread enters a fresh namespace of its own (no process to start), once
     // the kernel target's threads are started and its code warmed up (src/suite/kernel-worker-warmup.ts).
     if (!netns.inPrivateNetns()) {
-      const { startKernelThreads } = await import('../../targets/kernel/threads.js');
       const { warmUpKernelTarget } = await import('../../suite/kernel-worker-warmup.js');
-      await startKernelThreads();
-      await warmUpKernelTarget();
+      const { suiteFamily } = await import('../../suite/variants.js');
+      await kernelThreads;
+      await warmUpKernelTarget([suiteFamily(loaded.script)]);
       try {
         netns.enterFreshNetnsForThisRun();
       } catch (err) {

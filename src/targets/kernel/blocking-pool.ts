@@ -11,7 +11,10 @@
 // release() when the script ends.
 import { Worker } from 'node:worker_threads';
 import type { SyscallRequest, SyscallResult } from '../target.js';
-import { WORKER_READY, type BlockingCall, type BlockingReply } from './blocking-worker.js';
+import { readFileSync } from 'node:fs';
+import {
+  PHASE_IN_CALL, STATE_ID, STATE_PHASE, STATE_SIZE, STATE_TID, WORKER_READY, type BlockingCall, type BlockingReply,
+} from './blocking-worker.js';
 
 const WORKER_URL = new URL('./blocking-worker.js', import.meta.url);
 
@@ -22,6 +25,8 @@ const RELEASE_WAIT_MS = 300;
 
 interface Slot {
   worker: Worker;
+  /** What the worker is doing (blocking-worker.ts STATE_*). */
+  state: Int32Array;
   /** Resolves when the worker has loaded its bindings (or died trying). */
   ready: Promise<void>;
   /** A call is running in the worker (also after its caller stopped waiting for it). */
@@ -57,6 +62,31 @@ export class BlockingPool {
     return this.slots.length;
   }
 
+  /**
+   * True when call `id` is asleep in the kernel (its thread is inside it and sleeping); false
+   * when it has not started yet, has returned, or its thread is running or waiting to run (as on
+   * a loaded machine): only then may the caller judge that it blocked.
+   */
+  blocked(id: number): boolean {
+    const slot = this.slots.find((s) => s.busyId === id);
+    if (!slot) return false;
+    if (Atomics.load(slot.state, STATE_ID) !== id || Atomics.load(slot.state, STATE_PHASE) !== PHASE_IN_CALL) return false;
+    const tid = Atomics.load(slot.state, STATE_TID);
+    if (tid <= 0) return true;
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const st = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      return st === 'S' || st === 'D';
+    } catch {
+      return true;
+    }
+  }
+
+  /** The id the next run() gives its call. */
+  get nextCallId(): number {
+    return this.nextId;
+  }
+
   run(req: SyscallRequest): Promise<TimedResult> {
     if (this.closed) return Promise.reject(new Error('blocking pool is closed'));
     const slot = this.slots.find((s) => s.busyId === undefined) ?? this.spawn();
@@ -73,10 +103,11 @@ export class BlockingPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(WORKER_URL);
+    const state = new Int32Array(new SharedArrayBuffer(STATE_SIZE * 4));
+    const worker = new Worker(WORKER_URL, { workerData: { state: state.buffer } });
     let markReady = (): void => {};
     const ready = new Promise<void>((resolve) => (markReady = resolve));
-    const slot: Slot = { worker, ready };
+    const slot: Slot = { worker, state, ready };
     worker.once('error', () => markReady());
     worker.on('message', (m: BlockingReply | typeof WORKER_READY) => {
       // Ref'd until it is ready (so that waiting for it keeps the process alive), then unref'd.

@@ -12,8 +12,7 @@
 // The thread only uses descriptors it is given: it never makes a namespace-dependent call, so
 // it may sit in any network namespace (netns.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeStruct, encodeStruct, POLLFD_LAYOUT } from '../../sys/structs.js';
-import { call, clockNs, CLOCK_MONOTONIC, CLOCK_REALTIME, preloadLibc } from './libc.js';
+import { call, clockNs, CLOCK_MONOTONIC, CLOCK_REALTIME, preloadLibc, realtime } from './libc.js';
 
 export interface CaptureData { wakeFd: number; ctl: SharedArrayBuffer }
 export type CaptureMessage =
@@ -50,10 +49,10 @@ const PACKET_OUTGOING = 4;
 /** struct sockaddr_ll: family u16, protocol be16, ifindex i32, hatype u16, pkttype u8, halen u8, addr[8]. */
 const SOCKADDR_LL_SIZE = 20;
 
-if (parentPort) main(workerData as CaptureData);
-
 function main({ wakeFd, ctl: shared }: CaptureData): void {
   preloadLibc();
+  // Real-time (libc.ts realtime()): a packet is handed to the main thread as soon as it comes.
+  realtime(2);
   const ctl = new Int32Array(shared);
   const port = parentPort!;
   const buf = new Uint8Array(65536);
@@ -75,7 +74,7 @@ function main({ wakeFd, ctl: shared }: CaptureData): void {
 
   port.postMessage({ kind: 'ready' } satisfies CaptureMessage);
   for (;;) {
-    const n = pfds.byteLength / POLLFD_LAYOUT.size;
+    const n = pfds.byteLength / POLLFD_SIZE;
     const p = call('poll', pfds, n, POLL_MS);
     if (p.ret < 0) {
       if (p.errno === EINTR) continue;
@@ -150,14 +149,21 @@ function main({ wakeFd, ctl: shared }: CaptureData): void {
   }
 }
 
+/** struct pollfd { int fd; short events; short revents; }, written here: this thread loads little. */
+const POLLFD_SIZE = 8;
+
 function pollSet(fds: number[]): Uint8Array {
-  const out = new Uint8Array(fds.length * POLLFD_LAYOUT.size);
-  fds.forEach((fd, i) => encodeStruct(POLLFD_LAYOUT, { fd, events: POLLIN }, out, i * POLLFD_LAYOUT.size));
+  const out = new Uint8Array(fds.length * POLLFD_SIZE);
+  const v = new DataView(out.buffer);
+  fds.forEach((fd, i) => {
+    v.setInt32(i * POLLFD_SIZE, fd, true);
+    v.setInt16(i * POLLFD_SIZE + 4, POLLIN, true);
+  });
   return out;
 }
 
 function revents(pfds: Uint8Array, i: number): number {
-  return Number(decodeStruct(POLLFD_LAYOUT, pfds, i * POLLFD_LAYOUT.size).revents);
+  return new DataView(pfds.buffer, pfds.byteOffset).getInt16(i * POLLFD_SIZE + 6, true);
 }
 
 /** CLOCK_REALTIME − CLOCK_MONOTONIC from the closest of a few bracketed readings. */
@@ -172,3 +178,6 @@ function clockOffset(): bigint {
   }
   return best!.offset;
 }
+
+// Last: main() uses the constants above.
+if (parentPort) main(workerData as CaptureData);

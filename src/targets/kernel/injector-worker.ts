@@ -5,11 +5,10 @@
 // busy machine; the spin costs that much CPU per packet), and write it to the tun device; the
 // time it wrote is stamped just before the write (the kernel processes the packet, and may answer
 // it, inside that write). No event loop is involved: the thread blocks in Atomics.wait between
-// packets, so a busy main thread never delays an injection. It asks for SCHED_FIFO (lowest
-// real-time priority; root may, else it stays a normal thread): woken, it then runs before any
-// normal thread, the CPU hogs of a loaded machine included; it only ever sleeps, spins a few
-// hundred microseconds and writes one packet, so it takes little from them. MPTCPDRILL_RT=0 leaves
-// it a normal thread.
+// packets, so a busy main thread never delays an injection. It runs under SCHED_FIFO (when root;
+// libc.ts realtime()), above the kernel target's other threads: woken, it runs before any normal
+// thread, the CPU hogs of a loaded machine included; it only ever sleeps, spins a few hundred
+// microseconds and writes one packet, so it takes little from them.
 //
 // With a packet socket of the device's incoming packets (`stampFd`), it then reads back the
 // time the kernel received the packet (SIOCGSTAMPNS, CLOCK_REALTIME turned into CLOCK_MONOTONIC):
@@ -21,7 +20,7 @@
 // BigInt64 at byte 32 and 40, and the packet at byte DATA_AT. Only descriptors are used, so the
 // thread may sit in any network namespace (netns.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import { call, clockNs, CLOCK_MONOTONIC, CLOCK_REALTIME, PR_SET_TIMERSLACK, preloadLibc, SCHED_FIFO, TIMER_ABSTIME } from './libc.js';
+import { call, clockNs, CLOCK_MONOTONIC, CLOCK_REALTIME, PR_SET_TIMERSLACK, preloadLibc, realtime, TIMER_ABSTIME } from './libc.js';
 
 export interface InjectorData { shared: SharedArrayBuffer }
 export type InjectorMessage = { kind: 'ready' } | { kind: 'done' };
@@ -48,6 +47,8 @@ export const STATE_STOP = 3;
 
 const EINTR = 4;
 const EAGAIN = 11;
+/** Above the other real-time threads of the kernel target (libc.ts realtime()). */
+const RT_PRIORITY = 3;
 const MSG_DONTWAIT = 0x40;
 const POLLIN = 1;
 const SIOCGSTAMPNS = 0x8907;
@@ -60,11 +61,7 @@ const SPIN_NS = 300_000n;
 function main({ shared }: InjectorData): void {
   preloadLibc();
   call('prctl', PR_SET_TIMERSLACK, 1, 0, 0, 0);
-  if (process.env['MPTCPDRILL_RT'] !== '0') {
-    const param = new Uint8Array(4); // struct sched_param { int sched_priority; }
-    new DataView(param.buffer).setInt32(0, 1, true);
-    call('sched_setscheduler', 0, SCHED_FIFO, param);
-  }
+  realtime(RT_PRIORITY);
   const i32 = new Int32Array(shared, 0, 8);
   const i64 = new BigInt64Array(shared, 0, 8);
   const data = new Uint8Array(shared, DATA_AT, MAX_PACKET);

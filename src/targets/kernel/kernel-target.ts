@@ -10,7 +10,7 @@ import {
   type ShellResult,
 } from '../target.js';
 import { PacketQueue } from '../packet-queue.js';
-import { call, F_GETFL, O_NONBLOCK, openTun } from './libc.js';
+import { call, F_GETFL, notRealtime, O_NONBLOCK, openTun, realtime } from './libc.js';
 import { configureNetwork } from './net-setup.js';
 import { dieWithParent, enteredNetns, inPrivateNetns, NETNS_ENV, netnsInterfaces, preflight } from './netns.js';
 import { ignoreReason } from './packet-filter.js';
@@ -48,9 +48,12 @@ export class KernelTarget implements Target {
   /** A packet socket of the device's incoming packets: the injection thread's receive stamps. */
   private stampFd = -1;
   private threads: KernelThreads | null = null;
+  private realtime = false;
   private readonly packets = new PacketQueue(this.clock);
   private readonly fds = new Set<number>();
   private readonly shells = new ShellRunner();
+  /** Calls sent to the blocking pool, with the pool's id of each. */
+  private readonly poolCalls = new WeakMap<SyscallRequest, number>();
 
   constructor(private readonly opts: KernelTargetOptions = {}) {}
 
@@ -85,13 +88,17 @@ export class KernelTarget implements Target {
     this.packetFd = ifindex > 0 ? openPacketSocket(ifindex) : -1;
     this.stampFd = ifindex > 0 ? openPacketSocket(ifindex, true) : -1;
     await threads.capture.attach(this.tunFd, this.packetFd, ifindex, (bytes, mono) => this.onPacket(bytes, this.clock.fromHrtime(mono)));
+    // While the script runs, this thread too is real-time (libc.ts realtime(): what it starts is not).
+    this.realtime = realtime(1);
   }
 
   async syscall(req: SyscallRequest): Promise<SyscallResult> {
     let res: SyscallResult;
     if (this.mayBlock(req)) {
       // Stamped by the thread that made the call, not when this thread heard of it.
-      const r = await this.pool().run(req);
+      const pool = this.pool();
+      this.poolCalls.set(req, pool.nextCallId);
+      const r = await pool.run(req);
       res = { ...r.res, startedAt: this.clock.fromHrtime(r.start), endedAt: this.clock.fromHrtime(r.end) };
     } else {
       res = performSyscall(req);
@@ -121,6 +128,15 @@ export class KernelTarget implements Target {
     return this.clock.fromHrtime(r.received ?? r.mono);
   }
 
+  /**
+   * Whether `req`, a call still running, is asleep in the kernel (blocked) rather than waiting for
+   * its thread to be scheduled or for its result to be heard of; calls made inline never block.
+   */
+  callBlocked(req: SyscallRequest): boolean {
+    const id = this.poolCalls.get(req);
+    return id !== undefined && this.threads !== null && this.threads.pool.blocked(id);
+  }
+
   receive(deadline: Usecs): Promise<SentPacket | null> {
     const readerError = this.threads?.capture.error;
     if (this.packets.size === 0 && readerError) return Promise.reject(new Error(readerError));
@@ -132,6 +148,8 @@ export class KernelTarget implements Target {
   }
 
   async close(): Promise<void> {
+    if (this.realtime) notRealtime();
+    this.realtime = false;
     this.shells.killAll();
     // Calls blocked in a worker (accept, recv...) return once their socket is shut down.
     if ((this.threads?.pool.busy ?? 0) > 0) for (const fd of this.fds) call('shutdown', fd, SHUT_RDWR);

@@ -133,7 +133,30 @@ export const CLONE_NEWNET = 0x40000000;
 export const CLOCK_REALTIME = 0;
 export const CLOCK_MONOTONIC = 1;
 export const TIMER_ABSTIME = 1;
+export const SCHED_OTHER = 0;
 export const SCHED_FIFO = 1;
+/** OR'd into a policy: children (processes and threads) the thread creates start as SCHED_OTHER. */
+export const SCHED_RESET_ON_FORK = 0x40000000;
+
+/**
+ * Puts the calling thread under SCHED_FIFO at `priority` (1 is the lowest real-time priority),
+ * with SCHED_RESET_ON_FORK: what it starts (shell commands, Python) is not real-time. Needs root
+ * (CAP_SYS_NICE); MPTCPDRILL_RT=0 turns it off. Returns whether the thread is real-time now.
+ * The kernel target's threads wait for the kernel most of the time and then have microseconds of
+ * work: real-time, they run the moment the kernel wakes them, ahead of whatever loads the machine
+ * (a busy loop is only preempted at the end of its slice, milliseconds later).
+ */
+export function realtime(priority: number): boolean {
+  if (process.env['MPTCPDRILL_RT'] === '0') return false;
+  const param = new Uint8Array(4); // struct sched_param { int sched_priority; }
+  new DataView(param.buffer).setInt32(0, priority, true);
+  return call('sched_setscheduler', 0, SCHED_FIFO | SCHED_RESET_ON_FORK, param).ret === 0;
+}
+
+/** Back to SCHED_OTHER for the calling thread. */
+export function notRealtime(): void {
+  call('sched_setscheduler', 0, SCHED_OTHER, new Uint8Array(4));
+}
 /** prctl(2): this thread's timer slack in ns (default 50 µs, added to every sleep). */
 export const PR_SET_TIMERSLACK = 29;
 export const SIGKILL = 9;
