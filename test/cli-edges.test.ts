@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandArgs } from '../src/cli/args.js';
+import { isSuiteInvocation } from '../src/cli/commands/run.js';
 import { UsageError } from '../src/cli/command.js';
 import { caretLines, printable } from '../src/script/diagnostics.js';
 import { hasStackTrace, lines, runCli } from './helpers/cli.js';
@@ -121,4 +122,10 @@ test('--format json is JSON Lines, and the README documents every key of every o
   const documented = new Set([...section.matchAll(/`([a-zA-Z]+)`/g)].map((m) => m[1]!));
   const keys = objects.flatMap((o) => Object.keys(o));
   t.deepEqual([...new Set(keys)].filter((k) => !documented.has(k)), []);
+});
+
+test('run --pcap FILE x.pkt is a single run even when FILE exists (an option value is no path)', (t) => {
+  const dir = folder(t, { 'a.pkt': GOOD, 'out.pcap': 'x' });
+  t.false(isSuiteInvocation(['--target', 'ts', '--pcap', join(dir, 'out.pcap'), join(dir, 'a.pkt')]));
+  t.true(isSuiteInvocation([join(dir, 'out.pcap'), join(dir, 'a.pkt')]), 'two paths are a suite');
 });

@@ -88,10 +88,17 @@ const SUITE_FLAGS = new Set([
   '--bail', '--keep-going', '--pcap-dir', '--suite', '--timeout', '--ts-processes',
 ]);
 
+/** Flags of a one-script run that take a value as the next word (which is then no path). */
+const VALUE_FLAGS = new Set([
+  '--target', '--tolerance-scale', '--seed', '--grace-ms', '--pcap', '--iface', '--remote-ip', '--local-ip',
+  '--retry-timing', '--diff-ignore', '--diff-check', '-D', '--define',
+]);
+
 /** True when argv names several scripts, a folder, or uses a suite flag. */
 export function isSuiteInvocation(argv: string[]): boolean {
   if (argv.some((a) => SUITE_FLAGS.has(a.split('=')[0]!) || /^-j\d+$/.test(a))) return true;
-  const paths = argv.filter((a) => !a.startsWith('-') && statSync(a, { throwIfNoEntry: false }) !== undefined);
+  // `--pcap /tmp/out.pcap x.pkt` names one script: an existing capture file is the flag's value.
+  const paths = argv.filter((a, i) => !a.startsWith('-') && !VALUE_FLAGS.has(argv[i - 1] ?? '') && statSync(a, { throwIfNoEntry: false }) !== undefined);
   return paths.length > 1 || paths.some((p) => statSync(p).isDirectory());
 }
 
