@@ -68,7 +68,7 @@ let pool: Promise<KernelWorkerPool> | undefined;
  * timeline; and collections on the worker's own (real-time) thread, which would otherwise wait
  * for helper threads a loaded machine does not run (measured: 5-15 ms pauses under load).
  */
-const KERNEL_WORKER_NODE_FLAGS = ['--min-semi-space-size=128', '--max-semi-space-size=128', '--no-minor-gc-task', '--single-threaded-gc'];
+export const KERNEL_WORKER_NODE_FLAGS = ['--min-semi-space-size=128', '--max-semi-space-size=128', '--no-minor-gc-task', '--single-threaded-gc'];
 
 /** The kernel workers of this process (started on demand). */
 export function kernelWorkerPool(): Promise<KernelWorkerPool> {
