@@ -57,3 +57,13 @@ test('fmt refuses a file with syntax errors, naming the place', (t) => {
   const err = t.throws(() => formatScript('0 close(3 = 0\n', 'bad.pkt'), { instanceOf: FormatError });
   t.is(err?.message, "bad.pkt:1:11: unexpected '=', expected an argument, ',' or ')'");
 });
+
+test('the project corpus (test/scripts) is formatted: fmt --check passes on every script', async (t) => {
+  const { findScripts } = await import('../src/script/load.js');
+  const { repoRoot } = await import('./helpers/paths.js');
+  const { runCli } = await import('./helpers/cli.js');
+  const files = findScripts(`${repoRoot}test/scripts`);
+  t.true(files.length > 100);
+  const r = await runCli(['fmt', '--check', ...files]);
+  t.is(r.status, 0, r.stdout + r.stderr);
+});
