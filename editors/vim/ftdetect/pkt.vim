@@ -1,0 +1,2 @@
+" packetdrill / mptcpdrill scripts
+autocmd BufRead,BufNewFile *.pkt setfiletype pkt
