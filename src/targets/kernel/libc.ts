@@ -7,6 +7,7 @@
 // via .async reported 25 instead of EBADF). A call that may block therefore runs synchronously
 // inside a worker thread (blocking-pool.ts), which reads its own errno. So UV_THREADPOOL_SIZE does
 // not matter to this target; nothing here uses the libuv pool for blocking socket calls.
+import { readFileSync } from 'node:fs';
 import koffi from 'koffi';
 
 export interface CallResult {
@@ -141,16 +142,33 @@ export const SCHED_RESET_ON_FORK = 0x40000000;
 /**
  * Puts the calling thread under SCHED_FIFO at `priority` (1 is the lowest real-time priority),
  * with SCHED_RESET_ON_FORK: what it starts (shell commands, Python) is not real-time. Needs root
- * (CAP_SYS_NICE); MPTCPDRILL_RT=0 turns it off. Returns whether the thread is real-time now.
+ * (CAP_SYS_NICE) and the kernel's real-time throttling; MPTCPDRILL_RT=0 turns it off. Returns
+ * whether the thread is real-time now.
  * The kernel target's threads wait for the kernel most of the time and then have microseconds of
  * work: real-time, they run the moment the kernel wakes them, ahead of whatever loads the machine
  * (a busy loop is only preempted at the end of its slice, milliseconds later).
  */
 export function realtime(priority: number): boolean {
-  if (process.env['MPTCPDRILL_RT'] === '0') return false;
+  if (!realtimeAllowed()) return false;
   const param = new Uint8Array(4); // struct sched_param { int sched_priority; }
   new DataView(param.buffer).setInt32(0, priority, true);
   return call('sched_setscheduler', 0, SCHED_FIFO | SCHED_RESET_ON_FORK, param).ret === 0;
+}
+
+let allowed: boolean | undefined;
+
+/**
+ * Not with MPTCPDRILL_RT=0, nor on a kernel that lets real-time threads take a whole CPU
+ * (sched_rt_runtime_us -1: a runaway loop would then hang the machine rather than get 95% of a
+ * CPU at most).
+ */
+function realtimeAllowed(): boolean {
+  if (allowed === undefined) {
+    let throttled = false;
+    try { throttled = readFileSync('/proc/sys/kernel/sched_rt_runtime_us', 'utf8').trim() !== '-1'; } catch { /* unknown: no */ }
+    allowed = process.env['MPTCPDRILL_RT'] !== '0' && throttled;
+  }
+  return allowed;
 }
 
 /** Back to SCHED_OTHER for the calling thread. */
