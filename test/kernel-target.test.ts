@@ -247,7 +247,8 @@ test.serial('run --target kernel FILE: the command itself enters a fresh namespa
   const sleepers = (): number[] => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
     try { return readFileSync(`/proc/${d}/cmdline`, 'latin1') === `sleep\0${duration}\0`; } catch { return false; }
   }).map(Number);
-  t.is(sleepers().length, 1);
+  // The shell writes the info file before it starts sleep: wait for the exec.
+  t.true(await waitFor(() => sleepers().length === 1, 10_000), 'the shell line started its sleep');
   // The watchdog holds the namespace open (its fd 3) while the script runs, so that its id cannot
   // go to a namespace another script makes after this one dies.
   const holders = (): string[] => readdirSync('/proc').filter((d) => /^\d+$/.test(d) && d !== String(run.pid)).filter((d) => {
