@@ -12,7 +12,7 @@
 // The thread only uses descriptors it is given: it never makes a namespace-dependent call, so
 // it may sit in any network namespace (netns.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import { call, clockNs, CLOCK_MONOTONIC, CLOCK_REALTIME, preloadLibc, realtime } from './libc.js';
+import { call, clockNs, clockOffset, CLOCK_MONOTONIC, preloadLibc, realtime } from './libc.js';
 
 export interface CaptureData { wakeFd: number; ctl: SharedArrayBuffer }
 export type CaptureMessage =
@@ -166,18 +166,6 @@ function revents(pfds: Uint8Array, i: number): number {
   return new DataView(pfds.buffer, pfds.byteOffset).getInt16(i * POLLFD_SIZE + 6, true);
 }
 
-/** CLOCK_REALTIME − CLOCK_MONOTONIC from the closest of a few bracketed readings. */
-function clockOffset(): bigint {
-  let best: { gap: bigint; offset: bigint } | undefined;
-  for (let i = 0; i < 7; i++) {
-    const m1 = clockNs(CLOCK_MONOTONIC);
-    const r = clockNs(CLOCK_REALTIME);
-    const m2 = clockNs(CLOCK_MONOTONIC);
-    const gap = m2 - m1;
-    if (!best || gap < best.gap) best = { gap, offset: r - (m1 + m2) / 2n };
-  }
-  return best!.offset;
-}
 
 // Last: main() uses the constants above.
 if (parentPort) main(workerData as CaptureData);

@@ -20,7 +20,7 @@
 // BigInt64 at byte 32 and 40, and the packet at byte DATA_AT. Only descriptors are used, so the
 // thread may sit in any network namespace (netns.ts).
 import { parentPort, workerData } from 'node:worker_threads';
-import { call, clockNs, CLOCK_MONOTONIC, CLOCK_REALTIME, PR_SET_TIMERSLACK, preloadLibc, realtime, TIMER_ABSTIME } from './libc.js';
+import { call, clockNs, clockOffset, CLOCK_MONOTONIC, PR_SET_TIMERSLACK, preloadLibc, realtime, TIMER_ABSTIME } from './libc.js';
 
 export interface InjectorData { shared: SharedArrayBuffer }
 export type InjectorMessage = { kind: 'ready' } | { kind: 'done' };
@@ -134,17 +134,5 @@ function receivedAt(fd: number, packet: Uint8Array, realMinusMono: bigint): bigi
   }
 }
 
-/** CLOCK_REALTIME − CLOCK_MONOTONIC from the closest of a few bracketed readings. */
-function clockOffset(): bigint {
-  let best: { gap: bigint; offset: bigint } | undefined;
-  for (let i = 0; i < 5; i++) {
-    const m1 = clockNs(CLOCK_MONOTONIC);
-    const r = clockNs(CLOCK_REALTIME);
-    const m2 = clockNs(CLOCK_MONOTONIC);
-    const gap = m2 - m1;
-    if (!best || gap < best.gap) best = { gap, offset: r - (m1 + m2) / 2n };
-  }
-  return best!.offset;
-}
 
 if (parentPort) main(workerData as InjectorData);

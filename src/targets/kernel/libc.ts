@@ -187,6 +187,19 @@ export function clockNs(clock: number): bigint {
   return v.getBigInt64(0, true) * 1_000_000_000n + v.getBigInt64(8, true);
 }
 
+/** CLOCK_REALTIME − CLOCK_MONOTONIC from the closest of a few bracketed readings. */
+export function clockOffset(): bigint {
+  let best: { gap: bigint; offset: bigint } | undefined;
+  for (let i = 0; i < 7; i++) {
+    const m1 = clockNs(CLOCK_MONOTONIC);
+    const r = clockNs(CLOCK_REALTIME);
+    const m2 = clockNs(CLOCK_MONOTONIC);
+    const gap = m2 - m1;
+    if (!best || gap < best.gap) best = { gap, offset: r - (m1 + m2) / 2n };
+  }
+  return best!.offset;
+}
+
 /** Opens /dev/net/tun and attaches it to a new tun device (IFF_TUN | IFF_NO_PI); returns the fd. */
 export function openTun(name: string): CallResult {
   const fd = call('open', '/dev/net/tun', O_RDWR | O_CLOEXEC, 0);
