@@ -83,7 +83,7 @@ export interface RxMapping {
  * their own inside it belong to it, on a join as on the first subflow.
  */
 export interface SubflowRxMap {
-  /** Subflow sequence span (first byte, end) of the latest mapping: data past its end without a DSS means the DSS was stripped (MAPPING_NODSS). */
+  /** Subflow sequence span of the latest mapping's data (first byte, end; a DATA_FIN takes no byte): data past its end without a DSS means the DSS was stripped (MAPPING_NODSS). */
   window?: { start: number; end: number };
   /** The mapping whose payload is being gathered for its DSS checksum (checksums on). */
   collecting?: RxMapping;
@@ -412,12 +412,14 @@ export class MptcpConnection {
       this.lastMapping = { dsn: mapping.dsn, ssn: mapping.ssn, dll: mapping.dll };
       this.lastRxMapDsn = mapping.dsn;
       const previous = rx.window;
-      rx.window = { start: mapping.ssn, end: mapping.ssn + mapping.dll };
+      rx.window = dataSpan(mapping.ssn, mapping.dll, mapping.dataFin);
       if (checksumPresent !== this.checksum) problem = 'invalid';
       else if (payload.length > 0 && inOrder && !mappingCoversSegment(dataSpan(mapping.ssn, mapping.dll, mapping.dataFin), previous, seqRel, payload.length)) problem = 'invalid';
       else if (this.checksum && payload.length > 0) rx.collecting = mapping;
-    } else if (payload.length > 0 && !mapping && (rx.window === undefined || seqRel >= rx.window.end)) {
-      problem = 'no-dss'; // new data outside this subflow's mapping
+    } else if (payload.length > 0 && !mapping && (rx.window === undefined || seqRel + payload.length > rx.window.end)) {
+      // New data outside this subflow's mapping, or running past its end: once the mapping is
+      // read, what is left has none (subflow.c get_mapping_status, MAPPING_NODSS on 6.18).
+      problem = 'no-dss';
     }
     const collecting = rx.collecting;
     if (!problem && this.checksum && collecting && payload.length > 0 && inOrder && !this.collect(rx, collecting, payload, seqRel)) problem = 'bad-checksum';

@@ -8,6 +8,7 @@ import { TcpFlag } from '../../wire/packet.js';
 import { fastOpenOption, readFastOpen, synDataRoom, TFO_COOKIE_UNAVAILABLE, TFO_DATA_NOT_ACKED, TFO_SYN_RETRANSMITTED, type ActiveFastOpen, type FastOpenOption, type ServerVerdict } from '../fastopen.js';
 import { add64, RESET_MIDDLEBOX, type MptcpConnection, type SubflowRxMap, type TxMapping } from '../mptcp/connection.js';
 import { PendingTx } from '../mptcp/pending.js';
+import { ChecksumHold } from '../mptcp/csum-hold.js';
 import { pacingRate, pickRetransSubflow, pickSendSubflow, SEND_BURST } from '../mptcp/scheduler.js';
 import { fourthAckVerdict, RESET_EUNSPEC, RESET_NO_RESOURCES, RESET_UNSPECIFIED, type JoinSubflow } from '../mptcp/join.js';
 import type { Prng } from '../prng.js';
@@ -1122,13 +1123,22 @@ export class TcpConnection {
     this.rcvNxt = seqAdd(this.rcvNxt, data.length);
     this.bytesReceived += data.length;
     this.lastDataRecv = this.now;
+    const m = this.mptcp;
+    const rel = seqDiff(this.rcvNxt, this.rxSsnBase) - data.length;
+    // Checksums on: a mapping's bytes wait until all of it has arrived (csum-hold.ts).
+    if (m && !m.fallback && m.checksum && this.csumHold.hold(this.rxMap.collecting, rel, data)) return;
+    for (const h of this.csumHold.release()) this.toDataLevel(h.rel, h.data);
+    this.toDataLevel(rel, data);
+  }
+
+  /** In-order subflow bytes at `rel` (relative to the peer's ISN) for the MPTCP socket. */
+  private toDataLevel(rel: number, data: Uint8Array): void {
     const socket = this.master ?? this;
     const m = this.mptcp;
     // The data level places bytes by DSN (the mapping that covers them), on one subflow as on
     // several: a mapping ahead of the DATA_ACK waits out of order (protocol.c
     // mptcp_data_queue_ofo), and the DATA_ACK does not move.
     if (m && !m.fallback) {
-      const rel = seqDiff(this.rcvNxt, this.rxSsnBase) - data.length;
       const map = this.rxMappings.find((x) => rel >= x.ssn && rel < x.ssn + x.dll);
       if (map) {
         for (const piece of m.reorder(add64(map.dsn, rel - map.ssn), data)) socket.queueReceived(piece);
@@ -1137,6 +1147,9 @@ export class TcpConnection {
     }
     socket.queueReceived(data);
   }
+
+  /** Bytes of a mapping whose DSS checksum is not checked yet. */
+  private readonly csumHold = new ChecksumHold();
 
   /** The mapping this subflow is receiving under (its own, whatever the other subflows receive). */
   private readonly rxMap: SubflowRxMap = {};
@@ -1398,7 +1411,7 @@ export class TcpConnection {
     // less what waits in its receive queue and ahead of the data level's rcv_nxt.
     const socket = this.master ?? this;
     const shared = this.mptcpActive && this.mptcp!.hadJoin;
-    const queued = shared ? socket.rcvQueued + this.mptcp!.aheadBytes : this.rcvQueued;
+    const queued = (shared ? socket.rcvQueued + this.mptcp!.aheadBytes : this.rcvQueued) + this.csumHold.bytes;
     const free = Math.max(0, Math.floor(socket.settings.rcvBuf / 2) - queued - this.ooo.bytes());
     let wnd = Math.min(this.rcvSsthresh, free);
     const unit = 1 << this.rcvWscale;
