@@ -1,10 +1,10 @@
 // `mptcpdrill mutate`, end to end: kill counts on the bundled stack, a real survivor reported at
 // file:line:col with its lines, the JSON shape, exit statuses, Ctrl-C, and (as root) the kernel
-// target's temporary mutant files.
+// target's mutants, which are never written to disk (not even when the run is killed).
 
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runMutateCommand } from '../src/cli/commands/mutate.js';
@@ -135,7 +135,7 @@ test('Ctrl-C stops the run and prints what ran (exit 130)', async (t) => {
   t.regex(out, /Interrupted: \d+ of \d+ scripts mutated on ts; \d+ mutants/);
 });
 
-test('kernel target: mutants run in their own namespaces from hidden files removed afterwards (or exit 4 without root)', async (t) => {
+test('kernel target: mutants run in their own namespaces from memory, no file written (or exit 4 without root)', async (t) => {
   const { preflight } = await import('../src/targets/kernel/netns.js');
   const folder = `${repoRoot}test/scripts/tcp/handshake`;
   const before = readdirSync(folder).sort();
@@ -149,3 +149,39 @@ test('kernel target: mutants run in their own namespaces from hidden files remov
   t.is(code, 0, JSON.stringify(summary.scripts));
   t.like(summary.totals, { mutated: 1, mutants: 3, killed: 3, survived: 0 });
 });
+
+// A mutate run used to write each kernel mutant next to its script (`.X.pkt.mutant-PID-*~`, so
+// that `../common/*.sh` resolves) and a killed run left them there; the mutant's text now travels
+// in the job (JobSpec.text) under the script's own path. The folder is watched for any file
+// appearing while mutants run, and a run is killed in the middle of its mutants by each signal.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
+  test.serial(`kernel target: ${signal} in the middle of the mutants leaves no file next to the scripts`, async (t) => {
+    const { preflight } = await import('../src/targets/kernel/netns.js');
+    if (preflight() !== null) { t.pass('not root: the kernel target cannot run'); return; }
+    const folder = `${repoRoot}test/scripts/tcp/handshake`;
+    const before = readdirSync(folder).sort();
+    const appeared: string[] = [];
+    const watcher = watch(folder, (_event, name) => { if (name !== null && !before.includes(name)) appeared.push(name); });
+    const child = spawn(process.execPath, [cliPath, 'mutate', '--target', 'kernel', '-j', '2', '--max-mutants', '4', `${folder}/passive-open.pkt`, `${folder}/active-open.pkt`], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let out = '';
+    let sent = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      // The first script is reported once its mutants are done; the second's run by then.
+      if (!sent && /active-open\.pkt: \d+ mutants/.test(out)) {
+        sent = true;
+        child.kill(signal);
+      }
+    });
+    // 'exit', not 'close': workers of a SIGKILLed run may hold its pipes a while.
+    const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    watcher.close();
+    // A SIGKILLed run cannot stop its workers: end whatever of its group is left.
+    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* the group is gone */ }
+    t.true(sent, out);
+    if (signal !== 'SIGKILL') t.is(status, 130, out);
+    t.deepEqual(appeared, [], 'no file appeared next to the scripts while mutants ran');
+    t.deepEqual(readdirSync(folder).sort(), before);
+    t.deepEqual(readdirSync(tmpdir()).filter((n) => n.includes('mutant')), [], 'nor in the temp folder');
+  });
+}

@@ -1,18 +1,15 @@
 // Running mutants: each script once as written (only a script that passes is mutated), then each
 // of its mutants, with at most `jobs` runs at a time. On the bundled stack a run is in this
-// process (the script text is checked from memory, nothing is written); on the kernel each run is
-// a child process in a fresh network namespace (src/suite/executor.ts), the mutant written next
-// to the script under a unique hidden name — scripts source `../common/*.sh` relative to their
-// folder, and a shell line's working directory is the script's — and removed afterwards, also
-// when the run is interrupted.
+// process; on the kernel each run is a child process in a fresh network namespace
+// (src/suite/executor.ts). Either way a mutant is checked from memory: its text travels in the job
+// (JobSpec.text) under the script's own path — scripts source `../common/*.sh` relative to their
+// folder, and a shell line's working directory is the script's — so no mutant is ever written to
+// disk and an interrupted or killed run (even by SIGKILL) leaves nothing behind.
 //
 // Mutants of earlier scripts run first, so reports come out in order while later scripts' own
 // runs fill the free slots. Ctrl-C (interrupt()) starts nothing more, stops what runs and leaves
 // the results so far.
 
-import { randomBytes } from 'node:crypto';
-import { unlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { prepareRun } from '../engine/prepare.js';
 import { runScript } from '../engine/run.js';
@@ -117,31 +114,6 @@ export interface MutateRun {
   readonly interrupted: boolean;
 }
 
-/** Hidden temporary mutant files still on disk (removed on exit whatever happens). */
-const tempFiles = new Set<string>();
-let exitHook = false;
-
-function removeTemp(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Already gone.
-  }
-  tempFiles.delete(path);
-}
-
-function writeTemp(file: string, text: string): string {
-  if (!exitHook) {
-    exitHook = true;
-    process.on('exit', () => { for (const f of [...tempFiles]) removeTemp(f); });
-  }
-  // Not ending in .pkt, so no concurrent `run DIR` picks it up.
-  const path = join(dirname(file), `.${basename(file)}.mutant-${process.pid}-${randomBytes(4).toString('hex')}~`);
-  writeFileSync(path, text, { flag: 'wx' });
-  tempFiles.add(path);
-  return path;
-}
-
 function verdictOf(report: JobReport): RunVerdict {
   if (report.failure?.kind === 'timeout') return { status: 'timeout', detail: report.failure.headline };
   const detail = report.status === 'skip' ? (report.skipReasons ?? []).join(' ') || 'skipped' : report.failure?.headline;
@@ -155,7 +127,7 @@ export function startMutate(cfg: MutateConfig, hooks: MutateHooks = {}): MutateR
   let done = 0;
   let planned = cfg.files.length;
 
-  /** One run on the target: the text as `file` (in memory on ts, a temp file on the kernel). */
+  /** One run on the target: the text as `file`, from memory (`loaded`: the script as written). */
   const runOnce = async (file: string, text: string, loaded: LoadedScript | undefined): Promise<RunVerdict> => {
     if (cfg.target === 'ts') {
       const checked = loaded ?? checkText(file, text, { target: 'ts', cli: cfg.scriptOptions });
@@ -181,17 +153,12 @@ export function startMutate(cfg: MutateConfig, hooks: MutateHooks = {}): MutateR
         clearTimeout(timer);
       }
     }
-    const temp = loaded ? undefined : writeTemp(file, text);
+    const exec = runInChild({ file, ...(loaded ? {} : { text }), target: 'kernel', cli: cfg.scriptOptions, seed: cfg.seed, color: false }, { timeoutMs: cfg.timeoutMs });
+    running.add(exec);
     try {
-      const exec = runInChild({ file: temp ?? file, target: 'kernel', cli: cfg.scriptOptions, seed: cfg.seed, color: false }, { timeoutMs: cfg.timeoutMs });
-      running.add(exec);
-      try {
-        return verdictOf(await exec.done);
-      } finally {
-        running.delete(exec);
-      }
+      return verdictOf(await exec.done);
     } finally {
-      if (temp) removeTemp(temp);
+      running.delete(exec);
     }
   };
 

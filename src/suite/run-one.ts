@@ -3,7 +3,7 @@
 // report comes back whether the job ran here or in a child process).
 
 import { formatDiagnostic } from '../script/diagnostics.js';
-import { loadScript } from '../script/load.js';
+import { checkText, loadScript } from '../script/load.js';
 import { prepareRun } from '../engine/prepare.js';
 import { runScript } from '../engine/run.js';
 import type { RunResult } from '../engine/types.js';
@@ -50,7 +50,8 @@ export async function runJob(spec: JobSpec): Promise<JobReport> {
   // The seed decides the script's random local address too, so a seed reproduces the whole trace
   // wherever the job runs (this thread, a runner thread, a child process).
   const addresses = new Prng(spec.seed ^ LOCAL_ADDRESS_STREAM);
-  const loaded = loadScript(spec.file, { target: spec.target, cli: spec.cli, random: () => addresses.next32() / 2 ** 32 });
+  const loadOptions = { target: spec.target, cli: spec.cli, random: () => addresses.next32() / 2 ** 32 };
+  const loaded = spec.text !== undefined ? checkText(spec.file, spec.text, loadOptions) : loadScript(spec.file, loadOptions);
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (!loaded.script || !loaded.options || errors.length > 0) {
     const first = errors[0];

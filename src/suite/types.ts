@@ -14,6 +14,8 @@ export type SuiteTargetLabel = SuiteTarget | 'ts,kernel' | 'kernel,ts';
 /** Everything a child needs to run one script; plain JSON (it travels on the command line). */
 export interface JobSpec {
   file: string;
+  /** The script's text when it is not the file's (`mutate`'s mutants): `file` still names it, and its folder is where relative paths resolve. */
+  text?: string;
   target: SuiteTarget;
   /** Script option flags for this run (variant flags, then the user's), as `splitOptionArgs` gives them. */
   cli: CliOptions;
