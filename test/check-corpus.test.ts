@@ -66,7 +66,7 @@ test('every system call of docs/language.md §6.2 appears', (t) => {
   const wanted = [
     'socket', 'bind', 'listen', 'accept', 'connect', 'read', 'readv', 'recv', 'recvfrom', 'recvmsg', 'write', 'writev',
     'send', 'sendto', 'sendmsg', 'fcntl', 'ioctl', 'close', 'shutdown', 'getsockopt', 'setsockopt', 'poll', 'epoll_create',
-    'epoll_ctl', 'epoll_wait', 'pipe', 'splice', 'sendfile', 'open', 'cap_set', 'psp_rx_assoc', 'psp_tx_assoc',
+    'epoll_ctl', 'epoll_wait', 'pipe', 'splice', 'sendfile', 'open', 'cap_set', 'psp_rx_assoc', 'psp_tx_assoc', 'mib', 'mib_delta',
   ];
   t.deepEqual(wanted.filter((c) => !calls.has(c as never)), []);
 });

@@ -3,6 +3,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { CheckedScript, Script } from '../script/ast.js';
+import { isTargetCall } from '../script/build-syscalls.js';
 import { TargetUnavailable, type Target } from '../targets/target.js';
 import { ScriptFailure, ScriptSkip } from './outcome.js';
 import { Runner } from './runner.js';
@@ -24,7 +25,7 @@ export function unsupportedReasons(script: Script, target: Target): string[] {
       reasons.push(`${where}: the ${target.name} target cannot make system calls.`);
       break;
     }
-    if (a.name !== 'cap_set' && a.name !== 'psp_rx_assoc' && a.name !== 'psp_tx_assoc' && caps.unsupportedSyscalls.has(a.name)) {
+    if (isTargetCall(a.name) && caps.unsupportedSyscalls.has(a.name)) {
       reasons.push(`${where}: the ${target.name} target cannot perform ${a.name}.`);
     }
     const proto = a.name === 'socket' ? a.args[2] : undefined;

@@ -21,6 +21,8 @@ import { CallError, tryInt } from './syscalls/expr.js';
 import { FdTable } from './syscalls/fd-table.js';
 import { lowerCall, type LoweredCall } from './syscalls/lower.js';
 import { traceOutput } from './trace-output.js';
+import { CounterBook, counterMismatch, countersIn } from './counters.js';
+import { isCounterCall } from '../script/build-syscalls.js';
 import { rangeTimingError, sec, Timeline, timingError, type Due } from './timeline.js';
 import type { EngineSettings, Failure, RunOptions, TraceCallOutput, TraceEntry } from './types.js';
 
@@ -62,6 +64,8 @@ export class Runner {
   private lastActual: Usecs = 0;
   /** How late the runner was (woke up, injected) at the current event and at the one before, µs. */
   private late = { current: 0, previous: 0 };
+  /** Baselines of the counters the script asserts (none when it asserts none). */
+  private counters: CounterBook | undefined;
 
   constructor(
     private readonly script: Script,
@@ -96,6 +100,8 @@ export class Runner {
       for (const command of this.settings.initScripts) await this.runShell({ kind: 'shell', command, range }, undefined, 'init script');
     }
     if (this.script.initCommand) await this.runShell(this.script.initCommand, undefined);
+    const counters = countersIn(this.script);
+    if (counters.length > 0) this.counters = CounterBook.start(this.target, counters, (name) => this.where(this.counterLine(name)));
     this.clock.start();
   }
 
@@ -287,6 +293,10 @@ export class Runner {
     if (this.pending.length > 0) await this.checkPending(true);
     const name = action.name;
     if (name === 'psp_rx_assoc' || name === 'psp_tx_assoc') throw new ScriptSkip([`${this.where(action.range)}: ${name} (PSP) is not supported.`]);
+    if (isCounterCall(name)) {
+      this.judgeCounter(event, action, start);
+      return;
+    }
     if (name === 'cap_set') {
       this.warn(`${this.where(action.range)}: cap_set is accepted but not performed (the runner keeps its capabilities).`);
       this.complete(start, this.clock.now(), false);
@@ -336,6 +346,28 @@ export class Runner {
     const end = result.endedAt ?? this.clock.now();
     this.judgeCall(event, action, call, result, issuedAt, end, start);
     this.complete(start, end, false);
+  }
+
+  /** A counter assertion (docs/language.md §6.3): read at its time, compared at once. */
+  private judgeCounter(event: Event, action: SyscallAction, start: Usecs): void {
+    const arg = action.args[0]!;
+    const name = arg.kind === 'symbol' ? arg.name : '';
+    const reading = this.counters?.read(action, name, event.range.start.line);
+    if (!reading) this.fail('syscall', arg.range, `runtime error in ${action.name} call: the ${this.target.name} target has no MIB counter ${name}`);
+    this.record({ kind: 'syscall', time: start, line: event.range.start.line, call: sourceText(this.text, action.range), result: String(reading.grew) });
+    const expected = tryInt(action.expectedReturn);
+    if (action.expectedReturn.kind !== 'ellipsis' && expected !== reading.grew) {
+      const message = `runtime error in ${action.name} call: ${counterMismatch(reading, expected ?? 0n)}`;
+      if (!this.settings.nonFatal.syscall) this.fail('syscall', action.range, message);
+      this.warn(`${this.where(action.range)}: ${message} (non_fatal=syscall)`);
+    }
+    this.complete(start, this.clock.now(), false);
+  }
+
+  /** The range of the first assertion of counter `name` (where a skip about it points). */
+  private counterLine(name: string): SourceRange {
+    const e = this.script.events.find((ev) => ev.action.kind === 'syscall' && isCounterCall(ev.action.name) && ev.action.args[0]?.kind === 'symbol' && ev.action.args[0].name === name);
+    return e?.range ?? lineRange(this.text, 1);
   }
 
   /** True when `promise` settles before script time `deadline` (a blocked call does not). */

@@ -88,10 +88,16 @@ export interface CodeAction extends Node {
 
 // ---- System calls -------------------------------------------------------------------------
 
+/**
+ * Calls the engine answers itself rather than the target's socket API: `cap_set` and the PSP calls
+ * (accepted, warned about) and the MIB counter assertions `mib`/`mib_delta` (docs/language.md §6.3).
+ */
+export type LanguageOnlyCall = 'cap_set' | 'psp_rx_assoc' | 'psp_tx_assoc' | 'mib' | 'mib_delta';
+
 export interface SyscallAction extends Node {
   kind: 'syscall';
   /** Resolved call name (known to the language); unknown names are a check error. */
-  name: SyscallName | 'cap_set' | 'psp_rx_assoc' | 'psp_tx_assoc';
+  name: SyscallName | LanguageOnlyCall;
   nameRange: SourceRange;
   args: Expr[];
   /** `= expr`: the expected return value. */

@@ -1,7 +1,7 @@
 // The system call names the language knows (docs/language.md §6.2). The list is checked against
 // the target interface's SyscallName type so the two cannot drift apart.
 
-import type { SyscallAction } from './ast.js';
+import type { LanguageOnlyCall, SyscallAction } from './ast.js';
 import type { SyscallName } from '../targets/target.js';
 
 const targetCalls = {
@@ -12,7 +12,19 @@ const targetCalls = {
   epoll_wait: true, pipe: true, splice: true, sendfile: true, open: true,
 } satisfies Record<SyscallName, true>;
 
-const languageOnly = ['cap_set', 'psp_rx_assoc', 'psp_tx_assoc'] as const;
+const languageOnly = ['cap_set', 'psp_rx_assoc', 'psp_tx_assoc', 'mib', 'mib_delta'] as const satisfies readonly LanguageOnlyCall[];
+
+/** The counter assertions: `mib(NAME) = N` since the script started, `mib_delta(NAME) = N` since the last assertion of NAME. */
+export type CounterCall = 'mib' | 'mib_delta';
+
+export function isCounterCall(name: string): name is CounterCall {
+  return name === 'mib' || name === 'mib_delta';
+}
+
+/** A call the target performs (not one the engine answers itself). */
+export function isTargetCall(name: string): name is SyscallName {
+  return Object.hasOwn(targetCalls, name);
+}
 
 const known = new Set<string>([...Object.keys(targetCalls), ...languageOnly]);
 

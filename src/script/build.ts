@@ -16,7 +16,8 @@ import {
 } from './build-util.js';
 import type { Reporter } from './checks/report.js';
 import { secondsTextToUsecs } from './build-time.js';
-import { isSyscallName } from './build-syscalls.js';
+import { isCounterCall, isSyscallName } from './build-syscalls.js';
+import { counterArg } from './build-counter.js';
 import * as P from './build-packet.js';
 import * as M from './build-mptcp.js';
 
@@ -135,7 +136,8 @@ export class ScriptBuilder extends BaseVisitor {
 
   syscall(ctx: Ctx): SyscallAction | undefined {
     const nameTok = tok(ctx, 'name')!;
-    const args = nodes(ctx, 'args').map((n) => this.visit(n) as Expr);
+    // A counter assertion's argument is a counter's name, not a constant (docs/language.md §6.3).
+    const args = isCounterCall(nameTok.image) ? nodes(ctx, 'args').map((n) => counterArg(n, this.sink)) : nodes(ctx, 'args').map((n) => this.visit(n) as Expr);
     const expectedReturn = this.visit(node(ctx, 'result')!) as Expr;
     if (!isSyscallName(nameTok.image)) {
       this.sink.error('unknown-syscall', tokenRange(nameTok), `unknown syscall '${nameTok.image}'`);

@@ -17,6 +17,7 @@ import { TcpConnection, type ConnEnv, type SocketSettings } from './tcp/connecti
 import { ipPacket, tupleKey, type FourTuple } from './tcp/endpoint.js';
 import { seqAdd } from './tcp/seq.js';
 import { VirtualClock } from './virtual-clock.js';
+import { Mib } from './mib.js';
 
 export interface Listener {
   family: 4 | 6;
@@ -39,6 +40,8 @@ export const ANY6 = '::';
 export class Host {
   readonly clock = new VirtualClock();
   readonly sysctls = new Sysctls();
+  /** The namespace's MIB counters (mib.ts). */
+  readonly mib = new Mib();
   readonly prng: Prng;
   mtu = 1500;
   readonly addresses = new Set<string>();
@@ -99,6 +102,7 @@ export class Host {
       activeDisabled: this.mpcBlackhole.shouldDisable(this.clock.now(), this.blackholeTimeout),
       // The sysctl is read when the blackhole is detected, as ctrl.c mptcp_active_disable does.
       onMpcBlackhole: () => this.mpcBlackhole.disable(this.clock.now(), this.blackholeTimeout),
+      mib: this.mib,
     };
   }
 
@@ -203,7 +207,10 @@ export class Host {
     if (l.mptcp) {
       mptcp = this.newMptcp('server');
       const opts = seg.options.filter((o) => o.kind === 'mptcp');
-      const cap = this.sysctls.int('net.mptcp.enabled') > 0 ? validSynCapable(opts as never, this.v0Mode) : undefined;
+      const syn = validSynCapable(opts as never, this.v0Mode);
+      // subflow.c subflow_check_req: every well-formed MP_CAPABLE SYN an MPTCP listener gets.
+      if (syn) this.mib.inc('MPTcpExtMPCapableSYNRX');
+      const cap = this.sysctls.int('net.mptcp.enabled') > 0 ? syn : undefined;
       if (cap) mptcp.acceptSyn(cap);
       else mptcp.fallBack();
     }

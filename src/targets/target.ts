@@ -142,6 +142,14 @@ export interface ShellResult {
   notes?: string[];
 }
 
+/** Counters as a target read them. */
+export interface CounterRead {
+  /** Each counter the target has, by name. A name asked for but absent here and below does not exist on it. */
+  values: ReadonlyMap<string, bigint>;
+  /** Counters that exist on Linux but the target does not keep, with the reason: a script asserting one is a skip. */
+  unmodelled?: ReadonlyMap<string, string>;
+}
+
 export interface TargetCapabilities {
   /** Can run syscalls (remote targets drive packets only). */
   syscalls: boolean;
@@ -188,6 +196,13 @@ export interface Target {
    * most; null when none came by then.
    */
   receive(deadline: Usecs): Promise<SentPacket | null>;
+
+  /**
+   * The MIB counters `names` (nstat's names: MPTcpExtMPJoinSynRx, TcpExtTCPFastOpenActive) of the
+   * test's network as they stand now (docs/language.md §6.3). A target without it cannot run a
+   * script with counter assertions (a skip).
+   */
+  readCounters?(names: readonly string[]): CounterRead;
 
   /** Runs a shell command inside the test's network (namespace or emulation). */
   shell(command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ShellResult>;

@@ -16,7 +16,8 @@ import { adoptGroup, endGroup, watchFolder } from './process-groups.js';
 import { isolation, TsShellHost, writeStandInFiles } from './ts-shell-host.js';
 import { SysctlFile, type StandInFiles } from '../stack/shell-stand-ins.js';
 import { Stack } from '../stack/socket-api.js';
-import type { NetworkConfig, SentPacket, ShellResult, SyscallRequest, SyscallResult, Target, TargetCapabilities, Usecs } from './target.js';
+import { isStackCounter, STACK_COUNTERS } from '../stack/mib.js';
+import type { CounterRead, NetworkConfig, SentPacket, ShellResult, SyscallRequest, SyscallResult, Target, TargetCapabilities, Usecs } from './target.js';
 
 let standIns: string | undefined;
 
@@ -114,6 +115,17 @@ export class TsTarget implements Target {
     const h = this.stack.host;
     const dev = this.net?.device ?? 'tun0';
     return [...h.addresses].map((a) => `    inet${a.includes(':') ? '6' : ''} ${a} dev ${dev} mtu ${h.mtu}\n`).join('');
+  }
+
+  /** The stack's counters (src/stack/mib.ts); one Linux has and the stack does not keep is unmodelled. */
+  readCounters(names: readonly string[]): CounterRead {
+    const values = new Map<string, bigint>();
+    const unmodelled = new Map<string, string>();
+    for (const n of names) {
+      if (isStackCounter(n)) values.set(n, this.stack.host.mib.get(n));
+      else unmodelled.set(n, `the TypeScript stack does not keep the MIB counter ${n} (it keeps ${STACK_COUNTERS.join(', ')}).`);
+    }
+    return { values, unmodelled };
   }
 
   async shell(command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ShellResult> {

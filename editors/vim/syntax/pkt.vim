@@ -48,7 +48,7 @@ syn keyword pktMptcp remove_address mp_prio mp_fail mp_fastclose mp_reset
 syn keyword pktSyscall socket bind listen accept accept4 connect read recv recvfrom readv write send
 syn keyword pktSyscall sendto writev sendmsg recvmsg close shutdown setsockopt getsockopt fcntl
 syn keyword pktSyscall ioctl poll epoll_create epoll_create1 epoll_ctl epoll_wait pipe splice
-syn keyword pktSyscall sendfile open cap_set psp_rx_assoc psp_tx_assoc
+syn keyword pktSyscall sendfile open cap_set psp_rx_assoc psp_tx_assoc mib mib_delta
 
 " Symbolic constants (SOCK_STREAM, EINPROGRESS, ...)
 syn match pktConstant "\<[A-Z][A-Z0-9_]\{2,}\>"

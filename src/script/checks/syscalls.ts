@@ -7,6 +7,7 @@ import { fieldNames } from '../../sys/struct-layout.js';
 import { TCP_INFO_LAYOUT } from '../../sys/tcp-info.js';
 import { MPTCP_FULL_INFO_HEADER_LAYOUT, MPTCP_INFO_LAYOUT, MPTCP_SUBFLOW_DATA_LAYOUT } from '../../sys/mptcp-structs.js';
 import type { Reporter } from './report.js';
+import { isCounterCall } from '../build-syscalls.js';
 
 /** [minimum, maximum] argument count; `cap_set` and the PSP calls take anything. */
 const ARITY: Readonly<Record<string, readonly [number, number]>> = {
@@ -41,6 +42,8 @@ const ARITY: Readonly<Record<string, readonly [number, number]>> = {
   splice: [6, 6],
   sendfile: [4, 4],
   open: [2, 3],
+  mib: [1, 1],
+  mib_delta: [1, 1],
 };
 
 /** Argument positions that hold a file descriptor, per call. */
@@ -195,6 +198,13 @@ export function checkSyscall(call: SyscallAction, r: Reporter): void {
     }
   }
   call.args.forEach((arg, i) => walkExpr(arg, argStruct(call, i), r));
+  if (isCounterCall(call.name)) {
+    // A counter is a count: the expectation is a number (or `...`, which reads it and checks nothing).
+    const e = call.expectedReturn;
+    if (!(e.kind === 'int' || e.kind === 'ellipsis' || e.kind === 'binary') || call.expectedErrno) {
+      r.error('counter-expectation', e.range, `${call.name} is compared with a number of events, e.g. "${call.name}(MPTcpExtMPJoinSynRx) = 1"`);
+    }
+  }
   if (call.expectedErrno && !isMinusOne(call.expectedReturn)) {
     r.warn('errno-without-minus-one', call.expectedErrno.range, `errno ${call.expectedErrno.name} is only set when the call returns -1`);
   }

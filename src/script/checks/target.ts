@@ -6,12 +6,16 @@ import type { Script } from '../ast.js';
 import type { TargetName } from '../../targets/target.js';
 import { isMptcpOption } from './packets.js';
 import type { Reporter } from './report.js';
+import { isCounterCall } from '../build-syscalls.js';
+import { STACK_COUNTERS } from '../../stack/mib.js';
 
 export interface TargetFeatures {
   mptcp: boolean;
   syscalls: boolean;
   /** Calls the target cannot perform, with the reason. */
   unsupportedCalls: Readonly<Record<string, string>>;
+  /** MIB counters the target keeps (docs/language.md §6.3); absent: all of Linux's. */
+  counters?: ReadonlySet<string>;
 }
 
 const PSP = 'PSP is not supported';
@@ -27,6 +31,7 @@ export const TARGET_FEATURES: Readonly<Record<TargetName, TargetFeatures>> = {
       psp_rx_assoc: PSP,
       psp_tx_assoc: PSP,
     },
+    counters: new Set(STACK_COUNTERS),
   },
   remote: { mptcp: true, syscalls: false, unsupportedCalls: { psp_rx_assoc: PSP, psp_tx_assoc: PSP } },
 };
@@ -44,6 +49,10 @@ export function checkTarget(script: Script, target: TargetName, features: Target
     if (a.kind === 'syscall') {
       const reason = features.unsupportedCalls[a.name];
       if (reason) r.warn('target-unsupported-call', a.nameRange, `${a.name} cannot run on the ${target} target (${reason}): the script will be skipped`);
+      const counter = isCounterCall(a.name) && a.args[0]?.kind === 'symbol' ? a.args[0].name : undefined;
+      if (counter && features.counters && !features.counters.has(counter)) {
+        r.warn('target-unkept-counter', a.args[0]!.range, `the ${target} target does not keep the MIB counter ${counter}: the script will be skipped`);
+      }
       if (!features.syscalls && !noSyscallsReported) {
         noSyscallsReported = true;
         r.warn('target-no-syscalls', a.nameRange, `the ${target} target performs no system calls: they are left to the remote stack`);

@@ -18,6 +18,7 @@ import type { KeyMaterial } from './keys.js';
 import { material } from './keys.js';
 import { DataTxQueue } from './tx-queue.js';
 import { decideFallback, MpFailExchange, RESET_MIDDLEBOX, type MappingProblem } from './fallback.js';
+import type { Mib } from '../mib.js';
 
 const MASK64 = (1n << 64n) - 1n;
 export const add64 = (a: bigint, n: bigint | number): bigint => (a + BigInt(n)) & MASK64;
@@ -32,6 +33,8 @@ export interface MptcpSettings {
   activeDisabled?: boolean;
   /** A connection whose MP_CAPABLE SYNs were dropped got its SYN/ACK: the namespace may disable active MPTCP. */
   onMpcBlackhole?: () => void;
+  /** The namespace's MIB counters. */
+  mib?: Mib;
 }
 
 /** The mapping a stretch of written data is sent under (repeated on every segment cut from it). */
@@ -472,10 +475,13 @@ export class MptcpConnection {
     if (o.version !== this.version || !this.remote) return;
     if (o.version === 0) {
       this.addAddrReceived++;
+      this.settings.mib?.inc('MPTcpExtAddAddr');
       this.peerAnnounced.push(o);
       return;
     }
     if (o.echo) {
+      // options.c mptcp_incoming_options: an echo needs no HMAC and always counts.
+      this.settings.mib?.inc('MPTcpExtEchoAdd');
       const mine = this.unechoed.get(o.addressId);
       if (mine && mine.address === o.address && mine.port === o.port) this.unechoed.delete(o.addressId);
       return;
@@ -484,6 +490,7 @@ export class MptcpConnection {
     const want = addAddrHmac(this.remote.key, this.local.key, o.addressId, o.address, o.port);
     if (!bytesEqual(want, o.hmac)) return;
     this.addAddrReceived++;
+    this.settings.mib?.inc('MPTcpExtAddAddr');
     const echo: AddAddr = { kind: 'mptcp', subtype: 'add_addr', version: 1, echo: true, addressId: o.addressId, address: o.address };
     if (o.port !== undefined) echo.port = o.port;
     this.pendingEchoes.push(echo);

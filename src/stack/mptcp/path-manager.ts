@@ -231,9 +231,11 @@ export class PathManager extends PathManagerConfig {
   acceptJoin(l: Listener | undefined, tuple: FourTuple, syn: TcpSegment, join: MpJoin): boolean {
     // Linux still knows the token of a connection that fell back: the join gets its SYN/ACK and
     // is refused on the third ACK (admitJoin below, reason 3).
+    if (!l && !this.endpoints.some((e) => e.port === tuple.localPort && e.address === tuple.localIp && e.flags.includes('signal'))) return false;
+    // subflow.c subflow_check_req counts the join SYN before it looks the token up.
+    this.host.mib.inc('MPTcpExtMPJoinSynRx');
     const owner = [...this.host.conns.values()].map((c) => c.master ?? c).find((c) => c.mptcp?.remote && !c.join && c.mptcp.local.token === join.token);
     if (!owner) return false;
-    if (!l && !this.endpoints.some((e) => e.port === tuple.localPort && e.address === tuple.localIp && e.flags.includes('signal'))) return false;
     const settings = l?.settings ?? owner.settings;
     const m = owner.mptcp!;
     const { id, endpoint } = this.localId(owner, tuple.localIp);
@@ -241,7 +243,12 @@ export class PathManager extends PathManagerConfig {
     const closed = env.closed;
     env.closed = (x) => { closed(x); m.joins.delete(x); };
     // Linux refuses (reason 3) a join it has no room for, or on a connection not fully established.
-    env.admitJoin = () => m.fullyEstablished && !m.fallback && m.joins.size < this.subflows;
+    env.admitJoin = () => {
+      const admitted = m.fullyEstablished && !m.fallback && m.joins.size < this.subflows;
+      // subflow.c subflow_syn_recv_sock: counted once mptcp_finish_join took the subflow.
+      if (admitted) this.host.mib.inc('MPTcpExtMPJoinAckRx');
+      return admitted;
+    };
     const sub = new TcpConnection(env, tuple, { ...settings, keepalive: { ...settings.keepalive } }, m);
     sub.join = new JoinSubflow(m, 'responder', this.host.prng.next32(), id, endpoint?.flags.includes('backup') ?? false);
     sub.join.onSyn(join);

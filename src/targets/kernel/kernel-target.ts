@@ -7,8 +7,9 @@
 import {
   TargetUnavailable,
   type NetworkConfig, type SentPacket, type SyscallRequest, type SyscallResult, type Target, type TargetCapabilities, type Usecs,
-  type ShellResult,
+  type ShellResult, type CounterRead,
 } from '../target.js';
+import { readKernelCounters } from './counters.js';
 import { PacketQueue } from '../packet-queue.js';
 import { call, F_GETFL, notRealtime, O_NONBLOCK, openTun, realtime } from './libc.js';
 import { configureNetwork } from './net-setup.js';
@@ -145,6 +146,10 @@ export class KernelTarget implements Target {
 
   shell(command: string, opts: ShellOptions): Promise<ShellResult> {
     return this.shells.run(command, opts);
+  }
+
+  readCounters(names: readonly string[]): CounterRead {
+    return readKernelCounters(names);
   }
 
   async close(): Promise<void> {
