@@ -8,7 +8,7 @@
 // parse, and runs everything else.
 
 import test from 'ava';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './helpers/paths.js';
@@ -46,6 +46,13 @@ function readmeCommands(): string[] {
 
 const commands = readmeCommands();
 const isRoot = process.getuid?.() === 0;
+
+// The README's `lab up` is followed by `lab down`; should a command between them fail, the lab goes anyway.
+test.after.always(() => {
+  for (const [, name] of commands.join('\n').matchAll(/ lab up --name (\S+)/g)) {
+    spawnSync(process.execPath, [join(repoRoot, 'bin', 'mptcpdrill.js'), 'lab', 'down', '--name', name!], { stdio: 'ignore' });
+  }
+});
 
 function sh(command: string, cwd: string): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {

@@ -13,7 +13,8 @@ import { runScript, type RunResult } from '../../src/engine/run.js';
 import { verboseSink } from '../../src/report/sinks.js';
 import { remoteTargetFromFlags } from '../../src/targets/remote/cli-options.js';
 import { guardTables, nft, RstGuard } from '../../src/targets/remote/rst-guard.js';
-import { HELPERS_DIR, IFACE, LAB, VethLab } from './veth-lab.js';
+import { labDefines as netDefines } from '../../src/targets/remote/lab-net.js';
+import { IFACE, LAB, VethLab } from './veth-lab.js';
 
 export interface HarnessLine {
   file: string;
@@ -32,12 +33,7 @@ export function describeFailure(r: RunResult): string | undefined {
 
 /** Script defines that tell a script how to reach the stack's side (exported to its shell lines too). */
 export function labDefines(lab: VethLab): string[] {
-  return [
-    `IN_STACK=${lab.execInB}`,
-    `APP=python3 ${resolve(HELPERS_DIR, 'mptcp-app.py')}`,
-    `STACK_IP2=${LAB.stack2}`,
-    `OUR_IP2=${LAB.ours2}`,
-  ];
+  return netDefines(lab.execInB);
 }
 
 /** One script against a fresh namespace B, as the kernel target gives each script a fresh namespace. */

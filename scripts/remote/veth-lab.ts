@@ -3,33 +3,18 @@
 // by a veth pair. B is held by netns-holder.py, which dies with this process (PDEATHSIG), so
 // nothing outlives a SIGKILL; processes started in B are killed by pid in close().
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { processesInNetns } from '../../src/targets/kernel/netns.js';
+import { buildVethPair, helpersDir, IFACE, PEER_IFACE } from '../../src/targets/remote/lab-net.js';
+
+export { IFACE, LAB } from '../../src/targets/remote/lab-net.js';
 
 /** scripts/remote/ in the source tree (the .py helpers are not compiled). */
-export const HELPERS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'scripts', 'remote');
+export const HELPERS_DIR = helpersDir();
 
-export interface LabAddresses {
-  /** Our (the script side's) address on vethA, and a second one for joins (ours + 1). */
-  ours: string; ours2: string;
-  /** The kernel under test on vethB, and its second address. */
-  stack: string; stack2: string;
-}
-
-export const LAB: LabAddresses = { ours: '10.77.0.1', ours2: '10.77.0.2', stack: '10.77.0.10', stack2: '10.77.0.11' };
-export const IFACE = 'vethA';
-
-/** Pids of the processes (as this /proc shows them) in network namespace `ns` ("net:[N]"). */
-export function processesInNetns(ns: string): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try { if (readlinkSync(`/proc/${e}/ns/net`) === ns) out.push(Number(e)); } catch { /* gone */ }
-  }
-  return out;
-}
+export { processesInNetns };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -47,23 +32,14 @@ export class VethLab {
     const first = await lines.next();
     if (first.value !== 'ready') throw new Error(`the namespace holder failed: ${String(first.value)}`);
     const lab = new VethLab(holder, lines, holder.pid!);
-    const inB = (...args: string[]): string => sh('nsenter', [`--net=${lab.netnsPath}`, ...args]);
-    sh('ip', ['link', 'set', 'lo', 'up']);
-    sh('ip', ['link', 'add', IFACE, 'type', 'veth', 'peer', 'name', 'vethB', 'netns', String(lab.pid)]);
-    sh('ip', ['addr', 'add', `${LAB.ours}/24`, 'dev', IFACE]);
-    sh('ip', ['addr', 'add', `${LAB.ours2}/24`, 'dev', IFACE]);
-    sh('ip', ['link', 'set', IFACE, 'up']);
-    return lab.finish(inB);
+    buildVethPair((args) => sh('ip', args), (args) => sh('nsenter', [`--net=${lab.netnsPath}`, 'ip', ...args]), String(lab.pid));
+    return lab.finish();
   }
 
-  private async finish(inB: (...args: string[]) => string): Promise<VethLab> {
-    inB('ip', 'link', 'set', 'lo', 'up');
-    inB('ip', 'addr', 'add', `${LAB.stack}/24`, 'dev', 'vethB');
-    inB('ip', 'addr', 'add', `${LAB.stack2}/24`, 'dev', 'vethB');
-    inB('ip', 'link', 'set', 'vethB', 'up');
-    this.holder.stdin!.write('offload-off vethB\n');
+  private async finish(): Promise<VethLab> {
+    this.holder.stdin!.write(`offload-off ${PEER_IFACE}\n`);
     const r = await this.lines.next();
-    if (r.value !== 'ok') throw new Error(`cannot turn off offloads on vethB: ${String(r.value)}`);
+    if (r.value !== 'ok') throw new Error(`cannot turn off offloads on ${PEER_IFACE}: ${String(r.value)}`);
     // Both ends up means carrier; IPv4 needs no address settling (no DAD).
     for (let i = 0; i < 200 && !/\bUP\b/.test(sh('ip', ['-br', 'link', 'show', 'dev', IFACE])); i++) await sleep(10);
     return this;

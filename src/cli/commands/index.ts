@@ -12,6 +12,7 @@ export const commands: CommandRegistry = {
   decode: () => import('./decode.js'),
   fmt: () => import('./fmt.js'),
   interop: () => import('./interop.js'),
+  lab: () => import('./lab.js'),
   mutate: () => import('./mutate.js'),
   run: () => import('./run.js'),
 };

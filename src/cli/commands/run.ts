@@ -35,6 +35,8 @@ Options:
   --iface IF           remote: the interface towards the stack under test
   --remote-ip ADDR     remote: the address of the stack under test
   --local-ip ADDR      remote: our address (default: the interface's)
+  --lab NAME           remote: the stack of 'mptcpdrill lab up --name NAME' (instead of the
+                       three above; sets IN_STACK, APP, STACK_IP2 and OUR_IP2, see lab --help)
   -v, --verbose        print every packet injected and observed and every call, with times
   --pcap FILE          write every packet injected and observed to FILE (pcap, link type RAW)
   --tolerance-scale F  multiply every timing tolerance by F (slow machines)
@@ -129,6 +131,7 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
     iface: { type: 'string' },
     'remote-ip': { type: 'string' },
     'local-ip': { type: 'string' },
+    lab: { type: 'string' },
     'retry-timing': { type: 'string' },
   });
   const [file] = requirePositionals(positionals, ['FILE']);
@@ -139,6 +142,8 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
   // A remote stack is the engine's "local" side: its flags become script-option overrides that
   // beat the script's own lines (see src/targets/remote/cli-options.ts).
   let remoteTarget: Target | undefined;
+  let labName: string | undefined;
+  if (values.lab !== undefined && targetName !== 'remote') throw new UsageError('--lab is for --target remote');
   if (targetName === 'remote') {
     const { remoteTargetFromFlags } = await import('../../targets/remote/cli-options.js');
     // `--remote-ip`/`--local-ip` are also the dashed spellings of the script options, which
@@ -148,9 +153,16 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
       delete scriptOptions[name];
       return Array.isArray(value) ? value[value.length - 1] : value;
     };
-    const remoteIp = values['remote-ip'] ?? takeOption('remote_ip');
-    const localIp = values['local-ip'] ?? takeOption('local_ip');
-    const setup = remoteTargetFromFlags({ iface: values.iface, remoteIp, localIp });
+    let remoteIp = values['remote-ip'] ?? takeOption('remote_ip');
+    let localIp = values['local-ip'] ?? takeOption('local_ip');
+    let iface = values.iface;
+    if (values.lab !== undefined) {
+      if (iface !== undefined || remoteIp !== undefined || localIp !== undefined) throw new UsageError('--lab gives the interface and both addresses: drop --iface, --remote-ip and --local-ip');
+      const { enterLabForRun } = await import('../lab-run.js');
+      ({ iface, remoteIp, localIp } = await enterLabForRun(values.lab, scriptOptions));
+      labName = values.lab;
+    }
+    const setup = remoteTargetFromFlags({ iface, remoteIp, localIp });
     if (!setup.ok) throw new UsageError(setup.message);
     remoteTarget = setup.target;
     Object.assign(scriptOptions, setup.overrides);
@@ -238,6 +250,7 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
       return await runScript(loaded, t, opts);
     } finally {
       pcap?.close();
+      if (labName !== undefined) await (await import('../lab-run.js')).endLabApps(labName);
     }
   };
   let result = await attempt(target);

@@ -37,10 +37,11 @@ const ALL_SYSCALLS: readonly SyscallName[] = [
   'epoll_create1', 'epoll_ctl', 'epoll_wait', 'pipe', 'splice', 'sendfile', 'open',
 ];
 
-const CAP_NET_ADMIN = 12;
+export const CAP_NET_ADMIN = 12;
 const CAP_NET_RAW = 13;
 
-function hasCaps(...bits: number[]): boolean {
+/** True when this process has every capability `bits` names (effective set). */
+export function hasCaps(...bits: number[]): boolean {
   const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
   const caps = m ? BigInt(`0x${m[1]}`) : 0n;
   return bits.every((b) => ((caps >> BigInt(b)) & 1n) === 1n);
