@@ -34,6 +34,16 @@ if (isMainThread && which === 'main' && process.argv.length === 3 && ['--version
   process.stdout.write(`mptcpdrill ${version}\n`);
   process.exit(0);
 }
+// `run --target kernel FILE` restarts itself, before loading the CLI, with the V8 flags of a
+// process that runs kernel scripts (src/cli/kernel-relaunch.ts); it returns when it does not.
+if (isMainThread && which === 'main' && process.argv[2] === 'run' && process.argv.some((a) => a.includes('kernel'))) {
+  try {
+    const { relaunchWithKernelNodeFlags } = await import(new URL('dist/src/cli/kernel-relaunch.js', root).href);
+    await relaunchWithKernelNodeFlags(process.argv.slice(2));
+  } catch {
+    // not built: said below
+  }
+}
 if (!existsSync(entry)) {
   process.stderr.write('mptcpdrill is not built (dist/ is missing): run npm install (which builds) first.\n');
   process.exit(2);
@@ -76,7 +86,10 @@ function loadBundle() {
  */
 function runCached(manifest, part) {
   const file = fileURLToPath(new URL(`dist/bundle/${manifest.entries[part]}`, root));
-  const cacheFile = fileURLToPath(new URL(`dist/bundle/${part}.${manifest.id}.cache`, root));
+  // V8 rejects a cache made under other flags (a kernel run's, src/targets/kernel/node-flags.ts):
+  // one cache per set of Node flags, or runs with and without them would overwrite each other's.
+  const flags = process.execArgv.length === 0 ? '' : `.${flagsTag(process.execArgv)}`;
+  const cacheFile = fileURLToPath(new URL(`dist/bundle/${part}.${manifest.id}${flags}.cache`, root));
   let cachedData;
   try {
     cachedData = readFileSync(cacheFile);
@@ -99,6 +112,13 @@ function runCached(manifest, part) {
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
   return module.exports;
+}
+
+/** A short tag of the Node flags (FNV-1a of their text). */
+function flagsTag(execArgv) {
+  let h = 0x811c9dc5;
+  for (const c of execArgv.join(' ')) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
 }
 
 let main;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inPrivateNetns, NETNS_ENV, preflight, reexecInFreshNetns } from '../src/targets/kernel/netns.js';
 import { KernelTarget } from '../src/targets/kernel/kernel-target.js';
+import { KERNEL_NODE_FLAGS } from '../src/targets/kernel/node-flags.js';
 import { TargetUnavailable } from '../src/targets/target.js';
 
 const ENTRY = fileURLToPath(new URL('./kernel-target-entry.js', import.meta.url));
@@ -232,18 +233,21 @@ async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
   return cond();
 }
 
-test.serial('run --target kernel FILE: the command itself enters a fresh namespace; SIGKILLed, it leaves no process, namespace or device', async (t) => {
+test.serial('run --target kernel FILE: the command itself (relaunched with the kernel V8 flags) enters a fresh namespace; SIGKILLed, it leaves no process, namespace or device', async (t) => {
   requireRoot(t);
   const before = hostState();
   const dir = mkdtempSync(join(tmpdir(), 'kernel-run-'));
   const duration = `40.${process.pid % 1000}`;
-  writeFileSync(join(dir, 'a.pkt'), `\`echo $PPID $(readlink /proc/self/ns/net) > ${dir}/info; sleep ${duration}\`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n`);
+  writeFileSync(join(dir, 'a.pkt'), `\`tr '\\0' ' ' < /proc/$PPID/cmdline > ${dir}/cmdline; echo $PPID $(readlink /proc/self/ns/net) > ${dir}/info; sleep ${duration}\`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n`);
   const run = spawn(process.execPath, [BIN, 'run', '--target', 'kernel', join(dir, 'a.pkt')], { stdio: 'ignore' });
   const info = (): string[] | null => { try { return readFileSync(join(dir, 'info'), 'utf8').trim().split(' '); } catch { return null; } };
   t.true(await waitFor(() => info() !== null, 30_000), 'the script did not start');
   const [parent, ns] = info()!;
   t.is(Number(parent), run.pid ?? -1, 'the shell line is a child of the command itself: no second process');
   t.not(ns, readlinkSync('/proc/self/ns/net'), 'the script runs in another namespace');
+  // The launcher re-executed itself (same pid) with the V8 flags of the suites' kernel workers.
+  const cmdline = readFileSync(join(dir, 'cmdline'), 'utf8').split(' ');
+  for (const flag of KERNEL_NODE_FLAGS) t.true(cmdline.includes(flag), `the run has ${flag}: ${cmdline.join(' ')}`);
   const sleepers = (): number[] => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
     try { return readFileSync(`/proc/${d}/cmdline`, 'latin1') === `sleep\0${duration}\0`; } catch { return false; }
   }).map(Number);
@@ -277,4 +281,23 @@ test.serial('the kernel workers\' warm-up scripts pass on this kernel (else they
     t.regex(out, /^PASS /m, kind);
   }
   rmSync(dir, { recursive: true });
+});
+
+test.serial('collectGarbage() collects the whole heap the first time, then the young generation', async (t) => {
+  const { collectGarbage } = await import('../src/suite/kernel-worker-warmup.js');
+  const { PerformanceObserver, constants } = await import('node:perf_hooks');
+  const kinds: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) kinds.push((e as unknown as { detail: { kind: number } }).detail.kind);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 50));
+  collectGarbage();
+  await flush();
+  t.true(kinds.includes(constants.NODE_PERFORMANCE_GC_MAJOR), `a full collection first (kinds ${kinds.join(', ')})`);
+  kinds.length = 0;
+  collectGarbage();
+  await flush();
+  observer.disconnect();
+  t.deepEqual(kinds, [constants.NODE_PERFORMANCE_GC_MINOR], 'then only the young generation');
 });

@@ -135,9 +135,9 @@ type ChildFigures = { synRuns: string; cyclesStatus: string } & Record<'injectio
 
 async function measure(dir: string): Promise<ChildFigures | { error: string }> {
   const { reexecInFreshNetns } = await import('../../src/targets/kernel/netns.js');
-  // With a kernel worker's V8 flags (src/suite/executor.ts).
-  const { KERNEL_WORKER_NODE_FLAGS } = await import('../../src/suite/executor.js');
-  const proc = reexecInFreshNetns([...KERNEL_WORKER_NODE_FLAGS, fileURLToPath(import.meta.url), '--child', dir], process.env, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // With the V8 flags of a process that runs kernel scripts (src/targets/kernel/node-flags.ts).
+  const { KERNEL_NODE_FLAGS } = await import('../../src/targets/kernel/node-flags.js');
+  const proc = reexecInFreshNetns([...KERNEL_NODE_FLAGS, fileURLToPath(import.meta.url), '--child', dir], process.env, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   proc.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });

@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KERNEL_NODE_FLAGS } from '../targets/kernel/node-flags.js';
 import { KernelWorkerPool } from './kernel-workers.js';
 import { decodeResult, encodeSpec } from './protocol.js';
 import { runJob } from './run-one.js';
@@ -61,19 +62,10 @@ function launch(): { args: string[]; env: NodeJS.ProcessEnv } {
 
 let pool: Promise<KernelWorkerPool> | undefined;
 
-/**
- * V8 flags of a kernel worker: a young generation large enough for a script's allocations (a
- * hundred-odd events allocate tens of megabytes), collected by the worker before each script and
- * never by a background task meanwhile, so that no scavenge, milliseconds long, lands in a
- * timeline; and collections on the worker's own (real-time) thread, which would otherwise wait
- * for helper threads a loaded machine does not run (measured: 5-15 ms pauses under load).
- */
-export const KERNEL_WORKER_NODE_FLAGS = ['--min-semi-space-size=128', '--max-semi-space-size=128', '--no-minor-gc-task', '--single-threaded-gc'];
-
 /** The kernel workers of this process (started on demand). */
 export function kernelWorkerPool(): Promise<KernelWorkerPool> {
   pool ??= import('../targets/kernel/netns.js').then(({ reexecInFreshNetns }) =>
-    new KernelWorkerPool((args, env) => reexecInFreshNetns([...KERNEL_WORKER_NODE_FLAGS, ...args], env, { stdio: ['pipe', 'pipe', 'pipe'] })));
+    new KernelWorkerPool((args, env) => reexecInFreshNetns([...KERNEL_NODE_FLAGS, ...args], env, { stdio: ['pipe', 'pipe', 'pipe'] })));
   return pool;
 }
 

@@ -3,11 +3,11 @@
 // which prints one result per script (pretty, KTAP, TAP, JUnit, JSON) and a summary.
 // Exit status: 0 pass, 1 fail, 2 error (script errors, bad usage), 4 skip.
 //
-// The kernel target runs in a fresh network namespace: unless this process already is in one,
-// it re-executes the same command line under `unshare --net` and returns the child's status.
+// The kernel target runs in a fresh network namespace that this process's main thread enters
+// (no second process), in a process the launcher started with the V8 flags of the suites' kernel
+// workers (src/cli/kernel-relaunch.ts).
 
 import { randomInt } from 'node:crypto';
-import { statSync } from 'node:fs';
 import { parseCommandArgs, requirePositionals } from '../args.js';
 import { CliError, UsageError, type Command } from '../command.js';
 import { formatDiagnostic, wantsColor } from '../../script/diagnostics.js';
@@ -21,6 +21,7 @@ import { formatRunReport } from '../../report/failure-report.js';
 import { fanOut, pcapSink, verboseSink, type PcapSink } from '../../report/sinks.js';
 import { SUITE_USAGE } from '../../suite/usage.js';
 import { DIFF_USAGE } from '../../differential/flags.js';
+import { isDifferential, isSuiteInvocation } from '../run-invocation.js';
 
 const USAGE = `Usage: mptcpdrill run [--target ts|kernel|remote|ts,kernel] [-v] [--pcap FILE] [--tolerance-scale F] [--seed N]
                       [--grace-ms MS] [--strict-tail] [--retry-timing N] [-D NAME=VALUE] [--NAME=VALUE] FILE
@@ -84,40 +85,7 @@ export function numberFlag(value: string | undefined, name: string, check: (n: n
   return n;
 }
 
-/** Flags that only the suite runner knows: any of them makes `run` a suite run. */
-const SUITE_FLAGS = new Set([
-  '-j', '--jobs', '--shard', '--filter', '--ip', '--format', '--junit', '--xfail', '--repeat',
-  '--bail', '--keep-going', '--pcap-dir', '--suite', '--timeout', '--ts-processes',
-]);
-
-/** Flags of a one-script run that take a value as the next word (which is then no path). */
-const VALUE_FLAGS = new Set([
-  '--target', '--tolerance-scale', '--seed', '--grace-ms', '--pcap', '--iface', '--remote-ip', '--local-ip',
-  '--retry-timing', '--diff-ignore', '--diff-check', '-D', '--define',
-]);
-
-/** True when argv names several scripts, a folder, or uses a suite flag. */
-export function isSuiteInvocation(argv: string[]): boolean {
-  if (argv.some((a) => SUITE_FLAGS.has(a.split('=')[0]!) || /^-j\d+$/.test(a))) return true;
-  // `--pcap /tmp/out.pcap x.pkt` names one script: an existing capture file is the flag's value.
-  const paths = argv.filter((a, i) => !a.startsWith('-') && !VALUE_FLAGS.has(argv[i - 1] ?? '') && statSync(a, { throwIfNoEntry: false }) !== undefined);
-  return paths.length > 1 || paths.some((p) => statSync(p).isDirectory());
-}
-
-/** The `--target` value on the command line, if any (`--target X` or `--target=X`). */
-function targetFlag(argv: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--target') return argv[i + 1];
-    if (a.startsWith('--target=')) return a.slice('--target='.length);
-  }
-  return undefined;
-}
-
-/** `--target ts,kernel`: differential mode (src/differential/). */
-export function isDifferential(argv: string[]): boolean {
-  return targetFlag(argv)?.includes(',') ?? false;
-}
+export { isDifferential, isSuiteInvocation } from '../run-invocation.js';
 
 export async function runRun(argv: string[], io: RunIo = processIo()): Promise<number> {
   if (isDifferential(argv)) {
