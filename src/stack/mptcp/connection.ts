@@ -119,6 +119,8 @@ export class MptcpConnection {
   private readonly mpFail = new MpFailExchange();
   /** MP_TCPRST reason of the subflow reset a mapping error asked for ('mp-fail-reset'). */
   private mappingResetReason: number | undefined;
+  /** The segment whose mapping problem resets the subflow still reaches the socket whole (6.18, 'past-end'). */
+  resetDeliversSegment = false;
   /** Valid ADD_ADDRs received, to be echoed one per pure ACK (§5.4). */
   private pendingEchoes: AddAddr[] = [];
   addAddrReceived = 0;
@@ -419,10 +421,11 @@ export class MptcpConnection {
       if (checksumPresent !== this.checksum) problem = 'invalid';
       else if (payload.length > 0 && inOrder && !mappingCoversSegment(dataSpan(mapping.ssn, mapping.dll, mapping.dataFin), previous, seqRel, payload.length)) problem = 'invalid';
       else if (this.checksum && payload.length > 0) rx.collecting = mapping;
-    } else if (payload.length > 0 && !mapping && (rx.window === undefined || seqRel + payload.length > rx.window.end)) {
-      // New data outside this subflow's mapping, or running past its end: once the mapping is
-      // read, what is left has none (subflow.c get_mapping_status, MAPPING_NODSS on 6.18).
-      problem = 'no-dss';
+    } else if (payload.length > 0 && !mapping && (rx.window === undefined || seqRel >= rx.window.end)) {
+      problem = 'no-dss'; // new data outside this subflow's mapping (MAPPING_NODSS on 6.18)
+    } else if (payload.length > 0 && !mapping && seqRel + payload.length > rx.window!.end) {
+      // Running past the mapping's end: once the mapping is read, the rest has none.
+      problem = 'past-end';
     }
     const collecting = rx.collecting;
     if (!problem && this.checksum && collecting && payload.length > 0 && inOrder && !this.collect(rx, collecting, payload, seqRel)) problem = 'bad-checksum';
@@ -442,6 +445,7 @@ export class MptcpConnection {
     if (failedDsn !== undefined && (d.action === 'mp-fail' || d.mpFail)) this.mpFail.fail(failedDsn, this.rcvNxt);
     if (d.action === 'mp-fail') return 'ok';
     this.mappingResetReason = d.reason;
+    this.resetDeliversSegment = problem === 'past-end';
     return 'mp-fail-reset';
   }
 

@@ -3,7 +3,7 @@
 // mptcp_pm_mp_fail_received). Every branch was checked against the kernel with the scripts in
 // test/scripts/mptcp/fallback/. The handshake-time conditions (SYN, SYN/ACK, third ACK) are the
 // MP_CAPABLE acceptance rules of capable.ts.
-import { RESET_UNSPECIFIED } from './join.js';
+import { RESET_EUNSPEC, RESET_UNSPECIFIED } from './join.js';
 
 /** MP_TCPRST reason "middlebox interference" (MPTCP_RST_EMIDDLEBOX). */
 export const RESET_MIDDLEBOX = 6;
@@ -13,9 +13,13 @@ export const RESET_MIDDLEBOX = 6;
  * - 'no-dss': data outside any mapping (a middlebox stripped the DSS), Linux's MAPPING_NODSS;
  * - 'invalid': an infinite mapping (DLL 0) arrived, or a checksum present/absent against the
  *   negotiation;
- * - 'bad-checksum': the mapping's DSS checksum is wrong.
+ * - 'bad-checksum': the mapping's DSS checksum is wrong;
+ * - 'past-end': data without a DSS that starts inside the current mapping and runs past its end
+ *   (what is read after the mapping has none); 6.18 resets such a subflow with reason 0 where it
+ *   resets one whose new data has no mapping at all with 6, and the whole segment reaches the
+ *   socket first (measured: test/scripts/mptcp/fallback/join-segment-past-mapping.pkt).
  */
-export type MappingProblem = 'no-dss' | 'invalid' | 'bad-checksum';
+export type MappingProblem = 'no-dss' | 'invalid' | 'bad-checksum' | 'past-end';
 
 export type FallbackDecision =
   /** Become plain TCP: the data is delivered, nothing carries an MPTCP option any more. */
@@ -43,7 +47,8 @@ export function decideFallback(problem: MappingProblem, ctx: FallbackContext): F
   }
   if (canFallBack) return { action: 'fallback' };
   // 6.18 tells a stripped DSS (middlebox) apart from any other bad mapping (protocol error).
-  return { action: 'reset', reason: problem === 'no-dss' ? RESET_MIDDLEBOX : RESET_UNSPECIFIED, mpFail: false };
+  const reason = problem === 'no-dss' ? RESET_MIDDLEBOX : problem === 'past-end' ? RESET_EUNSPEC : RESET_UNSPECIFIED;
+  return { action: 'reset', reason, mpFail: false };
 }
 
 /**

@@ -953,7 +953,9 @@ export class TcpConnection {
       if (verdict === 'mp-fail-reset') {
         // The bad bytes were taken at TCP level (the RST acks them); the subflow goes, the
         // connection lives on the others (6.18: MP_FAIL + MP_TCPRST 6 on the RST).
-        if (inOrder) this.rcvNxt = seqAdd(this.rcvNxt, seg.payload.length);
+        // A segment running past its mapping reaches the socket whole first (measured on 6.18).
+        if (inOrder && this.mptcp.resetDeliversSegment) this.deliver(seg.payload);
+        else if (inOrder) this.rcvNxt = seqAdd(this.rcvNxt, seg.payload.length);
         this.sendReset(this.sndNxt, true, { fastclose: false, reason: RESET_MIDDLEBOX });
         if (!this.join && this.hasLiveJoin) { this.detach(); return; }
         if (this.join) this.mptcp.lingeringResets++;
