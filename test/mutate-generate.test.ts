@@ -245,3 +245,47 @@ test('--max-mutants keeps an even spread and counts the rest as skipped', (t) =>
   t.deepEqual(g.mutants[0], all[0]);
   t.true(g.mutants.at(-1)!.line >= 13, 'the kept mutants reach the end of the script');
 });
+
+test('a DATA_ACK the next inbound packet repeats within 200 ms, nothing of the stack between, is not mutated', (t) => {
+  const file = `${repoRoot}test/scripts/mptcp/join/first-subflow-reset.pkt`;
+  const g = generate(file);
+  t.true(g.skipped.some((s) => s.startsWith('30:') && s.includes('inbound-dack-superseded dss.drop')));
+  t.false(g.mutants.some((m) => m.startsWith('30:') && m.includes('in.mptcp.drop')));
+  // The repeat 300 ms later: an MPTCP-level retransmission could come first, so it is mutated.
+  const loaded = loadScript(file, { target: 'ts' });
+  const lines = loaded.text.split('\n');
+  t.regex(lines[31]!, /^\+0\.01 < addr\[c1\].*dss dack8=101/);
+  lines[31] = lines[31]!.replace(/^\+0\.01/, '+0.3');
+  const late = generateMutants(checkText(file, lines.join('\n'), { target: 'ts' }), { validate: false });
+  t.true(late.mutants.some((m) => m.line === 30 && m.kind === 'in.mptcp.drop'));
+  // A packet of the stack in between (it sends data before the repeat): mutated.
+  const between = generate(`${repoRoot}test/scripts/mptcp/fallback/mp-fail-received.pkt`);
+  t.true(between.mutants.some((m) => m.startsWith('21:') && m.includes('in.mptcp.drop')));
+});
+
+test("a join's address id is mutated only where a REMOVE_ADDR of the script names it or its mutant", (t) => {
+  // The peer removes id 0 only: the join's id 2 (and 3) name nothing it removes.
+  const other = generate(`${repoRoot}test/scripts/mptcp/join/remove-initial-subflow.pkt`);
+  t.true(other.skipped.some((s) => s.startsWith('23:') && s.includes('inbound-join-id')));
+  const named = generate(`${repoRoot}test/scripts/mptcp/join/remove-join-subflow-count.pkt`);
+  t.true(named.mutants.some((m) => m.startsWith('20:') && m.includes('in.mptcp.mp_join_syn.address_id')));
+});
+
+test('a wrong literal checksum on the first mapping: DSN, SSN and DATA_FIN are equivalent on the initial subflow, a DLL one longer is not', (t) => {
+  const join = generate(`${repoRoot}test/scripts/mptcp/fallback/join-bad-first-checksum.pkt`);
+  const line22 = join.raw.skipped.filter((s) => s.line === 22 && s.reason === 'inbound-mapping-invalid').map((s) => s.field).sort();
+  t.deepEqual(line22, ['dss.dsn', 'dss.fin', 'dss.ssn']);
+  // One byte longer, the mapping waits for a byte that never comes: no checksum is checked.
+  t.true(join.mutants.some((m) => m.startsWith('22:') && m.includes('in.mptcp.dss.dll')));
+  const alone = generate(`${repoRoot}test/scripts/mptcp/fallback/csum-bad-first-mapping.pkt`);
+  t.true(alone.mutants.some((m) => m.startsWith('16:') && m.includes('in.mptcp.dss.dll')));
+});
+
+test('a DLL one longer or a DATA_FIN added is not mutated when the next DSS-less segment runs past the mapping either way (no join)', (t) => {
+  const g = generate(`${repoRoot}test/scripts/mptcp/fallback/segment-past-mapping.pkt`);
+  const line17 = g.raw.skipped.filter((s) => s.line === 17 && s.reason === 'inbound-rest-unmapped').map((s) => s.field).sort();
+  t.deepEqual(line17, ['dss.dll', 'dss.fin']);
+  // With a join the reaction differs (reason 0 against 6 on 6.18): mutated.
+  const join = generate(`${repoRoot}test/scripts/mptcp/fallback/join-then-options-stripped.pkt`);
+  t.true(join.mutants.some((m) => m.startsWith('21:') && m.includes('in.mptcp.dss.dll')));
+});

@@ -16,6 +16,7 @@ import type {
 import { checkText, type LoadedScript, type LoadOptions } from '../script/load.js';
 import { TcpFlag } from '../wire/packet.js';
 import { covers, InboundMappings } from './inbound-mapping.js';
+import { supersededDataAcks } from './inbound-dack.js';
 import { capableParsed, FLAG_BITS, isSynChecksumFlag, shapeOf, type CapableSegment } from './inbound-capable.js';
 import { applyEdit, isNumberTok, ScriptText, stepAddress, stepHexText, stepNumber, type Tok } from './text.js';
 import type { Edit, Mutant, Skipped, SkipCode } from './types.js';
@@ -113,8 +114,14 @@ class Generator {
   joinSeen = false;
   /** The script announces an address to the stack (an inbound ADD_ADDR that is not an echo). */
   peerAnnounces = false;
-  /** The script sends a REMOVE_ADDR (the one way a join's address id shows to a script). */
-  removesAddress = false;
+  /** Address ids the script (the peer) removes with REMOVE_ADDR (the one way a join's address id shows to a script). */
+  readonly removedIds = new Set<number>();
+
+  /** A REMOVE_ADDR of the script names the join id `image` or the one after it (its mutant). */
+  removesId(image: string): boolean {
+    const id = Number(image);
+    return !Number.isInteger(id) || this.removedIds.has(id) || this.removedIds.has(id + 1);
+  }
   /** ADD_ADDRs the stack is expected to announce (not echoes): an echo can only matter for a second one. */
   announces = 0;
   /** The script sets net.mptcp.add_addr_timeout itself (a retransmitted ADD_ADDR may then show). */
@@ -127,6 +134,10 @@ class Generator {
   private synAsked: boolean | undefined;
   /** Outbound SYNs (by offset) whose START counts: the script's next SYN on the connection is a SYN/ACK. */
   readonly synStarts = new Set<number>();
+  /** The subflow key of the script's first inbound MP_CAPABLE SYN ('' when written without endpoints). */
+  initialSubflow = '';
+  /** Inbound DSS options (by offset) whose DATA_ACK a later packet repeats before anything shows it (inbound-dack.ts). */
+  supersededDacks = new Set<number>();
 
   constructor(readonly src: ScriptText, readonly loaded: LoadedScript, readonly opts: GenerateOptions) {}
 
@@ -297,6 +308,7 @@ class Generator {
       if (this.ignoredCapable(spec)) this.skip('inbound-mpc-ignored', spec.range.start.offset, 'mp_capable.drop');
       else if (spec.kind === 'dss' && !this.anyJoin && this.invalidMapping(spec)) this.skip('inbound-mapping-invalid', spec.range.start.offset, 'dss.drop');
       else if (this.repeatedDataAck(spec)) this.skip('inbound-dack-repeat', spec.range.start.offset, 'dss.drop');
+      else if (this.supersededDacks.has(spec.range.start.offset)) this.skip('inbound-dack-superseded', spec.range.start.offset, 'dss.drop');
       else this.add('in.mptcp.drop', spec.range.start.offset, ...this.dropOption(body, specs, i));
     });
   }
@@ -343,8 +355,13 @@ class Generator {
     const m = this.mappings.get(spec.range.start.offset);
     if (m === undefined || m.payload === 0) return false;
     const presence = this.checksums ? m.checksum === 'none' : m.checksum === 'literal';
-    const wrongFirst = this.checksums && m.checksum === 'literal' && this.mappings.isFirst(m.at);
-    if (!this.anyJoin && (presence || wrongFirst)) return true;
+    // A DLL one longer is not checked at all: the mapping waits for a byte that never comes
+    // (subflow.c validate_data_csum checks a checksum on the whole mapping only).
+    const wrongFirst = this.checksums && m.checksum === 'literal' && this.mappings.isFirst(m.at) && change.dll === undefined;
+    // On the initial subflow no MP_FAIL names the DSN either: it is sent only by a join subflow or
+    // after a valid checksum (subflow.c subflow_check_data_avail); with a join the subflow resets.
+    const initial = !this.anyJoin || (this.initialSubflow !== '' && this.mappings.subflowOf(m.at) === this.initialSubflow);
+    if (initial && (presence || wrongFirst)) return true;
     return !covers(m) && !covers({ ...m, ...change });
   }
 
@@ -361,6 +378,7 @@ class Generator {
     if (name === 'dll' && this.invalidMapping(spec, { dll: m.dll + 1 })) return 'inbound-mapping-invalid';
     if (name === 'ssn' && m.fin && m.dll === 1 && m.payload === 0) return 'inbound-data-fin-ssn';
     if (name === 'dll' && !this.checksums && this.mappings.longerDllEquivalent(m.at, !this.anyJoin)) return 'inbound-dll-longer';
+    if (name === 'dll' && !this.anyJoin && this.mappings.restUnmappedEither(m.at, { dll: m.dll + 1 })) return 'inbound-rest-unmapped';
     return undefined;
   }
 
@@ -586,7 +604,7 @@ class Generator {
         continue;
       }
       const name = spec.kind === 'mp_fastclose' || (spec.kind === 'mp_capable' && field === undefined) ? 'key' : field === 'sender_hmac' ? 'hmac' : field?.replace(/[48]$/, '') ?? 'value';
-      const joinId = !outbound && name === 'address_id' && (spec.kind === 'mp_join_syn' || spec.kind === 'mp_join_syn_ack') && !this.removesAddress && !this.v0Mode;
+      const joinId = !outbound && name === 'address_id' && (spec.kind === 'mp_join_syn' || spec.kind === 'mp_join_syn_ack') && !this.removesId(t.image) && !this.v0Mode;
       const equivalent = joinId ? 'inbound-join-id' : outbound ? undefined : this.mappingEquivalent(spec, name === 'value' ? field ?? name : name);
       if (equivalent) {
         this.skip(equivalent, t.start, `${sub}.${name}`);
@@ -601,6 +619,7 @@ class Generator {
       if (spec.checksum.kind === 'computed' && (outbound || this.checksums)) this.add(kind('checksum'), last, { edit: { start: last, end: last, text: ' nocs' }, description: "add 'nocs'" });
       else if (spec.checksum.kind === 'computed') this.skip('inbound-csum-off', last, 'dss.checksum');
       if (!spec.fin && !outbound && this.invalidMapping(spec, { fin: true })) this.skip('inbound-mapping-invalid', last, 'dss.fin');
+      else if (!spec.fin && !outbound && !this.anyJoin && this.mappings.restUnmappedEither(spec.range.start.offset, { fin: true })) this.skip('inbound-rest-unmapped', last, 'dss.fin');
       else if (!spec.fin) this.add(kind('fin'), last, { edit: { start: last, end: last, text: ' fin' }, description: "add 'fin'" });
     }
     if (spec.kind === 'mp_reset' && !toks.some((t) => t.image === 'flags')) {
@@ -852,11 +871,15 @@ export function generateMutants(loaded: LoadedScript, opts: GenerateOptions = {}
     if (a.kind === 'packet' && !inboundSyn && a.body.kind === 'tcp' && Array.isArray(a.body.options) && a.body.options.some((o) => o.kind === 'mp_capable' && (o.flags & 0x80) !== 0)) gen.checksums = true;
   }
   findSynStarts(script.events, src, gen.synStarts);
+  gen.supersededDacks = supersededDataAcks(script.events, loaded.text);
   for (const { a, body } of tcpPackets(script.events)) gen.mappings.add(a, body, connectionKey(a, src));
+  const firstCapableSyn = tcpPackets(script.events).find(({ a, body }) => a.direction === 'inbound' && body.flags & TcpFlag.SYN && !(body.flags & TcpFlag.ACK) && Array.isArray(body.options) && body.options.some((o) => o.kind === 'mp_capable'));
+  if (firstCapableSyn) gen.initialSubflow = connectionKey(firstCapableSyn.a, src);
   gen.anyJoin = /\bmp_join/.test(loaded.text);
   gen.addAddrTimeoutSet = /add_addr_timeout/.test(loaded.text);
-  gen.removesAddress = /\bremove_address\b/.test(loaded.text);
   for (const { a, body } of tcpPackets(script.events)) {
+    // Only the peer's REMOVE_ADDR names the peer's address ids (the stack's names its own).
+    for (const o of a.direction === 'inbound' && Array.isArray(body.options) ? body.options : []) if (o.kind === 'remove_address') for (const id of o.addressIds) gen.removedIds.add(id);
     const announced = Array.isArray(body.options) ? body.options.filter((o) => o.kind === 'add_address' && o.hmac.kind !== 'echo').length : 0;
     if (a.direction === 'outbound') gen.announces += announced;
     else if (announced > 0) gen.peerAnnounces = true;

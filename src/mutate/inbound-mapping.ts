@@ -6,7 +6,9 @@
 //   or sent in a longer segment without any mapping, whose rest makes the connection fall back;
 // - any change that leaves a mapping not covering its segment (subflow.c validate_mapping):
 //   the connection falls back (or the subflow resets) whatever the mapping says;
-// - the SSN of a bare DATA_FIN (DLL 1, no payload): Linux takes the DATA_FIN before it reads it.
+// - the SSN of a bare DATA_FIN (DLL 1, no payload): Linux takes the DATA_FIN before it reads it;
+// - a DLL one longer or a DATA_FIN added when the next segment without a DSS runs past the
+//   mapping's end either way: its rest is unmapped and the connection falls back the same.
 import type { PacketAction, SeqValue, TcpBody, TcpOptionSpec } from '../script/ast.js';
 
 type DssSpec = Extract<TcpOptionSpec, { kind: 'dss' }>;
@@ -36,8 +38,13 @@ function relativeDsn(v: SeqValue | undefined): bigint | undefined {
 
 /** The mapping's data span covers [seq, seq + payload) (validate_mapping, and no byte past its end). */
 export function covers(m: Pick<WrittenMapping, 'ssn' | 'dll' | 'fin' | 'seq' | 'payload'>): boolean {
-  const end = m.ssn + m.dll - (m.fin ? 1 : 0);
+  const end = dataEnd(m);
   return m.payload === 0 || (m.seq >= m.ssn && m.seq < end && m.seq + m.payload <= end);
+}
+
+/** The end of a mapping's data span (a DATA_FIN takes the last number, not a byte). */
+function dataEnd(m: Pick<WrittenMapping, 'ssn' | 'dll' | 'fin'>): number {
+  return m.ssn + m.dll - (m.fin ? 1 : 0);
 }
 
 /**
@@ -66,6 +73,11 @@ export class InboundMappings {
     if (mapping || body.payloadLength > 0) list.push({ mapping, seq: body.seqStart, payload: body.payloadLength });
   }
 
+  /** The subflow key (`stack>script` endpoints as written) of the mapping at `at`. */
+  subflowOf(at: number): string | undefined {
+    return this.byOffset.get(at)?.subflow;
+  }
+
   /** True when `at` is the first mapping of the script (no checksum could be seen valid before it). */
   isFirst(at: number): boolean {
     return [...this.byOffset.keys()].every((k) => k >= at);
@@ -74,6 +86,33 @@ export class InboundMappings {
   get(at: number): WrittenMapping | undefined {
     const where = this.byOffset.get(at);
     return where ? this.bySubflow.get(where.subflow)![where.index]!.mapping : undefined;
+  }
+
+  /**
+   * A change of the mapping at `at` (a DLL one longer, or a DATA_FIN taking its last number) that
+   * leaves the first segment without a DSS of its own that does not fit in the mapping running
+   * past its end, while every segment before it still fits: Linux finds that segment's rest
+   * unmapped either way and, with no other subflow, falls back the same (subflow.c
+   * get_mapping_status; measured with fallback/segment-past-mapping.pkt on 6.18). With a join the
+   * mapped part can be old data Linux discards whole, so only scripts without one qualify.
+   */
+  restUnmappedEither(at: number, change: { dll?: number; fin?: boolean }): boolean {
+    const where = this.byOffset.get(at);
+    if (!where) return false;
+    const list = this.bySubflow.get(where.subflow)!;
+    const m = list[where.index]!.mapping!;
+    if (!covers(m)) return false;
+    const changed = { ...m, ...change };
+    for (const x of list.slice(where.index + 1)) {
+      if (x.mapping) return false;
+      if (x.payload === 0) continue;
+      const end = x.seq + x.payload;
+      const fitsOld = x.seq >= m.ssn && end <= dataEnd(m);
+      const fitsNew = x.seq >= changed.ssn && end <= dataEnd(changed);
+      if (fitsOld !== fitsNew) return false;
+      if (!fitsOld) return x.seq < dataEnd(m) && x.seq < dataEnd(changed);
+    }
+    return false;
   }
 
   /**
