@@ -100,7 +100,9 @@ async function interrupt(t: ExecutionContext, c: Case): Promise<void> {
   // signal's default action may still end it first.
   // (Ctrl-C to the group also ends the program the shell line waits for, which may be reported as
   // that script's failure just before the interruption: 1.)
-  if (c.signal !== 'SIGKILL') t.true(code === 130 || (code === 1 && c.group === true) || (code === null && (c.how === 'file' || c.moment === 'starting')), `exit ${code}: ${out}`);
+  // (A suite stopped while its in-process shell waits for a program ends by the signal itself.)
+  const signalDeath = c.how === 'file' || c.moment === 'starting' || (c.how === 'folder' && c.kind === 'program');
+  if (c.signal !== 'SIGKILL') t.true(code === 130 || (code === 1 && c.group === true) || (code === null && signalDeath), `exit ${code}: ${out}`);
 
   // Whatever the script started is gone within a second or two (a SIGKILLed run cannot clean up
   // itself: its watchdog and the parent-death signals do it).
@@ -117,11 +119,12 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
   cases.push({ target: 'ts', how: 'file', kind: 'sh', signal, moment: 'in a shell line' });
   cases.push({ target: 'ts', how: 'file', kind: 'program', signal, moment: 'in a shell line' });
   cases.push({ target: 'ts', how: 'folder', kind: 'sh', signal, moment: 'in a shell line' });
-  // A SIGKILLed suite does not reach its --ts-processes children yet (src/suite/executor.ts
-  // starts them without a parent-death signal): INT and TERM only.
-  if (signal !== 'SIGKILL') cases.push({ target: 'ts', how: 'folder, child processes', kind: 'program', signal, moment: 'in a shell line' });
-  // A program the in-process shell waits for keeps the suite's own handlers from running until it
-  // ends (or its limit): Ctrl-C reaches it through the terminal's process group.
+  // A SIGKILLed suite's --ts-processes children die with it (their parent-death signal).
+  cases.push({ target: 'ts', how: 'folder, child processes', kind: 'program', signal, moment: 'in a shell line' });
+  // While the in-process shell waits for a program, no handler can run: the signal's default
+  // action ends the suite at once (src/targets/process-groups.ts withDefaultStopSignals), sent to
+  // the suite alone or, as Ctrl-C, to its whole process group.
+  cases.push({ target: 'ts', how: 'folder', kind: 'program', signal, moment: 'in a shell line' });
   if (signal !== 'SIGKILL') cases.push({ target: 'ts', how: 'folder', kind: 'program', signal, moment: 'in a shell line', group: true });
   cases.push({ target: 'ts', how: 'folder', kind: 'sh', signal, moment: 'starting' });
   cases.push({ target: 'kernel', how: 'file', kind: 'sh', signal, moment: 'in a shell line' });

@@ -1,8 +1,10 @@
 // The plain world of a shell: the real file system and real processes. The ts target's host
 // (src/targets/ts-shell-host.ts) builds on it; tests use it to compare the interpreter with dash.
-import { spawnSync } from 'node:child_process';
-import { accessSync, appendFileSync, constants, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { accessSync, appendFileSync, closeSync, constants, openSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { exitStatus } from '../sys/exit-status.js';
 import type { CommandContext, ShellHost, SpawnResult } from './host.js';
 import type { Sink, Streams } from './io.js';
 
@@ -126,9 +128,39 @@ export class RealHost implements ShellHost {
   protected spawnWith(argv: string[], stdin: string, cwd: string, env: Record<string, string>): SpawnResult {
     this.processes++;
     const [exe, ...args] = argv;
-    const r = spawnSync(exe!, args, { cwd, env, input: stdin, encoding: 'latin1', timeout: Math.max(1, this.deadline - Date.now()), maxBuffer: 16 * 1024 * 1024 });
+    // Standard input from a file, not spawnSync's `input` (a socket pair in libuv): bash -c with a
+    // socket on its standard input takes itself for a command of rshd and reads ~/.bashrc.
+    const input = stdinFile(stdin);
+    let r: SpawnSyncReturns<string>;
+    try {
+      r = spawnSync(exe!, args, { cwd, env, stdio: [input ?? 'ignore', 'pipe', 'pipe'], encoding: 'latin1', timeout: Math.max(1, this.deadline - Date.now()), maxBuffer: 16 * 1024 * 1024 });
+    } finally {
+      if (input !== undefined) closeSync(input);
+    }
     if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') return { status: 124, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${argv[0]}: timed out\n` };
     if (r.error) return { status: 126, stdout: '', stderr: `${argv[0]}: ${r.error.message}\n` };
-    return { status: r.status ?? 128 + 9, stdout: r.stdout, stderr: r.stderr };
+    return { status: exitStatus(r.status, r.signal), stdout: r.stdout, stderr: r.stderr };
   }
+}
+
+let stdinFiles = 0;
+
+/**
+ * A descriptor of an unlinked temporary file holding `text` (latin1), read from its start; none
+ * for an empty input (the program gets /dev/null).
+ */
+function stdinFile(text: string): number | undefined {
+  if (text === '') return undefined;
+  const path = join(tmpdir(), `mptcpdrill-stdin-${process.pid}-${++stdinFiles}`);
+  const fd = openSync(path, 'wx+', 0o600);
+  try {
+    unlinkSync(path);
+    const bytes = Buffer.from(text, 'latin1');
+    // Written at an explicit position (pwrite): the descriptor's offset stays at 0 for the reader.
+    writeSync(fd, bytes, 0, bytes.length, 0);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  return fd;
 }

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KERNEL_NODE_FLAGS } from '../targets/kernel/node-flags.js';
+import { parentDeathPrefix } from '../targets/process-groups.js';
 import { KernelWorkerPool } from './kernel-workers.js';
 import { decodeResult, encodeSpec } from './protocol.js';
 import { runJob } from './run-one.js';
@@ -50,7 +51,10 @@ async function spawnChild(spec: JobSpec): Promise<ChildProcess> {
     const { reexecInFreshNetns } = await import('../targets/kernel/netns.js');
     return reexecInFreshNetns(args, env, { stdio: ['ignore', 'pipe', 'pipe'] });
   }
-  return spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  // Killed with the suite, however the suite ends (a SIGKILL runs no handler): its own watchdog
+  // (src/targets/process-groups.ts) then ends what its shell lines started.
+  const [exe, ...pre] = [...parentDeathPrefix('KILL'), process.execPath];
+  return spawn(exe!, [...pre, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
 }
 
 /** How a child or a kernel worker is started: through the launcher (bundle) when there is one. */

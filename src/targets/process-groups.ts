@@ -9,6 +9,7 @@
 // still listed and removes the temporary folders it was told of. Nothing polls.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const WATCHDOG = `
 groups=" "
@@ -79,4 +80,33 @@ export function adoptGroup(pgid: number): void {
 export function endGroup(pgid: number): void {
   killGroup(pgid);
   if (live.delete(pgid)) tell(`-${pgid}`);
+}
+
+const SETPRIV = '/usr/bin/setpriv';
+const HAS_SETPRIV = existsSync(SETPRIV);
+
+/**
+ * The argv prefix that makes a program get `signal` when this process dies, however it dies
+ * (setpriv(1) --pdeathsig: PR_SET_PDEATHSIG, kept across the exec); none without setpriv.
+ */
+export function parentDeathPrefix(signal: 'KILL' | 'TERM'): string[] {
+  return HAS_SETPRIV ? [SETPRIV, '--pdeathsig', signal, '--'] : [];
+}
+
+/**
+ * Runs `fn` (a synchronous wait for a program: no JavaScript runs meanwhile, so no signal
+ * handler either) with SIGINT and SIGTERM at their default action, which ends this process at
+ * once; the watchdog above and the program's parent-death signal (parentDeathPrefix) then end what
+ * it started. Without this, a handler installed by the suite would wait for the program to end.
+ * The handlers come back afterwards.
+ */
+export function withDefaultStopSignals<T>(fn: () => T): T {
+  const saved = (['SIGINT', 'SIGTERM'] as const).map((s) => [s, process.listeners(s)] as const);
+  // With its last listener gone, Node closes the signal's handle and libuv puts back SIG_DFL.
+  for (const [s, listeners] of saved) if (listeners.length > 0) process.removeAllListeners(s);
+  try {
+    return fn();
+  } finally {
+    for (const [s, listeners] of saved) for (const l of listeners) process.on(s, l);
+  }
 }

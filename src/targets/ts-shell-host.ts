@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { CommandContext, ShellHost, SpawnResult } from '../shell/host.js';
 import type { Sink, Streams } from '../shell/io.js';
 import { RealHost } from '../shell/real-host.js';
+import { parentDeathPrefix, withDefaultStopSignals } from './process-groups.js';
 import { isStandIn, runStandIn, SysctlFile, type StandInFiles } from '../stack/shell-stand-ins.js';
 
 const PROC_SYS_NET = '/proc/sys/net/';
@@ -61,7 +62,7 @@ exit $s`;
  */
 export function supervised(): string[] {
   if (!SUPERVISE) return [];
-  return ['/usr/bin/setpriv', '--pdeathsig', 'TERM', '--', '/bin/sh', '-c', SUPERVISOR, 'mptcpdrill-supervisor'];
+  return [...parentDeathPrefix('TERM'), '/bin/sh', '-c', SUPERVISOR, 'mptcpdrill-supervisor'];
 }
 
 export class TsShellHost extends RealHost {
@@ -176,7 +177,8 @@ export class TsShellHost extends RealHost {
     const dir = this.stateDir();
     writeStandInFiles(dir, { ...this.files, log: '' });
     const env = { ...ctx.env, PATH: `${this.standInDir}:${ctx.env['PATH'] ?? '/usr/bin:/bin'}`, MPTCPDRILL_STACK_STATE: dir };
-    const r = this.spawnWith([...supervised(), ...isolation(), ...argv], stdin, ctx.cwd, env);
+    // Stopped meanwhile (SIGINT, SIGTERM), this process ends at once, and the supervisor with it.
+    const r = withDefaultStopSignals(() => this.spawnWith([...supervised(), ...isolation(), ...argv], stdin, ctx.cwd, env));
     const from = this.files.log.length;
     this.files.log += readFileSync(join(dir, 'log'), 'utf8');
     this.files.sysctl = new SysctlFile(readFileSync(join(dir, 'sysctl'), 'utf8'));

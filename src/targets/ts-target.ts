@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyShellLog, type ApplyResult } from '../stack/shell.js';
 import { runCommandLine } from '../shell/run.js';
+import { exitStatus } from '../sys/exit-status.js';
 import { adoptGroup, endGroup, watchFolder } from './process-groups.js';
+import { withoutShellStartupFiles } from './shell-startup.js';
 import { isolation, TsShellHost, writeStandInFiles } from './ts-shell-host.js';
 import { SysctlFile, type StandInFiles } from '../stack/shell-stand-ins.js';
 import { Stack } from '../stack/socket-api.js';
@@ -139,6 +141,7 @@ export class TsTarget implements Target {
     };
     let out: { code: number; stdout: string; stderr: string } | undefined;
     let fallback: string | undefined;
+    opts = { ...opts, env: withoutShellStartupFiles(opts.env) };
     if (this.fastPath) {
       const files = this.standInFiles();
       const host = new TsShellHost(files, standInDir(), () => this.stateFolder(), Date.now() + opts.timeoutMs, (log) => {
@@ -215,14 +218,14 @@ function run(command: string, cwd: string, env: Record<string, string>, timeoutM
       stderr += `command timed out after ${timeoutMs} ms\n`;
     }, Math.max(1, timeoutMs));
     child.on('error', (e) => finish(127, `${e.message}\n`));
-    child.on('close', (code) => finish(code ?? 128));
+    child.on('close', (code, signal) => finish(exitStatus(code, signal)));
     // A child the shell left running in the background may hold the output pipes open: the line
     // ends with the shell (what was read by then is its output).
     child.on('exit', (code, signal) => {
       setTimeout(() => {
         child.stdout.destroy();
         child.stderr.destroy();
-        finish(code ?? 128 + (signal === 'SIGKILL' ? 9 : 15));
+        finish(exitStatus(code, signal));
       }, 200).unref();
     });
   });

@@ -3,6 +3,7 @@
 // target's close(), kills the command together with whatever it started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { exitStatus } from '../../sys/exit-status.js';
 import type { ShellResult } from '../target.js';
 
 export interface ShellOptions { cwd: string; env: Record<string, string>; timeoutMs: number }
@@ -33,7 +34,7 @@ export class ShellRunner {
       child.on('error', (e) => finish(127, `${e.message}\n`));
       child.on('close', (code, signal) => {
         if (timedOut) finish(TIMEOUT_STATUS, `command timed out after ${opts.timeoutMs} ms and was killed\n`);
-        else finish(code ?? 128 + signalNumber(signal));
+        else finish(exitStatus(code, signal));
       });
     });
   }
@@ -48,11 +49,6 @@ export class ShellRunner {
 function killGroup(child: ChildProcess): void {
   if (child.pid === undefined) return;
   try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
-}
-
-function signalNumber(signal: NodeJS.Signals | null): number {
-  const table: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
-  return (signal && table[signal]) || 0;
 }
 
 const readProc = (key: string): string => {
