@@ -289,3 +289,17 @@ test('a DLL one longer or a DATA_FIN added is not mutated when the next DSS-less
   const join = generate(`${repoRoot}test/scripts/mptcp/fallback/join-then-options-stripped.pkt`);
   t.true(join.mutants.some((m) => m.startsWith('21:') && m.includes('in.mptcp.dss.dll')));
 });
+
+test('the v0 form of MP_PRIO on a v1 connection and the drop of an MP_JOIN ACK with a wrong HMAC are not mutated', (t) => {
+  const prio = generate(`${repoRoot}test/scripts/mptcp/prio/inbound.pkt`);
+  t.deepEqual(prio.raw.skipped.filter((s) => s.reason === 'inbound-prio-v0-form').map((s) => s.line), [21]);
+  t.false(prio.mutants.some((m) => m.startsWith('21:') && m.includes('mp_prio')));
+  // The v1 form is mutated: a join later shows it.
+  t.true(prio.mutants.some((m) => m.startsWith('18:') && m.includes("in.mptcp.drop drop option 'mp_prio backup=1'")));
+  const hmac = generate(`${repoRoot}test/scripts/mptcp/join/bad-hmac.pkt`);
+  t.is(hmac.raw.skipped.filter((s) => s.reason === 'inbound-join-ack-bad-hmac').length, 1);
+  t.false(hmac.mutants.some((m) => m.includes('mp_join_ack')));
+  // With `sender_hmac=auto` the MP_JOIN ACK is mutated (dropping it resets the join).
+  const auto = generate(`${repoRoot}test/scripts/mptcp/join/backup-not-echoed.pkt`);
+  t.true(auto.mutants.some((m) => m.includes("in.mptcp.drop drop option 'mp_join_ack sender_hmac=auto'")));
+});

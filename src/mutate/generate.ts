@@ -341,6 +341,12 @@ class Generator {
     if (spec.kind === 'mp_fail' && this.joinSeen) return 'inbound-mp-fail-ignored';
     if (spec.kind === 'add_address' && spec.hmac.kind === 'echo' && this.announces <= 1 && !this.addAddrTimeoutSet) return 'inbound-add-addr-echo';
     if (spec.kind === 'mp_fastclose' && ((spec.plus ?? 0n) !== 0n || spec.key?.value !== undefined)) return 'inbound-fastclose-wrong-key';
+    // The 4-byte v0 form (with an address id) on a v1 connection: options.c mptcp_parse_option
+    // reads MP_PRIO of one length only.
+    if (spec.kind === 'mp_prio' && spec.addressId !== undefined && !this.v0Mode) return 'inbound-prio-v0-form';
+    // A wrong HMAC or no MP_JOIN ACK at all: the join resets with MP_TCPRST 1 either way
+    // (subflow.c subflow_syn_recv_sock: subflow_hmac_valid, fallback_is_fatal).
+    if (spec.kind === 'mp_join_ack' && spec.hmac.kind === 'literal') return 'inbound-join-ack-bad-hmac';
     return undefined;
   }
 

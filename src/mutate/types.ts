@@ -89,6 +89,8 @@ export const SKIP_REASONS = {
   'inbound-remove-nothing': 'inbound REMOVE_ADDR in a script with no join and no announced address, of ids other than 0: they name nothing, Linux removes nothing (only a MIB counter moves; equivalent mutant)',
   'inbound-dack-repeat': 'inbound DSS that only repeats a DATA_ACK the script already sent on the connection, dropped: Linux acts on a DATA_ACK only when it moves (protocol.c ack_update_msk; equivalent mutant)',
   'inbound-dack-superseded': 'inbound DSS that only carries a DATA_ACK the next inbound packet repeats within 200 ms, with no packet of the stack nor data-level counter read in between, dropped: the repeat moves it instead, before any MPTCP retransmission (inbound-dack.ts; equivalent mutant)',
+  'inbound-prio-v0-form': 'inbound MP_PRIO in the 4-byte v0 form (with an address id) on a v1 connection: Linux reads only the 3-byte form and ignores it (options.c mptcp_parse_option; equivalent mutant)',
+  'inbound-join-ack-bad-hmac': 'inbound MP_JOIN ACK with a literal (wrong) HMAC: Linux resets the join with MP_TCPRST 1 whether the HMAC is wrong or the option missing (subflow.c subflow_syn_recv_sock; equivalent mutant)',
   'inbound-dss-first-ack': 'inbound DSS on the ACK completing a passive handshake without MP_CAPABLE: Linux falls back whatever it says (subflow.c subflow_syn_recv_sock; equivalent mutant)',
   'inbound-rand': 'inbound MP_JOIN rand: the HMACs expected later are computed from it (equivalent mutant)',
   invalid: 'no valid mutant: the changed script does not check (a value out of range, an option list no longer padded, a flag the options forbid)',
