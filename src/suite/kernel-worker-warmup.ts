@@ -78,25 +78,32 @@ export async function warmUpKernelTarget(kinds: ReadonlyArray<'tcp' | 'mptcp'> =
   const { prepareRun } = await import('../engine/prepare.js');
   const { runScript } = await import('../engine/run.js');
   const { KernelTarget } = await import('../targets/kernel/kernel-target.js');
+  const { suspendTesterLate } = await import('../targets/kernel/test-late.js');
   const scripts = { tcp: ['warm-up-tcp.pkt', TCP], mptcp: ['warm-up-mptcp.pkt', MPTCP] } as const;
-  for (const [name, text] of kinds.map((k) => scripts[k])) {
-    try {
-      netns.enterFreshNetns();
-    } catch {
-      return;
-    }
-    try {
-      const loaded = checkText(name, text, { target: 'kernel' });
-      if (loaded.script && loaded.options) {
-        await runScript(loaded, new KernelTarget(), prepareRun(loaded.options, 'kernel', { seed: 1, graceUs: 0 }));
+  // The kernel clock's test hook (test-late.ts) is for the scripts that follow, not these.
+  suspendTesterLate(true);
+  try {
+    for (const [name, text] of kinds.map((k) => scripts[k])) {
+      try {
+        netns.enterFreshNetns();
+      } catch {
+        return;
       }
-    } catch {
-      // A warm-up that fails has still compiled what it ran.
-    } finally {
-      netns.leaveFreshNetns();
+      try {
+        const loaded = checkText(name, text, { target: 'kernel' });
+        if (loaded.script && loaded.options) {
+          await runScript(loaded, new KernelTarget(), prepareRun(loaded.options, 'kernel', { seed: 1, graceUs: 0 }));
+        }
+      } catch {
+        // A warm-up that fails has still compiled what it ran.
+      } finally {
+        netns.leaveFreshNetns();
+      }
     }
+  } finally {
+    suspendTesterLate(false);
+    collectGarbage();
   }
-  collectGarbage();
 }
 
 let gc: ((opts?: { type: 'minor' }) => void) | undefined;

@@ -2,6 +2,7 @@
 // for the bulk of the wait and spins (yielding to the event loop) for the last stretch, because
 // timers alone wake up to a millisecond or more late.
 import type { Clock, Usecs } from '../target.js';
+import { testerLateAt } from './test-late.js';
 
 /** Below this much remaining time, stop using timers and spin. */
 const SPIN_US = 1500;
@@ -29,6 +30,8 @@ export class RealClock implements Clock {
   }
 
   async sleepUntil(t: Usecs): Promise<void> {
+    const late = testerLateAt(t);
+    if (late > 0) t += late;
     for (;;) {
       const left = t - this.now();
       if (left <= 0) return;
