@@ -303,3 +303,26 @@ test('the v0 form of MP_PRIO on a v1 connection and the drop of an MP_JOIN ACK w
   const auto = generate(`${repoRoot}test/scripts/mptcp/join/backup-not-echoed.pkt`);
   t.true(auto.mutants.some((m) => m.includes("in.mptcp.drop drop option 'mp_join_ack sender_hmac=auto'")));
 });
+
+test('an in/out length Linux echoes below its size is mutated one down only; an int option\'s optlen both ways', (t) => {
+  const cong = generate(`${repoRoot}test/scripts/language/upstream-setup.pkt`);
+  t.true(cong.skipped.includes('27:55 echoed-length optlen'));
+  t.deepEqual(cong.mutants.filter((m) => m.startsWith('27:55 ')), ['27:55 call.optlen optlen 4 → 3']);
+  const sizes = generate(`${repoRoot}test/scripts/mptcp/sockopt/subflow-arrays-sizes.pkt`);
+  t.true(sizes.mutants.includes('46:91 call.struct size_sfinfo_user 4 → 3'));
+  t.true(sizes.skipped.includes('46:91 echoed-length size_sfinfo_user'));
+  t.true(sizes.mutants.includes('47:116 call.optlen optlen 52 → 51'));
+  // size_arrays_user at the subflow count: more fills no more; one less is mutated.
+  const arrays = generate(`${repoRoot}test/scripts/mptcp/sockopt/subflow-arrays.pkt`);
+  t.true(arrays.mutants.some((m) => m.includes('size_arrays_user 2 → 1')));
+  t.true(arrays.raw.skipped.some((s) => s.reason === 'echoed-length' && s.field === 'size_arrays_user'));
+  // An int option's optlen is returned as 4 whatever is passed: one more is mutated.
+  const ints = generate(`${repoRoot}test/scripts/tcp/sockopt/getsockopt.pkt`);
+  t.true(ints.mutants.some((m) => m.startsWith('16:') && m.includes('call.optlen optlen 4 → 5')));
+});
+
+test('an inbound address bound to a name that later lines read by the name is not mutated', (t) => {
+  const g = generate(`${repoRoot}test/scripts/mptcp/addaddr/echo-v4.pkt`);
+  t.true(g.raw.skipped.some((s) => s.line === 16 && s.reason === 'inbound-bound-address'));
+  t.false(g.mutants.some((m) => m.includes('in.mptcp.add_address.addr addr ')));
+});

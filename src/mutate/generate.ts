@@ -17,6 +17,7 @@ import { checkText, type LoadedScript, type LoadOptions } from '../script/load.j
 import { TcpFlag } from '../wire/packet.js';
 import { covers, InboundMappings } from './inbound-mapping.js';
 import { supersededDataAcks } from './inbound-dack.js';
+import { echoedUp, optlenLimit, structFieldLimit } from './echoed-length.js';
 import { capableParsed, FLAG_BITS, isSynChecksumFlag, shapeOf, type CapableSegment } from './inbound-capable.js';
 import { applyEdit, isNumberTok, ScriptText, stepAddress, stepHexText, stepNumber, type Tok } from './text.js';
 import type { Edit, Mutant, Skipped, SkipCode } from './types.js';
@@ -388,6 +389,16 @@ class Generator {
     return undefined;
   }
 
+  /**
+   * An inbound address written as a name's value (`addr[a5=inet_addr("192.0.2.5")]`) that a later
+   * line reads by the name (`addr[a5]`): what the stack does with it (the echo, a join to it) is
+   * expected through the name, so another value is the same test.
+   */
+  boundAndReadLater(spec: TcpOptionSpec): boolean {
+    const name = /\baddr\[\s*(\w+)\s*=/.exec(this.src.slice(spec.range.start.offset, spec.range.end.offset))?.[1];
+    return name !== undefined && new RegExp(`\\baddr\\[\\s*${name}\\s*\\]`).test(this.loaded.text.slice(spec.range.end.offset));
+  }
+
   /** An inbound MP_CAPABLE Linux does not parse as written (inbound-capable.ts); `change` tries another form of it. */
   ignoredCapable(spec: TcpOptionSpec, change: { version?: 0 | 1; flags?: number } = {}): boolean {
     if (spec.kind !== 'mp_capable' || this.v0Mode) return false;
@@ -569,6 +580,10 @@ class Generator {
         continue;
       }
       if (t.type === 'StringLit' && field === 'addr') {
+        if (!outbound && this.boundAndReadLater(spec)) {
+          this.skip('inbound-bound-address', t.start, `${sub}.addr`);
+          continue;
+        }
         const address = t.image.slice(1, -1);
         const next = stepAddress(address);
         if (next) this.add(kind('addr'), t.start, this.replaceTok(t, `"${next}"`, 'addr'));
@@ -702,7 +717,10 @@ class Generator {
     switch (a.name) {
       case 'getsockopt':
         if (args[3]) this.expr(args[3], args[3].kind === 'struct' ? 'call.struct' : 'call.optval', 'optval');
-        if (args[4]) this.expr(args[4], 'call.optlen', 'optlen');
+        if (args[4]) {
+          const len = args[4].kind === 'array' && args[4].items.length === 1 ? args[4].items[0]! : args[4];
+          this.expr(args[4], 'call.optlen', 'optlen', echoedUp(len, optlenLimit(a)));
+        }
         return;
       case 'ioctl':
         if (args[2]) this.expr(args[2], 'call.ioctl', 'output');
@@ -741,8 +759,11 @@ class Generator {
     }
   }
 
-  /** Every value leaf of an expectation expression, one step away. */
-  expr(e: Expr, kind: string, label: string): void {
+  /**
+   * Every value leaf of an expectation expression, one step away; `upEchoed`: a length Linux
+   * echoes one up (echoed-length.ts), mutated one down only.
+   */
+  expr(e: Expr, kind: string, label: string, upEchoed = false): void {
     const at = e.range.start.offset;
     const whole = (value: bigint | undefined): void => {
       if (value === undefined) return;
@@ -758,7 +779,8 @@ class Generator {
         const image = this.src.slice(at, e.range.end.offset);
         if (!/^-?(0[xX][0-9A-Fa-f]+|\d+)$/.test(image)) return; // from a define: not the text
         const hex = /^0[xX]/.test(image);
-        const tries = [1n, -1n].map((d) => (hex ? stepNumber(image, d) : String(BigInt(image) + d)));
+        if (upEchoed) this.skip('echoed-length', at, label);
+        const tries = (upEchoed ? [-1n] : [1n, -1n]).map((d) => (hex ? stepNumber(image, d) : String(BigInt(image) + d)));
         this.add(kind, at, ...tries.map((t) => (t === undefined ? undefined : { edit: { start: at, end: e.range.end.offset, text: t }, description: `${label} ${image} → ${t}` })));
         return;
       }
@@ -781,10 +803,10 @@ class Generator {
         return;
       }
       case 'array':
-        for (const item of e.items) this.expr(item, kind, label);
+        for (const item of e.items) this.expr(item, kind, label, upEchoed);
         return;
       case 'struct':
-        for (const f of e.fields) this.expr(f.value, kind, f.name ?? label);
+        for (const f of e.fields) this.expr(f.value, kind, f.name ?? label, echoedUp(f.value, structFieldLimit(e, f.name)));
         return;
       case 'call': {
         const arg = e.args[0];
