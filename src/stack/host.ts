@@ -17,7 +17,7 @@ import { TcpConnection, type ConnEnv, type SocketSettings } from './tcp/connecti
 import { ipPacket, tupleKey, type FourTuple } from './tcp/endpoint.js';
 import { seqAdd } from './tcp/seq.js';
 import { VirtualClock } from './virtual-clock.js';
-import { Mib } from './mib.js';
+import { countSentOptions, Mib } from './mib.js';
 
 export interface Listener {
   family: 4 | 6;
@@ -82,6 +82,7 @@ export class Host {
       prng: this.prng,
       mtu: this.mtu,
       send: (pkt) => this.emit(pkt),
+      transmitted: (seg, state) => countSentOptions(this.mib, seg, state),
       closed: (c) => { if (this.conns.get(tupleKey(c.tuple)) === c) this.conns.delete(tupleKey(c.tuple)); },
       established: onEstablished,
     };

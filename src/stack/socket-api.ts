@@ -252,8 +252,9 @@ export class Stack {
       child.reusePort = s.reusePort;
       child.bound = { address: c.tuple.localIp, port: c.tuple.localPort };
       child.conn = c;
-      // protocol.c mptcp_stream_accept counts an MPTCP connection (its MP_CAPABLE exchange done) as accept() hands it over.
-      if (c.mptcp?.remote) this.host.mib.inc('MPTcpExtMPCapableACKRX');
+      // protocol.c mptcp_stream_accept counts a connection still MPTCP as accept() hands it over
+      // (a Fast Open child, accepted at its SYN, too).
+      if (c.mptcp && !c.mptcp.fallback) this.host.mib.inc('MPTcpExtMPCapableACKRX');
       const fd = this.allocFd(child);
       const family = c.tuple.family === 4 ? (s.family === 6 ? 'inet6' : 'inet') : 'inet6';
       const address = c.tuple.family === 4 && s.family === 6 ? `::ffff:${c.tuple.remoteIp}` : c.tuple.remoteIp;

@@ -236,7 +236,9 @@ export class MptcpConnection {
     if (this.mpcDropped) this.settings.onMpcBlackhole?.();
     if (this.fallback) return;
     const c = validCapable(opts, [12], this.version);
-    if (!c || c.senderKey === undefined) { this.fallBack(); return; }
+    // subflow.c subflow_finish_connect: a client that asked for MPTCP counts the answer either way.
+    if (!c || c.senderKey === undefined) { this.settings.mib?.inc('MPTcpExtMPCapableFallbackSYNACK'); this.fallBack(); return; }
+    this.settings.mib?.inc('MPTcpExtMPCapableSYNACKRX');
     this.setRemote(c.senderKey);
     this.checksum = this.settings.checksumEnabled || (c.flags & FLAG_A_CHECKSUM) !== 0;
     this.notePeerFlags(c.flags);
@@ -260,7 +262,8 @@ export class MptcpConnection {
       this.fullyEstablished = true;
       return;
     }
-    if (!c || c.senderKey === undefined) { this.fallBack(); return; }
+    // subflow.c subflow_syn_recv_sock: an MPTCP request whose third ACK has no MP_CAPABLE.
+    if (!c || c.senderKey === undefined) { this.settings.mib?.inc('MPTcpExtMPCapableFallbackACK'); this.fallBack(); return; }
     this.setRemote(c.senderKey);
     if ((c.flags & FLAG_A_CHECKSUM) !== 0) this.checksum = true;
     this.notePeerFlags(c.flags);
@@ -366,6 +369,30 @@ export class MptcpConnection {
 
   // ---- receiving ----------------------------------------------------------------------------
 
+  /**
+   * Counters of the options of a segment that reached the MPTCP level (options.c
+   * mptcp_incoming_options: an ACK, or an RST through tcp_reset; ADD_ADDR is counted by
+   * onAddAddr, once its HMAC is checked). A REMOVE_ADDR counts each id it names (pm_kernel.c
+   * mptcp_pm_nl_rm_addr_or_subflow).
+   */
+  countReceived(opts: readonly MptcpOption[]): void {
+    const mib = this.settings.mib;
+    if (!mib || this.fallback) return;
+    for (const o of opts) {
+      if (o.subtype === 'mp_fastclose' && o.receiverKey === this.local.key) mib.inc('MPTcpExtMPFastcloseRx');
+      // The 4-byte form with an address id is RFC 6824's: Linux parses only the 3-byte one.
+      else if (o.subtype === 'mp_prio' && (o.addressId === undefined || this.version === 0)) mib.inc('MPTcpExtMPPrioRx');
+      else if (o.subtype === 'mp_fail') mib.inc('MPTcpExtMPFailRx');
+      else if (o.subtype === 'mp_tcprst') mib.inc('MPTcpExtMPRstRx');
+      else if (o.subtype === 'remove_addr' && this.remote) mib.inc('MPTcpExtRmAddr', o.addressIds.length);
+    }
+  }
+
+  /** The namespace's counters, for the subflows (join.ts). */
+  get mib(): Mib | undefined {
+    return this.settings.mib;
+  }
+
   /** MP_FASTCLOSE carrying our key (§5.5). */
   isFastClose(opts: readonly MptcpOption[]): boolean {
     return !this.fallback && opts.some((o) => o.subtype === 'mp_fastclose' && o.receiverKey === this.local.key);
@@ -378,6 +405,7 @@ export class MptcpConnection {
   onSegment(opts: readonly MptcpOption[], payload: Uint8Array, seqRel: number, inOrder: boolean, joined: boolean, rx: SubflowRxMap): RxVerdict {
     this.lastMapping = undefined;
     if (this.fallback) return 'ok';
+    this.countReceived(opts);
     if (this.isFastClose(opts)) return 'fastclose-on-ack';
     const dss = opts.find((o): o is Dss => o.subtype === 'dss');
     for (const o of opts) {

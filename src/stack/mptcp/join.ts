@@ -72,7 +72,10 @@ export class JoinSubflow {
     this.peerNonce = j.nonce ?? 0;
     this.remoteAddressId = j.addressId ?? 0;
     this.peerBackup = j.backup;
-    return bytesEqual(j.hmac, this.hmac(false).slice(0, 8));
+    const valid = bytesEqual(j.hmac, this.hmac(false).slice(0, 8));
+    // subflow.c subflow_finish_connect counts a SYN/ACK whose HMAC checks out.
+    if (valid) this.conn.mib?.inc('MPTcpExtMPJoinSynAckRx');
+    return valid;
   }
 
   ackOption(): MpJoin {

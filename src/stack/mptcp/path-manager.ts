@@ -292,6 +292,9 @@ export class PathManager extends PathManagerConfig {
       const removed = gone.filter((e) => st?.announced.has(e.id) || subs.some((j) => j.tuple.localIp === e.address) || initial && e.address === c.tuple.localIp).map((e) => (e.address === c.tuple.localIp ? 0 : e.id));
       for (const i of removed) c.mptcp!.unechoed.delete(i);
       if (removed.length > 0) this.removeAddrCarrier(c, removed)?.sendAck(padded({ kind: 'mptcp', subtype: 'remove_addr', addressIds: removed }), true);
+      // pm_kernel.c mptcp_pm_nl_rm_addr_or_subflow counts each subflow it closes (not one already closing).
+      const closing = ['FIN_WAIT1', 'FIN_WAIT2', 'CLOSING', 'CLOSED'];
+      this.host.mib.inc('MPTcpExtRmSubflow', [...subs, ...(initial ? [c] : [])].filter((x) => !closing.includes(x.state)).length);
       for (const j of subs) j.closeSubflow();
       if (initial) this.closeInitial(c);
     }

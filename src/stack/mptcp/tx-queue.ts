@@ -1,8 +1,8 @@
 // The data level's retransmission queue (Linux's msk->rtx_queue): every byte written keeps its
-// DSN and the subflow it was mapped on until the peer's DATA_ACK covers it. A subflow that dies
-// gives back its share (reinjection, __mptcp_retransmit_pending_data); the MPTCP-level timer
-// resends the head (__mptcp_retrans). Data acknowledged by a subflow's TCP ACK but not by a
-// DATA_ACK stays here: the receiver may still have dropped it at the data level.
+// DSN and the subflow it was mapped on until the peer's DATA_ACK covers it. A subflow that
+// closes sends the whole queue again on the others (reinjection, __mptcp_retransmit_pending_data);
+// the MPTCP-level timer resends the head (__mptcp_retrans). Data acknowledged by a subflow's TCP
+// ACK but not by a DATA_ACK stays here: the receiver may still have dropped it at the data level.
 
 export interface TxEntry<Owner> {
   dsn: bigint;
@@ -60,10 +60,5 @@ export class DataTxQueue<Owner> {
     }
     flush();
     return out;
-  }
-
-  /** The stretches mapped on `owner`, oldest first. */
-  ownedBy(owner: Owner): Array<TxEntry<Owner>> {
-    return this.entries.filter((e) => e.owner === owner);
   }
 }

@@ -47,6 +47,8 @@ export interface ConnEnv {
   established(conn: TcpConnection): void;
   /** A join subflow's valid third ACK: may the connection take another subflow? */
   admitJoin?(conn: TcpConnection): boolean;
+  /** Every segment this connection sends, with its state then (the upper layer's counters read the options). */
+  transmitted?(seg: TcpSegment, state: TcpState): void;
 }
 
 interface SendChunk {
@@ -457,16 +459,28 @@ export class TcpConnection {
     return this.mptcp ? [socket, ...this.mptcp.joins] : [this];
   }
 
-  /** Writes on the socket go through the scheduler: MPTCP with joins (or the initial subflow gone). */
+  /**
+   * Writes on the socket go through the scheduler: MPTCP with joins (or the initial subflow gone),
+   * and for good once a join existed. Bytes the scheduler holds back (the data-level window, the
+   * subflows' buffers) get their DSN only when handed out, so after the last join goes they must
+   * still go first: writing straight to the initial subflow would number new bytes ahead of them.
+   */
   private get multipathSend(): boolean {
-    return this.mptcpActive && !this.join && (this.mptcp!.joins.size > 0 || this.detached);
+    return this.mptcpActive && !this.join && (this.mptcp!.joins.size > 0 || this.detached || this.mptcp!.hadJoin);
   }
 
-  /** Payload of a full segment carrying a DSS mapping (DATA_ACK 4 or 8, DSN 8; the checksum takes the padding). */
+  /**
+   * Bytes one mapping takes: Linux maps each skb it builds (mptcp_sendmsg_frag), whose size is
+   * tcp_xmit_size_goal's: whole segments (DATA_ACK 4 or 8, DSN 8; the checksum takes the
+   * padding) up to the GSO size, bounded by half the largest window the peer offered
+   * (tcp_bound_to_half_wnd; the whole window when it is at most 536 bytes).
+   */
   private maxMapping(): number {
     const dss = this.mptcp!.use64bitAck ? 28 : 24;
     const seg = Math.max(1, this.mssNoOptions - (this.tsOk ? 12 : 0) - dss);
-    return seg * Math.max(1, Math.floor(GSO_ROOM / seg));
+    const halfWnd = this.maxSndWnd > 536 ? this.maxSndWnd >> 1 : this.maxSndWnd;
+    const goal = halfWnd > 0 ? Math.min(GSO_ROOM, halfWnd) : GSO_ROOM;
+    return seg * Math.max(1, Math.floor(goal / seg));
   }
 
   /** Queues application data; returns the number of bytes taken (bounded by the send buffer). */
@@ -547,14 +561,15 @@ export class TcpConnection {
   }
 
   /**
-   * This subflow is dying (RST, retries exhausted, REMOVE_ADDR, checksum failure) with data no
-   * DATA_ACK covers: as Linux's __mptcp_retransmit_pending_data, the whole data-level queue goes
-   * again through the scheduler, same DSNs under new mappings (contiguous stretches as one), also
-   * what the surviving subflows already carry (6.18 re-sends that too).
+   * This subflow is dying (RST, retries exhausted, REMOVE_ADDR, checksum failure) while data no
+   * DATA_ACK covers is outstanding: as Linux's __mptcp_retransmit_pending_data (called by
+   * mptcp_close_ssk for every subflow closed, whether or not it carried any of that data), the
+   * whole data-level queue goes again through the scheduler, same DSNs under new mappings
+   * (contiguous stretches as one), also what the surviving subflows already carry.
    */
   private reinjectOwn(): void {
     const m = this.mptcp;
-    if (!m || m.fallback || m.txq.ownedBy(this).length === 0) return;
+    if (!m || m.fallback || m.txq.size === 0) return;
     const others = this.subflowList().filter((c) => c !== this);
     for (const run of m.txq.runs()) {
       const sub = pickSendSubflow(others);
@@ -569,9 +584,13 @@ export class TcpConnection {
     return [...(this.mptcp?.joins ?? [])].some((j) => j.state !== 'CLOSED' && j.state !== 'SYN_SENT' && j.state !== 'SYN_RECV');
   }
 
-  /** The initial subflow died while joins live: it leaves the wire; the MPTCP socket stays. */
-  private detach(): void {
-    this.reinjectOwn();
+  /**
+   * The initial subflow died while joins live: it leaves the wire; the MPTCP socket stays. Its
+   * close event reinjects, unless the wire copy's closeSubflow already did (one per close, as
+   * mptcp_close_ssk's close_event_done).
+   */
+  private detach(reinject = true): void {
+    if (reinject) this.reinjectOwn();
     this.detached = true;
     this.mptcp!.initialClosed = true;
     for (const t of [this.rtxTimer, this.delackTimer, this.endTimer, this.dataFinTimer, this.probeTimer, this.keepaliveTimer]) t?.cancel();
@@ -603,7 +622,7 @@ export class TcpConnection {
     // The socket's shutdown (a DATA_FIN) did not close this subflow: its FIN is still to come.
     wire.shutWr = false;
     wire.closeSubflow();
-    this.detach();
+    this.detach(false);
     return wire;
   }
 
@@ -899,6 +918,7 @@ export class TcpConnection {
     }
     if (f & TcpFlag.RST) {
       if (seg.seq !== this.rcvNxt) { this.sendAck(); return; } // challenge ACK (RFC 5961)
+      this.mptcp?.countReceived(mopts); // tcp_reset hands an RST's options to MPTCP too
       if (this.mptcpActive && !this.mptcp!.isFastClose(mopts)) {
         // A subflow error reaches the MPTCP socket only after a fallback: the connection stays
         // up without its subflow (reads find no data and no error), over its joins if any; what
@@ -919,6 +939,7 @@ export class TcpConnection {
     if (!ackDone && !this.processAck(seg)) return;
     if (this.state === 'CLOSED') return;
     const inOrder = seg.seq === this.rcvNxt;
+      this.mptcp?.countReceived(mopts); // tcp_reset hands an RST's options to MPTCP too
     // The joiner's fourth ACK (join.ts fourthAckVerdict); out-of-sequence segments wait for it.
     if (this.join && !this.join.established && seqDiff(seg.seq, this.rxSsnBase) === 1) {
       if (fourthAckVerdict(mopts) === 'reset') {
@@ -1242,7 +1263,8 @@ export class TcpConnection {
         len = wndRoom;
       }
       if (len < mss && len === avail) {
-        const nagle = !this.settings.nodelay && seqGt(this.sndSml, this.sndUna) && this.inflight.length > 0;
+        // tcp_nagle_check with tcp_minshall_check: a small segment not yet acknowledged and sent.
+        const nagle = !this.settings.nodelay && seqGt(this.sndSml, this.sndUna) && seqLe(this.sndSml, this.sndNxt) && this.inflight.length > 0;
         if (this.settings.cork || nagle) break;
       }
       const withFin = this.finQueued && seqAdd(this.sndNxt, len) === this.finSeq;
@@ -1425,6 +1447,7 @@ export class TcpConnection {
 
   private windowField(): number {
     const wnd = this.advertisedWindow();
+    this.env.transmitted?.(seg, this.state);
     this.rcvRightEdge = seqAdd(this.rcvNxt, wnd);
     return Math.min(65535, wnd >> this.rcvWscale);
   }
