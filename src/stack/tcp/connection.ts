@@ -203,6 +203,9 @@ export class TcpConnection {
     this.rtt = new RttEstimator(env.sysctls.int('net.ipv4.tcp_rto_min_us'));
     this.tsOffset = env.prng.next32();
     this.iss = env.prng.next32();
+    // No small segment outstanding yet (Nagle's Minshall check): tcp_connect_init and
+    // tcp_create_openreq_child start snd_sml at the ISN, never at 0 (half the ISNs are "after" 0).
+    this.sndSml = this.iss;
   }
 
   /** Active Fast Open: what the first SYN carries and where the SYN/ACK's cookie goes (cleared by the SYN/ACK). */
@@ -939,7 +942,6 @@ export class TcpConnection {
     if (!ackDone && !this.processAck(seg)) return;
     if (this.state === 'CLOSED') return;
     const inOrder = seg.seq === this.rcvNxt;
-      this.mptcp?.countReceived(mopts); // tcp_reset hands an RST's options to MPTCP too
     // The joiner's fourth ACK (join.ts fourthAckVerdict); out-of-sequence segments wait for it.
     if (this.join && !this.join.established && seqDiff(seg.seq, this.rxSsnBase) === 1) {
       if (fourthAckVerdict(mopts) === 'reset') {
@@ -1426,6 +1428,7 @@ export class TcpConnection {
       payload: s.payload,
     };
     this.segsOut++;
+    this.env.transmitted?.(seg, this.state);
     this.env.send(ipPacket(this.tuple, seg, this.settings.tos ?? 0));
   }
 
@@ -1447,7 +1450,6 @@ export class TcpConnection {
 
   private windowField(): number {
     const wnd = this.advertisedWindow();
-    this.env.transmitted?.(seg, this.state);
     this.rcvRightEdge = seqAdd(this.rcvNxt, wnd);
     return Math.min(65535, wnd >> this.rcvWscale);
   }
