@@ -326,3 +326,14 @@ test('an inbound address bound to a name that later lines read by the name is no
   t.true(g.raw.skipped.some((s) => s.line === 16 && s.reason === 'inbound-bound-address'));
   t.false(g.mutants.some((m) => m.includes('in.mptcp.add_address.addr addr ')));
 });
+
+test("an inbound MP_FAIL's DSN is never mutated; its drop only where it answers the stack's own MP_FAIL", (t) => {
+  const answered = generate(`${repoRoot}test/scripts/mptcp/fallback/mp-fail-answered.pkt`);
+  t.true(answered.skipped.some((s) => s.startsWith('23:') && s.includes('inbound-mp-fail-answer mp_fail.drop')));
+  t.true(answered.skipped.some((s) => s.startsWith('23:') && s.includes('inbound-mp-fail-dsn')));
+  t.false(answered.mutants.some((m) => m.startsWith('23:') && m.includes('mp_fail')));
+  // The peer failing first: its MP_FAIL is what makes the stack answer, so dropping it is mutated.
+  const received = generate(`${repoRoot}test/scripts/mptcp/fallback/mp-fail-received.pkt`);
+  t.true(received.mutants.some((m) => m.startsWith('25:') && m.includes("drop option 'mp_fail dsn8=101'")));
+  t.false(received.mutants.some((m) => m.includes('in.mptcp.mp_fail.dsn')));
+});

@@ -135,6 +135,8 @@ class Generator {
   private synAsked: boolean | undefined;
   /** Outbound SYNs (by offset) whose START counts: the script's next SYN on the connection is a SYN/ACK. */
   readonly synStarts = new Set<number>();
+  /** The stack sent an MP_FAIL the script has not answered yet (an inbound MP_FAIL then only stops Linux's timer). */
+  private ownMpFailUnanswered = false;
   /** The subflow key of the script's first inbound MP_CAPABLE SYN ('' when written without endpoints). */
   initialSubflow = '';
   /** Inbound DSS options (by offset) whose DATA_ACK a later packet repeats before anything shows it (inbound-dack.ts). */
@@ -171,6 +173,7 @@ class Generator {
     const joinAck = opts.some((o) => o.kind === 'mp_join_ack');
     if (joinAck && a.direction === 'outbound') this.joinSeen = true;
     if (a.direction === 'outbound') {
+      if (opts.some((o) => o.kind === 'mp_fail')) this.ownMpFailUnanswered = true;
       if (a.body.flags & TcpFlag.SYN && !(a.body.flags & TcpFlag.ACK)) {
         const opts = Array.isArray(a.body.options) ? a.body.options : [];
         this.synAsked = opts.some(isMptcp);
@@ -189,6 +192,7 @@ class Generator {
       this.dackBefore = state.dack;
       this.completesHandshake = completes;
       this.inboundOptions(a.body);
+      if (opts.some((o) => o.kind === 'mp_fail')) this.ownMpFailUnanswered = false;
       const dss = opts.find((o): o is Extract<TcpOptionSpec, { kind: 'dss' }> => o.kind === 'dss');
       const dack = dss?.dack?.value?.kind === 'relative' ? dss.dack.value.value : undefined;
       if (dack !== undefined && (state.dack === undefined || dack > state.dack)) state.dack = dack;
@@ -310,6 +314,7 @@ class Generator {
       else if (spec.kind === 'dss' && !this.anyJoin && this.invalidMapping(spec)) this.skip('inbound-mapping-invalid', spec.range.start.offset, 'dss.drop');
       else if (this.repeatedDataAck(spec)) this.skip('inbound-dack-repeat', spec.range.start.offset, 'dss.drop');
       else if (this.supersededDacks.has(spec.range.start.offset)) this.skip('inbound-dack-superseded', spec.range.start.offset, 'dss.drop');
+      else if (spec.kind === 'mp_fail' && this.ownMpFailUnanswered && !this.anyJoin) this.skip('inbound-mp-fail-answer', spec.range.start.offset, 'mp_fail.drop');
       else this.add('in.mptcp.drop', spec.range.start.offset, ...this.dropOption(body, specs, i));
     });
   }
@@ -626,7 +631,8 @@ class Generator {
       }
       const name = spec.kind === 'mp_fastclose' || (spec.kind === 'mp_capable' && field === undefined) ? 'key' : field === 'sender_hmac' ? 'hmac' : field?.replace(/[48]$/, '') ?? 'value';
       const joinId = !outbound && name === 'address_id' && (spec.kind === 'mp_join_syn' || spec.kind === 'mp_join_syn_ack') && !this.removesId(t.image) && !this.v0Mode;
-      const equivalent = joinId ? 'inbound-join-id' : outbound ? undefined : this.mappingEquivalent(spec, name === 'value' ? field ?? name : name);
+      const failDsn = !outbound && spec.kind === 'mp_fail' ? 'inbound-mp-fail-dsn' : undefined;
+      const equivalent = joinId ? 'inbound-join-id' : failDsn ?? (outbound ? undefined : this.mappingEquivalent(spec, name === 'value' ? field ?? name : name));
       if (equivalent) {
         this.skip(equivalent, t.start, `${sub}.${name}`);
         continue;

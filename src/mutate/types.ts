@@ -93,6 +93,8 @@ export const SKIP_REASONS = {
   'inbound-prio-v0-form': 'inbound MP_PRIO in the 4-byte v0 form (with an address id) on a v1 connection: Linux reads only the 3-byte form and ignores it (options.c mptcp_parse_option; equivalent mutant)',
   'inbound-join-ack-bad-hmac': 'inbound MP_JOIN ACK with a literal (wrong) HMAC: Linux resets the join with MP_TCPRST 1 whether the HMAC is wrong or the option missing (subflow.c subflow_syn_recv_sock; equivalent mutant)',
   'inbound-bound-address': 'inbound address written as the value of a name that later lines read by the name (`addr[a5=inet_addr(...)]`, then `addr[a5]`): the expectations follow the new value (equivalent mutant)',
+  'inbound-mp-fail-dsn': "inbound MP_FAIL's DSN: Linux never reads it (pm.c mptcp_pm_mp_fail_received only logs it; its own answer names the mapping it receives; equivalent mutant)",
+  'inbound-mp-fail-answer': "inbound MP_FAIL answering the stack's own, dropped: it only stops Linux's MP_FAIL timer, which resets the subflow after TCP_RTO_MAX (120 s) and no script runs that long, and forbids new subflows (no join in the script) (pm.c mptcp_pm_mp_fail_received; equivalent mutant)",
   'inbound-dss-first-ack': 'inbound DSS on the ACK completing a passive handshake without MP_CAPABLE: Linux falls back whatever it says (subflow.c subflow_syn_recv_sock; equivalent mutant)',
   'inbound-rand': 'inbound MP_JOIN rand: the HMACs expected later are computed from it (equivalent mutant)',
   invalid: 'no valid mutant: the changed script does not check (a value out of range, an option list no longer padded, a flag the options forbid)',
