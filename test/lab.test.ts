@@ -10,6 +10,7 @@ import { cliPath } from './helpers/paths.js';
 import { hasStackTrace, lines, runCli } from './helpers/cli.js';
 import { processesInNetns } from '../src/targets/kernel/netns.js';
 import { nftPath } from '../src/targets/remote/rst-guard.js';
+import { isSuiteInvocation } from '../src/cli/run-invocation.js';
 
 const NAME = `t${process.pid}`;
 const tester = (name: string): string => `mptcpdrill-${name}-tester`;
@@ -188,4 +189,10 @@ test('the package ships the lab\'s helpers (the application and the offload swit
   const [info] = JSON.parse(pack) as Array<{ files: Array<{ path: string }> }>;
   const files = info!.files.map((f) => f.path);
   for (const helper of ['scripts/remote/mptcp-app.py', 'scripts/remote/offload.py']) t.true(files.includes(helper), helper);
+});
+
+test('a lab named like a folder here is the value of --lab, not a path to run', (t) => {
+  // `test` is a folder of the checkout (AVA runs from its root): as a path it would make a suite run.
+  t.true(isSuiteInvocation(['--target', 'remote', 'test', 'test/remote-scripts/server-capable.pkt']));
+  t.false(isSuiteInvocation(['--target', 'remote', '--lab', 'test', 'test/remote-scripts/server-capable.pkt']));
 });

@@ -12,7 +12,7 @@ const SUITE_FLAGS = new Set([
 
 /** Flags of a one-script run that take a value as the next word (which is then no path). */
 const VALUE_FLAGS = new Set([
-  '--target', '--tolerance-scale', '--seed', '--grace-ms', '--pcap', '--iface', '--remote-ip', '--local-ip',
+  '--target', '--tolerance-scale', '--seed', '--grace-ms', '--pcap', '--iface', '--remote-ip', '--local-ip', '--lab',
   '--retry-timing', '--diff-ignore', '--diff-check', '-D', '--define',
 ]);
 
