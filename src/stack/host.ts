@@ -104,6 +104,7 @@ export class Host {
       // The sysctl is read when the blackhole is detected, as ctrl.c mptcp_active_disable does.
       onMpcBlackhole: () => this.mpcBlackhole.disable(this.clock.now(), this.blackholeTimeout),
       mib: this.mib,
+      userspacePm: this.sysctls.int('net.mptcp.pm_type') === 1,
     };
   }
 

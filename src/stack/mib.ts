@@ -16,6 +16,7 @@ export const STACK_COUNTERS = [
   'MPTcpExtMPJoinAckRx',
   'MPTcpExtAddAddr',
   'MPTcpExtAddAddrTx',
+  'MPTcpExtAddAddrDrop',
   'MPTcpExtEchoAdd',
   'MPTcpExtEchoAddTx',
   'MPTcpExtRmAddr',

@@ -35,6 +35,12 @@ export interface MptcpSettings {
   onMpcBlackhole?: () => void;
   /** The namespace's MIB counters. */
   mib?: Mib;
+  /**
+   * `net.mptcp.pm_type=1` when the connection was made (pm.c mptcp_pm_data_init): a userspace
+   * path manager decides, and with no daemon listening (the stack models none) the kernel
+   * announces nothing, echoes no ADD_ADDR and takes no join (pm.c mptcp_pm_allow_new_subflow).
+   */
+  userspacePm?: boolean;
 }
 
 /** The mapping a stretch of written data is sent under (repeated on every segment cut from it). */
@@ -388,6 +394,11 @@ export class MptcpConnection {
     }
   }
 
+  /** A userspace path manager runs this connection (MptcpSettings.userspacePm). */
+  get userspacePm(): boolean {
+    return this.settings.userspacePm ?? false;
+  }
+
   /** The namespace's counters, for the subflows (join.ts). */
   get mib(): Mib | undefined {
     return this.settings.mib;
@@ -521,8 +532,10 @@ export class MptcpConnection {
     if (!o.hmac) return;
     const want = addAddrHmac(this.remote.key, this.local.key, o.addressId, o.address, o.port);
     if (!bytesEqual(want, o.hmac)) return;
-    this.addAddrReceived++;
     this.settings.mib?.inc('MPTcpExtAddAddr');
+    // pm.c mptcp_pm_add_addr_received: without an active userspace daemon the address is dropped unechoed.
+    if (this.settings.userspacePm) { this.settings.mib?.inc('MPTcpExtAddAddrDrop'); return; }
+    this.addAddrReceived++;
     const echo: AddAddr = { kind: 'mptcp', subtype: 'add_addr', version: 1, echo: true, addressId: o.addressId, address: o.address };
     if (o.port !== undefined) echo.port = o.port;
     this.pendingEchoes.push(echo);

@@ -86,6 +86,9 @@ export class PathManager extends PathManagerConfig {
     for (const c of this.masters()) {
       const m = c.mptcp!;
       if (!m.fullyEstablished || c.state !== 'ESTABLISHED') continue;
+      // The in-kernel PM's work below is a userspace daemon's under pm_type=1 (none runs here);
+      // what the peer removes still closes its subflows.
+      if (m.userspacePm) { m.peerAnnounced.splice(0); this.applyPeerRemovals(c); continue; }
       const st = this.stateOf(c);
       // The PM worker handles a received ADD_ADDR before the established event (6.18 order:
       // with a fullmesh endpoint the join to the announced address goes out first).
@@ -110,11 +113,16 @@ export class PathManager extends PathManagerConfig {
         }
       }
       this.announceNext(c, st);
-      const removed = m.peerRemoved.splice(0);
-      if (removed.length) for (const j of this.joinsOf(c)) if (removed.includes(j.join!.remoteAddressId)) j.closeSubflow();
-      if (removed.includes(0)) this.closeInitial(c);
+      this.applyPeerRemovals(c);
       for (const p of m.peerPrio.splice(0)) this.onPeerPrio(c, p.addressId, p.backup);
     }
+  }
+
+  /** REMOVE_ADDR from the peer: the subflows to those addresses close (id 0: the initial one). */
+  private applyPeerRemovals(c: TcpConnection): void {
+    const removed = c.mptcp!.peerRemoved.splice(0);
+    if (removed.length) for (const j of this.joinsOf(c)) if (removed.includes(j.join!.remoteAddressId)) j.closeSubflow();
+    if (removed.includes(0)) this.closeInitial(c);
   }
 
   private announceNext(c: TcpConnection, st: ConnPm): void {
@@ -244,7 +252,7 @@ export class PathManager extends PathManagerConfig {
     env.closed = (x) => { closed(x); m.joins.delete(x); };
     // Linux refuses (reason 3) a join it has no room for, or on a connection not fully established.
     env.admitJoin = () => {
-      const admitted = m.fullyEstablished && !m.fallback && m.joins.size < this.subflows;
+      const admitted = m.fullyEstablished && !m.fallback && !m.userspacePm && m.joins.size < this.subflows;
       // subflow.c subflow_syn_recv_sock: counted once mptcp_finish_join took the subflow.
       if (admitted) this.host.mib.inc('MPTcpExtMPJoinAckRx');
       return admitted;
