@@ -285,9 +285,16 @@ test('a DLL one longer or a DATA_FIN added is not mutated when the next DSS-less
   const g = generate(`${repoRoot}test/scripts/mptcp/fallback/segment-past-mapping.pkt`);
   const line17 = g.raw.skipped.filter((s) => s.line === 17 && s.reason === 'inbound-rest-unmapped').map((s) => s.field).sort();
   t.deepEqual(line17, ['dss.dll', 'dss.fin']);
-  // With a join the reaction differs (reason 0 against 6 on 6.18): mutated.
+  // A segment starting at the mapping's end: one byte more is mapped, the reaction differs
+  // (reason 0 against 6 on 6.18 with a join): mutated.
   const join = generate(`${repoRoot}test/scripts/mptcp/fallback/join-then-options-stripped.pkt`);
   t.true(join.mutants.some((m) => m.startsWith('21:') && m.includes('in.mptcp.dss.dll')));
+  // With a join, the first mapping of the script (no old data another subflow delivered): skipped.
+  const first = generate(`${repoRoot}test/scripts/mptcp/fallback/join-segment-past-mapping.pkt`);
+  t.deepEqual(first.raw.skipped.filter((s) => s.reason === 'inbound-rest-unmapped').map((s) => s.field).sort(), ['dss.dll', 'dss.fin']);
+  // A join's mapping after the first subflow delivered its DSNs: Linux discards the old data whole (mutated).
+  const old = generate(`${repoRoot}test/scripts/mptcp/fallback/join-mapping-spans-segments.pkt`);
+  t.false(old.raw.skipped.some((s) => s.reason === 'inbound-rest-unmapped'));
 });
 
 test('the v0 form of MP_PRIO on a v1 connection and the drop of an MP_JOIN ACK with a wrong HMAC are not mutated', (t) => {

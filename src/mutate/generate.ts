@@ -377,6 +377,14 @@ class Generator {
     return !covers(m) && !covers({ ...m, ...change });
   }
 
+  /**
+   * The mapping at `at` cannot carry data another subflow delivered before (Linux discards such
+   * old data whole, past the mapping too): no join in the script, or it is the script's first mapping.
+   */
+  noOldData(at: number): boolean {
+    return !this.anyJoin || this.mappings.isFirst(at);
+  }
+
   /** Why a one-up change of an inbound DSS field cannot show (inbound-mapping.ts), if it cannot. */
   mappingEquivalent(spec: TcpOptionSpec, name: string): SkipCode | undefined {
     if (spec.kind !== 'dss') {
@@ -390,7 +398,7 @@ class Generator {
     if (name === 'dll' && this.invalidMapping(spec, { dll: m.dll + 1 })) return 'inbound-mapping-invalid';
     if (name === 'ssn' && m.fin && m.dll === 1 && m.payload === 0) return 'inbound-data-fin-ssn';
     if (name === 'dll' && !this.checksums && this.mappings.longerDllEquivalent(m.at, !this.anyJoin)) return 'inbound-dll-longer';
-    if (name === 'dll' && !this.anyJoin && this.mappings.restUnmappedEither(m.at, { dll: m.dll + 1 })) return 'inbound-rest-unmapped';
+    if (name === 'dll' && this.noOldData(m.at) && this.mappings.restUnmappedEither(m.at, { dll: m.dll + 1 })) return 'inbound-rest-unmapped';
     return undefined;
   }
 
@@ -646,7 +654,7 @@ class Generator {
       if (spec.checksum.kind === 'computed' && (outbound || this.checksums)) this.add(kind('checksum'), last, { edit: { start: last, end: last, text: ' nocs' }, description: "add 'nocs'" });
       else if (spec.checksum.kind === 'computed') this.skip('inbound-csum-off', last, 'dss.checksum');
       if (!spec.fin && !outbound && this.invalidMapping(spec, { fin: true })) this.skip('inbound-mapping-invalid', last, 'dss.fin');
-      else if (!spec.fin && !outbound && !this.anyJoin && this.mappings.restUnmappedEither(spec.range.start.offset, { fin: true })) this.skip('inbound-rest-unmapped', last, 'dss.fin');
+      else if (!spec.fin && !outbound && this.noOldData(spec.range.start.offset) && this.mappings.restUnmappedEither(spec.range.start.offset, { fin: true })) this.skip('inbound-rest-unmapped', last, 'dss.fin');
       else if (!spec.fin) this.add(kind('fin'), last, { edit: { start: last, end: last, text: ' fin' }, description: "add 'fin'" });
     }
     if (spec.kind === 'mp_reset' && !toks.some((t) => t.image === 'flags')) {

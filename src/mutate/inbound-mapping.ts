@@ -92,9 +92,10 @@ export class InboundMappings {
    * A change of the mapping at `at` (a DLL one longer, or a DATA_FIN taking its last number) that
    * leaves the first segment without a DSS of its own that does not fit in the mapping running
    * past its end, while every segment before it still fits: Linux finds that segment's rest
-   * unmapped either way and, with no other subflow, falls back the same (subflow.c
-   * get_mapping_status; measured with fallback/segment-past-mapping.pkt on 6.18). With a join the
-   * mapped part can be old data Linux discards whole, so only scripts without one qualify.
+   * unmapped either way and reacts the same: falls back with no other subflow, resets with one
+   * (subflow.c get_mapping_status; measured on 6.18 with fallback/segment-past-mapping.pkt and
+   * join-segment-past-mapping.pkt). The caller excludes mappings whose data another subflow may
+   * have delivered already: Linux discards such old data whole, past the mapping too.
    */
   restUnmappedEither(at: number, change: { dll?: number; fin?: boolean }): boolean {
     const where = this.byOffset.get(at);
