@@ -30,6 +30,10 @@ export const STACK_COUNTERS = [
   'MPTcpExtMPFastcloseRx',
   'MPTcpExtMPRstTx',
   'MPTcpExtMPRstRx',
+  'MPTcpExtInfiniteMapTx',
+  'MPTcpExtInfiniteMapRx',
+  'MPTcpExtDataCsumErr',
+  'MPTcpExtDSSNoMatchTCP',
 ] as const;
 
 export type StackCounter = (typeof STACK_COUNTERS)[number];

@@ -370,7 +370,11 @@ export class MptcpConnection {
     if (retransmit) { this.stats.bytesRetrans += BigInt(bytes); this.stats.retransmits++; }
     else this.stats.bytesSent += BigInt(bytes);
     if (bytes > 0) this.stats.lastDataSent = this.now();
-    if (bytes > 0 && this.mpFail.sendInfiniteMap) { this.mpFail.sendInfiniteMap = false; this.fallBack(); }
+    if (bytes > 0 && this.mpFail.sendInfiniteMap) {
+      this.mpFail.sendInfiniteMap = false;
+      this.settings.mib?.inc('MPTcpExtInfiniteMapTx'); // protocol.c mptcp_update_infinite_map
+      this.fallBack();
+    }
   }
 
   // ---- receiving ----------------------------------------------------------------------------
@@ -451,14 +455,18 @@ export class MptcpConnection {
     }
     let problem: MappingProblem | undefined;
     if (mapping && mapping.dll === 0) {
-      if (payload.length > 0) problem = 'invalid'; // an infinite mapping: the peer fell back
+      // An infinite mapping: the peer fell back (subflow.c get_mapping_status counts it).
+      if (payload.length > 0) { problem = 'invalid'; this.settings.mib?.inc('MPTcpExtInfiniteMapRx'); }
     } else if (mapping && (payload.length > 0 || !mapping.dataFin)) {
       this.lastMapping = { dsn: mapping.dsn, ssn: mapping.ssn, dll: mapping.dll };
       this.lastRxMapDsn = mapping.dsn;
       const previous = rx.window;
       rx.window = dataSpan(mapping.ssn, mapping.dll, mapping.dataFin);
       if (checksumPresent !== this.checksum) problem = 'invalid';
-      else if (payload.length > 0 && inOrder && !mappingCoversSegment(dataSpan(mapping.ssn, mapping.dll, mapping.dataFin), previous, seqRel, payload.length)) problem = 'invalid';
+      else if (payload.length > 0 && inOrder && !mappingCoversSegment(dataSpan(mapping.ssn, mapping.dll, mapping.dataFin), previous, seqRel, payload.length)) {
+        problem = 'invalid';
+        this.settings.mib?.inc('MPTcpExtDSSNoMatchTCP'); // subflow.c: validate_mapping failed
+      }
       else if (this.checksum && payload.length > 0) rx.collecting = mapping;
     } else if (payload.length > 0 && !mapping && (rx.window === undefined || seqRel >= rx.window.end)) {
       problem = 'no-dss'; // new data outside this subflow's mapping (MAPPING_NODSS on 6.18)
@@ -467,7 +475,10 @@ export class MptcpConnection {
       problem = 'past-end';
     }
     const collecting = rx.collecting;
-    if (!problem && this.checksum && collecting && payload.length > 0 && inOrder && !this.collect(rx, collecting, payload, seqRel)) problem = 'bad-checksum';
+    if (!problem && this.checksum && collecting && payload.length > 0 && inOrder && !this.collect(rx, collecting, payload, seqRel)) {
+      problem = 'bad-checksum';
+      this.settings.mib?.inc('MPTcpExtDataCsumErr'); // subflow.c validate_data_csum
+    }
     return problem ? this.onMappingProblem(problem, joined, collecting?.dsn) : 'ok';
   }
 

@@ -11,7 +11,11 @@ export interface PmLimits {
 
 const msAgo = (now: number, t: number): number => (t === 0 ? 0 : Math.floor((now - t) / 1000));
 
-export function mptcpInfoValues(m: MptcpConnection | undefined, limits: PmLimits, now: number): StructValues {
+const NO_LIMITS: PmLimits = { subflows: 0, addAddrAccepted: 0, signalEndpoints: 0, localAddrMax: 0 };
+
+export function mptcpInfoValues(m: MptcpConnection | undefined, pmLimits: PmLimits, now: number): StructValues {
+  // sockopt.c mptcp_diag_fill_info reports the in-kernel PM's limits only: 0 under a userspace PM.
+  const limits = m?.userspacePm ? NO_LIMITS : pmLimits;
   const base: StructValues = {
     mptcpi_subflows_max: limits.subflows,
     mptcpi_add_addr_signal_max: limits.signalEndpoints,
