@@ -51,8 +51,8 @@ test('check: a counter Linux does not have is an error with the nearest name; a 
 });
 
 test('check --target ts warns about a counter the bundled stack does not keep; the kernel keeps them all', (t) => {
-  const text = pkt(MPTCP_SOCKET, '+0 mib(MPTcpExtDataCsumErr) = 0', '+0 mib(MPTcpExtAddAddr) = 0');
-  t.deepEqual(diagnostics(text, 'ts'), ['warning target-unkept-counter@2:8 the ts target does not keep the MIB counter MPTcpExtDataCsumErr: the script will be skipped']);
+  const text = pkt(MPTCP_SOCKET, '+0 mib(MPTcpExtDSSCorruptionReset) = 0', '+0 mib(MPTcpExtAddAddr) = 0');
+  t.deepEqual(diagnostics(text, 'ts'), ['warning target-unkept-counter@2:8 the ts target does not keep the MIB counter MPTcpExtDSSCorruptionReset: the script will be skipped']);
   t.deepEqual(diagnostics(text, 'kernel'), []);
 });
 
@@ -88,9 +88,9 @@ test('on ts: growth since the start and since the last line naming the counter; 
 });
 
 test('on ts: a counter the stack does not keep is a skip that names it, before anything runs; so is a target without counters', async (t) => {
-  const unkept = await runTs(pkt(...SERVER, '+0 mib(MPTcpExtDataCsumErr) = 0'));
+  const unkept = await runTs(pkt(...SERVER, '+0 mib(MPTcpExtDSSCorruptionReset) = 0'));
   t.is(unkept.status, 'skip');
-  t.regex((unkept.skipReasons ?? []).join('\n'), /:12: the TypeScript stack does not keep the MIB counter MPTcpExtDataCsumErr/);
+  t.regex((unkept.skipReasons ?? []).join('\n'), /:12: the TypeScript stack does not keep the MIB counter MPTcpExtDSSCorruptionReset/);
   const target = createTsTarget({ seed: 1 });
   const without: Target = Object.assign(Object.create(Object.getPrototypeOf(target) as object) as Target, target, { readCounters: undefined });
   const none = await runTs(pkt(...SERVER, '+0 mib(MPTcpExtAddAddr) = 0'), without);
