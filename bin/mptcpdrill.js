@@ -140,6 +140,13 @@ try {
 if (thread) {
   await serveSuiteJobs();
 } else if (which === 'main') {
+  // A reader that left (`mptcpdrill run -v … | head -1`) is no error of the run: the rest of the
+  // output is dropped and the run ends as it would, its clean-up included.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err) => {
+      if (err?.code !== 'EPIPE' && err?.code !== 'ERR_STREAM_DESTROYED') throw err;
+    });
+  }
   try {
     process.exitCode = await main(process.argv.slice(2));
   } catch (err) {
