@@ -205,6 +205,9 @@ test('a DSS repeating a DATA_ACK, or on the ACK completing the handshake without
   const repeat = generate(`${repoRoot}test/scripts/mptcp/join/remove-initial-subflow.pkt`);
   t.false(repeat.mutants.some((m) => m.startsWith('35:') && m.includes('in.mptcp.drop')));
   t.true(repeat.raw.skipped.some((s) => s.line === 35 && s.reason === 'inbound-dack-repeat'));
+  // A DATA_ACK of 1 to a listener: its snd_una from the start.
+  const one = generate(`${repoRoot}test/scripts/mptcp/join/remove-join-subflow-count.pkt`);
+  t.true(one.raw.skipped.some((s) => s.line === 29 && s.reason === 'inbound-dack-repeat'));
   const early = generate(`${repoRoot}test/scripts/mptcp/fallback/data-before-third-ack.pkt`);
   t.false(early.mutants.some((m) => m.startsWith('14:') && m.includes(' in.')));
   t.true(early.raw.skipped.some((s) => s.line === 14 && s.reason === 'inbound-dss-first-ack'));

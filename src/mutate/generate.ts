@@ -137,6 +137,8 @@ class Generator {
   readonly synStarts = new Set<number>();
   /** The stack sent an MP_FAIL the script has not answered yet (an inbound MP_FAIL then only stops Linux's timer). */
   private ownMpFailUnanswered = false;
+  /** The stack only accepts connections in the script (an inbound MP_CAPABLE SYN, no outbound one). */
+  passiveOnly = false;
   /** The subflow key of the script's first inbound MP_CAPABLE SYN ('' when written without endpoints). */
   initialSubflow = '';
   /** Inbound DSS options (by offset) whose DATA_ACK a later packet repeats before anything shows it (inbound-dack.ts). */
@@ -325,7 +327,11 @@ class Generator {
    */
   repeatedDataAck(spec: TcpOptionSpec): boolean {
     if (spec.kind !== 'dss' || spec.dsn !== undefined || spec.fin || spec.dack?.value?.kind !== 'relative') return false;
-    return this.dackBefore !== undefined && spec.dack.value.value <= this.dackBefore;
+    // A listener's snd_una starts at 1 (the third ACK's keys acknowledge nothing): a DATA_ACK of 1
+    // there never moves it. (A client's first DATA_ACK also makes it fully established.)
+    const floor = this.passiveOnly ? 1n : undefined;
+    const before = this.dackBefore !== undefined && floor !== undefined ? (this.dackBefore > floor ? this.dackBefore : floor) : this.dackBefore ?? floor;
+    return before !== undefined && spec.dack.value.value <= before;
   }
 
   /**
@@ -917,6 +923,8 @@ export function generateMutants(loaded: LoadedScript, opts: GenerateOptions = {}
   for (const { a, body } of tcpPackets(script.events)) gen.mappings.add(a, body, connectionKey(a, src));
   const firstCapableSyn = tcpPackets(script.events).find(({ a, body }) => a.direction === 'inbound' && body.flags & TcpFlag.SYN && !(body.flags & TcpFlag.ACK) && Array.isArray(body.options) && body.options.some((o) => o.kind === 'mp_capable'));
   if (firstCapableSyn) gen.initialSubflow = connectionKey(firstCapableSyn.a, src);
+  const activeSyn = tcpPackets(script.events).some(({ a, body }) => a.direction === 'outbound' && body.flags & TcpFlag.SYN && !(body.flags & TcpFlag.ACK) && Array.isArray(body.options) && body.options.some((o) => o.kind === 'mp_capable'));
+  gen.passiveOnly = firstCapableSyn !== undefined && !activeSyn;
   gen.anyJoin = /\bmp_join/.test(loaded.text);
   gen.addAddrTimeoutSet = /add_addr_timeout/.test(loaded.text);
   for (const { a, body } of tcpPackets(script.events)) {
