@@ -19,6 +19,7 @@ const EXPECTED_WARNINGS: Record<string, string[]> = {
     'encap-unsupported', 'accecn-unsupported', 'accecn-unsupported',
   ],
   'mptcp/prio/inbound.pkt': ['mp-prio-address-id'],
+  'mptcp/mib/prio-rx-counters.pkt': ['mp-prio-address-id'],
   'tcp/handshake/ack-flag-no-value.pkt': ['ack-flag-without-ack'],
   'mptcp/fallback/client-synack-v0-both-keys.pkt': ['mpc-synack-two-keys'],
 };

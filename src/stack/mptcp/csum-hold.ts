@@ -16,6 +16,8 @@ export class ChecksumHold {
   private held: HeldBytes[] = [];
   /** Bytes kept back (they take receive-window room, as skbs in the subflow's queue do). */
   bytes = 0;
+  /** The mapping's last byte is held: all of it arrived, so it goes on at once (validate_data_csum then finds it whole). */
+  complete = false;
 
   /**
    * Keeps `data` when it belongs to `collecting`, the mapping whose checksum is still being
@@ -27,6 +29,7 @@ export class ChecksumHold {
     if (rel < collecting.ssn || rel >= end) return false;
     this.held.push({ rel, data: data.slice() });
     this.bytes += data.length;
+    if (rel + data.length >= end) this.complete = true;
     return true;
   }
 
@@ -35,6 +38,7 @@ export class ChecksumHold {
     const out = this.held;
     this.held = [];
     this.bytes = 0;
+    this.complete = false;
     return out;
   }
 }

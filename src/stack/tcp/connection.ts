@@ -1151,9 +1151,12 @@ export class TcpConnection {
     const m = this.mptcp;
     const rel = seqDiff(this.rcvNxt, this.rxSsnBase) - data.length;
     // Checksums on: a mapping's bytes wait until all of it has arrived (csum-hold.ts).
-    if (m && !m.fallback && m.checksum && this.csumHold.hold(this.rxMap.collecting, rel, data)) return;
+    const held = m !== undefined && !m.fallback && m.checksum && this.csumHold.hold(this.rxMap.collecting, rel, data);
+    // Held bytes go on once their mapping is whole, not when the next mapping's first byte comes:
+    // a sender whose window the held bytes filled would send none (a deadlock with Linux, interop --checksum).
+    if (held && !this.csumHold.complete) return;
     for (const h of this.csumHold.release()) this.toDataLevel(h.rel, h.data);
-    this.toDataLevel(rel, data);
+    if (!held) this.toDataLevel(rel, data);
   }
 
   /** In-order subflow bytes at `rel` (relative to the peer's ISN) for the MPTCP socket. */
