@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath } from './helpers/paths.js';
+import { waitFor } from './helpers/wait.js';
 
 const isRoot = process.getuid?.() === 0;
 const canKernel = isRoot && existsSync('/dev/net/tun');
@@ -47,14 +48,7 @@ function netnsIds(): Set<string> {
   return new Set(r.stdout.split('\n').map((l) => l.trim().split(' ')[0]!).filter(Boolean));
 }
 
-async function until(check: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
+const until = (check: () => boolean, ms: number): Promise<boolean> => waitFor(check, ms, 50);
 
 interface Case {
   target: 'ts' | 'kernel';

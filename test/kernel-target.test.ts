@@ -11,6 +11,7 @@ import { inPrivateNetns, NETNS_ENV, preflight, reexecInFreshNetns } from '../src
 import { KernelTarget } from '../src/targets/kernel/kernel-target.js';
 import { KERNEL_NODE_FLAGS } from '../src/targets/kernel/node-flags.js';
 import { TargetUnavailable } from '../src/targets/target.js';
+import { waitFor } from './helpers/wait.js';
 
 const ENTRY = fileURLToPath(new URL('./kernel-target-entry.js', import.meta.url));
 const MODULE = fileURLToPath(new URL('../src/targets/kernel/netns.js', import.meta.url));
@@ -224,14 +225,6 @@ test.serial('the namespaced run dies with the process that started it', async (t
   t.true(gone, `process ${pid} outlived its parent`);
 });
 
-async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (cond()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return cond();
-}
 
 test.serial('run --target kernel FILE: the command itself (relaunched with the kernel V8 flags) enters a fresh namespace; SIGKILLed, it leaves no process, namespace or device', async (t) => {
   requireRoot(t);

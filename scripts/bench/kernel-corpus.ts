@@ -5,7 +5,7 @@
 // scripts' own time and a fixed cost per script scores 1 serially (packetdrill: 29.6 s = 20.5 s of
 // timelines + 41 x 0.22 s on the issue's MPTCP suite) and about 0.5 with -j 2. Run as root.
 import { measureFixedCost } from './kernel-overhead.js';
-import { GRACE_MS, kernelCorpus, loadNote, round, runCli, type CliRun } from './kernel-shared.js';
+import { GRACE_MS, kernelCorpus, loadNote, round, runCli, type CliRun, kernelMissing } from './kernel-shared.js';
 
 function summary(run: CliRun): { timelinesMs: number; pass: number; other: string[] } {
   return {
@@ -16,8 +16,7 @@ function summary(run: CliRun): { timelinesMs: number; pass: number; other: strin
 }
 
 export async function run(): Promise<Record<string, number | string>> {
-  const { preflight } = await import('../../src/targets/kernel/netns.js');
-  const missing = preflight();
+  const missing = await kernelMissing();
   if (missing) return { skipped: missing };
   const files = kernelCorpus();
   const load = loadNote();

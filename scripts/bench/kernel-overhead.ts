@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GRACE_MS, loadNote, percentile, round, runCli, runOnce, type CliRun } from './kernel-shared.js';
+import { GRACE_MS, loadNote, percentile, round, runCli, runOnce, type CliRun, kernelMissing } from './kernel-shared.js';
 
 const SCRIPTS = 20;
 const SINGLE_RUNS = 5;
@@ -49,8 +49,7 @@ export async function measureFixedCost(n = SCRIPTS): Promise<FixedCost> {
 }
 
 export async function run(): Promise<Record<string, number | string>> {
-  const { preflight } = await import('../../src/targets/kernel/netns.js');
-  const missing = preflight();
+  const missing = await kernelMissing();
   if (missing) return { skipped: missing };
   const load = loadNote();
   const dir = oneLineSuite();

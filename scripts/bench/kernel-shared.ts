@@ -107,3 +107,9 @@ export function loadNote(): string {
 
 /** Default grace after a script's last event (src/engine/runner.ts), part of each script's own time. */
 export const GRACE_MS = 50;
+
+/** Why the kernel target cannot run here (a module then reports itself skipped), or undefined. */
+export async function kernelMissing(): Promise<string | undefined> {
+  const { preflight } = await import('../../src/targets/kernel/netns.js');
+  return preflight() ?? undefined;
+}

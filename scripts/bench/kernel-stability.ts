@@ -3,7 +3,7 @@
 // verdict changes from run to run (target: 0), and how many of the failures said the tester was
 // late. Long (minutes): it runs only when named, `npm run bench -- kernel-stability`
 // (KERNEL_STABILITY_RUNS=N for another number of runs).
-import { kernelCorpus, loadNote, round, runCli, withHog, type TimedResult } from './kernel-shared.js';
+import { kernelCorpus, loadNote, round, runCli, withHog, type TimedResult, kernelMissing } from './kernel-shared.js';
 
 /** Not part of a plain `npm run bench`: scripts/bench.ts runs it only when asked by name. */
 export const optIn = true;
@@ -11,8 +11,7 @@ export const optIn = true;
 const RUNS = Number(process.env['KERNEL_STABILITY_RUNS'] ?? 5);
 
 export async function run(): Promise<Record<string, number | string>> {
-  const { preflight } = await import('../../src/targets/kernel/netns.js');
-  const missing = preflight();
+  const missing = await kernelMissing();
   if (missing) return { skipped: missing };
   const files = kernelCorpus();
   const byScript = new Map<string, TimedResult[]>();

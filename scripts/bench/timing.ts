@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TraceEntry } from '../../src/engine/types.js';
-import { loadNote, percentile, withHog } from './kernel-shared.js';
+import { loadNote, percentile, withHog, kernelMissing } from './kernel-shared.js';
 
 const CYCLES = 150;
 const PAYLOAD = 100;
@@ -163,8 +163,7 @@ function figures(label: string, f: ChildFigures | { error: string }): Record<str
 }
 
 export async function run(): Promise<Record<string, number | string>> {
-  const { preflight } = await import('../../src/targets/kernel/netns.js');
-  const missing = preflight();
+  const missing = await kernelMissing();
   if (missing) return { skipped: missing };
   const dir = mkdtempSync(join(tmpdir(), 'mptcpdrill-bench-timing-'));
   try {
