@@ -2,7 +2,7 @@
 // for the bulk of the wait and spins (yielding to the event loop) for the last stretch, because
 // timers alone wake up to a millisecond or more late.
 import type { Clock, Usecs } from '../target.js';
-import { testerLateAt } from './test-late.js';
+import { testerLateAt, testerLateRunStarted } from './test-late.js';
 
 /** Below this much remaining time, stop using timers and spin. */
 const SPIN_US = 1500;
@@ -12,6 +12,7 @@ export class RealClock implements Clock {
   private t0 = process.hrtime.bigint();
 
   start(): void {
+    testerLateRunStarted();
     this.t0 = process.hrtime.bigint();
   }
 
