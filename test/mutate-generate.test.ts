@@ -347,3 +347,16 @@ test("an inbound MP_FAIL's DSN is never mutated; its drop only where it answers 
   t.true(received.mutants.some((m) => m.startsWith('25:') && m.includes("drop option 'mp_fail dsn8=101'")));
   t.false(received.mutants.some((m) => m.includes('in.mptcp.mp_fail.dsn')));
 });
+
+test("an ADD_ADDR's id under the userspace PM is mutated only where the script acts as the daemon", (t) => {
+  const file = `${repoRoot}test/scripts/mptcp/pm/userspace-without-daemon.pkt`;
+  const idle = generate(file);
+  t.true(idle.skipped.some((s) => s.startsWith('20:') && s.includes('inbound-add-addr-unheard add_address.address_id')), idle.skipped.join('\n'));
+  t.false(idle.mutants.some((m) => m.startsWith('20:') && m.includes('add_address.address_id')));
+  // Its presence still counts (AddAddr, AddAddrDrop): dropping it is mutated.
+  t.true(idle.mutants.some((m) => m.startsWith('20:') && m.includes('in.mptcp.drop')), idle.mutants.join('\n'));
+  // The in-kernel PM (no pm_type=1): the id is mutated as everywhere.
+  const loaded = loadScript(file, { target: 'ts' });
+  const kernelPm = generateMutants(checkText(file, loaded.text.replace(' && sysctl -q net.mptcp.pm_type=1', ''), { target: 'ts' }), { validate: false });
+  t.true(kernelPm.mutants.some((m) => m.line === 20 && m.kind.endsWith('add_address.address_id')), kernelPm.mutants.map((m) => `${m.line} ${m.kind}`).join('\n'));
+});

@@ -127,6 +127,12 @@ class Generator {
   announces = 0;
   /** The script sets net.mptcp.add_addr_timeout itself (a retransmitted ADD_ADDR may then show). */
   addAddrTimeoutSet = false;
+  /**
+   * The script picks the userspace path manager and nothing in it acts as the daemon (no PM
+   * command, no netlink event expected): Linux then drops an announcement unread but for the
+   * AddAddr/AddAddrDrop counters (pm.c mptcp_pm_add_addr_received).
+   */
+  userspacePmIdle = false;
   /** An MP_JOIN anywhere in the script: a dropped mapping then resets (reason 6) where a bad one resets (reason 1). */
   anyJoin = false;
   /** The latest outbound SYN set MP_CAPABLE's flag A: checksums are on whatever the SYN/ACK says (subflow.c subflow_finish_connect ORs it in). */
@@ -646,7 +652,8 @@ class Generator {
       const name = spec.kind === 'mp_fastclose' || (spec.kind === 'mp_capable' && field === undefined) ? 'key' : field === 'sender_hmac' ? 'hmac' : field?.replace(/[48]$/, '') ?? 'value';
       const joinId = !outbound && name === 'address_id' && (spec.kind === 'mp_join_syn' || spec.kind === 'mp_join_syn_ack') && !this.removesId(t.image) && !this.v0Mode;
       const failDsn = !outbound && spec.kind === 'mp_fail' ? 'inbound-mp-fail-dsn' : undefined;
-      const equivalent = joinId ? 'inbound-join-id' : failDsn ?? (outbound ? undefined : this.mappingEquivalent(spec, name === 'value' ? field ?? name : name));
+      const unheard = !outbound && spec.kind === 'add_address' && this.userspacePmIdle && (name === 'address_id' || name === 'port') ? 'inbound-add-addr-unheard' : undefined;
+      const equivalent = joinId ? 'inbound-join-id' : failDsn ?? unheard ?? (outbound ? undefined : this.mappingEquivalent(spec, name === 'value' ? field ?? name : name));
       if (equivalent) {
         this.skip(equivalent, t.start, `${sub}.${name}`);
         continue;
@@ -927,6 +934,8 @@ export function generateMutants(loaded: LoadedScript, opts: GenerateOptions = {}
   gen.passiveOnly = firstCapableSyn !== undefined && !activeSyn;
   gen.anyJoin = /\bmp_join/.test(loaded.text);
   gen.addAddrTimeoutSet = /add_addr_timeout/.test(loaded.text);
+  const code = loaded.text.replace(/\/\/.*$/gm, '');
+  gen.userspacePmIdle = /\b(pm_type=1|path_manager=userspace)\b/.test(code) && !/^\s*\S+\s+(pm_\w+\s*\(|event\b)/m.test(code);
   for (const { a, body } of tcpPackets(script.events)) {
     // Only the peer's REMOVE_ADDR names the peer's address ids (the stack's names its own).
     for (const o of a.direction === 'inbound' && Array.isArray(body.options) ? body.options : []) if (o.kind === 'remove_address') for (const id of o.addressIds) gen.removedIds.add(id);

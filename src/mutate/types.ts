@@ -84,6 +84,7 @@ export const SKIP_REASONS = {
   'inbound-fastclose-wrong-key': "inbound MP_FASTCLOSE written with a key that is not the stack's: ignored; another wrong key or none is the same test (equivalent mutant)",
   'inbound-add-addr-echo': 'inbound ADD_ADDR echo in a script where the stack announces one address at most: it only stops the announcement being repeated after net.mptcp.add_addr_timeout (120 s in defaults.sh), which no script reaches (pm.c mptcp_pm_add_addr_echoed; equivalent mutant)',
   'inbound-join-beside-capable': 'inbound MP_JOIN on a SYN that carries MP_CAPABLE too: Linux 6.18.44 answers the MP_CAPABLE and ignores the MP_JOIN (capable.ts; equivalent mutant)',
+  'inbound-add-addr-unheard': "inbound ADD_ADDR's address id or port under the userspace path manager with no daemon in the script (no PM command, no event expected): Linux counts the announcement (AddAddr, AddAddrDrop) and reads nothing else of it (pm.c mptcp_pm_add_addr_received; equivalent mutant)",
   'inbound-add-addr-bad-hmac': 'inbound ADD_ADDR with a literal (wrong) HMAC: ignored, another id, address or none is the same test (equivalent mutant)',
   'inbound-mp-fail-ignored': 'inbound MP_FAIL after a join was established: Linux has no infinite fallback left and ignores it (pm.c mptcp_pm_mp_fail_received; equivalent mutant)',
   'inbound-join-id': "inbound MP_JOIN address id that no REMOVE_ADDR of the script names (as written and one up): Linux keeps it as the subflow's remote id for REMOVE_ADDR and netlink only (equivalent mutant)",
