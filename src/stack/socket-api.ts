@@ -10,7 +10,7 @@ import { FileCalls, type AnyFile } from './file-calls.js';
 import { concat } from './files.js';
 import { Epoll, Socket } from './socket.js';
 import { getsockopt, recvControl, setsockopt } from './sockopt.js';
-import { TcpConnection } from './tcp/connection.js';
+import { Subflow as TcpConnection } from './mptcp/subflow-socket.js';
 
 type Check = () => SyscallResult | undefined;
 

@@ -2,7 +2,8 @@
 // it has become (listener or connection). Readiness follows Linux's tcp_poll().
 import type { Listener } from './host.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, POLLRDHUP, POLLRDNORM, POLLWRNORM } from './constants.js';
-import type { SocketSettings, TcpConnection } from './tcp/connection.js';
+import type { SocketSettings } from './tcp/connection.js';
+import type { Subflow as TcpConnection } from './mptcp/subflow-socket.js';
 
 export class Socket {
   readonly kind = 'socket' as const;

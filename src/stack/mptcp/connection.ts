@@ -10,7 +10,7 @@
 import { addAddrHmac, dssChecksum, expandSeq32, type MptcpVersion } from '../../wire/crypto.js';
 import { bytesEqual } from '../../wire/codec.js';
 import type { AddAddr, Dss, MpCapable, MptcpOption, TcpOption } from '../../wire/packet.js';
-import type { TcpConnection } from '../tcp/connection.js';
+import type { Subflow } from './subflow-socket.js';
 import { padded } from '../tcp/options.js';
 import { findCapable, FLAG_A_CHECKSUM, FLAG_C_NO_JOIN_INITIAL, localFlags, validCapable } from './capable.js';
 import { dataSpan, mappingCoversSegment } from './mapping.js';
@@ -144,9 +144,9 @@ export class MptcpConnection {
   /** Data-level reassembly across subflows: bytes that arrived ahead of rcv_nxt, by DSN. */
   private readonly ahead = new Map<bigint, Uint8Array>();
   /** Established join subflows (the initial subflow is not counted, as mptcpi_subflows). */
-  readonly joins = new Set<TcpConnection>();
+  readonly joins = new Set<Subflow>();
   /** Written data not yet DATA_ACKed, by DSN, with the subflow carrying it (reinjection, MPTCP-level retransmission). */
-  readonly txq = new DataTxQueue<TcpConnection>();
+  readonly txq = new DataTxQueue<Subflow>();
   /** The peer's data-level window ends here (msk->wnd_end: a DATA_ACK plus the window beside it). */
   wndEnd = 0n;
   /** A join subflow was established once (Linux then forbids the infinite-mapping fallback). */
@@ -288,7 +288,7 @@ export class MptcpConnection {
   // ---- sending --------------------------------------------------------------------------------
 
   /** Maps `data` written at subflow-relative sequence `ssn`; advances the data-level write_seq. */
-  mapWrite(ssn: number, data: Uint8Array, owner?: TcpConnection): TxMapping {
+  mapWrite(ssn: number, data: Uint8Array, owner?: Subflow): TxMapping {
     const dsn = this.writeSeq;
     this.writeSeq = add64(dsn, data.length);
     if (owner) this.txq.push(dsn, data, owner);

@@ -5,7 +5,7 @@
 // endpoint changes into MP_PRIO and REMOVE_ADDR. `work()` runs after every event.
 import type { AddAddr, MpJoin, TcpOption, TcpSegment } from '../../wire/packet.js';
 import type { Host, Listener } from '../host.js';
-import { TcpConnection } from '../tcp/connection.js';
+import { Subflow as TcpConnection } from './subflow-socket.js';
 import type { FourTuple } from '../tcp/endpoint.js';
 import { padded } from '../tcp/options.js';
 import type { Timer } from '../virtual-clock.js';

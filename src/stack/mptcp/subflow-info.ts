@@ -16,7 +16,7 @@ import { decodeStruct, encodeStruct } from '../../sys/struct-layout.js';
 import { encodeSockAddr } from '../../sys/structs.js';
 import { TCP_INFO_LAYOUT } from '../../sys/tcp-info.js';
 import type { PointedBuffer, SyscallResult } from '../../targets/target.js';
-import type { TcpConnection } from '../tcp/connection.js';
+import type { Subflow as TcpConnection } from './subflow-socket.js';
 import type { MptcpConnection } from './connection.js';
 
 const fail = (errno: string): SyscallResult => ({ ret: -1, errno });

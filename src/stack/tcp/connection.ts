@@ -1,64 +1,52 @@
-// One TCP connection (and, through `mptcp`, the single subflow of an MPTCP connection): a state
-// machine fed with parsed segments and the current virtual time, emitting parsed segments. Its
-// visible behaviour follows Linux: option order, window scale, quick-ACK then delayed ACKs,
-// RTO with backoff, SYN retransmission with linear timeouts, every FIN state, RST on close with
-// unread data.
+// One TCP connection: a state machine fed with parsed segments and the current virtual time,
+// emitting parsed segments. Its visible behaviour follows Linux: option order, window scale,
+// quick-ACK then delayed ACKs, RTO with backoff, SYN retransmission with linear timeouts, every
+// FIN state, RST on close with unread data. An upper layer (MPTCP, src/stack/mptcp/subflow.ts)
+// reaches it only through the hooks of hooks.ts, as Linux's ULP.
 import type { IpPacket, TcpOption, TcpSegment } from '../../wire/packet.js';
 import { TcpFlag } from '../../wire/packet.js';
 import { fastOpenOption, readFastOpen, synDataRoom, TFO_COOKIE_UNAVAILABLE, TFO_DATA_NOT_ACKED, TFO_SYN_RETRANSMITTED, type ActiveFastOpen, type FastOpenOption, type ServerVerdict } from '../fastopen.js';
-import { add64, RESET_MIDDLEBOX, type MptcpConnection, type SubflowRxMap, type TxMapping } from '../mptcp/connection.js';
-import { PendingTx } from '../mptcp/pending.js';
-import { ChecksumHold } from '../mptcp/csum-hold.js';
-import { pacingRate, pickRetransSubflow, pickSendSubflow, SEND_BURST } from '../mptcp/scheduler.js';
-import { fourthAckVerdict, RESET_EUNSPEC, RESET_NO_RESOURCES, RESET_UNSPECIFIED, type JoinSubflow } from '../mptcp/join.js';
 import type { Prng } from '../prng.js';
 import type { Sysctls } from '../sysctl.js';
 import type { Timer, VirtualClock } from '../virtual-clock.js';
 import { ipPacket, type FourTuple } from './endpoint.js';
-import { findTimestamp, mptcpOptions, optionBytes, readSynOptions, segmentOptions, synOptions } from './options.js';
+import type { SubflowHooks } from './hooks.js';
+import { findTimestamp, optionBytes, readSynOptions, segmentOptions, synOptions } from './options.js';
 import { Reassembly } from './reassembly.js';
 import { INITIAL_RTO_US, MAX_RTO_US, RttEstimator } from './rtt.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from './seq.js';
 import { canReceive, canSend, type TcpState } from './state.js';
 import { initialReceiveWindow, synWindowField, windowScale } from './window.js';
 
-const MS = 1000;
-const DELACK_US = 40 * MS;
+export const MS = 1000;
+export const DELACK_US = 40 * MS;
 const TIME_WAIT_US = 60_000 * MS;
 const MAX_QUICKACKS = 16;
 const DEFAULT_PEER_MSS = 536;
 const INITIAL_CWND = 10;
-/**
- * One MPTCP mapping covers one socket buffer: at most a GSO-sized skb, i.e. the whole segments
- * that fit 64 KiB less the TCP header room (6.18 maps 64080 = 45 x 1424 bytes at MSS 1460 with
- * timestamps and a DSS). The DLL field is 16 bits, so a mapping never reaches 65536.
- */
-const GSO_ROOM = 65536 - 1 - 320;
 
-export interface ConnEnv {
+/** What a connection is given by its host; `C` is the connection type the callbacks receive. */
+export interface ConnEnv<C = TcpConnection> {
   clock: VirtualClock;
   sysctls: Sysctls;
   prng: Prng;
   mtu: number;
   send(pkt: IpPacket): void;
   /** The connection reached CLOSED and may be forgotten. */
-  closed(conn: TcpConnection): void;
+  closed(conn: C): void;
   /** A passive connection completed its handshake. */
-  established(conn: TcpConnection): void;
-  /** A join subflow's valid third ACK: may the connection take another subflow? */
-  admitJoin?(conn: TcpConnection): boolean;
+  established(conn: C): void;
   /** Every segment this connection sends, with its state then (the upper layer's counters read the options). */
   transmitted?(seg: TcpSegment, state: TcpState): void;
 }
 
-interface SendChunk {
+interface SendChunk<Tag> {
   seq: number;
   data: Uint8Array;
   /** PSH on the segment that ends this chunk (end of a write). */
   push: boolean;
-  mapping: TxMapping | undefined;
-  /** Bytes the data level already numbered, sent again here: after a subflow died, or by the MPTCP-level timer. */
-  reinject?: 'reinject' | 'retrans';
+  /** The upper layer's tag of these bytes (hooks.ts). */
+  tag: Tag | undefined;
 }
 
 interface InFlight {
@@ -90,46 +78,46 @@ export interface SocketSettings {
   fastOpen?: { qlen?: number; connect?: boolean; noCookie?: boolean; keys?: Uint8Array[] };
 }
 
-export class TcpConnection {
+export class TcpConnection<Tag = unknown> {
   state: TcpState = 'CLOSED';
   iss = 0;
   sndUna = 0;
   sndNxt = 0;
   sndWnd = 0;
-  private sndWl1 = 0;
-  private sndWl2 = 0;
+  protected sndWl1 = 0;
+  protected sndWl2 = 0;
   maxSndWnd = 0;
   irs = 0;
   rcvNxt = 0;
-  private rcvWup = 0;
-  private rcvRightEdge = 0;
+  protected rcvWup = 0;
+  protected rcvRightEdge = 0;
   rcvWnd = 0;
-  private rcvSsthresh = 0;
+  protected rcvSsthresh = 0;
   sndWscale = 0;
   rcvWscale = 0;
   wscaleOk = false;
   tsOk = false;
   sackOk = false;
-  private tsOffset = 0;
-  private tsRecent = 0;
+  protected tsOffset = 0;
+  protected tsRecent = 0;
   peerMss = DEFAULT_PEER_MSS;
   advMss: number;
   rcvMss = DEFAULT_PEER_MSS;
 
-  private chunks: SendChunk[] = [];
+  protected chunks: Array<SendChunk<Tag>> = [];
   /** Sequence number after the last byte written by the application. */
   sndEnd = 0;
   finQueued = false;
   finSent = false;
-  private finSeq = 0;
-  private sndSml = 0;
+  protected finSeq = 0;
+  protected sndSml = 0;
 
-  private rcvQueue: Uint8Array[] = [];
+  protected rcvQueue: Uint8Array[] = [];
   rcvQueued = 0;
   /** Peer's FIN (or DATA_FIN) consumed: reads return 0 once the queue is empty. */
   rcvEof = false;
-  private pendingFinSeq: number | undefined;
-  private ooo = new Reassembly();
+  protected pendingFinSeq: number | undefined;
+  protected ooo = new Reassembly();
 
   readonly rtt: RttEstimator;
   backoff = 0;
@@ -137,43 +125,33 @@ export class TcpConnection {
   totalRetrans = 0;
   cwnd = INITIAL_CWND;
   ssthresh = 0x7fffffff;
-  private cwndCount = 0;
-  private dupAcks = 0;
-  private inflight: InFlight[] = [];
-  private maxPacketsOut = 0;
+  protected cwndCount = 0;
+  protected dupAcks = 0;
+  protected inflight: InFlight[] = [];
+  protected maxPacketsOut = 0;
   caState = 0;
 
-  private rtxTimer: Timer | undefined;
-  private delackTimer: Timer | undefined;
-  private endTimer: Timer | undefined;
-  private dataFinTimer: Timer | undefined;
-  private dataFinBackoff = 0;
-  private quick = 0;
+  protected rtxTimer: Timer | undefined;
+  protected delackTimer: Timer | undefined;
+  protected endTimer: Timer | undefined;
+  protected quick = 0;
   /** An ACK is due once this segment has been processed (unless data carries it). */
-  private ackNow = false;
-  private pingpong = false;
-  private lastRcvTime = -1;
-  private ato = 0;
+  protected ackNow = false;
+  protected pingpong = false;
+  protected lastRcvTime = -1;
+  protected ato = 0;
   synRetrans = 0;
   /** Pending socket error (sk_err), reported once by the next call or SO_ERROR. */
   error: string | undefined;
   /** The connection ended by a reset or timeout (not a graceful close). */
   aborted = false;
-  /** MPTCP: the only subflow was reset without MP_FASTCLOSE; the connection lives on, empty. */
-  subflowLost = false;
   /**
-   * MPTCP: this initial subflow died while joins live. It has left the wire; the object stays as
-   * the MPTCP socket it stood for (receive queue, state, DATA_FIN bookkeeping).
+   * The connection left the wire while the upper layer's socket it stands for lives on (an MPTCP
+   * initial subflow that died while joins live): it sends nothing and a FIN closes it at once.
    */
-  detached = false;
-  /** A join closed by REMOVE_ADDR (either way): 6.18 stops counting it in mptcpi_subflows at once. */
-  removedByPm = false;
-  /** The MPTCP-level retransmission timer (on the initial subflow, which stands for the socket). */
-  private mptcpRtxTimer: Timer | undefined;
-  /** Multipath: written bytes no subflow has taken yet (on the initial subflow, standing for the socket). */
-  private readonly pendingTx = new PendingTx();
-  /** shutdown/close came while bytes were pending: the DATA_FIN follows them. */
-  private dataFinDeferred = false;
+  protected offWire = false;
+  /** The upper layer (hooks.ts); undefined: plain TCP. */
+  protected ulp: SubflowHooks<Tag> | undefined;
   /** close() was called: no file descriptor refers to it any more. */
   orphaned = false;
   shutRd = false;
@@ -193,10 +171,9 @@ export class TcpConnection {
   lastAckRecv = 0;
 
   constructor(
-    readonly env: ConnEnv,
+    readonly env: ConnEnv<TcpConnection<Tag>>,
     readonly tuple: FourTuple,
     readonly settings: SocketSettings,
-    public mptcp: MptcpConnection | undefined,
   ) {
     this.advMss = env.mtu - (tuple.family === 4 ? 40 : 60);
     if (settings.userMss > 0) this.advMss = Math.min(this.advMss, settings.userMss);
@@ -209,28 +186,28 @@ export class TcpConnection {
   }
 
   /** Active Fast Open: what the first SYN carries and where the SYN/ACK's cookie goes (cleared by the SYN/ACK). */
-  private fastOpen: ActiveFastOpen | undefined;
+  protected fastOpen: ActiveFastOpen | undefined;
   /** The first SYN asked for or carried a cookie (tp->syn_fastopen). */
-  private synFastOpen = false;
+  protected synFastOpen = false;
   /** Bytes of data the first SYN carried. */
   synData = 0;
   /**
    * Start of the subflow sequence space MPTCP mappings count from: after the SYN's data, which
    * 6.18 keeps out of the data stream (the client's SYN data, mptcp_fastopen_subflow_synack_set_params).
    */
-  private get ssnBase(): number {
+  protected get ssnBase(): number {
     return seqAdd(this.iss, this.synData);
   }
 
   /** Bytes of data the peer's SYN carried (a passive Fast Open child): the same, received. */
-  private synDataIn = 0;
+  protected synDataIn = 0;
 
   /** tcpi_options' SYN_DATA on a passive Fast Open child: its SYN carried data (tp->syn_data_acked). */
   get synDataAccepted(): boolean {
     return this.synDataIn > 0;
   }
 
-  private get rxSsnBase(): number {
+  protected get rxSsnBase(): number {
     return seqAdd(this.irs, this.synDataIn);
   }
   /** tcpi_fastopen_client_fail. */
@@ -240,21 +217,13 @@ export class TcpConnection {
   /** A passive Fast Open child: acceptable, readable and writable before the third ACK. */
   passiveFastOpen = false;
   /** Fast Open option of the first SYN/ACK (a cookie the client asked for, or the right one). */
-  private synAckFastOpen: FastOpenOption | undefined;
+  protected synAckFastOpen: FastOpenOption | undefined;
 
-  /** MP_JOIN subflow: its handshake state; data it receives goes to `master`'s socket queue. */
-  join: JoinSubflow | undefined;
-  master: TcpConnection | undefined;
-
-  private get now(): number {
+  protected get now(): number {
     return this.env.clock.now();
   }
 
-  private get mptcpActive(): boolean {
-    return this.mptcp !== undefined && !this.mptcp.fallback;
-  }
-
-  private tsVal(stale = false): number {
+  protected tsVal(stale = false): number {
     return (Math.floor((stale ? this.clockCache : this.now) / MS) + this.tsOffset) >>> 0;
   }
 
@@ -262,7 +231,7 @@ export class TcpConnection {
    * Linux's tcp_clock_cache: refreshed when a segment arrives or data goes out. An ACK sent from
    * the path manager's timer (ADD_ADDR retransmission) carries this stale TS val (seen on 6.18).
    */
-  private clockCache = 0;
+  protected clockCache = 0;
 
   /** The subflow's retransmission timeout (the path manager paces ADD_ADDR repeats by it). */
   get rtoUs(): number {
@@ -273,7 +242,7 @@ export class TcpConnection {
   pmtu = 0;
 
   /** Largest payload per segment with no options at all. */
-  private get mssNoOptions(): number {
+  protected get mssNoOptions(): number {
     const pathMss = (this.pmtu || this.env.mtu) - (this.tuple.family === 4 ? 40 : 60);
     let m = Math.min(this.peerMss, pathMss);
     if (this.settings.userMss > 0) m = Math.min(m, this.settings.userMss);
@@ -287,12 +256,12 @@ export class TcpConnection {
 
   // ---- opening ------------------------------------------------------------------------------
 
-  private localWscale(): number {
+  protected localWscale(): number {
     const rmem = this.env.sysctls.ints('net.ipv4.tcp_rmem');
     return windowScale(rmem[2] ?? 0, this.env.sysctls.int('net.core.rmem_max'));
   }
 
-  private setupReceiveWindow(mss: number): void {
+  protected setupReceiveWindow(mss: number): void {
     this.rcvWnd = initialReceiveWindow(this.settings.rcvBuf, mss);
     this.rcvSsthresh = this.rcvWnd;
   }
@@ -327,8 +296,8 @@ export class TcpConnection {
       const pathMss = (this.pmtu || this.env.mtu) - (this.tuple.family === 4 ? 40 : 60);
       const room = Math.min(synDataRoom(pathMss, fo.cachedMss, this.advMss, this.settings.userMss), this.settings.sndBuf);
       const piece = data.slice(0, room);
-      // A chunk without an MPTCP mapping: data in a SYN is outside the data sequence space.
-      this.chunks.push({ seq: this.sndEnd, data: piece, push: true, mapping: undefined });
+      // A chunk without a tag: data in a SYN is outside an upper layer's sequence space.
+      this.chunks.push({ seq: this.sndEnd, data: piece, push: true, tag: undefined });
       this.sndEnd = seqAdd(this.sndEnd, piece.length);
       this.synData = piece.length;
     }
@@ -336,8 +305,8 @@ export class TcpConnection {
     return this.synData;
   }
 
-  private sendSyn(): void {
-    const mp = this.join ? [this.join.synOption()] : this.mptcp ? this.mptcp.synOptions(this.synRetrans) : [];
+  protected sendSyn(): void {
+    const mp = this.ulp?.synOptions(this.synRetrans) ?? [];
     // Only the first SYN has Fast Open's option and data: retransmissions are plain SYNs.
     const first = this.synRetrans === 0;
     const choices = { mss: this.advMss, timestamps: this.tsOk, sack: this.sackOk, wscale: this.wscaleOk ? this.rcvWscale : undefined, tsVal: this.tsVal(), tsEcr: 0 };
@@ -357,7 +326,7 @@ export class TcpConnection {
   }
 
   /** RTO of the SYN: linear for the first tcp_syn_linear_timeouts retries, then doubling. */
-  private synTimeout(): number {
+  protected synTimeout(): number {
     const linear = this.env.sysctls.int('net.ipv4.tcp_syn_linear_timeouts');
     if (this.synRetrans < linear) return INITIAL_RTO_US;
     return Math.min(MAX_RTO_US, INITIAL_RTO_US * 2 ** (this.synRetrans - linear + 1));
@@ -406,8 +375,8 @@ export class TcpConnection {
     this.sendSynAck();
   }
 
-  private sendSynAck(): void {
-    const mp = this.join ? [this.join.synAckOption()] : this.mptcp ? this.mptcp.synAckOptions() : [];
+  protected sendSynAck(): void {
+    const mp = this.ulp?.synAckOptions() ?? [];
     // A retransmitted SYN/ACK carries no cookie (tcp_rtx_synack passes none).
     const fo = this.synAckFastOpen && this.synRetrans === 0 ? fastOpenOption(this.synAckFastOpen) : [];
     const choices = { mss: this.advMss, timestamps: this.tsOk, sack: this.sackOk, wscale: this.wscaleOk ? this.rcvWscale : undefined, tsVal: this.tsVal(), tsEcr: this.tsRecent };
@@ -424,7 +393,7 @@ export class TcpConnection {
   }
 
   /** tcp_sndbuf_expand(): room for two windows of the initial cwnd, each segment costing ~4 KB of memory. */
-  private expandSendBuffer(): void {
+  protected expandSendBuffer(): void {
     if (this.settings.sndBufLocked) return;
     const max = this.env.sysctls.ints('net.ipv4.tcp_wmem')[2] ?? 4194304;
     this.settings.sndBuf = Math.max(this.settings.sndBuf, Math.min(2 * INITIAL_CWND * 4096, max));
@@ -432,234 +401,52 @@ export class TcpConnection {
 
   // ---- application side ----------------------------------------------------------------------
 
-  /** The peer's MP_PRIO on this subflow: send here only when no other subflow is usable. */
-  peerBackup = false;
-
-  /** Usable for data: established, and for a joiner, past the fourth ACK. */
-  get sendable(): boolean {
-    // The initial subflow's shutWr is the socket's (DATA_FIN); it carries data until its own FIN.
-    const open = !this.shutWr || (!this.join && this.mptcpActive && !this.finQueued);
-    return (this.state === 'ESTABLISHED' || this.state === 'CLOSE_WAIT') && open && !this.detached && (!this.join || this.join.established);
-  }
-
-  /** Bytes written here and not yet acknowledged by this subflow (the scheduler's sk_wmem_queued). */
-  get queuedBytes(): number {
-    return this.state === 'CLOSED' ? 0 : Math.max(0, seqDiff(this.sndEnd, this.sndUna));
-  }
-
-  get pacingRate(): number {
-    return pacingRate(this.sndMss, this.cwnd, this.ssthresh, this.rtt.srttUs);
-  }
-
-  /** Backup in either direction (our endpoint's flag or the peer's request), as Linux's scheduler sees it. */
-  get backup(): boolean {
-    return this.peerBackup || (this.join?.backup ?? false) || (this.join?.peerBackup ?? false);
-  }
-
-  /** Every subflow of the connection, the initial one first (even when detached: it is never sendable). */
-  subflowList(): TcpConnection[] {
-    const socket = this.master ?? this;
-    return this.mptcp ? [socket, ...this.mptcp.joins] : [this];
-  }
-
-  /**
-   * Writes on the socket go through the scheduler: MPTCP with joins (or the initial subflow gone),
-   * and for good once a join existed. Bytes the scheduler holds back (the data-level window, the
-   * subflows' buffers) get their DSN only when handed out, so after the last join goes they must
-   * still go first: writing straight to the initial subflow would number new bytes ahead of them.
-   */
-  private get multipathSend(): boolean {
-    return this.mptcpActive && !this.join && (this.mptcp!.joins.size > 0 || this.detached || this.mptcp!.hadJoin);
-  }
-
-  /**
-   * Bytes one mapping takes: Linux maps each skb it builds (mptcp_sendmsg_frag), whose size is
-   * tcp_xmit_size_goal's: whole segments (DATA_ACK 4 or 8, DSN 8; the checksum takes the
-   * padding) up to the GSO size, bounded by half the largest window the peer offered
-   * (tcp_bound_to_half_wnd; the whole window when it is at most 536 bytes).
-   */
-  private maxMapping(): number {
-    const dss = this.mptcp!.use64bitAck ? 28 : 24;
-    const seg = Math.max(1, this.mssNoOptions - (this.tsOk ? 12 : 0) - dss);
-    const halfWnd = this.maxSndWnd > 536 ? this.maxSndWnd >> 1 : this.maxSndWnd;
-    const goal = halfWnd > 0 ? Math.min(GSO_ROOM, halfWnd) : GSO_ROOM;
-    return seg * Math.max(1, Math.floor(goal / seg));
-  }
-
   /** Queues application data; returns the number of bytes taken (bounded by the send buffer). */
   write(data: Uint8Array): number {
-    if (!this.multipathSend) return this.queueData(data, this.sendBufferFree());
-    // The shared send buffer takes it; the scheduler hands it to subflows as they have room.
-    const n = Math.min(this.sendBufferFree(), data.length);
-    this.pendingTx.push(data.subarray(0, n));
-    this.pushPending();
-    return n;
+    return this.queueData(data, this.sendBufferFree());
   }
 
-  /**
-   * Linux's __mptcp_push_pending: bursts of up to 64 KiB to the subflow the scheduler picks among
-   * those with send-buffer room, never past the peer's data-level window.
-   */
-  private pushPending(): void {
-    const m = this.mptcp!;
-    while (this.pendingTx.bytes > 0) {
-      const wndEnd = m.wndEnd > m.sndUna ? m.wndEnd : add64(m.sndUna, this.sndWnd);
-      const allowed = wndEnd > m.writeSeq ? Number(wndEnd - m.writeSeq) : 0;
-      if (allowed <= 0) break;
-      const sub = pickSendSubflow(this.subflowList().filter((c) => c.sendRoom > 0));
-      if (!sub) break;
-      const take = Math.min(this.pendingTx.bytes, SEND_BURST, allowed, sub.sendRoom);
-      sub.queueData(this.pendingTx.take(take), take);
-    }
-    if (this.dataFinDeferred && this.pendingTx.bytes === 0) {
-      this.dataFinDeferred = false;
-      this.queueDataFinEverywhere();
-    }
-  }
-
-  /** Room in this subflow's own send buffer (sk_stream_memory_free). */
-  private get sendRoom(): number {
-    return this.sendable ? this.settings.sndBuf - this.queuedBytes : 0;
-  }
-
-  private queueData(data: Uint8Array, room: number): number {
+  /** Queues up to `room` bytes of `data` in pieces the upper layer tags, and sends what it may. */
+  protected queueData(data: Uint8Array, room: number): number {
     const n = Math.min(room, data.length);
     let at = 0;
     while (at < n) {
-      const take = Math.min(n - at, this.mptcpActive ? this.maxMapping() : n - at);
+      const take = Math.min(n - at, this.ulp?.writePiece() ?? Infinity);
       const piece = data.slice(at, at + take);
-      const mapping = this.mptcpActive ? this.mptcp!.mapWrite(seqDiff(this.sndEnd, this.ssnBase), piece, this) : undefined;
-      this.chunks.push({ seq: this.sndEnd, data: piece, push: at + take === n, mapping });
-      this.sndEnd = seqAdd(this.sndEnd, take);
+      this.enqueue(piece, at + take === n, this.ulp?.tagWrite(piece));
       at += take;
     }
     if (n > 0) this.output();
     return n;
   }
 
+  /** Appends `piece` to the send queue at sndEnd (PSH at its end when `push`). */
+  protected enqueue(piece: Uint8Array, push: boolean, tag: Tag | undefined): void {
+    this.chunks.push({ seq: this.sndEnd, data: piece, push, tag });
+    this.sndEnd = seqAdd(this.sndEnd, piece.length);
+  }
+
   sendBufferFree(): number {
-    if (this.multipathSend) {
-      // Linux's MPTCP socket buffer is the sum of its subflows' (mptcp_propagate_sndbuf), shared.
-      const total = this.subflowList().filter((c) => c.sendable).reduce((a, c) => a + c.settings.sndBuf, 0);
-      return Math.max(0, total - this.mptcp!.txq.bytes - this.pendingTx.bytes);
-    }
     return Math.max(0, this.settings.sndBuf - seqDiff(this.sndEnd, this.sndUna));
   }
 
-  /**
-   * Bytes the data level already numbered (DSN `dsn`), queued here under new mappings: the share of
-   * a subflow that died, or the MPTCP-level retransmission.
-   */
-  queueMapped(dsn: bigint, data: Uint8Array, kind: 'reinject' | 'retrans'): void {
-    let at = 0;
-    while (at < data.length) {
-      const take = Math.min(data.length - at, this.maxMapping());
-      const piece = data.subarray(at, at + take);
-      const mapping = this.mptcp!.mapAt(add64(dsn, at), seqDiff(this.sndEnd, this.ssnBase), piece);
-      this.chunks.push({ seq: this.sndEnd, data: piece, push: at + take === data.length, mapping, reinject: kind });
-      this.sndEnd = seqAdd(this.sndEnd, take);
-      at += take;
-    }
-    this.output();
+  /** Forgets what was queued and not sent yet (it goes elsewhere: the connection is closing). */
+  protected dropUnsent(): void {
+    this.chunks = this.chunks.filter((c) => seqLt(c.seq, this.sndNxt));
+    this.sndEnd = this.sndNxt;
   }
 
   /**
-   * This subflow is dying (RST, retries exhausted, REMOVE_ADDR, checksum failure) while data no
-   * DATA_ACK covers is outstanding: as Linux's __mptcp_retransmit_pending_data (called by
-   * mptcp_close_ssk for every subflow closed, whether or not it carried any of that data), the
-   * whole data-level queue goes again through the scheduler, same DSNs under new mappings
-   * (contiguous stretches as one), also what the surviving subflows already carry.
+   * The connection leaves the wire for good while the upper layer's socket it stands for lives on:
+   * its timers stop, what it had in flight and queued is dropped, and the env forgets it.
    */
-  private reinjectOwn(): void {
-    const m = this.mptcp;
-    if (!m || m.fallback || m.txq.size === 0) return;
-    const others = this.subflowList().filter((c) => c !== this);
-    for (const run of m.txq.runs()) {
-      const sub = pickSendSubflow(others);
-      if (!sub) return;
-      for (const e of run.entries) e.owner = sub;
-      sub.queueMapped(run.dsn, run.data, 'reinject');
-    }
-  }
-
-  /** A join past its handshake still lives. */
-  private get hasLiveJoin(): boolean {
-    return [...(this.mptcp?.joins ?? [])].some((j) => j.state !== 'CLOSED' && j.state !== 'SYN_SENT' && j.state !== 'SYN_RECV');
-  }
-
-  /**
-   * The initial subflow died while joins live: it leaves the wire; the MPTCP socket stays. Its
-   * close event reinjects, unless the wire copy's closeSubflow already did (one per close, as
-   * mptcp_close_ssk's close_event_done).
-   */
-  private detach(reinject = true): void {
-    if (reinject) this.reinjectOwn();
-    this.detached = true;
-    this.mptcp!.initialClosed = true;
-    for (const t of [this.rtxTimer, this.delackTimer, this.endTimer, this.dataFinTimer, this.probeTimer, this.keepaliveTimer]) t?.cancel();
-    this.rtxTimer = this.delackTimer = this.endTimer = this.dataFinTimer = this.probeTimer = this.keepaliveTimer = undefined;
+  protected leaveWire(): void {
+    this.offWire = true;
+    for (const t of [this.rtxTimer, this.delackTimer, this.endTimer, this.probeTimer, this.keepaliveTimer]) t?.cancel();
+    this.rtxTimer = this.delackTimer = this.endTimer = this.probeTimer = this.keepaliveTimer = undefined;
     this.inflight = [];
     this.chunks = [];
     this.env.closed(this);
-  }
-
-  /**
-   * REMOVE_ADDR of the initial subflow's address id 0 (either way) while a join lives: as 6.18's
-   * __mptcp_close_ssk on msk->first, the subflow sends a pure ACK (stale TS val) and its FIN and
-   * ends on the wire like any TCP connection, while the MPTCP socket it stood for goes on over
-   * the joins. The wire side continues as a copy of this object (returned: the caller registers
-   * it on the same four-tuple); this object detaches and its unacknowledged data goes on the joins.
-   * Without a live join 6.18 closes it as well and the connection stays with no subflow (writes
-   * are still taken); that case is not modelled: the subflow then stays.
-   */
-  closeInitialSubflow(): TcpConnection | undefined {
-    if (this.join || this.detached || !this.mptcpActive || !this.hasLiveJoin || this.finQueued) return undefined;
-    const wire = Object.assign(Object.create(TcpConnection.prototype) as TcpConnection, this);
-    wire.master = this;
-    // The timers stay this object's (detach cancels them); the socket-level ones never move.
-    wire.rtxTimer = wire.delackTimer = wire.endTimer = wire.dataFinTimer = wire.probeTimer = wire.keepaliveTimer = wire.mptcpRtxTimer = undefined;
-    // The receive queue is the socket's; out-of-order segments are the subflow's.
-    wire.rcvQueue = [];
-    wire.rcvQueued = 0;
-    this.ooo = new Reassembly();
-    // The socket's shutdown (a DATA_FIN) did not close this subflow: its FIN is still to come.
-    wire.shutWr = false;
-    wire.closeSubflow();
-    this.detach(false);
-    return wire;
-  }
-
-  /**
-   * Linux's MPTCP-level retransmission timer (mptcp_reset_rtx_timer), once a join existed: when no
-   * DATA_ACK progress came for an RTO (at least 200 ms), the oldest unacknowledged data goes again
-   * on a subflow whose own queue is empty (mptcp_subflow_get_retrans).
-   */
-  private armMptcpRtx(): void {
-    const m = this.mptcp;
-    if (!m || m.fallback || !m.hadJoin || this.mptcpRtxTimer || m.txq.size === 0 || this.state === 'CLOSED') return;
-    const live = this.subflowList().filter((c) => c.state !== 'CLOSED');
-    const tout = Math.max(200 * MS, ...live.map((c) => c.rtoUs));
-    this.mptcpRtxTimer = this.env.clock.schedule(this.now + tout, () => {
-      this.mptcpRtxTimer = undefined;
-      const head = m.txq.head();
-      if (!head || this.state === 'CLOSED' || m.fallback) return;
-      const sub = pickRetransSubflow(this.subflowList());
-      if (sub) {
-        const piece = head.data.subarray(0, Math.min(head.data.length, sub.maxMapping()));
-        m.retransmitted = true;
-        m.stats.retransmits++;
-        m.stats.bytesRetrans += BigInt(piece.length);
-        sub.queueMapped(head.dsn, piece, 'retrans');
-      }
-      this.armMptcpRtx();
-    });
-  }
-
-  /** The DATA_ACK moved: the MPTCP-level timer starts over (stops when nothing is outstanding). */
-  private onDataAckProgress(): void {
-    this.mptcpRtxTimer?.cancel();
-    this.mptcpRtxTimer = undefined;
-    this.armMptcpRtx();
   }
 
   /** Bytes written but not yet acknowledged (SIOCOUTQ). */
@@ -690,37 +477,26 @@ export class TcpConnection {
       this.rcvQueued -= n;
       // Linux sends a window update when reading opened the window a lot (tcp_cleanup_rbuf).
       if (this.state !== 'CLOSED' && before < this.rcvWnd / 2 && this.advertisedWindow() >= 2 * before + this.rcvMss) {
-        // The window is the connection's: every subflow announces it (mptcp_cleanup_rbuf).
-        for (const c of this.subflowList()) if (c.state !== 'CLOSED' && !c.detached) c.sendAck();
+        if (this.ulp) this.ulp.windowUpdate();
+        else this.sendAck();
       }
     }
     return out;
   }
 
-  /** shutdown(SHUT_WR) / close(): FIN after the queued data (for MPTCP, DATA_FIN first). */
+  /** shutdown(SHUT_WR) / close(): FIN after the queued data (an upper layer may end its stream first). */
   shutdownWrite(): void {
     if (this.shutWr) return;
     this.shutWr = true;
     if (this.state === 'SYN_SENT') { this.becomeClosed(); return; }
-    if (this.mptcpActive && this.mptcp!.remote) {
-      if (this.pendingTx.bytes > 0) this.dataFinDeferred = true;
-      else this.queueDataFinEverywhere();
-      return;
-    }
+    if (this.ulp?.shutdown()) return;
     this.queueFin();
   }
 
-  private queueDataFinEverywhere(): void {
-    this.mptcp!.queueDataFin();
-    this.output();
-    // Linux sends the DATA_FIN on every subflow.
-    if (!this.join) for (const j of this.mptcp!.joins) j.output();
-  }
-
-  private queueFin(): void {
+  protected queueFin(): void {
     if (this.finQueued) return;
-    if (this.detached) {
-      // Both DATA_FINs are done and no subflow of ours remains here: the MPTCP socket closes.
+    if (this.offWire) {
+      // Off the wire, nothing is left to send a FIN on: the socket it stood for closes.
       this.finQueued = true;
       this.state = 'CLOSED';
       return;
@@ -743,12 +519,9 @@ export class TcpConnection {
     if (this.state === 'CLOSED' || this.state === 'TIME_WAIT') return;
     if (this.state === 'SYN_SENT') { this.becomeClosed(); return; }
     if (abort || this.rcvQueued > 0 || this.ooo.size > 0) {
-      if (this.state !== 'SYN_RECV') this.sendReset(this.sndNxt, true, { fastclose: true, reason: 0 });
+      if (this.state !== 'SYN_RECV') this.sendReset(this.sndNxt, true, this.ulp?.rstOptions(true) ?? []);
       this.becomeClosed();
-      // MP_FASTCLOSE tears down every subflow of the connection.
-      if (this.mptcpActive && !this.join) {
-        for (const j of [...this.mptcp!.joins]) { if (j.state !== 'SYN_RECV') j.sendReset(j.sndNxt, true, { fastclose: true, reason: 0 }); j.becomeClosed(); }
-      }
+      this.ulp?.abortedByClose();
       return;
     }
     this.shutdownWrite();
@@ -770,7 +543,7 @@ export class TcpConnection {
     }
   }
 
-  private inputSynSent(seg: TcpSegment): void {
+  protected inputSynSent(seg: TcpSegment): void {
     const f = seg.flags;
     if (f & TcpFlag.ACK) {
       // snd_una < ack <= snd_nxt: a SYN/ACK may ack the SYN without the data it carried.
@@ -784,18 +557,7 @@ export class TcpConnection {
       return;
     }
     if (!(f & TcpFlag.SYN) || !(f & TcpFlag.ACK)) return;
-    if (this.join && !this.join.onSynAck(mptcpOptions(seg.options))) {
-      // A SYN/ACK without MP_JOIN or with a wrong HMAC (§5.2): 6.18 (subflow_finish_connect)
-      // completes the handshake, then resets the subflow from ESTABLISHED: RST+ACK with
-      // timestamps and MP_TCPRST 1.
-      const peer = readSynOptions(seg.options);
-      this.irs = seg.seq;
-      this.rcvNxt = seqAdd(seg.seq, 1);
-      if (peer.ts) this.tsRecent = peer.ts.val; else this.tsOk = false;
-      this.sendReset(this.sndNxt, true, { fastclose: false, reason: RESET_UNSPECIFIED });
-      this.becomeClosed();
-      return;
-    }
+    if (this.ulp && !this.ulp.synAckReceived(seg)) return;
     const peer = readSynOptions(seg.options);
     this.irs = seg.seq;
     this.rcvNxt = seqAdd(seg.seq, 1);
@@ -811,14 +573,13 @@ export class TcpConnection {
     this.maxSndWnd = this.sndWnd;
     this.sndWl1 = seg.seq;
     this.sndWl2 = seg.ack;
-    if (!this.join) this.mptcp?.onSynAck(mptcpOptions(seg.options));
     this.state = 'ESTABLISHED';
     this.expandSendBuffer();
     this.lastAckRecv = this.now;
     this.armKeepalive();
     if ((this.fastOpen || this.synData > 0) && this.fastOpenSynAck(seg, peer.mss ?? 0)) return;
     this.sendAck();
-    if (this.join) this.armJoinAck();
+    this.ulp?.established(true);
     this.output();
   }
 
@@ -827,7 +588,7 @@ export class TcpConnection {
    * request went unanswered: ask in the experimental form next time); SYN data the SYN/ACK did
    * not acknowledge is sent again at once, and that segment stands for the ACK (returns true).
    */
-  private fastOpenSynAck(seg: TcpSegment, mss: number): boolean {
+  protected fastOpenSynAck(seg: TcpSegment, mss: number): boolean {
     const fo = this.fastOpen;
     this.fastOpen = undefined;
     const got = readFastOpen(seg.options);
@@ -846,26 +607,16 @@ export class TcpConnection {
     return true;
   }
 
-  /** The joiner repeats its third ACK (with MP_JOIN) until the fourth ACK: ~2 x SRTT, 1 s without a sample. */
-  private armJoinAck(): void {
-    const us = this.rtt.srttUs > 0 ? Math.max(2 * this.rtt.srttUs, 200 * MS) : INITIAL_RTO_US;
+  /** Runs `fire` after `us` on the delayed-ACK timer (an ACK sent meanwhile cancels it). */
+  protected armAckTimer(us: number, fire: () => void): void {
     this.delackTimer?.cancel();
     this.delackTimer = this.env.clock.schedule(this.now + us, () => {
       this.delackTimer = undefined;
-      if (this.state !== 'ESTABLISHED' || !this.join || this.join.established) return;
-      this.sendAck();
-      this.armJoinAck();
+      fire();
     });
   }
 
-  /** RST with MP_TCPRST in v1 (no timestamp), and the subflow is gone (a refused or failed join). */
-  private resetSubflow(seq: number, reason: number): void {
-    const options = this.mptcp?.resetOptions(reason) ?? [{ kind: 'mptcp', subtype: 'mp_tcprst', flags: 0, reason }];
-    this.transmit({ flags: TcpFlag.RST, seq, ack: 0, window: 0, options, payload: new Uint8Array(0) });
-    this.becomeClosed();
-  }
-
-  private inputSynRecv(seg: TcpSegment): void {
+  protected inputSynRecv(seg: TcpSegment): void {
     const f = seg.flags;
     if (f & TcpFlag.RST) { if (seg.seq === this.rcvNxt) this.becomeClosed(); return; }
     if (f & TcpFlag.SYN) {
@@ -879,12 +630,7 @@ export class TcpConnection {
     // The completing ACK's timestamp becomes ts_recent (tcp_replace_ts_recent): later segments echo it.
     const ackTs = findTimestamp(seg.options);
     if (ackTs && this.tsOk && seg.seq === this.rcvNxt) this.tsRecent = ackTs.val;
-    if (this.join) {
-      if (!this.join.thirdAckValid(mptcpOptions(seg.options))) { this.resetSubflow(seg.ack, RESET_UNSPECIFIED); return; }
-      if (!(this.env.admitJoin?.(this) ?? false)) { this.resetSubflow(seg.ack, RESET_NO_RESOURCES); return; }
-      this.join.established = true;
-      this.join.conn.hadJoin = true;
-    } else this.mptcp?.onThirdAck(mptcpOptions(seg.options), seg.payload.length);
+    if (this.ulp && !this.ulp.thirdAckReceived(seg)) return;
     this.state = 'ESTABLISHED';
     this.expandSendBuffer();
     this.armKeepalive();
@@ -895,21 +641,20 @@ export class TcpConnection {
     this.sndWl2 = seg.ack;
     this.lastAckRecv = this.now;
     this.env.established(this);
-    if (this.join) this.sendAck(); // the responder's fourth ACK, with a DATA_ACK (§5.2)
+    this.ulp?.established(false);
     // Whatever else the segment carries (data, FIN) is processed like any later segment.
     if (seg.payload.length > 0 || (f & TcpFlag.FIN)) this.inputSynchronized(seg, true);
   }
 
   /** Linux's tcp_sequence(): the segment overlaps [rcv_wup, rcv_nxt + window]. */
-  private acceptable(seg: TcpSegment): boolean {
+  protected acceptable(seg: TcpSegment): boolean {
     const len = seg.payload.length + ((seg.flags & TcpFlag.FIN) ? 1 : 0);
     const end = seqAdd(seg.seq, len);
     return seqGe(end, this.rcvWup) && seqLe(seg.seq, seqAdd(this.rcvNxt, this.advertisedWindow()));
   }
 
-  private inputSynchronized(seg: TcpSegment, ackDone = false): void {
+  protected inputSynchronized(seg: TcpSegment, ackDone = false): void {
     const f = seg.flags;
-    const mopts = mptcpOptions(seg.options);
     if (this.state === 'TIME_WAIT') {
       if (f & TcpFlag.RST) { this.becomeClosed(); return; }
       if (f & TcpFlag.FIN) { this.sendAck(); this.armEnd(TIME_WAIT_US); }
@@ -921,17 +666,7 @@ export class TcpConnection {
     }
     if (f & TcpFlag.RST) {
       if (seg.seq !== this.rcvNxt) { this.sendAck(); return; } // challenge ACK (RFC 5961)
-      this.mptcp?.countReceived(mopts); // tcp_reset hands an RST's options to MPTCP too
-      if (this.mptcpActive && !this.mptcp!.isFastClose(mopts)) {
-        // A subflow error reaches the MPTCP socket only after a fallback: the connection stays
-        // up without its subflow (reads find no data and no error), over its joins if any; what
-        // the subflow carried and no DATA_ACK covers goes on the others.
-        if (!this.join && this.hasLiveJoin) { this.detach(); return; }
-        this.reinjectOwn();
-        this.subflowLost = true;
-        this.becomeClosed();
-        return;
-      }
+      if (this.ulp?.resetReceived(seg)) return;
       this.onReset();
       return;
     }
@@ -941,76 +676,18 @@ export class TcpConnection {
     if (ts && this.tsOk && seqLe(seg.seq, this.rcvNxt)) this.tsRecent = ts.val;
     if (!ackDone && !this.processAck(seg)) return;
     if (this.state === 'CLOSED') return;
-    const inOrder = seg.seq === this.rcvNxt;
-    // The joiner's fourth ACK (join.ts fourthAckVerdict); out-of-sequence segments wait for it.
-    if (this.join && !this.join.established && seqDiff(seg.seq, this.rxSsnBase) === 1) {
-      if (fourthAckVerdict(mopts) === 'reset') {
-        this.sendReset(this.sndNxt, true, { fastclose: false, reason: RESET_EUNSPEC });
-        this.becomeClosed();
-        return;
-      }
-      this.join.established = true;
-      this.mptcp!.hadJoin = true;
-    }
-    const prio = mopts.find((o) => o.subtype === 'mp_prio' && o.addressId === undefined);
-    if (prio && prio.subtype === 'mp_prio') { this.peerBackup = prio.backup; if (this.join) this.join.peerBackup = prio.backup; }
-    if (this.mptcp) {
-      const una = this.mptcp.sndUna;
-      const verdict = this.mptcp.onSegment(mopts, seg.payload, seqDiff(seg.seq, this.rxSsnBase), inOrder, this.join !== undefined, this.rxMap);
-      if (this.mptcp.sndUna !== una) (this.master ?? this).onDataAckProgress();
-      // msk->wnd_end: the DATA_ACK plus this subflow's send window, never moving back.
-      const wndEnd = add64(this.mptcp.sndUna, this.sndWnd);
-      if (wndEnd > this.mptcp.wndEnd) this.mptcp.wndEnd = wndEnd;
-      const map = this.mptcp.lastMapping;
-      if (map && !this.rxMappings.some((x) => x.ssn === map.ssn && x.dsn === map.dsn)) {
-        this.rxMappings.push(map);
-        if (this.rxMappings.length > 16) this.rxMappings.shift();
-      }
-      if (verdict === 'fastclose-on-ack') {
-        this.sendReset(this.sndNxt, true, { fastclose: false, reason: 0 });
-        this.error = 'ECONNRESET';
-        this.aborted = true;
-        this.becomeClosed();
-        return;
-      }
-      if (verdict === 'mp-fail-reset') {
-        // The bad bytes were taken at TCP level (the RST acks them); the subflow goes, the
-        // connection lives on the others (6.18: MP_FAIL + MP_TCPRST 6 on the RST).
-        // A segment running past its mapping reaches the socket whole first (measured on 6.18).
-        if (inOrder && this.mptcp.resetDeliversSegment) this.deliver(seg.payload);
-        else if (inOrder) this.rcvNxt = seqAdd(this.rcvNxt, seg.payload.length);
-        this.sendReset(this.sndNxt, true, { fastclose: false, reason: RESET_MIDDLEBOX });
-        if (!this.join && this.hasLiveJoin) { this.detach(); return; }
-        if (this.join) this.mptcp.lingeringResets++;
-        this.reinjectOwn();
-        this.becomeClosed();
-        return;
-      }
-    }
-    if (this.mptcp?.hasPendingEcho) this.ackNow = true;
+    if (this.ulp && !this.ulp.incoming(seg, seg.seq === this.rcvNxt)) return;
     this.processData(seg);
-    let dataFinConsumed = false;
-    if (this.mptcp?.dataFinReady && (this.state as TcpState) !== 'CLOSED') {
-      dataFinConsumed = true;
-      // The subflow acks the data first; the MPTCP socket then consumes the DATA_FIN and acks
-      // it on an ACK of its own (mptcp_send_ack).
-      if (seg.payload.length > 0 && this.ackNow) this.sendAck();
-      this.mptcp.consumeDataFin();
-      this.rcvEof = true;
-      this.ackNow = true;
-    }
-    this.afterDataLevelChange();
-    this.master?.afterDataLevelChange();
+    const upperEnd = this.ulp?.afterData(seg) ?? false;
     // New data goes out first and carries the ACK (tcp_data_snd_check before tcp_ack_snd_check).
     this.output();
-    const socket = this.master ?? this;
-    if (socket.multipathSend && socket.pendingTx.bytes > 0) socket.pushPending();
-    // When the DATA_FIN let the subflow close, the FIN carried its DATA_ACK and the MPTCP
-    // socket's own ACK of it still follows (observed on 6.18).
-    if ((this.ackNow || (dataFinConsumed && this.finSent)) && (this.state as TcpState) !== 'CLOSED') this.sendAck();
+    this.ulp?.afterInput();
+    // When the upper layer's end let the connection close, the FIN carried its ACK and the upper
+    // layer's own ACK of it still follows (an MPTCP DATA_FIN, observed on 6.18).
+    if ((this.ackNow || (upperEnd && this.finSent)) && (this.state as TcpState) !== 'CLOSED') this.sendAck();
   }
 
-  private onReset(): void {
+  protected onReset(): void {
     if (this.state === 'CLOSE_WAIT' || this.state === 'ESTABLISHED' || this.state === 'FIN_WAIT1' || this.state === 'FIN_WAIT2') {
       this.error = this.state === 'CLOSE_WAIT' ? 'EPIPE' : 'ECONNRESET';
     }
@@ -1019,7 +696,7 @@ export class TcpConnection {
   }
 
   /** Returns false when the segment must be dropped (an ACK of data never sent). */
-  private processAck(seg: TcpSegment): boolean {
+  protected processAck(seg: TcpSegment): boolean {
     const ack = seg.ack;
     if (seqGt(ack, this.sndNxt)) { this.sendAck(); return false; }
     const window = seg.window << this.sndWscale;
@@ -1042,7 +719,7 @@ export class TcpConnection {
   }
 
   /** New data acknowledged up to `ack`: RTT, congestion window, timers, FIN states. */
-  private ackedUpTo(ack: number): void {
+  protected ackedUpTo(ack: number): void {
     const wasOut = this.inflight.length;
     let ackedPkts = 0;
     let rttSample: number | undefined;
@@ -1072,7 +749,7 @@ export class TcpConnection {
     if (this.finSent && seqGt(ack, this.finSeq)) this.onFinAcked();
   }
 
-  private growCwnd(acked: number, packetsOutBefore: number): void {
+  protected growCwnd(acked: number, packetsOutBefore: number): void {
     // Only a window that limited the sender grows (tcp_is_cwnd_limited).
     const limited = this.cwnd < 2 * Math.max(this.maxPacketsOut, packetsOutBefore);
     this.maxPacketsOut = this.inflight.length;
@@ -1082,7 +759,7 @@ export class TcpConnection {
     if (this.cwndCount >= this.cwnd) { this.cwndCount -= this.cwnd; this.cwnd++; }
   }
 
-  private onDupAck(): void {
+  protected onDupAck(): void {
     this.dupAcks++;
     if (this.dupAcks !== 3) return;
     // Fast retransmit: halve (cubic's beta is close enough for the visible sequence), resend the head.
@@ -1093,7 +770,7 @@ export class TcpConnection {
     if (head) { head.lost = true; this.retransmitLost(1); }
   }
 
-  private onFinAcked(): void {
+  protected onFinAcked(): void {
     if (this.state === 'FIN_WAIT1') {
       this.state = 'FIN_WAIT2';
       if (this.orphaned) this.armEnd(this.env.sysctls.int('net.ipv4.tcp_fin_timeout') * 1_000_000);
@@ -1101,7 +778,7 @@ export class TcpConnection {
     else if (this.state === 'LAST_ACK') this.becomeClosed();
   }
 
-  private processData(seg: TcpSegment): void {
+  protected processData(seg: TcpSegment): void {
     const fin = (seg.flags & TcpFlag.FIN) !== 0;
     let payload = seg.payload;
     let seq = seg.seq;
@@ -1139,7 +816,7 @@ export class TcpConnection {
   }
 
   /** In-order bytes, acknowledged at TCP level and queued at the data level. */
-  private deliver(data: Uint8Array): void {
+  protected deliver(data: Uint8Array): void {
     if (this.ato === 0) {
       // First data: quick-ACK mode for up to 16 segments (tcp_incr_quickack).
       this.ato = DELACK_US;
@@ -1148,49 +825,16 @@ export class TcpConnection {
     this.rcvNxt = seqAdd(this.rcvNxt, data.length);
     this.bytesReceived += data.length;
     this.lastDataRecv = this.now;
-    const m = this.mptcp;
-    const rel = seqDiff(this.rcvNxt, this.rxSsnBase) - data.length;
-    // Checksums on: a mapping's bytes wait until all of it has arrived (csum-hold.ts).
-    const held = m !== undefined && !m.fallback && m.checksum && this.csumHold.hold(this.rxMap.collecting, rel, data);
-    // Held bytes go on once their mapping is whole, not when the next mapping's first byte comes:
-    // a sender whose window the held bytes filled would send none (a deadlock with Linux, interop --checksum).
-    if (held && !this.csumHold.complete) return;
-    for (const h of this.csumHold.release()) this.toDataLevel(h.rel, h.data);
-    if (!held) this.toDataLevel(rel, data);
+    if (this.ulp) this.ulp.receive(data);
+    else this.queueReceived(data);
   }
 
-  /** In-order subflow bytes at `rel` (relative to the peer's ISN) for the MPTCP socket. */
-  private toDataLevel(rel: number, data: Uint8Array): void {
-    const socket = this.master ?? this;
-    const m = this.mptcp;
-    // The data level places bytes by DSN (the mapping that covers them), on one subflow as on
-    // several: a mapping ahead of the DATA_ACK waits out of order (protocol.c
-    // mptcp_data_queue_ofo), and the DATA_ACK does not move.
-    if (m && !m.fallback) {
-      const map = this.rxMappings.find((x) => rel >= x.ssn && rel < x.ssn + x.dll);
-      if (map) {
-        for (const piece of m.reorder(add64(map.dsn, rel - map.ssn), data)) socket.queueReceived(piece);
-        return;
-      }
-    }
-    socket.queueReceived(data);
-  }
-
-  /** Bytes of a mapping whose DSS checksum is not checked yet. */
-  private readonly csumHold = new ChecksumHold();
-
-  /** The mapping this subflow is receiving under (its own, whatever the other subflows receive). */
-  private readonly rxMap: SubflowRxMap = {};
-  /** Mappings received on this subflow (the latest few), to place its bytes in data order. */
-  private rxMappings: Array<{ dsn: bigint; ssn: number; dll: number }> = [];
-
-  /** In-order data-level bytes for the socket (from this subflow or a join subflow). */
+  /** In-order bytes for the application's receive queue. */
   queueReceived(data: Uint8Array): void {
     if (!this.shutRd) { this.rcvQueue.push(data.slice()); this.rcvQueued += data.length; }
-    this.mptcp?.onDelivered(data.length);
   }
 
-  private receiveFin(): void {
+  protected receiveFin(): void {
     this.rcvNxt = seqAdd(this.rcvNxt, 1);
     this.pendingFinSeq = undefined;
     this.rcvEof = true;
@@ -1215,20 +859,7 @@ export class TcpConnection {
     }
   }
 
-  /** The data level (MPTCP) may have changed: DATA_FIN received or acknowledged. */
-  afterDataLevelChange(): void {
-    const m = this.mptcp;
-    if (!m || m.fallback) return;
-    if (m.peerDataFin) this.rcvEof = true;
-    if (m.dataFinAcked) { this.dataFinTimer?.cancel(); this.dataFinTimer = undefined; }
-    // Both DATA_FINs done, or the peer closed the subflow (TCP FIN) and our DATA_FIN was acked.
-    const peerGone = m.peerDataFin || this.pendingFinSeq === undefined && this.rcvEof && this.state === 'CLOSE_WAIT';
-    if (m.dataFinAcked && peerGone && !this.finQueued) this.queueFin();
-    // The data level closes for every subflow: the join subflows follow the initial one.
-    if (!this.join) for (const j of m.joins) j.afterDataLevelChange();
-  }
-
-  private scheduleAck(force: boolean): void {
+  protected scheduleAck(force: boolean): void {
     const quickMode = this.quick > 0 && !this.pingpong;
     const twoSegments = seqDiff(this.rcvNxt, this.rcvWup) > this.rcvMss;
     // ato is 0 until data arrived: the delayed-ACK timer then fires at the next jiffy (observed
@@ -1237,7 +868,7 @@ export class TcpConnection {
     if (!this.delackTimer) this.delackTimer = this.env.clock.schedule(this.now + this.ato, () => this.onDelack());
   }
 
-  private onDelack(): void {
+  protected onDelack(): void {
     this.delackTimer = undefined;
     if (this.pingpong) this.pingpong = false; // Linux leaves pingpong mode when a delayed ACK fires
     if (this.state !== 'CLOSED') this.sendAck();
@@ -1245,9 +876,9 @@ export class TcpConnection {
 
   // ---- output -------------------------------------------------------------------------------
 
-  /** Sends what the windows and Nagle allow; then FIN / DATA_FIN when due. */
+  /** Sends what the windows and Nagle allow; then the FIN (and the upper layer's signals) when due. */
   output(): void {
-    if (this.detached) return;
+    if (this.offWire) return;
     const fastOpenChild = this.passiveFastOpen && this.state === 'SYN_RECV';
     if (!canSend(this.state) && !fastOpenChild && this.state !== 'FIN_WAIT1' && this.state !== 'LAST_ACK' && this.state !== 'CLOSING') return;
     this.retransmitLost(Infinity);
@@ -1257,11 +888,12 @@ export class TcpConnection {
       if (avail <= 0) break;
       if (this.inflight.length >= this.cwnd) break;
       const chunk = this.chunkAt(this.sndNxt);
-      const mapping = this.mptcpActive ? chunk?.mapping : undefined;
-      const mp = this.mptcpTx(mapping, 1, false, false);
+      const tag = this.ulp?.liveTag(chunk?.tag);
+      const mp = this.ulpOptions(tag, 1, false);
       const mss = this.payloadRoom(mp);
       let len = Math.min(avail, mss);
-      if (mapping && chunk) len = Math.min(len, seqDiff(seqAdd(chunk.seq, chunk.data.length), this.sndNxt));
+      // A tagged piece (an MPTCP mapping) ends its segment.
+      if (tag && chunk) len = Math.min(len, seqDiff(seqAdd(chunk.seq, chunk.data.length), this.sndNxt));
       const wndRoom = seqDiff(seqAdd(this.sndUna, this.sndWnd), this.sndNxt);
       if (wndRoom <= 0) { this.armProbe(); break; }
       if (len > wndRoom) {
@@ -1283,48 +915,26 @@ export class TcpConnection {
       this.sndNxt = seqAdd(this.sndNxt, 1);
       this.finSent = true;
     }
-    const m = this.mptcp;
-    if (m && !m.fallback && m.dataFinDsn !== undefined && !m.dataFinAcked && !this.dataFinTimer && this.sndNxt === this.sndEnd && canSend(this.state) && (!this.join || this.join.established)) {
-      this.sendDataFin();
-    }
+    this.ulp?.afterOutput();
   }
 
-  private sendDataFin(): void {
-    // Sent by the MPTCP socket (tcp_send_ack on each subflow) without refreshing the subflow's
-    // clock: 6.18 puts the TS val of the subflow's last event on it.
-    this.transmitAck(this.mptcpTx(undefined, 0, false, true), 0, undefined, true);
-    const rto = Math.min(MAX_RTO_US, this.rtt.rtoUs * 2 ** this.dataFinBackoff);
-    this.dataFinTimer = this.env.clock.schedule(this.now + rto, () => {
-      this.dataFinTimer = undefined;
-      if (this.state === 'CLOSED' || this.mptcp!.dataFinAcked || this.mptcp!.fallback) return;
-      this.dataFinBackoff++;
-      this.sendDataFin();
-    });
-  }
-
-  private chunkAt(seq: number): SendChunk | undefined {
+  protected chunkAt(seq: number): SendChunk<Tag> | undefined {
     for (const c of this.chunks) if (seqLe(c.seq, seq) && seqLt(seq, seqAdd(c.seq, c.data.length))) return c;
     return undefined;
   }
 
-  private mptcpTx(mapping: TxMapping | undefined, payloadLen: number, fin: boolean, dataFin: boolean, seq = this.sndNxt): TcpOption[] {
-    if (!this.mptcp) return [];
-    // A join the path manager closed is orphaned: once its FIN is acknowledged 6.18 turns it into
-    // a time-wait mini socket (tcp_time_wait from FIN_WAIT2), whose ACKs carry no MPTCP option.
-    // The initial subflow stays msk->first and keeps its DSS.
-    if (this.join && this.removedByPm && (this.state === 'FIN_WAIT2' || this.state === 'TIME_WAIT')) return [];
-    // The joiner's third ACK (MP_JOIN with its HMAC) until the fourth ACK arrives.
-    if (this.join?.role === 'joiner' && !this.join.established && payloadLen === 0 && !fin && !dataFin) return [this.join.ackOption()];
-    return this.mptcp.txOptions({ mapping, payloadLen, seqRel: seqDiff(seq, this.ssnBase), fin, dataFin, joined: this.join !== undefined });
+  /** The upper layer's options for a segment after the handshake. */
+  protected ulpOptions(tag: Tag | undefined, payloadLen: number, fin: boolean, seq = this.sndNxt): TcpOption[] {
+    return this.ulp?.txOptions({ tag, payloadLen, fin, seq }) ?? [];
   }
 
-  private payloadRoom(mptcpOpts: TcpOption[]): number {
+  protected payloadRoom(mptcpOpts: TcpOption[]): number {
     const sack = this.sackOk && this.ooo.size > 0 ? 0 : 0;
     const opt = (this.tsOk ? 12 : 0) + optionBytes(mptcpOpts) + sack;
     return this.mssNoOptions - ((opt + 3) & ~3);
   }
 
-  private bytesAt(seq: number, len: number): Uint8Array {
+  protected bytesAt(seq: number, len: number): Uint8Array {
     const out = new Uint8Array(len);
     let at = 0;
     for (const c of this.chunks) {
@@ -1340,13 +950,13 @@ export class TcpConnection {
     return out;
   }
 
-  private sendData(seq: number, len: number, fin: boolean, retrans: boolean): void {
+  protected sendData(seq: number, len: number, fin: boolean, retrans: boolean): void {
     const chunk = len > 0 ? this.chunkAt(seq) : undefined;
-    const mapping = this.mptcpActive ? chunk?.mapping : undefined;
+    const tag = this.ulp?.liveTag(chunk?.tag);
     const payload = this.bytesAt(seq, len);
     const end = seqAdd(seq, len);
     const push = len > 0 && (fin || this.chunks.some((c) => c.push && seqAdd(c.seq, c.data.length) === end) || end === this.sndEnd);
-    const mp = this.mptcpTx(mapping, len, fin, false, seq);
+    const mp = this.ulpOptions(tag, len, fin, seq);
     let flags = TcpFlag.ACK | (fin ? TcpFlag.FIN : 0) | (push ? TcpFlag.PSH : 0);
     if (this.state === 'SYN_RECV' && !this.passiveFastOpen) flags = TcpFlag.ACK;
     this.transmitAck(mp, len, { seq, flags, payload });
@@ -1354,9 +964,7 @@ export class TcpConnection {
       this.dataSegsOut++;
       this.lastDataSent = this.now;
       if (retrans) this.bytesRetrans += len; else this.bytesSent += len;
-      // Reinjected bytes are not new data for MPTCP_INFO (6.18 counts the MPTCP-level ones itself).
-      if (!chunk?.reinject) this.mptcp?.onDataSent(len, retrans);
-      if (mapping && !retrans) (this.master ?? this).armMptcpRtx();
+      this.ulp?.dataSent(chunk?.tag, len, retrans);
       // Pingpong: data sent shortly after data arrived (tcp_event_data_sent).
       if (this.lastRcvTime >= 0 && this.now - this.lastRcvTime < Math.max(this.ato, DELACK_US)) this.pingpong = true;
     }
@@ -1370,30 +978,13 @@ export class TcpConnection {
     if (this.delackTimer) this.sendAck();
   }
 
-  /** A pure ACK (with the MPTCP DSS or MP_CAPABLE it needs). */
+  /** A pure ACK (with the options the upper layer puts on it). */
   sendAck(extra: TcpOption[] = [], staleTs = false): void {
     if (this.state === 'CLOSED' || this.state === 'SYN_SENT' || this.state === 'LISTEN') return;
-    this.transmitAck([...this.mptcpTx(undefined, 0, false, false, this.sndNxt), ...extra], 0, undefined, staleTs);
+    this.transmitAck([...this.ulpOptions(undefined, 0, false, this.sndNxt), ...extra], 0, undefined, staleTs);
   }
 
-  /**
-   * Closes a join subflow with a TCP FIN (REMOVE_ADDR either way; the connection lives on). 6.18
-   * sends a pure ACK with the unrefreshed TS val first, then the FIN.
-   */
-  closeSubflow(): void {
-    if (this.shutWr) return;
-    this.removedByPm = true;
-    this.sendAck([], true);
-    this.shutWr = true;
-    // What was queued here and not sent yet goes elsewhere, not before this FIN.
-    this.chunks = this.chunks.filter((c) => seqLt(c.seq, this.sndNxt));
-    this.sndEnd = this.sndNxt;
-    this.queueFin();
-    // 6.18: the ACK and FIN first, then the subflow's data on the others (mptcp_close_ssk).
-    this.reinjectOwn();
-  }
-
-  private transmitAck(mptcp: TcpOption[], len: number, data?: { seq: number; flags: number; payload: Uint8Array }, staleTs = false): void {
+  protected transmitAck(mptcp: TcpOption[], len: number, data?: { seq: number; flags: number; payload: Uint8Array }, staleTs = false): void {
     if (len > 0 || data) this.clockCache = this.now;
     const ts = this.tsOk ? { val: this.tsVal(staleTs), ecr: this.tsRecent } : undefined;
     const sack = this.sackOk ? this.ooo.sackBlocks(4) : [];
@@ -1409,7 +1000,7 @@ export class TcpConnection {
     this.ackSent();
   }
 
-  private ackSent(): void {
+  protected ackSent(): void {
     this.ackNow = false;
     this.delackTimer?.cancel();
     this.delackTimer = undefined;
@@ -1417,8 +1008,8 @@ export class TcpConnection {
     if (this.quick > 0) this.quick--;
   }
 
-  private transmit(s: { flags: number; seq: number; ack: number; window: number; options: TcpOption[]; payload: Uint8Array }): void {
-    if (this.detached) return; // the initial subflow is gone from the wire
+  protected transmit(s: { flags: number; seq: number; ack: number; window: number; options: TcpOption[]; payload: Uint8Array }): void {
+    if (this.offWire) return;
     const seg: TcpSegment = {
       srcPort: this.tuple.localPort,
       dstPort: this.tuple.remotePort,
@@ -1437,12 +1028,9 @@ export class TcpConnection {
 
   /** Window field: the free receive space, scaled, never moving the right edge back. */
   advertisedWindow(): number {
-    // Once joins exist the window is the connection's (mptcp_select_window): the socket's buffer
-    // less what waits in its receive queue and ahead of the data level's rcv_nxt.
-    const socket = this.master ?? this;
-    const shared = this.mptcpActive && this.mptcp!.hadJoin;
-    const queued = (shared ? socket.rcvQueued + this.mptcp!.aheadBytes : this.rcvQueued) + this.csumHold.bytes;
-    const free = Math.max(0, Math.floor(socket.settings.rcvBuf / 2) - queued - this.ooo.bytes());
+    // The upper layer may share the window among connections (mptcp_select_window).
+    const space = this.ulp?.receiveSpace() ?? { rcvBuf: this.settings.rcvBuf, queued: this.rcvQueued };
+    const free = Math.max(0, Math.floor(space.rcvBuf / 2) - space.queued - this.ooo.bytes());
     let wnd = Math.min(this.rcvSsthresh, free);
     const unit = 1 << this.rcvWscale;
     if (this.rcvWscale > 0) wnd = Math.ceil(wnd / unit) * unit;
@@ -1451,13 +1039,13 @@ export class TcpConnection {
     return Math.min(wnd, 65535 << this.rcvWscale);
   }
 
-  private windowField(): number {
+  protected windowField(): number {
     const wnd = this.advertisedWindow();
     this.rcvRightEdge = seqAdd(this.rcvNxt, wnd);
     return Math.min(65535, wnd >> this.rcvWscale);
   }
 
-  private trackInFlight(seq: number, len: number, syn: boolean, fin: boolean, retrans: boolean): void {
+  protected trackInFlight(seq: number, len: number, syn: boolean, fin: boolean, retrans: boolean): void {
     const existing = this.inflight.find((e) => e.seq === seq && e.syn === syn);
     if (existing) { existing.sentAt = this.now; existing.retrans = retrans || existing.retrans; return; }
     this.inflight.push({ seq, len, syn, fin, sentAt: this.now, retrans, lost: false });
@@ -1465,12 +1053,12 @@ export class TcpConnection {
 
   // ---- timers -------------------------------------------------------------------------------
 
-  private armRtx(us: number): void {
+  protected armRtx(us: number): void {
     this.rtxTimer?.cancel();
     this.rtxTimer = this.env.clock.schedule(this.now + us, () => this.onRtx());
   }
 
-  private onRtx(): void {
+  protected onRtx(): void {
     this.rtxTimer = undefined;
     if (this.state === 'CLOSED' || this.inflight.length === 0) return;
     const s = this.env.sysctls;
@@ -1492,10 +1080,8 @@ export class TcpConnection {
     }
     const limit = this.orphaned && s.int('net.ipv4.tcp_orphan_retries') > 0 ? s.int('net.ipv4.tcp_orphan_retries') : s.int('net.ipv4.tcp_retries2');
     if (this.retransmits >= limit) {
-      this.sendReset(this.sndNxt, true, { fastclose: false, reason: undefined });
-      // A multipath connection loses only this subflow; its data goes on the others.
-      if (this.mptcpActive && !this.join && this.hasLiveJoin) { this.detach(); return; }
-      if (this.mptcpActive && this.join) this.reinjectOwn();
+      this.sendReset(this.sndNxt, true, this.ulp?.rstOptions(false) ?? []);
+      if (this.ulp?.retriesExhausted()) return;
       this.error = 'ETIMEDOUT';
       this.aborted = true;
       this.becomeClosed();
@@ -1535,12 +1121,12 @@ export class TcpConnection {
     this.retransmitLost(Infinity);
   }
 
-  private retransmitHead(): void {
+  protected retransmitHead(): void {
     if (this.state === 'SYN_RECV') this.sendSynAck();
   }
 
   /** Retransmits up to `max` segments marked lost, within the congestion window. */
-  private retransmitLost(max: number): void {
+  protected retransmitLost(max: number): void {
     let sent = 0;
     for (const e of this.inflight) {
       if (sent >= max) break;
@@ -1555,14 +1141,14 @@ export class TcpConnection {
     }
   }
 
-  private inflightNotLost(): number {
+  protected inflightNotLost(): number {
     return this.inflight.filter((e) => !e.lost).length;
   }
 
-  private probeTimer: Timer | undefined;
-  private keepaliveTimer: Timer | undefined;
-  private keepaliveProbes = 0;
-  private lastHeard = 0;
+  protected probeTimer: Timer | undefined;
+  protected keepaliveTimer: Timer | undefined;
+  protected keepaliveProbes = 0;
+  protected lastHeard = 0;
 
   /**
    * Keepalive (tcp_keepalive_timer): after `idle` s without hearing from the peer and with
@@ -1578,27 +1164,27 @@ export class TcpConnection {
     this.keepaliveTimer = this.env.clock.schedule(Math.max(due, this.now), () => this.onKeepalive());
   }
 
-  private onKeepalive(): void {
+  protected onKeepalive(): void {
     this.keepaliveTimer = undefined;
     const k = this.settings.keepalive;
     if (!k.on || this.state === 'CLOSED' || this.state === 'TIME_WAIT') return;
     if (this.inflight.length > 0 || this.notSentBytes > 0) { this.keepaliveTimer = this.env.clock.schedule(this.now + k.idle * 1_000_000, () => this.onKeepalive()); return; }
     if (this.keepaliveProbes === 0 && this.now - this.lastHeard < k.idle * 1_000_000) { this.armKeepalive(); return; }
     if (this.keepaliveProbes >= k.cnt) {
-      this.sendReset(this.sndNxt, true, { fastclose: false, reason: undefined });
+      this.sendReset(this.sndNxt, true, this.ulp?.rstOptions(false) ?? []);
       this.error = 'ETIMEDOUT';
       this.aborted = true;
       this.becomeClosed();
       return;
     }
     const ts = this.tsOk ? { val: this.tsVal(), ecr: this.tsRecent } : undefined;
-    this.transmit({ flags: TcpFlag.ACK, seq: seqAdd(this.sndUna, -1 >>> 0), ack: this.rcvNxt, window: this.windowField(), options: segmentOptions(ts, [], this.mptcpTx(undefined, 0, false, false)), payload: new Uint8Array(0) });
+    this.transmit({ flags: TcpFlag.ACK, seq: seqAdd(this.sndUna, -1 >>> 0), ack: this.rcvNxt, window: this.windowField(), options: segmentOptions(ts, [], this.ulpOptions(undefined, 0, false)), payload: new Uint8Array(0) });
     this.keepaliveProbes++;
     this.armKeepalive();
   }
 
   /** Zero-window probe: an ACK with an old sequence number (tcp_xmit_probe_skb). */
-  private armProbe(): void {
+  protected armProbe(): void {
     if (this.probeTimer || this.inflight.length > 0) return;
     const wait = Math.min(MAX_RTO_US, this.rtt.rtoUs * 2 ** this.backoff);
     this.probeTimer = this.env.clock.schedule(this.now + wait, () => {
@@ -1606,23 +1192,23 @@ export class TcpConnection {
       if (this.state === 'CLOSED' || this.sndWnd > 0) return;
       this.backoff++;
       const ts = this.tsOk ? { val: this.tsVal(), ecr: this.tsRecent } : undefined;
-      this.transmit({ flags: TcpFlag.ACK, seq: seqAdd(this.sndUna, -1 >>> 0), ack: this.rcvNxt, window: this.windowField(), options: segmentOptions(ts, [], this.mptcpTx(undefined, 0, false, false)), payload: new Uint8Array(0) });
+      this.transmit({ flags: TcpFlag.ACK, seq: seqAdd(this.sndUna, -1 >>> 0), ack: this.rcvNxt, window: this.windowField(), options: segmentOptions(ts, [], this.ulpOptions(undefined, 0, false)), payload: new Uint8Array(0) });
       this.armProbe();
     });
   }
 
-  private cancelProbeIfAny(): void {
+  protected cancelProbeIfAny(): void {
     this.probeTimer?.cancel();
     this.probeTimer = undefined;
     this.backoff = 0;
   }
 
-  private armEnd(us: number): void {
+  protected armEnd(us: number): void {
     this.endTimer?.cancel();
     this.endTimer = this.env.clock.schedule(this.now + us, () => { this.endTimer = undefined; this.becomeClosed(); });
   }
 
-  private enterTimeWait(): void {
+  protected enterTimeWait(): void {
     this.state = 'TIME_WAIT';
     this.rtxTimer?.cancel();
     this.armEnd(TIME_WAIT_US);
@@ -1630,23 +1216,23 @@ export class TcpConnection {
 
   // ---- resets -------------------------------------------------------------------------------
 
-  /** RST|ACK from this connection (close with unread data, SO_LINGER 0, timeouts). */
-  sendReset(seq: number, withAck: boolean, mptcp: { fastclose: boolean; reason: number | undefined }): void {
-    const mp = this.mptcp ? this.mptcp.txOptions({ payloadLen: 0, seqRel: 0, fin: false, dataFin: false, rst: mptcp.fastclose || mptcp.reason !== undefined ? mptcp : undefined }) : [];
+  /** RST|ACK from this connection (close with unread data, SO_LINGER 0, timeouts), with the upper layer's options `mp`. */
+  protected sendReset(seq: number, withAck: boolean, mp: TcpOption[]): void {
     const ts = this.tsOk ? { val: this.tsVal(), ecr: this.tsRecent } : undefined;
     // tcp_send_active_reset goes through tcp_transmit_skb: an RST|ACK announces the current window.
     this.transmit({ flags: TcpFlag.RST | (withAck ? TcpFlag.ACK : 0), seq, ack: withAck ? this.rcvNxt : 0, window: withAck ? this.windowField() : 0, options: segmentOptions(ts, [], mp), payload: new Uint8Array(0) });
   }
 
-  private sendBareReset(seq: number, _reason: number | undefined): void {
+  protected sendBareReset(seq: number, _reason: number | undefined): void {
     this.transmit({ flags: TcpFlag.RST, seq, ack: 0, window: 0, options: [], payload: new Uint8Array(0) });
   }
 
   becomeClosed(): void {
     if (this.state === 'CLOSED') return;
     this.state = 'CLOSED';
-    for (const t of [this.rtxTimer, this.delackTimer, this.endTimer, this.dataFinTimer, this.probeTimer, this.keepaliveTimer, this.mptcpRtxTimer]) t?.cancel();
-    this.rtxTimer = this.delackTimer = this.endTimer = this.dataFinTimer = this.probeTimer = this.mptcpRtxTimer = undefined;
+    for (const t of [this.rtxTimer, this.delackTimer, this.endTimer, this.probeTimer, this.keepaliveTimer]) t?.cancel();
+    this.rtxTimer = this.delackTimer = this.endTimer = this.probeTimer = undefined;
+    this.ulp?.closing();
     this.inflight = [];
     this.env.closed(this);
   }
