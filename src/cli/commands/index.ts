@@ -9,6 +9,7 @@ import type { CommandRegistry } from '../command.js';
 
 export const commands: CommandRegistry = {
   check: () => import('./check.js'),
+  conformance: () => import('./conformance.js'),
   decode: () => import('./decode.js'),
   fmt: () => import('./fmt.js'),
   interop: () => import('./interop.js'),

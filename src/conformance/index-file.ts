@@ -1,0 +1,116 @@
+// The RFC 8684 clause index (test/conformance/rfc8684.tsv) as data: one normative statement a
+// line, with the scripts that test it or the reason it cannot be tested. Parsing never throws:
+// every malformed line becomes one sentence in `errors`, so the CI guard and the command can both
+// list all of them at once. The file's own header says what each column holds.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const KEYWORDS = ['MUST', 'MUST NOT', 'REQUIRED', 'SHOULD', 'SHOULD NOT', 'MAY'] as const;
+export type Keyword = (typeof KEYWORDS)[number];
+
+export const ROLES = ['sender', 'receiver', 'initiator', 'responder', 'both'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** How a clause is covered: scripts, or a stated reason it is untestable, or work not done yet. */
+export type Coverage =
+  | { kind: 'scripts'; scripts: string[] }
+  | { kind: 'untestable'; reason: string }
+  | { kind: 'todo'; what: string };
+
+export interface Clause {
+  id: string;
+  section: string;
+  keyword: Keyword;
+  role: Role;
+  quote: string;
+  coverage: Coverage;
+  /** 1-based line in the index file, for messages. */
+  line: number;
+}
+
+export interface ClauseIndex {
+  clauses: Clause[];
+  /** One sentence per problem: bad lines, duplicated ids, scripts that do not exist. */
+  errors: string[];
+}
+
+export const INDEX_PATH = 'test/conformance/rfc8684.tsv';
+const COLUMNS = ['id', 'section', 'keyword', 'role', 'quote', 'tests'];
+const ID = /^8684-(\d+(?:\.\d+)*)-([msy])\d{2,}$/;
+const KEYWORD_LETTER: Record<Keyword, string> = { MUST: 'm', 'MUST NOT': 'm', REQUIRED: 'm', SHOULD: 's', 'SHOULD NOT': 's', MAY: 'y' };
+
+/** A script named in the index, as a path relative to the repository root. */
+export function scriptPath(name: string): string {
+  return name.startsWith('test/') ? name : `test/scripts/${name}`;
+}
+
+function parseCoverage(text: string): Coverage | undefined {
+  const m = /^(untestable|todo):\s*(.*)$/.exec(text);
+  if (m) return m[2] ? (m[1] === 'untestable' ? { kind: 'untestable', reason: m[2] } : { kind: 'todo', what: m[2] }) : undefined;
+  const scripts = text.split(/\s+/).filter((s) => s.length > 0).map(scriptPath);
+  return scripts.length > 0 ? { kind: 'scripts', scripts } : undefined;
+}
+
+function parseLine(fields: string[], line: number, where: string): Clause | string {
+  if (fields.length !== COLUMNS.length) return `${where}: ${fields.length} columns, not ${COLUMNS.length} (${COLUMNS.join(', ')})`;
+  const [id, section, keyword, role, quote, tests] = fields as [string, string, string, string, string, string];
+  const m = ID.exec(id);
+  if (!m) return `${where}: id '${id}' is not 8684-SECTION-KN (K = m, s or y)`;
+  if (m[1] !== section) return `${where}: id '${id}' does not name its section ${section}`;
+  if (!(KEYWORDS as readonly string[]).includes(keyword)) return `${where}: keyword '${keyword}' is none of ${KEYWORDS.join(', ')}`;
+  if (KEYWORD_LETTER[keyword as Keyword] !== m[2]) return `${where}: id '${id}' does not match keyword ${keyword} (letter ${KEYWORD_LETTER[keyword as Keyword]})`;
+  if (!(ROLES as readonly string[]).includes(role)) return `${where}: role '${role}' is none of ${ROLES.join(', ')}`;
+  if (quote.trim() === '') return `${where}: the quote is empty`;
+  const coverage = parseCoverage(tests.trim());
+  if (!coverage) return `${where}: ${id} has neither a script nor an "untestable: WHY" reason`;
+  return { id, section, keyword: keyword as Keyword, role: role as Role, quote, coverage, line };
+}
+
+/** Parses the index text; `root` is where script paths are checked to exist. */
+export function parseIndex(text: string, file: string, root: string): ClauseIndex {
+  const clauses: Clause[] = [];
+  const errors: string[] = [];
+  const seen = new Map<string, number>();
+  let header = false;
+  text.split('\n').forEach((raw, i) => {
+    const line = i + 1;
+    if (raw.trim() === '' || raw.startsWith('#')) return;
+    const fields = raw.split('\t');
+    if (!header) {
+      header = true;
+      if (fields.join(',') !== COLUMNS.join(',')) errors.push(`${file}:${line}: the header line must be ${COLUMNS.join(' TAB ')}`);
+      return;
+    }
+    const parsed = parseLine(fields, line, `${file}:${line}`);
+    if (typeof parsed === 'string') {
+      errors.push(parsed);
+      return;
+    }
+    const earlier = seen.get(parsed.id);
+    if (earlier !== undefined) errors.push(`${file}:${line}: id ${parsed.id} is already used on line ${earlier}`);
+    seen.set(parsed.id, line);
+    if (parsed.coverage.kind === 'scripts') {
+      for (const s of parsed.coverage.scripts) if (!existsSync(join(root, s))) errors.push(`${file}:${line}: ${parsed.id} names ${s}, which does not exist`);
+    }
+    clauses.push(parsed);
+  });
+  if (!header) errors.push(`${file}: no header line (${COLUMNS.join(' TAB ')})`);
+  return { clauses, errors };
+}
+
+/** Reads the index of the checkout at `root`; a missing file is one error, not a throw. */
+export function loadIndex(root: string, file = INDEX_PATH): ClauseIndex {
+  let text: string;
+  try {
+    text = readFileSync(join(root, file), 'utf8');
+  } catch (err) {
+    return { clauses: [], errors: [`cannot read ${file}: ${(err as Error).message}`] };
+  }
+  return parseIndex(text, file, root);
+}
+
+/** Every script the index names, once each, in index order. */
+export function indexScripts(clauses: readonly Clause[]): string[] {
+  return [...new Set(clauses.flatMap((c) => (c.coverage.kind === 'scripts' ? c.coverage.scripts : [])))];
+}

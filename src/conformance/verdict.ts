@@ -1,0 +1,59 @@
+// A clause's verdict on one target, from the results of its scripts: conforms (every script
+// passes), deviates (the rest pass and at least one fails as its expected-failure entry in
+// test/conformance/xfail.txt says: the finding), fails (a script fails with no such entry: the
+// index or the stack is wrong), not run (skipped, or could not run), untestable, or todo.
+
+import type { Clause } from './index-file.js';
+import type { ScriptResult } from './run.js';
+
+export type VerdictName = 'conforms' | 'deviates' | 'fails' | 'not run' | 'untestable' | 'todo';
+
+/** Where a script failed and what the stack did there. */
+export interface Evidence {
+  script: string;
+  /** `FILE:LINE` of the failing expectation, when the failure names one. */
+  at?: string;
+  /** The failure message (after `FILE:LINE:COL: `). */
+  message: string;
+  /** The packet the stack sent, or the call's actual result, when the report shows one. */
+  observed?: string;
+  /** The expected-failure entry's reason (deviations only). */
+  reason?: string;
+}
+
+export interface Verdict {
+  verdict: VerdictName;
+  evidence: Evidence[];
+  /** Scripts whose expected failure did not happen (XPASS): the deviation is gone there. */
+  fixed: string[];
+}
+
+const LOCATION = /^(\S+?):(\d+)(?::\d+)?: (.*)$/s;
+
+/** The failure of `r` as evidence: location, message and the observed packet or result. */
+export function evidenceOf(r: ScriptResult): Evidence {
+  const headline = (r.headline ?? r.reason ?? 'failed').split('\n')[0]!;
+  const m = LOCATION.exec(headline);
+  const observed = /^\s*actual:\s+(.*)$/m.exec(r.detail ?? '')?.[1]?.trim();
+  return {
+    script: r.file,
+    ...(m ? { at: `${m[1]}:${m[2]}`, message: m[3]! } : { message: headline }),
+    ...(observed ? { observed } : {}),
+    ...(r.outcome === 'xfail' && r.reason ? { reason: r.reason } : {}),
+  };
+}
+
+export function verdictOf(clause: Clause, results: ReadonlyMap<string, ScriptResult>): Verdict {
+  const cov = clause.coverage;
+  if (cov.kind === 'untestable') return { verdict: 'untestable', evidence: [], fixed: [] };
+  if (cov.kind === 'todo') return { verdict: 'todo', evidence: [], fixed: [] };
+  const runs = cov.scripts.map((s) => results.get(s) ?? { file: s, outcome: 'skip' as const, reason: 'not run' });
+  const fixed = runs.filter((r) => r.outcome === 'xpass').map((r) => r.file);
+  const failed = runs.filter((r) => r.outcome === 'fail');
+  if (failed.length > 0) return { verdict: 'fails', evidence: failed.map(evidenceOf), fixed };
+  const notRun = runs.filter((r) => r.outcome === 'skip' || r.outcome === 'error');
+  if (notRun.length > 0) return { verdict: 'not run', evidence: notRun.map((r) => ({ script: r.file, message: r.reason ?? r.outcome })), fixed };
+  const xfails = runs.filter((r) => r.outcome === 'xfail');
+  if (xfails.length > 0) return { verdict: 'deviates', evidence: xfails.map(evidenceOf), fixed };
+  return { verdict: 'conforms', evidence: [], fixed };
+}

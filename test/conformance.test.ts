@@ -1,0 +1,145 @@
+// The guard of the RFC 8684 conformance map (issue 20): the clause index is whole (every clause has
+// scripts, an "untestable" reason or a counted todo; no duplicate id; every named script exists),
+// every MPTCP corpus script is mapped, the conformance scripts are in the kernel manifest with a
+// twin, every expected failure names its clause, and the committed docs/conformance.md,
+// docs/conformance.json and docs/linux-deviations.md are not stale: the JSON matches the index,
+// the Markdown is what the JSON renders to, and the bundled stack's verdicts, run in-process here,
+// are the committed ones. Usage errors of the command are one sentence and exit 2.
+
+import test from 'ava';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { indexScripts, loadIndex, parseIndex, scriptPath } from '../src/conformance/index-file.js';
+import { conformanceMarkdown, linuxDeviationsMarkdown } from '../src/conformance/markdown.js';
+import type { ConformanceReport } from '../src/conformance/report.js';
+import { CONFORMANCE_XFAIL, runScripts } from '../src/conformance/run.js';
+import { verdictOf } from '../src/conformance/verdict.js';
+import { loadXfail } from '../src/suite/xfail.js';
+import { globMatches, globToRegExp } from '../src/suite/glob.js';
+import { hasStackTrace, runCli } from './helpers/cli.js';
+import { repoRoot } from './helpers/paths.js';
+
+const index = loadIndex(repoRoot);
+const read = (path: string): string => readFileSync(join(repoRoot, path), 'utf8');
+// Testable clauses still without a script: may only go down (raise it only with a reason).
+const TODO_CEILING = 2;
+
+function listPkt(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    return e.isDirectory() ? listPkt(p) : e.name.endsWith('.pkt') ? [relative(repoRoot, p)] : [];
+  }).sort();
+}
+
+const HEADER = 'id\tsection\tkeyword\trole\tquote\ttests';
+
+test('the parser reports a clause without coverage, a duplicated id, a missing script and a bad id', (t) => {
+  const text = [HEADER,
+    '8684-3.1-m01\t3.1\tMUST\tboth\tq\tmptcp/capable/server-v1.pkt',
+    '8684-3.1-m01\t3.1\tMUST\tboth\tq\tuntestable: why',
+    '8684-3.1-m02\t3.1\tMUST\tboth\tq\t',
+    '8684-3.1-m03\t3.1\tMUST\tboth\tq\tmptcp/nowhere.pkt',
+    '8684-3.2-m04\t3.1\tMUST\tboth\tq\tuntestable: why',
+    '8684-3.1-s05\t3.1\tMUST\tboth\tq\tuntestable: why',
+    '8684-3.1-m06\t3.1\tMUST\tboth\tq\tuntestable:'].join('\n');
+  const parsed = parseIndex(text, 'x.tsv', repoRoot);
+  t.deepEqual(parsed.errors, [
+    'x.tsv:3: id 8684-3.1-m01 is already used on line 2',
+    'x.tsv:4: 8684-3.1-m02 has neither a script nor an "untestable: WHY" reason',
+    'x.tsv:5: 8684-3.1-m03 names test/scripts/mptcp/nowhere.pkt, which does not exist',
+    "x.tsv:6: id '8684-3.2-m04' does not name its section 3.1",
+    "x.tsv:7: id '8684-3.1-s05' does not match keyword MUST (letter m)",
+    'x.tsv:8: 8684-3.1-m06 has neither a script nor an "untestable: WHY" reason',
+  ]);
+  // The duplicate and the clause naming a missing script are still read (their errors are listed).
+  t.is(parsed.clauses.length, 3);
+});
+
+test('the clause index parses clean: no duplicate id, every clause covered, every script present', (t) => {
+  t.deepEqual(index.errors, []);
+  t.true(index.clauses.length >= 140, `${index.clauses.length} clauses`);
+  const todo = index.clauses.filter((c) => c.coverage.kind === 'todo');
+  t.true(todo.length <= TODO_CEILING, `todo clauses: ${todo.map((c) => c.id).join(', ')}`);
+});
+
+test('every MPTCP corpus script is named by the index or listed as testing no RFC 8684 clause', (t) => {
+  const named = new Set(indexScripts(index.clauses));
+  const notRfc = read('test/conformance/not-rfc8684.tsv').split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split('\t'));
+  // A path names one script, which must exist; a glob (a folder of scripts still growing, e.g.
+  // the path-manager commands of issue 19) covers whatever it matches that the index does not name.
+  for (const [path, reason] of notRfc) {
+    t.truthy(reason, `${path}: no reason`);
+    if (path!.includes('*')) continue;
+    t.true(existsSync(join(repoRoot, scriptPath(path!))), `${path} does not exist`);
+    t.false(named.has(scriptPath(path!)), `${path} is both in the index and in not-rfc8684.tsv`);
+  }
+  const listed = notRfc.map(([p]) => globToRegExp(scriptPath(p!)));
+  const unmapped = listPkt(join(repoRoot, 'test/scripts/mptcp')).filter((f) => !named.has(f) && !listed.some((g) => globMatches(g, f)));
+  t.deepEqual(unmapped, []);
+});
+
+test('each conformance script is in the kernel manifest and has a twin', (t) => {
+  const manifest = new Set(read('test/kernel-corpus.txt').split('\n').map((l) => l.replace(/#.*/, '').trim()));
+  const scripts = listPkt(join(repoRoot, 'test/scripts/mptcp/conformance'));
+  t.true(scripts.length > 0);
+  for (const s of scripts) {
+    t.true(manifest.has(s), `${s} is not in test/kernel-corpus.txt`);
+    t.true(existsSync(join(repoRoot, s.replace('test/scripts/', 'test/twins/'))), `${s} has no twin in test/twins/`);
+  }
+});
+
+test('every expected failure names an index script and starts with the id of a clause listing it', (t) => {
+  const xfail = loadXfail(join(repoRoot, CONFORMANCE_XFAIL), false);
+  t.deepEqual(xfail.errors, []);
+  t.true(xfail.entries.length > 0);
+  const scripts = indexScripts(index.clauses);
+  for (const e of xfail.entries) {
+    const matched = scripts.filter((s) => globMatches(e.glob, s));
+    t.is(matched.length, 1, `${e.source}: ${e.pattern} matches ${matched.length} index scripts`);
+    const id = /^(8684-\S+):/.exec(e.reason)?.[1];
+    const clause = index.clauses.find((c) => c.id === id);
+    t.truthy(clause, `${e.source}: the reason does not start with a clause id`);
+    if (clause?.coverage.kind === 'scripts') t.true(clause.coverage.scripts.includes(matched[0]!), `${e.source}: ${id} does not list ${matched[0]}`);
+  }
+});
+
+const committed = JSON.parse(read('docs/conformance.json')) as ConformanceReport;
+
+test('the committed docs/conformance.json matches the clause index', (t) => {
+  const fromIndex = index.clauses.map((c) => ({ id: c.id, section: c.section, keyword: c.keyword, role: c.role, quote: c.quote, coverage: c.coverage }));
+  const fromJson = committed.clauses.map((c) => ({
+    id: c.id, section: c.section, keyword: c.keyword, role: c.role, quote: c.quote,
+    coverage: c.untestable !== undefined ? { kind: 'untestable', reason: c.untestable } : c.todo !== undefined ? { kind: 'todo', what: c.todo } : { kind: 'scripts', scripts: c.scripts },
+  }));
+  t.deepEqual(fromJson, fromIndex, 'run `mptcpdrill conformance --target ts,kernel --write-docs` as root');
+  t.deepEqual(committed.targets, ['ts', 'kernel']);
+});
+
+test('the committed Markdown is what the committed JSON renders to', (t) => {
+  t.is(read('docs/conformance.md'), conformanceMarkdown(committed));
+  t.is(read('docs/linux-deviations.md'), linuxDeviationsMarkdown(committed));
+});
+
+test('the bundled stack gives the committed verdicts, run in-process now', async (t) => {
+  t.timeout(10 * 60_000);
+  const { results } = await runScripts(indexScripts(index.clauses), 'ts', { jobs: 2, seed: 1, err: (text) => t.log(text) });
+  const now = index.clauses.map((c) => `${c.id} ${verdictOf(c, results).verdict}`);
+  const then = committed.clauses.map((c) => `${c.id} ${c.verdicts.ts?.verdict ?? 'missing'}`);
+  t.deepEqual(now, then);
+});
+
+test('usage errors are one sentence and exit 2', async (t) => {
+  const cases: Array<[string[], RegExp]> = [
+    [['conformance', '--target', 'bsd'], /^mptcpdrill conformance: --target takes ts, kernel or ts,kernel; not 'bsd'\.$/m],
+    [['conformance', '--frob'], /^mptcpdrill conformance: unknown option --frob\.$/m],
+    [['conformance', '--write-docs'], /^mptcpdrill conformance: --write-docs needs --target ts,kernel/m],
+    [['conformance', 'test/scripts'], /^mptcpdrill conformance: unexpected argument test\/scripts/m],
+    [['conformance', '-j', '0'], /^mptcpdrill conformance: -j needs a whole number of at least 1, not '0'\.$/m],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(args);
+    t.is(r.status, 2, args.join(' '));
+    t.regex(r.stderr, message);
+    t.false(hasStackTrace(r.stderr));
+  }
+});
