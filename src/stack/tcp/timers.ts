@@ -1,0 +1,145 @@
+// The connection's timers (tcp_timer.c): retransmission (RTO with backoff, SYN and SYN/ACK
+// retries, the orphan and retries2 limits), delayed ACK, keepalive, zero-window probe, FIN_WAIT2
+// and TIME_WAIT.
+import { TcpFlag } from '../../wire/packet.js';
+import { segmentOptions } from './options.js';
+import { MAX_RTO_US } from './rtt.js';
+import { seqAdd, seqDiff } from './seq.js';
+import { TIME_WAIT_US } from './sock.js';
+import { TcpRecovery } from './recovery.js';
+
+export abstract class TcpTimers<Tag = unknown> extends TcpRecovery<Tag> {
+  /** Runs `fire` after `us` on the delayed-ACK timer (an ACK sent meanwhile cancels it). */
+  protected armAckTimer(us: number, fire: () => void): void {
+    this.delackTimer?.cancel();
+    this.delackTimer = this.env.clock.schedule(this.now + us, () => {
+      this.delackTimer = undefined;
+      fire();
+    });
+  }
+
+  protected scheduleAck(force: boolean): void {
+    const quickMode = this.quick > 0 && !this.pingpong;
+    const twoSegments = seqDiff(this.rcvNxt, this.rcvWup) > this.rcvMss;
+    // ato is 0 until data arrived: the delayed-ACK timer then fires at the next jiffy (observed
+    // on 6.18: a FIN on an idle connection is acked within ~2 ms).
+    if (force || quickMode || twoSegments || this.ato === 0) { this.ackNow = true; return; }
+    if (!this.delackTimer) this.delackTimer = this.env.clock.schedule(this.now + this.ato, () => this.onDelack());
+  }
+
+  protected onDelack(): void {
+    this.delackTimer = undefined;
+    if (this.pingpong) this.pingpong = false; // Linux leaves pingpong mode when a delayed ACK fires
+    if (this.state !== 'CLOSED') this.sendAck();
+  }
+
+  protected armRtx(us: number): void {
+    this.rtxTimer?.cancel();
+    this.rtxTimer = this.env.clock.schedule(this.now + us, () => this.onRtx());
+  }
+
+  protected onRtx(): void {
+    this.rtxTimer = undefined;
+    if (this.state === 'CLOSED' || this.inflight.length === 0) return;
+    const s = this.env.sysctls;
+    if (this.state === 'SYN_SENT') {
+      if (this.synRetrans >= s.int('net.ipv4.tcp_syn_retries')) { this.error = 'ETIMEDOUT'; this.aborted = true; this.becomeClosed(); return; }
+      this.synRetrans++;
+      this.retransmits++;
+      this.totalRetrans++;
+      this.sendSyn();
+      return;
+    }
+    if (this.state === 'SYN_RECV') {
+      if (this.synRetrans >= s.int('net.ipv4.tcp_synack_retries')) { this.becomeClosed(); return; }
+      this.synRetrans++;
+      this.retransmits++;
+      this.totalRetrans++;
+      this.sendSynAck();
+      return;
+    }
+    const limit = this.orphaned && s.int('net.ipv4.tcp_orphan_retries') > 0 ? s.int('net.ipv4.tcp_orphan_retries') : s.int('net.ipv4.tcp_retries2');
+    if (this.retransmits >= limit) {
+      this.sendReset(this.sndNxt, true, this.ulp?.rstOptions(false) ?? []);
+      if (this.ulp?.retriesExhausted()) return;
+      this.error = 'ETIMEDOUT';
+      this.aborted = true;
+      this.becomeClosed();
+      return;
+    }
+    // RTO: everything outstanding is lost; slow start from one segment.
+    this.ssthresh = Math.max(Math.floor((this.cwnd * 717) / 1024), 2);
+    this.cwnd = 1;
+    this.cwndCount = 0;
+    this.caState = 4;
+    for (const e of this.inflight) e.lost = true;
+    this.retransmits++;
+    this.backoff++;
+    this.retransmitLost(1);
+    this.armRtx(Math.min(MAX_RTO_US, this.rtt.rtoUs * 2 ** this.backoff));
+  }
+
+  /**
+   * Keepalive (tcp_keepalive_timer): after `idle` s without hearing from the peer and with
+   * nothing in flight, a probe (an ACK with snd_una - 1) every `intvl` s; after `cnt`
+   * unanswered probes, RST and ETIMEDOUT.
+   */
+  armKeepalive(): void {
+    this.keepaliveTimer?.cancel();
+    this.keepaliveTimer = undefined;
+    const k = this.settings.keepalive;
+    if (!k.on || this.state === 'CLOSED' || this.state === 'LISTEN' || this.state === 'SYN_SENT' || this.state === 'SYN_RECV') return;
+    const due = this.keepaliveProbes === 0 ? this.lastHeard + k.idle * 1_000_000 : this.now + k.intvl * 1_000_000;
+    this.keepaliveTimer = this.env.clock.schedule(Math.max(due, this.now), () => this.onKeepalive());
+  }
+
+  protected onKeepalive(): void {
+    this.keepaliveTimer = undefined;
+    const k = this.settings.keepalive;
+    if (!k.on || this.state === 'CLOSED' || this.state === 'TIME_WAIT') return;
+    if (this.inflight.length > 0 || this.notSentBytes > 0) { this.keepaliveTimer = this.env.clock.schedule(this.now + k.idle * 1_000_000, () => this.onKeepalive()); return; }
+    if (this.keepaliveProbes === 0 && this.now - this.lastHeard < k.idle * 1_000_000) { this.armKeepalive(); return; }
+    if (this.keepaliveProbes >= k.cnt) {
+      this.sendReset(this.sndNxt, true, this.ulp?.rstOptions(false) ?? []);
+      this.error = 'ETIMEDOUT';
+      this.aborted = true;
+      this.becomeClosed();
+      return;
+    }
+    const ts = this.tsOk ? { val: this.tsVal(), ecr: this.tsRecent } : undefined;
+    this.transmit({ flags: TcpFlag.ACK, seq: seqAdd(this.sndUna, -1 >>> 0), ack: this.rcvNxt, window: this.windowField(), options: segmentOptions(ts, [], this.ulpOptions(undefined, 0, false)), payload: new Uint8Array(0) });
+    this.keepaliveProbes++;
+    this.armKeepalive();
+  }
+
+  /** Zero-window probe: an ACK with an old sequence number (tcp_xmit_probe_skb). */
+  protected armProbe(): void {
+    if (this.probeTimer || this.inflight.length > 0) return;
+    const wait = Math.min(MAX_RTO_US, this.rtt.rtoUs * 2 ** this.backoff);
+    this.probeTimer = this.env.clock.schedule(this.now + wait, () => {
+      this.probeTimer = undefined;
+      if (this.state === 'CLOSED' || this.sndWnd > 0) return;
+      this.backoff++;
+      const ts = this.tsOk ? { val: this.tsVal(), ecr: this.tsRecent } : undefined;
+      this.transmit({ flags: TcpFlag.ACK, seq: seqAdd(this.sndUna, -1 >>> 0), ack: this.rcvNxt, window: this.windowField(), options: segmentOptions(ts, [], this.ulpOptions(undefined, 0, false)), payload: new Uint8Array(0) });
+      this.armProbe();
+    });
+  }
+
+  protected cancelProbeIfAny(): void {
+    this.probeTimer?.cancel();
+    this.probeTimer = undefined;
+    this.backoff = 0;
+  }
+
+  protected armEnd(us: number): void {
+    this.endTimer?.cancel();
+    this.endTimer = this.env.clock.schedule(this.now + us, () => { this.endTimer = undefined; this.becomeClosed(); });
+  }
+
+  protected enterTimeWait(): void {
+    this.state = 'TIME_WAIT';
+    this.rtxTimer?.cancel();
+    this.armEnd(TIME_WAIT_US);
+  }
+}
