@@ -360,3 +360,16 @@ test("an ADD_ADDR's id under the userspace PM is mutated only where the script a
   const kernelPm = generateMutants(checkText(file, loaded.text.replace(' && sysctl -q net.mptcp.pm_type=1', ''), { target: 'ts' }), { validate: false });
   t.true(kernelPm.mutants.some((m) => m.line === 20 && m.kind.endsWith('add_address.address_id')), kernelPm.mutants.map((m) => `${m.line} ${m.kind}`).join('\n'));
 });
+
+test('a DATA_FIN added to a mapping whose bad checksum the stack answers with MP_FAIL is not mutated; with no MP_FAIL expected it is', (t) => {
+  const file = `${repoRoot}test/scripts/mptcp/fallback/mp-fail-answered.pkt`;
+  const answered = generate(file);
+  t.true(answered.skipped.some((s) => s.startsWith('20:') && s.includes('inbound-fin-bad-checksum dss.fin')), answered.skipped.join('\n'));
+  t.false(answered.mutants.some((m) => m.startsWith('20:') && m.includes("add 'fin'")));
+  // The good mapping before it (line 18) still gets the mutant.
+  t.true(answered.mutants.some((m) => m.startsWith('18:') && m.includes("add 'fin'")));
+  // Without the MP_FAIL the script expects, the rule does not apply.
+  const loaded = loadScript(file, { target: 'ts' });
+  const noFail = generateMutants(checkText(file, loaded.text.replace(', mp_fail dsn8=101>', '>'), { target: 'ts' }), { validate: false });
+  t.true(noFail.mutants.some((m) => m.line === 20 && m.kind === 'in.mptcp.dss.fin'), noFail.mutants.filter((m) => m.line === 20).map((m) => m.kind).join(' '));
+});

@@ -390,6 +390,20 @@ class Generator {
   }
 
   /**
+   * An inbound mapping with a wrong literal checksum that the stack answers with an MP_FAIL (the
+   * script expects one after it), covering its segment exactly: a DATA_FIN added makes the
+   * segment's last byte run past the mapping, but Linux checks the mapping's checksum first and
+   * fails it all the same (subflow.c get_mapping_status: validate_mapping looks at the start only,
+   * then validate_data_csum), and the DATA_FIN's number, one before the mapping's end, is never
+   * the data-level ack (it jumps over it). Measured on 6.18 with fallback/mp-fail-answered.pkt.
+   */
+  failedChecksumFirst(spec: TcpOptionSpec): boolean {
+    const m = this.mappings.get(spec.range.start.offset);
+    if (!this.checksums || m?.checksum !== 'literal' || m.fin || m.payload !== m.dll || !covers(m)) return false;
+    return /^\s*\S+\s+>[^\n]*\bmp_fail\b/m.test(this.loaded.text.slice(spec.range.end.offset));
+  }
+
+  /**
    * The mapping at `at` cannot carry data another subflow delivered before (Linux discards such
    * old data whole, past the mapping too): no join in the script, or it is the script's first mapping.
    */
@@ -668,6 +682,7 @@ class Generator {
       else if (spec.checksum.kind === 'computed') this.skip('inbound-csum-off', last, 'dss.checksum');
       if (!spec.fin && !outbound && this.invalidMapping(spec, { fin: true })) this.skip('inbound-mapping-invalid', last, 'dss.fin');
       else if (!spec.fin && !outbound && this.noOldData(spec.range.start.offset) && this.mappings.restUnmappedEither(spec.range.start.offset, { fin: true })) this.skip('inbound-rest-unmapped', last, 'dss.fin');
+      else if (!spec.fin && !outbound && this.failedChecksumFirst(spec)) this.skip('inbound-fin-bad-checksum', last, 'dss.fin');
       else if (!spec.fin) this.add(kind('fin'), last, { edit: { start: last, end: last, text: ' fin' }, description: "add 'fin'" });
     }
     if (spec.kind === 'mp_reset' && !toks.some((t) => t.image === 'flags')) {

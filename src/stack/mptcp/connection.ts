@@ -454,6 +454,7 @@ export class MptcpConnection {
       mapping = { dsn: add64(this.remote.idsn, 1), ssn: 1, dll: mpc.dataLen ?? 0, checksum: mpc.checksum, dataFin: false, parts: [], got: 0 };
     }
     let problem: MappingProblem | undefined;
+    let overrun = false;
     if (mapping && mapping.dll === 0) {
       // An infinite mapping: the peer fell back (subflow.c get_mapping_status counts it).
       if (payload.length > 0) { problem = 'invalid'; this.settings.mib?.inc('MPTcpExtInfiniteMapRx'); }
@@ -462,10 +463,17 @@ export class MptcpConnection {
       this.lastRxMapDsn = mapping.dsn;
       const previous = rx.window;
       rx.window = dataSpan(mapping.ssn, mapping.dll, mapping.dataFin);
+      const span = dataSpan(mapping.ssn, mapping.dll, mapping.dataFin);
       if (checksumPresent !== this.checksum) problem = 'invalid';
-      else if (payload.length > 0 && inOrder && !mappingCoversSegment(dataSpan(mapping.ssn, mapping.dll, mapping.dataFin), previous, seqRel, payload.length)) {
-        problem = 'invalid';
-        this.settings.mib?.inc('MPTcpExtDSSNoMatchTCP'); // subflow.c: validate_mapping failed
+      else if (payload.length > 0 && inOrder && !mappingCoversSegment(span, previous, seqRel, payload.length)) {
+        // A segment that starts in its mapping and runs past it, with checksums on: Linux checks
+        // the mapping's checksum before it finds the rest unmapped (subflow.c get_mapping_status
+        // validates the start only, then validate_data_csum), so a bad one is an MP_FAIL.
+        if (this.checksum && seqRel >= span.start && seqRel < span.end) { rx.collecting = mapping; overrun = true; }
+        else {
+          problem = 'invalid';
+          this.settings.mib?.inc('MPTcpExtDSSNoMatchTCP'); // subflow.c: validate_mapping failed
+        }
       }
       else if (this.checksum && payload.length > 0) rx.collecting = mapping;
     } else if (payload.length > 0 && !mapping && (rx.window === undefined || seqRel >= rx.window.end)) {
@@ -478,6 +486,9 @@ export class MptcpConnection {
     if (!problem && this.checksum && collecting && payload.length > 0 && inOrder && !this.collect(rx, collecting, payload, seqRel)) {
       problem = 'bad-checksum';
       this.settings.mib?.inc('MPTcpExtDataCsumErr'); // subflow.c validate_data_csum
+    } else if (!problem && overrun) {
+      problem = 'invalid';
+      this.settings.mib?.inc('MPTcpExtDSSNoMatchTCP');
     }
     return problem ? this.onMappingProblem(problem, joined, collecting?.dsn) : 'ok';
   }
