@@ -20,10 +20,11 @@ const usage = `Usage: mptcpdrill conformance [--target ts|kernel|ts,kernel] [--o
 
 Runs every script named in the RFC 8684 clause index (test/conformance/rfc8684.tsv, read from
 the working directory: run it from the repository root) on each target, through the suite
-runner with test/conformance/xfail.txt as expected-failure list, and writes DIR/conformance.md
-and DIR/conformance.json: per clause its verdict on each target (conforms, deviates with the
-script line and the observed packet or result, fails, not run, todo, untestable) and the
-totals per section.
+runner with test/conformance/xfail.txt (RFC deviations) and test/scripts/xfail.txt (known
+failures of a stack) as expected-failure lists, and writes DIR/conformance.md and
+DIR/conformance.json: per clause its verdict on each target (conforms, deviates with the script
+line and the observed packet or result, known failure, fails, not run, todo, untestable) and
+the totals per section.
 
 Options:
   --target T     ts (default), kernel (needs root), or both: ts,kernel
@@ -111,7 +112,7 @@ async function run(argv: string[]): Promise<number> {
     write('docs/linux-deviations.md', linuxDeviationsMarkdown(report));
   }
   const all = report.clauses.flatMap((c) => cfg.targets.map((t) => c.verdicts[t]?.verdict));
-  process.stdout.write(`${report.clauses.length} clauses; ${cfg.targets.map((t) => `${t}: ${['conforms', 'deviates', 'fails', 'not run'].map((v) => `${report.clauses.filter((c) => c.verdicts[t]?.verdict === v).length} ${v}`).join(', ')}`).join('; ')}\n`);
+  process.stdout.write(`${report.clauses.length} clauses; ${cfg.targets.map((t) => `${t}: ${['conforms', 'deviates', 'known failure', 'fails', 'not run'].map((v) => `${report.clauses.filter((c) => c.verdicts[t]?.verdict === v).length} ${v}`).join(', ')}`).join('; ')}\n`);
   if (all.length > 0 && all.every((v) => v === 'not run' || v === 'untestable' || v === 'todo')) return 4;
   return worst;
 }
