@@ -104,12 +104,30 @@ export class PktParser extends CstParser {
   public syscall = this.RULE('syscall', () => {
     this.CONSUME(T.Word, { LABEL: 'name' });
     this.CONSUME(T.LParen);
-    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expr, { LABEL: 'args' }) });
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.callArg, { LABEL: 'args' }) });
     this.CONSUME(T.RParen);
     this.CONSUME(T.Equals);
     this.SUBRULE3(this.expr, { LABEL: 'result' });
     this.OPTION2(() => this.CONSUME2(T.Word, { LABEL: 'errno' }));
     this.OPTION3(() => this.SUBRULE(this.note));
+  });
+
+  /** `name=expr` (a path-manager command's arguments, docs/language.md §6.4) or an expression. */
+  public callArg = this.RULE('callArg', () => {
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          GATE: () => tokenIs(this.LA(1), T.Word) && tokenIs(this.LA(2), T.Equals),
+          ALT: () => {
+            this.CONSUME(T.Word, { LABEL: 'name' });
+            this.CONSUME(T.Equals);
+            this.SUBRULE(this.expr, { LABEL: 'value' });
+          },
+        },
+        { ALT: () => this.SUBRULE2(this.expr, { LABEL: 'value' }) },
+      ],
+    });
   });
 
   /** Free text up to the matching parenthesis. */

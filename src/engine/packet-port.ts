@@ -29,6 +29,13 @@ export interface MatchResult {
 export interface PacketPort {
   buildInbound(action: PacketAction, nowUs: Usecs): BuildResult;
   matchOutbound(action: PacketAction, live: IpPacket, nowUs: Usecs): MatchResult;
+  /**
+   * An address of the script's side named outside a packet line (a path-manager command's
+   * `raddr=`): the stack's packets to it are the test's.
+   */
+  noteScriptAddress?(address: string): void;
+  /** The stack's port of the newest subflow from `localAddress` to `remote` seen so far (`port=...`). */
+  subflowLocalPort?(localAddress: string, remote: { address: string; port: number }): number | undefined;
   /** True for packets of the test's connections (not e.g. IPv6 router solicitations). */
   isTestTraffic(live: IpPacket): boolean;
   renderExpected(action: PacketAction): string;

@@ -23,6 +23,9 @@ import { lowerCall, type LoweredCall } from './syscalls/lower.js';
 import { traceOutput } from './trace-output.js';
 import { CounterBook, counterMismatch, countersIn } from './counters.js';
 import { isCounterCall } from '../script/build-syscalls.js';
+import { isPmCall } from '../script/pm-commands.js';
+import type { PmRequest } from '../targets/pm.js';
+import { lowerPm } from './pm.js';
 import { rangeTimingError, sec, Timeline, timingError, type Due } from './timeline.js';
 import type { EngineSettings, Failure, RunOptions, TraceCallOutput, TraceEntry } from './types.js';
 
@@ -297,6 +300,10 @@ export class Runner {
       this.judgeCounter(event, action, start);
       return;
     }
+    if (isPmCall(name)) {
+      this.pmCommand(event, action, start);
+      return;
+    }
     if (name === 'cap_set') {
       this.warn(`${this.where(action.range)}: cap_set is accepted but not performed (the runner keeps its capabilities).`);
       this.complete(start, this.clock.now(), false);
@@ -362,6 +369,33 @@ export class Runner {
       this.warn(`${this.where(action.range)}: ${message} (non_fatal=syscall)`);
     }
     this.complete(start, this.clock.now(), false);
+  }
+
+  /**
+   * A path-manager command (docs/language.md §6.4): performed at its time, at once (the target
+   * answers a netlink request without sleeping), its result judged like a syscall's.
+   */
+  private pmCommand(event: Event, action: SyscallAction, start: Usecs): void {
+    if (!this.target.pmCommand) throw new ScriptSkip([`${this.where(action.range)}: the ${this.target.name} target has no path manager to command (${action.name}).`]);
+    let req: PmRequest;
+    try {
+      req = lowerPm(action, this.fds, this.packets.subflowLocalPort?.bind(this.packets));
+    } catch (err) {
+      if (err instanceof CallError) this.fail('syscall', err.range ?? action.range, `runtime error in ${action.name} call: ${err.message}`);
+      throw err;
+    }
+    if (req.remote?.address !== undefined) this.packets.noteScriptAddress?.(req.remote.address);
+    const result = this.target.pmCommand(req);
+    if (result.unmodelled) throw new ScriptSkip([`${this.where(action.range)}: ${result.unmodelled}.`]);
+    const end = this.clock.now();
+    this.record({ kind: 'syscall', time: start, endTime: end, line: event.range.start.line, call: sourceText(this.text, action.range), result: resultText(result) });
+    const mismatch = compareResult(action, { checks: [] }, result);
+    if (mismatch) {
+      const message = `runtime error in ${action.name} call: ${mismatch}`;
+      if (!this.settings.nonFatal.syscall) this.fail('syscall', action.range, message);
+      this.warn(`${this.where(action.range)}: ${message} (non_fatal=syscall)`);
+    }
+    this.complete(start, end, false);
   }
 
   /** The range of the first assertion of counter `name` (where a skip about it points). */
@@ -537,6 +571,6 @@ function callOut(call: LoweredCall, r: SyscallResult): { out?: TraceCallOutput }
   return out ? { out } : {};
 }
 
-function resultText(r: SyscallResult): string {
+function resultText(r: { ret: number; errno?: string }): string {
   return r.ret === -1 && r.errno ? `-1 ${r.errno}` : `${r.ret}`;
 }

@@ -92,7 +92,18 @@ export interface CodeAction extends Node {
  * Calls the engine answers itself rather than the target's socket API: `cap_set` and the PSP calls
  * (accepted, warned about) and the MIB counter assertions `mib`/`mib_delta` (docs/language.md §6.3).
  */
-export type LanguageOnlyCall = 'cap_set' | 'psp_rx_assoc' | 'psp_tx_assoc' | 'mib' | 'mib_delta';
+export type LanguageOnlyCall = 'cap_set' | 'psp_rx_assoc' | 'psp_tx_assoc' | 'mib' | 'mib_delta' | PmCall;
+
+/** The path-manager commands (docs/language.md §6.4): the `mptcp_pm` generic netlink family's. */
+export type PmCall = 'pm_add_addr' | 'pm_del_addr' | 'pm_flush_addrs' | 'pm_set_limits' | 'pm_set_flags'
+  | 'pm_announce' | 'pm_remove' | 'pm_subflow_create' | 'pm_subflow_destroy';
+
+/** `name=value` in a call's arguments (path-manager commands take only these). */
+export interface NamedArg extends Node {
+  name: string;
+  nameRange: SourceRange;
+  value: Expr;
+}
 
 export interface SyscallAction extends Node {
   kind: 'syscall';
@@ -100,6 +111,8 @@ export interface SyscallAction extends Node {
   name: SyscallName | LanguageOnlyCall;
   nameRange: SourceRange;
   args: Expr[];
+  /** `name=value` arguments, in order (a path-manager command's; an error on any other call). */
+  named?: NamedArg[];
   /** `= expr`: the expected return value. */
   expectedReturn: Expr;
   /** `-1 ERRNO`: the expected errno, resolved. */

@@ -8,7 +8,8 @@ import type { Expr } from './ast.js';
 import type { Reporter } from './checks/report.js';
 import { isToken, nodeRange, tokenRange } from './build-util.js';
 
-function tokensOf(n: CstNode, out: IToken[] = []): IToken[] {
+/** Every token under `n`, in order. */
+export function tokensOf(n: CstNode, out: IToken[] = []): IToken[] {
   for (const list of Object.values(n.children) as CstElement[][]) {
     for (const e of list) {
       if (isToken(e)) out.push(e);

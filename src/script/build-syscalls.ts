@@ -3,6 +3,7 @@
 
 import type { LanguageOnlyCall, SyscallAction } from './ast.js';
 import type { SyscallName } from '../targets/target.js';
+import { PM_CALL_NAMES } from './pm-commands.js';
 
 const targetCalls = {
   socket: true, bind: true, listen: true, accept: true, accept4: true, connect: true, read: true,
@@ -12,7 +13,7 @@ const targetCalls = {
   epoll_wait: true, pipe: true, splice: true, sendfile: true, open: true,
 } satisfies Record<SyscallName, true>;
 
-const languageOnly = ['cap_set', 'psp_rx_assoc', 'psp_tx_assoc', 'mib', 'mib_delta'] as const satisfies readonly LanguageOnlyCall[];
+const languageOnly: readonly LanguageOnlyCall[] = ['cap_set', 'psp_rx_assoc', 'psp_tx_assoc', 'mib', 'mib_delta', ...PM_CALL_NAMES];
 
 /** The counter assertions: `mib(NAME) = N` since the script started, `mib_delta(NAME) = N` since the last assertion of NAME. */
 export type CounterCall = 'mib' | 'mib_delta';

@@ -6,7 +6,7 @@
 
 import type { CstNode, IToken } from 'chevrotain';
 import type {
-  Action, ArrayExpr, CallExpr, CodeAction, Comment, Event, EventTime, Expr, OptionLine, Script,
+  Action, ArrayExpr, CallExpr, CodeAction, Comment, Event, EventTime, Expr, NamedArg, OptionLine, Script,
   ShellAction, SourceRange, StructExpr, StructField, SyscallAction, TimePoint,
 } from './ast.js';
 import { pktParser } from '../../grammar/parser.js';
@@ -18,6 +18,8 @@ import type { Reporter } from './checks/report.js';
 import { secondsTextToUsecs } from './build-time.js';
 import { isCounterCall, isSyscallName } from './build-syscalls.js';
 import { counterArg } from './build-counter.js';
+import { pmArgs } from './build-pm.js';
+import { isPmCall } from './pm-commands.js';
 import * as P from './build-packet.js';
 import * as M from './build-mptcp.js';
 
@@ -136,8 +138,14 @@ export class ScriptBuilder extends BaseVisitor {
 
   syscall(ctx: Ctx): SyscallAction | undefined {
     const nameTok = tok(ctx, 'name')!;
-    // A counter assertion's argument is a counter's name, not a constant (docs/language.md §6.3).
-    const args = isCounterCall(nameTok.image) ? nodes(ctx, 'args').map((n) => counterArg(n, this.sink)) : nodes(ctx, 'args').map((n) => this.visit(n) as Expr);
+    const argNodes = nodes(ctx, 'args');
+    let args: Expr[] = [];
+    let named: NamedArg[] | undefined;
+    // A counter assertion's argument is a counter's name, not a constant (docs/language.md §6.3);
+    // a path-manager command's are all named (§6.4).
+    if (isCounterCall(nameTok.image)) args = argNodes.map((n) => counterArg(n, this.sink));
+    else if (isPmCall(nameTok.image)) named = pmArgs(nameTok.image, argNodes, (n) => this.visit(n) as Expr, this.sink);
+    else args = argNodes.map((n) => this.positionalArg(nameTok.image, n));
     const expectedReturn = this.visit(node(ctx, 'result')!) as Expr;
     if (!isSyscallName(nameTok.image)) {
       this.sink.error('unknown-syscall', tokenRange(nameTok), `unknown syscall '${nameTok.image}'`);
@@ -151,6 +159,7 @@ export class ScriptBuilder extends BaseVisitor {
       expectedReturn,
       range: ctxRange(ctx),
     };
+    if (named) call.named = named;
     const errno = tok(ctx, 'errno');
     if (errno) {
       const value = errnoValue(errno.image);
@@ -160,6 +169,18 @@ export class ScriptBuilder extends BaseVisitor {
     const note = node(ctx, 'note');
     if (note) call.note = this.visit(note) as string;
     return call;
+  }
+
+  /** An argument of a call other than a PM command: `name=` is not part of it. */
+  private positionalArg(call: string, n: CstNode): Expr {
+    const c = n.children as Ctx;
+    const name = tok(c, 'name');
+    if (name) this.sink.error('named-argument', tokenRange(name), `${call} takes its arguments in order; only path-manager commands (pm_*) take name=value`);
+    return this.visit(node(c, 'value')!) as Expr;
+  }
+
+  callArg(ctx: Ctx): Expr {
+    return this.visit(node(ctx, 'value')!) as Expr;
   }
 
   /** The note's text as written between its outer parentheses. */

@@ -92,6 +92,12 @@ export class Stack {
     return fd;
   }
 
+  /** The connection of socket `fd`, if it has one (a path-manager command names it so). */
+  connectionOf(fd: number): Socket['conn'] {
+    const e = this.files.get(fd);
+    return e?.kind === 'socket' ? e.conn : undefined;
+  }
+
   private sock(fd: number): Socket | SyscallResult {
     const e = this.files.get(fd);
     if (!e) return fail('EBADF');

@@ -6,6 +6,8 @@
 // engine decodes and encodes them with src/wire), socket option values and structs as raw bytes
 // in Linux x86-64 layout (src/sys/structs.ts), errno by name. So a new stack is one new file.
 
+import type { PmRequest, PmResult } from './pm.js';
+
 /** Script time in microseconds since the script's time 0. */
 export type Usecs = number;
 
@@ -203,6 +205,13 @@ export interface Target {
    * script with counter assertions (a skip).
    */
   readCounters?(names: readonly string[]): CounterRead;
+
+  /**
+   * A path-manager command (docs/language.md §6.4) in the test's network, at once: 0, or -1 with
+   * the errno Linux's `mptcp_pm` generic netlink family gives. A target without it cannot run a
+   * script with PM commands (a skip).
+   */
+  pmCommand?(req: PmRequest): PmResult;
 
   /** Runs a shell command inside the test's network (namespace or emulation). */
   shell(command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ShellResult>;

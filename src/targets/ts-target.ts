@@ -19,6 +19,8 @@ import { isolation, TsShellHost, writeStandInFiles } from './ts-shell-host.js';
 import { SysctlFile, type StandInFiles } from '../stack/shell-stand-ins.js';
 import { Stack } from '../stack/socket-api.js';
 import { isStackCounter, STACK_COUNTERS } from '../stack/mib.js';
+import { PmCommands, PmUnmodelled } from '../stack/mptcp/pm-commands.js';
+import type { PmRequest, PmResult } from './pm.js';
 import type { CounterRead, NetworkConfig, SentPacket, ShellResult, SyscallRequest, SyscallResult, Target, TargetCapabilities, Usecs } from './target.js';
 
 let standIns: string | undefined;
@@ -58,6 +60,7 @@ export class TsTarget implements Target {
   private readonly groups = new Set<number>();
   private net: NetworkConfig | undefined;
   private readonly fastPath: boolean;
+  private pmCommands: PmCommands | undefined;
   private readonly dryRun: boolean;
   /** Shell commands run so far: in-process, or by /bin/sh; and the real processes in-process lines started. */
   readonly shellRuns = { inProcess: 0, bash: 0, processes: 0 };
@@ -128,6 +131,19 @@ export class TsTarget implements Target {
       else unmodelled.set(n, `the TypeScript stack does not keep the MIB counter ${n} (it keeps ${STACK_COUNTERS.join(', ')}).`);
     }
     return { values, unmodelled };
+  }
+
+  /** A path-manager command on the stack's path manager (src/stack/mptcp/pm-commands.ts). */
+  pmCommand(req: PmRequest): PmResult {
+    this.pmCommands ??= new PmCommands(this.stack.pm, (a) => this.stack.host.addresses.add(a));
+    try {
+      return this.pmCommands.run(req, (fd) => this.stack.connectionOf(fd));
+    } catch (e) {
+      if (e instanceof PmUnmodelled) return { ret: -1, unmodelled: e.message };
+      throw e;
+    } finally {
+      this.stack.kick();
+    }
   }
 
   async shell(command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ShellResult> {

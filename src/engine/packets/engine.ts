@@ -24,6 +24,7 @@ import { renderPacket } from '../../wire/render.js';
 import { keyIdsn, keyToken } from '../../wire/crypto.js';
 import type { PacketPort } from '../packet-port.js';
 import { wireAddress, type Env } from './env.js';
+import { sameEndpoint } from './state.js';
 import { buildIpHeader, buildTcpHeader, matchIpHeader, matchTcpHeader, payloadMismatch } from './header.js';
 import type { Line } from './line.js';
 import { buildTcpOptions } from './options-build.js';
@@ -213,6 +214,16 @@ export class PacketEngine implements PacketPort {
     const aggregate: IpPacket = { ...live, tcp: { ...tcp, seq: firstTcp.seq, flags, payload }, errors };
     // Options are checked against the last segment's own payload (its DSS mapping's data).
     return this.match(p.action, body, aggregate, nowUs, tcp.payload);
+  }
+
+  noteScriptAddress(address: string): void {
+    const { world } = this.env;
+    if (!world.scriptAddresses.includes(address)) world.scriptAddresses.push(address);
+  }
+
+  subflowLocalPort(localAddress: string, remote: { address: string; port: number }): number | undefined {
+    const subs = this.env.world.subflows;
+    return [...subs].reverse().find((s) => s.local.address === localAddress && sameEndpoint(s.remote, remote))?.local.port;
   }
 
   isTestTraffic(live: IpPacket): boolean {

@@ -14,7 +14,7 @@ function gotText(r: SyscallResult): string {
 }
 
 /** A sentence describing how the result differs from the line, or undefined when it matches. */
-export function compareResult(action: SyscallAction, call: LoweredCall, r: SyscallResult): string | undefined {
+export function compareResult(action: SyscallAction, call: Pick<LoweredCall, 'creates' | 'checks'>, r: SyscallResult): string | undefined {
   const e = action.expectedReturn;
   if (!isEllipsis(e)) {
     const exp = tryInt(e);

@@ -8,6 +8,7 @@ import { TCP_INFO_LAYOUT } from '../../sys/tcp-info.js';
 import { MPTCP_FULL_INFO_HEADER_LAYOUT, MPTCP_INFO_LAYOUT, MPTCP_SUBFLOW_DATA_LAYOUT } from '../../sys/mptcp-structs.js';
 import type { Reporter } from './report.js';
 import { isCounterCall } from '../build-syscalls.js';
+import { checkPmCall } from './pm.js';
 
 /** [minimum, maximum] argument count; `cap_set` and the PSP calls take anything. */
 const ARITY: Readonly<Record<string, readonly [number, number]>> = {
@@ -205,6 +206,7 @@ export function checkSyscall(call: SyscallAction, r: Reporter): void {
       r.error('counter-expectation', e.range, `${call.name} is compared with a number of events, e.g. "${call.name}(MPTcpExtMPJoinSynRx) = 1"`);
     }
   }
+  checkPmCall(call, r);
   if (call.expectedErrno && !isMinusOne(call.expectedReturn)) {
     r.warn('errno-without-minus-one', call.expectedErrno.range, `errno ${call.expectedErrno.name} is only set when the call returns -1`);
   }

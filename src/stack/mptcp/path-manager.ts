@@ -140,24 +140,29 @@ export class PathManager extends PathManagerConfig {
 
   private armAnnounce(c: TcpConnection, st: ConnPm): void {
     const cur = st.current;
+    if (cur) this.armRepeat(c, cur, () => st.current === cur, () => this.announceNext(c, st));
+  }
+
+  /** Repeats announcement `cur` until echoed or given up; `done` runs after the last try. */
+  private armRepeat(c: TcpConnection, cur: Announce & { tries: number; timer: Timer | undefined }, current: () => boolean, done: () => void): void {
     // ID 0 is never retransmitted; nor is a v0 announcement (RFC 6824 has no echo to wait for).
-    if (!cur || cur.id === 0 || c.mptcp!.version === 0) return;
+    if (cur.id === 0 || c.mptcp!.version === 0) return;
     // Linux 6.18 (mptcp_adjust_add_addr_timeout): the largest subflow RTO when that is shorter
     // than add_addr_timeout, doubled for each repeat (observed: ~215, 430, 860 ms after a 10 ms RTT).
     const rto = Math.max(c.rtoUs, ...[...c.mptcp!.joins].map((j) => j.rtoUs));
     const timeoutUs = Math.min(this.host.sysctls.int('net.mptcp.add_addr_timeout') * 1_000_000, rto) * 2 ** cur.tries;
     cur.timer = this.host.clock.schedule(this.host.clock.now() + timeoutUs, () => {
       cur.timer = undefined;
-      if (c.state === 'CLOSED' || st.current !== cur) return;
+      if (c.state === 'CLOSED' || !current()) return;
       if (c.mptcp!.unechoed.has(cur.id) && cur.tries < ADD_ADDR_RETRANS_MAX) {
         cur.tries++;
         c.mptcp!.announce(cur.id, cur.address, cur.port, true);
         c.sendAck([], true);
-        this.armAnnounce(c, st);
+        this.armRepeat(c, cur, current, done);
         return;
       }
       c.mptcp!.unechoed.delete(cur.id);
-      this.announceNext(c, st);
+      done();
     });
   }
 
@@ -214,9 +219,10 @@ export class PathManager extends PathManagerConfig {
     return out;
   }
 
-  private openJoin(master: TcpConnection, localIp: string, localId: number, backup: boolean, remoteIp: string, remotePort: number, remoteId = 0): void {
+  /** A join subflow from `localIp` (port `localPort`, else an ephemeral one) to the remote address. */
+  openJoin(master: TcpConnection, localIp: string, localId: number, backup: boolean, remoteIp: string, remotePort: number, remoteId = 0, localPort?: number): void {
     const m = master.mptcp!;
-    const tuple: FourTuple = { family: master.tuple.family, localIp, localPort: this.host.ephemeralPort(), remoteIp, remotePort };
+    const tuple: FourTuple = { family: master.tuple.family, localIp, localPort: localPort ?? this.host.ephemeralPort(), remoteIp, remotePort };
     const env = this.host.env();
     const closed = env.closed;
     env.closed = (x) => { closed(x); m.joins.delete(x); };
@@ -295,17 +301,71 @@ export class PathManager extends PathManagerConfig {
       const st = this.state.get(c);
       const ids = gone.map((e) => e.id);
       st?.toAnnounce.splice(0, st.toAnnounce.length, ...st.toAnnounce.filter((a) => !ids.includes(a.id)));
-      const subs = this.joinsOf(c).filter((j) => gone.some((e) => e.address === j.tuple.localIp));
-      const initial = initialToo && !c.detached && gone.some((e) => e.address === c.tuple.localIp) && c.mptcp!.joins.size > 0;
-      const removed = gone.filter((e) => st?.announced.has(e.id) || subs.some((j) => j.tuple.localIp === e.address) || initial && e.address === c.tuple.localIp).map((e) => (e.address === c.tuple.localIp ? 0 : e.id));
-      for (const i of removed) c.mptcp!.unechoed.delete(i);
-      if (removed.length > 0) this.removeAddrCarrier(c, removed)?.sendAck(padded({ kind: 'mptcp', subtype: 'remove_addr', addressIds: removed }), true);
-      // pm_kernel.c mptcp_pm_nl_rm_addr_or_subflow counts each subflow it closes (not one already closing).
-      const closing = ['FIN_WAIT1', 'FIN_WAIT2', 'CLOSING', 'CLOSED'];
-      this.host.mib.inc('MPTcpExtRmSubflow', [...subs, ...(initial ? [c] : [])].filter((x) => !closing.includes(x.state)).length);
-      for (const j of subs) j.closeSubflow();
-      if (initial) this.closeInitial(c);
+      this.withdrawFrom(c, gone, st?.announced ?? new Set(), initialToo);
     }
+  }
+
+  /**
+   * The withdrawal on one connection (6.18 mptcp_pm_remove_addrs): one REMOVE_ADDR of the ids
+   * announced there or used by a subflow, and those subflows close.
+   */
+  withdrawFrom(c: TcpConnection, gone: Endpoint[], announced: ReadonlySet<number>, initialToo = false): void {
+    const subs = this.joinsOf(c).filter((j) => gone.some((e) => e.address === j.tuple.localIp));
+    const initial = initialToo && !c.detached && gone.some((e) => e.address === c.tuple.localIp) && c.mptcp!.joins.size > 0;
+    const removed = gone.filter((e) => announced.has(e.id) || subs.some((j) => j.tuple.localIp === e.address) || initial && e.address === c.tuple.localIp).map((e) => (e.address === c.tuple.localIp ? 0 : e.id));
+    for (const i of removed) c.mptcp!.unechoed.delete(i);
+    if (removed.length > 0) this.sendRemoveAddr(c, removed);
+    // pm_kernel.c mptcp_pm_nl_rm_addr_or_subflow counts each subflow it closes (not one already closing).
+    const closing = ['FIN_WAIT1', 'FIN_WAIT2', 'CLOSING', 'CLOSED'];
+    this.host.mib.inc('MPTcpExtRmSubflow', [...subs, ...(initial ? [c] : [])].filter((x) => !closing.includes(x.state)).length);
+    for (const j of subs) j.closeSubflow();
+    if (initial) this.closeInitial(c);
+  }
+
+  private sendRemoveAddr(c: TcpConnection, ids: number[]): void {
+    this.removeAddrCarrier(c, ids)?.sendAck(padded({ kind: 'mptcp', subtype: 'remove_addr', addressIds: ids }), true);
+  }
+
+  // ---- userspace PM commands (pm-commands.ts) ---------------------------------------------------
+
+  /** The connection a socket stands for (its initial subflow), when it is a live MPTCP one. */
+  connectionOf(conn: TcpConnection | undefined): TcpConnection | undefined {
+    const m = conn && (conn.master ?? conn);
+    return m && this.masters().includes(m) ? m : undefined;
+  }
+
+  /** The connection whose local token is `token` (mptcp_token_get_sock). */
+  connectionByToken(token: number): TcpConnection | undefined {
+    return this.masters().find((c) => c.mptcp!.local.token === token >>> 0);
+  }
+
+  /** A userspace PM's announcement: at once, repeated until echoed like the in-kernel PM's. */
+  announceNow(c: TcpConnection, id: number, address: string, port: number | undefined): void {
+    const cur = { id, address, port, tries: 0, timer: undefined };
+    c.mptcp!.announce(id, address, port, false);
+    c.sendAck();
+    this.armRepeat(c, cur, () => true, () => undefined);
+  }
+
+  /** REMOVE_ADDR of id 0 (mptcp_userspace_pm_remove_id_zero_address): false when no subflow uses it. */
+  removeInitialAddress(c: TcpConnection): boolean {
+    const uses = (!c.detached && c.state !== 'CLOSED') || this.joinsOf(c).some((j) => j.join!.addressId === 0);
+    if (!uses) return false;
+    this.sendRemoveAddr(c, [0]);
+    return true;
+  }
+
+  /** MPTCP_PM_CMD_SUBFLOW_DESTROY: the subflow on this four-tuple closes; false when none is. */
+  destroySubflow(c: TcpConnection, localIp: string, localPort: number, remoteIp: string, remotePort: number): boolean {
+    // A join closed by us already left the connection's list (6.18 __mptcp_close_ssk: list_del).
+    const gone = ['FIN_WAIT1', 'FIN_WAIT2', 'CLOSING', 'TIME_WAIT', 'LAST_ACK', 'CLOSED'];
+    const on = (s: TcpConnection): boolean => !gone.includes(s.state) && s.tuple.localIp === localIp && s.tuple.localPort === localPort && s.tuple.remoteIp === remoteIp && s.tuple.remotePort === remotePort;
+    const sub = [...(c.detached ? [] : [c]), ...this.joinsOf(c)].find(on);
+    if (!sub) return false;
+    this.host.mib.inc('MPTcpExtRmSubflow');
+    if (sub === c) this.closeInitial(c);
+    else sub.closeSubflow();
+    return true;
   }
 
   /**

@@ -10,6 +10,8 @@ import {
   type ShellResult, type CounterRead,
 } from '../target.js';
 import { readKernelCounters } from './counters.js';
+import { KernelPathManager } from './mptcp-pm.js';
+import type { PmRequest, PmResult } from '../pm.js';
 import { PacketQueue } from '../packet-queue.js';
 import { call, F_GETFL, notRealtime, O_NONBLOCK, openTun, realtime } from './libc.js';
 import { configureNetwork } from './net-setup.js';
@@ -53,6 +55,8 @@ export class KernelTarget implements Target {
   private readonly packets = new PacketQueue(this.clock);
   private readonly fds = new Set<number>();
   private readonly shells = new ShellRunner();
+  /** The namespace's `mptcp_pm` generic netlink socket, opened at the first PM command. */
+  private readonly pm = new KernelPathManager();
   /** Calls sent to the blocking pool, with the pool's id of each. */
   private readonly poolCalls = new WeakMap<SyscallRequest, number>();
 
@@ -152,10 +156,15 @@ export class KernelTarget implements Target {
     return readKernelCounters(names);
   }
 
+  pmCommand(req: PmRequest): PmResult {
+    return this.pm.run(req);
+  }
+
   async close(): Promise<void> {
     if (this.realtime) notRealtime();
     this.realtime = false;
     this.shells.killAll();
+    this.pm.close();
     // Calls blocked in a worker (accept, recv...) return once their socket is shut down.
     if ((this.threads?.pool.busy ?? 0) > 0) for (const fd of this.fds) call('shutdown', fd, SHUT_RDWR);
     for (const fd of this.fds) {
