@@ -185,3 +185,24 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
     t.deepEqual(readdirSync(tmpdir()).filter((n) => n.includes('mutant')), [], 'nor in the temp folder');
   });
 }
+
+test('`// mutate-disable-next-line: REASON` skips the next line with the reason in the report; without a reason the script is an error (exit 2)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mptcpdrill-mutate-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const { readFileSync } = await import('node:fs');
+  const text = readFileSync(fixture('survivor.pkt'), 'utf8');
+  const prio = '+0.01 < .  1:1(0) ack 1 win 256 <nop, nop, TS val 102 ecr 200, mp_prio backup=1, nop>';
+  t.true(text.includes(prio));
+  writeFileSync(join(dir, 'survivor.pkt'), text.replace(prio, `// mutate-disable-next-line: the stack sends nothing that a backup flag would change\n${prio}`));
+  const disabled = await json([join(dir, 'survivor.pkt')]);
+  t.is(disabled.code, 0);
+  t.is(disabled.summary.totals.survived, 0);
+  t.is(disabled.summary.skipped['script-disabled']?.count, 2, JSON.stringify(disabled.summary.skipped));
+  const pretty = await mutate([join(dir, 'survivor.pkt')]);
+  t.regex(pretty.out, /2\s+script-disabled: the script disables the line/);
+  // The same comment with no reason: not honoured, the script is an error that names the line.
+  writeFileSync(join(dir, 'bare.pkt'), text.replace(prio, `// mutate-disable-next-line\n${prio}`));
+  const bare = await json([join(dir, 'bare.pkt')]);
+  t.is(bare.code, 2);
+  t.regex(bare.summary.scripts[0]!.reason!, /bare\.pkt:16:1: mutate-disable-next-line needs a reason/);
+});

@@ -16,6 +16,7 @@ import type {
 import { checkText, type LoadedScript, type LoadOptions } from '../script/load.js';
 import { TcpFlag } from '../wire/packet.js';
 import { covers, InboundMappings } from './inbound-mapping.js';
+import { disabledLines } from './disable-comments.js';
 import { supersededDataAcks } from './inbound-dack.js';
 import { echoedUp, optlenLimit, structFieldLimit } from './echoed-length.js';
 import { capableParsed, FLAG_BITS, isSynChecksumFlag, shapeOf, type CapableSegment } from './inbound-capable.js';
@@ -969,7 +970,13 @@ export function generateMutants(loaded: LoadedScript, opts: GenerateOptions = {}
   const seen = new Set<string>();
   const mutants: Mutant[] = [];
   const candidates = [...gen.candidates].sort((x, y) => x.at - y.at);
+  const disabled = disabledLines(loaded.text);
   for (const c of candidates) {
+    const off = disabled.get(src.position(c.at).line);
+    if (off?.reason) {
+      gen.skip('script-disabled', c.at, `${c.kind} (${off.reason})`);
+      continue;
+    }
     const ok = c.tries.find(
       (t) => loaded.text.slice(t.edit.start, t.edit.end) !== t.edit.text && (!validate || checks(loaded.file, applyEdit(loaded.text, t.edit), opts.load)),
     );

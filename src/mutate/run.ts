@@ -20,6 +20,7 @@ import { runInChild, type Execution } from '../suite/executor.js';
 import { killDescendants } from '../suite/process-tree.js';
 import type { JobReport } from '../suite/types.js';
 import { generateMutants, mutantText } from './generate.js';
+import { disabledLines } from './disable-comments.js';
 import type { Mutant, MutantOutcome, MutantResult, Skipped } from './types.js';
 
 export type MutateTarget = 'ts' | 'kernel';
@@ -184,6 +185,8 @@ export function startMutate(cfg: MutateConfig, hooks: MutateHooks = {}): MutateR
       const where = error ? `${error.file}:${error.range.start.line}:${error.range.start.column}: ` : `${file}: `;
       return report('error', { reason: where + (error?.message ?? 'the script could not be parsed'), text: loaded.text });
     }
+    const unexplained = [...disabledLines(loaded.text).values()].find((d) => d.reason === '');
+    if (unexplained) return report('error', { reason: `${file}:${unexplained.commentLine}:1: mutate-disable-next-line needs a reason after a colon (the report shows it)`, text: loaded.text });
     const original = await inSlot(index, () => runOnce(file, loaded.text, loaded));
     done++;
     hooks.onProgress?.(done, planned, file);

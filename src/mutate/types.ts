@@ -99,6 +99,7 @@ export const SKIP_REASONS = {
   'inbound-mp-fail-answer': "inbound MP_FAIL answering the stack's own, dropped: it only stops Linux's MP_FAIL timer, which resets the subflow after TCP_RTO_MAX (120 s) and no script runs that long, and forbids new subflows (no join in the script) (pm.c mptcp_pm_mp_fail_received; equivalent mutant)",
   'inbound-dss-first-ack': 'inbound DSS on the ACK completing a passive handshake without MP_CAPABLE: Linux falls back whatever it says (subflow.c subflow_syn_recv_sock; equivalent mutant)',
   'inbound-rand': 'inbound MP_JOIN rand: the HMACs expected later are computed from it (equivalent mutant)',
+  'script-disabled': 'the script disables the line (`// mutate-disable-next-line: REASON` above it, the reason in brackets): an expectation that cannot fail by design, e.g. an option the stack must ignore',
   invalid: 'no valid mutant: the changed script does not check (a value out of range, an option list no longer padded, a flag the options forbid)',
   'max-mutants': 'over --max-mutants for the script (mutants kept evenly spread over the script)',
 } as const;
