@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { indexScripts, loadIndex, parseIndex, scriptPath } from '../src/conformance/index-file.js';
 import { conformanceMarkdown, linuxDeviationsMarkdown } from '../src/conformance/markdown.js';
 import type { ConformanceReport } from '../src/conformance/report.js';
-import { CONFORMANCE_XFAIL, runScripts } from '../src/conformance/run.js';
+import { CONFORMANCE_XFAIL, runScripts, type ScriptResult } from '../src/conformance/run.js';
 import { verdictOf } from '../src/conformance/verdict.js';
 import { loadXfail } from '../src/suite/xfail.js';
 import { globMatches, globToRegExp } from '../src/suite/glob.js';
@@ -53,6 +53,23 @@ test('the parser reports a clause without coverage, a duplicated id, a missing s
   ]);
   // The duplicate and the clause naming a missing script are still read (their errors are listed).
   t.is(parsed.clauses.length, 3);
+});
+
+test('verdicts: conforms, deviates with script:line and the observed packet, known failure, fails, not run', (t) => {
+  const clause = parseIndex([HEADER, '8684-3.1-m01\t3.1\tMUST\tboth\tq\tmptcp/capable/server-v1.pkt mptcp/capable/client-v1.pkt'].join('\n'), 'x.tsv', repoRoot).clauses[0]!;
+  const [a, b] = ['test/scripts/mptcp/capable/server-v1.pkt', 'test/scripts/mptcp/capable/client-v1.pkt'];
+  const detail = 'x\n  expected: > 1.2.3.4:80 > 5.6.7.8:9 S. 0:0(0)\n  actual:   1.2.3.4:80 > 5.6.7.8:9 S. 7:7(0) ack 1 <mss 1460>\n';
+  const failed = { outcome: 'xfail' as const, reason: '8684-3.1-m01: why', headline: `${b}:11:7: error handling packet: field`, detail };
+  const run = (ra: object, rb: object): ReturnType<typeof verdictOf> => verdictOf(clause, new Map([[a, { file: a, ...ra }], [b, { file: b, ...rb }]] as Array<[string, ScriptResult]>));
+  t.is(run({ outcome: 'pass' }, { outcome: 'pass' }).verdict, 'conforms');
+  const dev = run({ outcome: 'pass' }, failed);
+  t.is(dev.verdict, 'deviates');
+  t.deepEqual(dev.evidence, [{ script: b, at: `${b}:11`, message: 'error handling packet: field', observed: '1.2.3.4:80 > 5.6.7.8:9 S. 7:7(0) ack 1 <mss 1460>', reason: '8684-3.1-m01: why' }]);
+  t.is(run({ outcome: 'pass' }, { ...failed, reason: 'the bundled stack differs' }).verdict, 'known failure');
+  t.is(run({ outcome: 'fail', headline: `${a}:3:1: timing error` }, failed).verdict, 'fails');
+  t.is(run({ outcome: 'skip', reason: 'needs root' }, { outcome: 'pass' }).verdict, 'not run');
+  t.deepEqual(run({ outcome: 'xpass', reason: '8684-3.1-m01: gone' }, { outcome: 'pass' }), { verdict: 'conforms', evidence: [], fixed: [a] });
+  t.is(verdictOf(clause, new Map()).verdict, 'not run');
 });
 
 test('the clause index parses clean: no duplicate id, every clause covered, every script present', (t) => {
