@@ -93,6 +93,7 @@ export class PktParser extends CstParser {
   public action = this.RULE('action', () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.packet) },
+      { GATE: () => this.LA(1).image === 'event' && tokenIs(this.LA(2), T.Word), ALT: () => this.SUBRULE(this.pmEvent) },
       { ALT: () => this.SUBRULE(this.syscall) },
       { ALT: () => this.CONSUME(T.Backquoted) },
       { ALT: () => this.CONSUME(T.CodeBlock) },
@@ -110,6 +111,15 @@ export class PktParser extends CstParser {
     this.SUBRULE3(this.expr, { LABEL: 'result' });
     this.OPTION2(() => this.CONSUME2(T.Word, { LABEL: 'errno' }));
     this.OPTION3(() => this.SUBRULE(this.note));
+  });
+
+  /** `event created(token=..., server_side=1)`: a path-manager event expected (docs/language.md §6.5). */
+  public pmEvent = this.RULE('pmEvent', () => {
+    this.CONSUME(T.Word, { LABEL: 'keyword' });
+    this.CONSUME2(T.Word, { LABEL: 'type' });
+    this.CONSUME(T.LParen);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.callArg, { LABEL: 'args' }) });
+    this.CONSUME(T.RParen);
   });
 
   /** `name=expr` (a path-manager command's arguments, docs/language.md §6.4) or an expression. */

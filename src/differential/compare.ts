@@ -81,7 +81,7 @@ const baseName = (name: string): string => name.replace(/#\d+$/, '');
 
 function describe(e: NormEvent): string {
   const where = e.line === undefined ? 'after the last line' : e.line === 0 ? 'at the end-of-run reset' : `at line ${e.line}`;
-  const what = e.kind === 'inbound' ? 'injected packet' : e.kind === 'outbound' ? 'packet sent by the stack' : e.kind === 'syscall' ? 'system call' : 'shell command';
+  const what = e.kind === 'inbound' ? 'injected packet' : e.kind === 'outbound' ? 'packet sent by the stack' : e.kind === 'syscall' ? 'system call' : e.kind === 'event' ? 'path-manager event' : 'shell command';
   return `${what} ${where}`;
 }
 

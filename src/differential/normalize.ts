@@ -21,7 +21,7 @@ import type { IpPacket, MptcpOption, TcpOption } from '../wire/packet.js';
 import { TcpFlag } from '../wire/packet.js';
 import { flagsToString, renderPacket } from '../wire/render.js';
 
-export type EventKind = 'inbound' | 'outbound' | 'syscall' | 'shell';
+export type EventKind = 'inbound' | 'outbound' | 'syscall' | 'shell' | 'event';
 
 export interface NormField {
   /** What `--diff-ignore` names: `win`, `seq`, `ts-val`, `dss`, `ret`... */
@@ -124,6 +124,13 @@ class TraceNormalizer {
         if (e.out) fields.push(...callOutputFields(e.out, this.namer));
         const shown = ret >= 0 && FD_CALLS.has(name) ? `${this.fds.of(ret)}` : e.result;
         return { kind: 'syscall', line: e.line, time: e.time, delay: (e.endTime ?? e.time) - e.time, fields, text: `${e.call}   => ${shown}` };
+      }
+      case 'event': {
+        // Tokens and ephemeral ports differ between runs: named as the packets name them.
+        const value = (k: string, v: number | string): string =>
+          k === 'token' ? this.tokenName(Number(v)) : k === 'saddr' || k === 'daddr' ? this.addresses.of(String(v)) : k === 'sport' || k === 'dport' ? this.port(Number(v)) : String(v);
+        const fields: NormField[] = [{ name: 'event', value: e.type }, ...Object.entries(e.attrs).map(([k, v]) => ({ name: k, value: value(k, v) }))];
+        return { kind: 'event', ...(e.line !== undefined ? { line: e.line } : {}), time: e.time, fields, text: fields.map((f) => `${f.name}=${f.value}`).join(' ') };
       }
       case 'shell':
         return { kind: 'shell', ...(e.line !== undefined ? { line: e.line } : {}), time: e.time, fields: [{ name: 'status', value: String(e.code) }], text: `\`${e.command}\` -> status ${e.code}` };

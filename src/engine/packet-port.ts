@@ -36,6 +36,8 @@ export interface PacketPort {
   noteScriptAddress?(address: string): void;
   /** The stack's port of the newest subflow from `localAddress` to `remote` seen so far (`port=...`). */
   subflowLocalPort?(localAddress: string, remote: { address: string; port: number }): number | undefined;
+  /** The token of key `name` the packets bound, hashed as `alg` (`token=sha256_32(NAME)`). */
+  keyToken?(name: string, alg: 'sha1' | 'sha256'): number | undefined;
   /** True for packets of the test's connections (not e.g. IPv6 router solicitations). */
   isTestTraffic(live: IpPacket): boolean;
   renderExpected(action: PacketAction): string;

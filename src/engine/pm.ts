@@ -5,6 +5,7 @@ import { PM_CALLS, isPmCall } from '../script/pm-commands.js';
 import type { PmAddress, PmRequest } from '../targets/pm.js';
 import { CallError, tryInt } from './syscalls/expr.js';
 import type { FdTable } from './syscalls/fd-table.js';
+import { tokenValue, type EventContext } from './pm-events.js';
 
 function num(e: Expr): number {
   const v = tryInt(e);
@@ -16,7 +17,7 @@ function num(e: Expr): number {
 export type SubflowPort = (localAddress: string, remote: { address: string; port: number }) => number | undefined;
 
 /** The request of `action` (a PM command the checker accepted). */
-export function lowerPm(action: SyscallAction, fds: FdTable, subflowPort?: SubflowPort): PmRequest {
+export function lowerPm(action: SyscallAction, fds: FdTable, subflowPort?: SubflowPort, keyToken?: EventContext['keyToken']): PmRequest {
   if (!isPmCall(action.name)) throw new CallError(`${action.name} is not a path-manager command`, action.range);
   const spec = PM_CALLS[action.name];
   const by = new Map<string, NamedArg>((action.named ?? []).map((a) => [a.name, a]));
@@ -42,8 +43,8 @@ export function lowerPm(action: SyscallAction, fds: FdTable, subflowPort?: Subfl
   }
   const conn = by.get('conn');
   if (conn) req.conn = fds.toTarget(num(conn.value), conn.value.range, false);
-  const token = int('token');
-  if (token !== undefined) req.token = token;
+  const token = by.get('token');
+  if (token) req.token = tokenValue(token.value, { keyToken: keyToken ?? (() => undefined) });
   return req;
 }
 

@@ -6,7 +6,7 @@
 // kernel and in virtual time against the bundled stack.
 
 import { dirname } from 'node:path';
-import type { Event, PacketAction, Script, ShellAction, SourceRange, SyscallAction } from '../script/ast.js';
+import type { Event, PacketAction, PmEventAction, Script, ShellAction, SourceRange, SyscallAction } from '../script/ast.js';
 import type { SyscallResult, Target, Usecs } from '../targets/target.js';
 import { decodeIp } from '../wire/codec.js';
 import type { IpPacket } from '../wire/packet.js';
@@ -24,7 +24,8 @@ import { traceOutput } from './trace-output.js';
 import { CounterBook, counterMismatch, countersIn } from './counters.js';
 import { isCounterCall } from '../script/build-syscalls.js';
 import { isPmCall } from '../script/pm-commands.js';
-import type { PmRequest } from '../targets/pm.js';
+import { pmEventText, type PmRequest } from '../targets/pm.js';
+import { eventMismatch } from './pm-events.js';
 import { lowerPm } from './pm.js';
 import { rangeTimingError, sec, Timeline, timingError, type Due } from './timeline.js';
 import type { EngineSettings, Failure, RunOptions, TraceCallOutput, TraceEntry } from './types.js';
@@ -103,6 +104,11 @@ export class Runner {
       for (const command of this.settings.initScripts) await this.runShell({ kind: 'shell', command, range }, undefined, 'init script');
     }
     if (this.script.initCommand) await this.runShell(this.script.initCommand, undefined);
+    if (this.script.events.some((e) => e.action.kind === 'pmEvent')) {
+      const first = this.script.events.find((e) => e.action.kind === 'pmEvent')!;
+      if (!this.target.subscribePmEvents || !this.target.nextPmEvent) throw new ScriptSkip([`${this.where(first.range)}: the ${this.target.name} target does not report path-manager events.`]);
+      this.target.subscribePmEvents();
+    }
     const counters = countersIn(this.script);
     if (counters.length > 0) this.counters = CounterBook.start(this.target, counters, (name) => this.where(this.counterLine(name)));
     this.clock.start();
@@ -175,6 +181,9 @@ export class Runner {
         return;
       case 'syscall':
         await this.syscall(event, a);
+        return;
+      case 'pmEvent':
+        await this.pmEvent(event, a);
         return;
       case 'shell': {
         const t = await this.startAt(event, 'shell command');
@@ -379,7 +388,7 @@ export class Runner {
     if (!this.target.pmCommand) throw new ScriptSkip([`${this.where(action.range)}: the ${this.target.name} target has no path manager to command (${action.name}).`]);
     let req: PmRequest;
     try {
-      req = lowerPm(action, this.fds, this.packets.subflowLocalPort?.bind(this.packets));
+      req = lowerPm(action, this.fds, this.packets.subflowLocalPort?.bind(this.packets), (name, alg) => this.packets.keyToken?.(name, alg));
     } catch (err) {
       if (err instanceof CallError) this.fail('syscall', err.range ?? action.range, `runtime error in ${action.name} call: ${err.message}`);
       throw err;
@@ -396,6 +405,52 @@ export class Runner {
       this.warn(`${this.where(action.range)}: ${message} (non_fatal=syscall)`);
     }
     this.complete(start, end, false);
+  }
+
+  /**
+   * An expected path-manager event (docs/language.md §6.5): the next one the target saw, judged
+   * like an outbound packet — its time in the line's window, its type and the attributes written.
+   */
+  private async pmEvent(event: Event, action: PmEventAction): Promise<void> {
+    const due = this.timeline.due(event.time, false);
+    const window = dueWindow(due);
+    const tol = window ? this.timeline.tolerance(window.end) : 0;
+    const deadline = window ? window.end + tol + (this.opts.lateWaitUs ?? DEFAULT_LATE_WAIT_US) : this.clock.now() + (this.opts.anyTimeWaitUs ?? DEFAULT_ANY_WAIT_US);
+    const expected = sourceText(this.text, action.range);
+    const live = await this.target.nextPmEvent!(deadline);
+    if (!live) {
+      const when = window ? (window.start === window.end ? `at ${sec(window.start)} sec` : `between ${sec(window.start)} and ${sec(window.end)} sec`) : 'at any time';
+      this.fail('packet', event.range, `error handling event: timed out waiting for event ${action.type} expected ${when} (waited until ${sec(deadline)} sec)`, { expected });
+    }
+    const text = pmEventText(live);
+    this.record({ kind: 'event', time: live.time, ...(window ? { due: window.start } : {}), line: event.range.start.line, type: live.type, attrs: live.attrs, text });
+    let mismatch: string | undefined;
+    try {
+      mismatch = eventMismatch(action, live, {
+        connToken: (fd, range) => { const t = this.fds.toTarget(fd, range, false); return this.target.connectionToken?.(t); },
+        keyToken: (name, alg) => this.packets.keyToken?.(name, alg),
+      });
+    } catch (err) {
+      if (err instanceof CallError) this.fail('packet', err.range ?? action.range, `error handling event: ${err.message}`);
+      throw err;
+    }
+    if (mismatch) this.fail('packet', action.range, `error handling event: ${mismatch}`, { expected, actual: `event ${text}` });
+    if (window && (live.time < window.start - tol || live.time > window.end + tol)) {
+      const msg = window.start === window.end ? timingError('path-manager event', window.start, live.time, tol) : rangeTimingError('path-manager event', window.start, window.end, live.time, tol);
+      const miss = live.time < window.start - tol ? window.start - tol - live.time : live.time - window.end - tol;
+      this.failTiming(event.timeRange, msg, miss, { expected, actual: `event ${text}` });
+    }
+    this.complete(due.kind === 'point' ? due.at : live.time, live.time, false);
+  }
+
+  /** Events the target saw that no line expected (after the last line): traced; strict tail fails on them. */
+  private async unexpectedEvents(): Promise<void> {
+    if (!this.target.nextPmEvent || !this.script.events.some((e) => e.action.kind === 'pmEvent')) return;
+    for (let e = await this.target.nextPmEvent(this.clock.now()); e; e = await this.target.nextPmEvent(this.clock.now())) {
+      const text = pmEventText(e);
+      this.record({ kind: 'event', time: e.time, type: e.type, attrs: e.attrs, text });
+      if (this.opts.strictTail) this.fail('unexpected-packet', undefined, `error handling event: unexpected event after the last line: ${text}`, { actual: `event ${text}` });
+    }
   }
 
   /** The range of the first assertion of counter `name` (where a skip about it points). */
@@ -493,6 +548,7 @@ export class Runner {
       }
     }
     await this.clock.sleepUntil(deadline);
+    await this.unexpectedEvents();
   }
 
   // ---- helpers --------------------------------------------------------------------------------

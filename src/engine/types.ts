@@ -92,6 +92,8 @@ export type TraceEntry =
   | { kind: 'syscall'; time: Usecs; due?: Usecs; endTime?: Usecs; line: number; call: string; result: string; out?: TraceCallOutput }
   | { kind: 'shell'; time: Usecs; line?: number; command: string; code: number }
   | { kind: 'code'; time: Usecs; line: number; note: string }
+  /** A path-manager event the target saw (§6.5), with the line it matched, if any; `attrs` as the target decoded them. */
+  | { kind: 'event'; time: Usecs; due?: Usecs; line?: number; type: string; attrs: Record<string, number | string>; text: string }
   | { kind: 'note'; time: Usecs; text: string };
 
 /**

@@ -72,7 +72,17 @@ export interface Event extends Node {
   action: Action;
 }
 
-export type Action = PacketAction | SyscallAction | ShellAction | CodeAction;
+export type Action = PacketAction | SyscallAction | ShellAction | CodeAction | PmEventAction;
+
+/** `event TYPE(name=value, ...)`: an `mptcp_pm_events` notification expected (docs/language.md §6.5). */
+export interface PmEventAction extends Node {
+  kind: 'pmEvent';
+  /** The event's name as the language writes it (`created`, `sub_established`, ...). */
+  type: string;
+  typeRange: SourceRange;
+  /** The attributes the line checks; the others are not looked at. */
+  named: NamedArg[];
+}
 
 export interface ShellAction extends Node {
   kind: 'shell';

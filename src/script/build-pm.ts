@@ -7,7 +7,7 @@ import type { Reporter } from './checks/report.js';
 import { node, nodeRange, tok, tokenRange, type Ctx } from './build-util.js';
 import { tokensOf } from './build-counter.js';
 import { PM_FLAGS, type PmFlagName } from '../targets/pm.js';
-import { PM_CALLS } from './pm-commands.js';
+import { PM_CALLS, type PmArgKind } from './pm-commands.js';
 
 /** `signal|subflow|backup`: each word a flag, or a number. */
 function flagsArg(n: CstNode, sink: Reporter): Expr {
@@ -27,9 +27,24 @@ function flagTerm(t: IToken, sink: Reporter): Expr {
   return { kind: 'int', value: 0n, hex: false, range };
 }
 
+/** `token=sha256_32(skey)`: the token of a key the packets name (resolved when the line runs). */
+function tokenArg(n: CstNode, visit: (n: CstNode) => Expr): Expr {
+  const t = tokensOf(n);
+  if (t.length === 4 && /^sha(?:256|1)_32$/.test(t[0]!.image) && t[1]!.tokenType.name === 'LParen' && t[3]!.tokenType.name === 'RParen') {
+    return { kind: 'call', fn: t[0]!.image, args: [{ kind: 'symbol', name: t[2]!.image, value: 0n, range: tokenRange(t[2]!) }], range: nodeRange(n) };
+  }
+  return visit(n);
+}
+
 /** Each `name=value` of a PM command; a positional argument or an unknown name is an error. */
 export function pmArgs(call: PmCall, args: CstNode[], visit: (n: CstNode) => Expr, sink: Reporter): NamedArg[] {
-  const spec = PM_CALLS[call];
+  return namedArgs(call, PM_CALLS[call].args, args, visit, sink);
+}
+
+/** `name=value` arguments of `what` (a PM command or event) whose names and kinds `spec` gives. */
+export function namedArgs(what: string, specArgs: Readonly<Record<string, PmArgKind>>, args: CstNode[], visit: (n: CstNode) => Expr, sink: Reporter): NamedArg[] {
+  const spec = { args: specArgs };
+  const call = what;
   const out: NamedArg[] = [];
   for (const a of args) {
     const ctx = a.children as Ctx;
@@ -45,7 +60,7 @@ export function pmArgs(call: PmCall, args: CstNode[], visit: (n: CstNode) => Exp
       continue;
     }
     if (out.some((x) => x.name === name.image)) sink.error('pm-argument', tokenRange(name), `${call}: '${name.image}' is written twice`);
-    const value = kind === 'flags' ? flagsArg(valueNode, sink) : visit(valueNode);
+    const value = kind === 'flags' ? flagsArg(valueNode, sink) : kind === 'token' ? tokenArg(valueNode, visit) : visit(valueNode);
     out.push({ name: name.image, nameRange: tokenRange(name), value, range: nodeRange(a) });
   }
   return out;

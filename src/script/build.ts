@@ -6,7 +6,7 @@
 
 import type { CstNode, IToken } from 'chevrotain';
 import type {
-  Action, ArrayExpr, CallExpr, CodeAction, Comment, Event, EventTime, Expr, NamedArg, OptionLine, Script,
+  Action, ArrayExpr, CallExpr, CodeAction, Comment, Event, EventTime, Expr, NamedArg, OptionLine, PmEventAction, Script,
   ShellAction, SourceRange, StructExpr, StructField, SyscallAction, TimePoint,
 } from './ast.js';
 import { pktParser } from '../../grammar/parser.js';
@@ -18,7 +18,8 @@ import type { Reporter } from './checks/report.js';
 import { secondsTextToUsecs } from './build-time.js';
 import { isCounterCall, isSyscallName } from './build-syscalls.js';
 import { counterArg } from './build-counter.js';
-import { pmArgs } from './build-pm.js';
+import { namedArgs, pmArgs } from './build-pm.js';
+import { isPmEventName, PM_EVENT_ATTRS, PM_EVENT_TYPES } from './pm-events.js';
 import { isPmCall } from './pm-commands.js';
 import * as P from './build-packet.js';
 import * as M from './build-mptcp.js';
@@ -100,7 +101,8 @@ export class ScriptBuilder extends BaseVisitor {
     }
     const action = this.sub<Action>(node(ctx, 'action'));
     if (!action) return undefined;
-    const outbound = action.kind === 'packet' && action.direction === 'outbound';
+    // An expected path-manager event is timed like a packet the stack sends (§6.5).
+    const outbound = (action.kind === 'packet' && action.direction === 'outbound') || action.kind === 'pmEvent';
     if (time.kind === 'any' && !outbound) {
       this.sink.error('any-time-not-outbound', timeRange, "'*' (any time) is only allowed on outbound packets");
     }
@@ -131,7 +133,7 @@ export class ScriptBuilder extends BaseVisitor {
     if (cmd) return shell(cmd);
     const code = tok(ctx, 'CodeBlock');
     if (code) return codeBlock(code);
-    return this.sub<Action>(node(ctx, 'packet') ?? node(ctx, 'syscall'));
+    return this.sub<Action>(node(ctx, 'packet') ?? node(ctx, 'pmEvent') ?? node(ctx, 'syscall'));
   }
 
   // ---- System calls --------------------------------------------------------------------------
@@ -177,6 +179,15 @@ export class ScriptBuilder extends BaseVisitor {
     const name = tok(c, 'name');
     if (name) this.sink.error('named-argument', tokenRange(name), `${call} takes its arguments in order; only path-manager commands (pm_*) take name=value`);
     return this.visit(node(c, 'value')!) as Expr;
+  }
+
+  pmEvent(ctx: Ctx): PmEventAction {
+    const type = tok(ctx, 'type')!;
+    const named = namedArgs(`event ${type.image}`, PM_EVENT_ATTRS, nodes(ctx, 'args'), (n) => this.visit(n) as Expr, this.sink);
+    if (!isPmEventName(type.image)) {
+      this.sink.error('unknown-event', tokenRange(type), `unknown path-manager event '${type.image}' (the events are ${Object.keys(PM_EVENT_TYPES).join(', ')})`);
+    }
+    return { kind: 'pmEvent', type: type.image, typeRange: tokenRange(type), named, range: ctxRange(ctx) };
   }
 
   callArg(ctx: Ctx): Expr {

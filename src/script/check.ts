@@ -7,6 +7,7 @@ import type { TargetName } from '../targets/target.js';
 import type { IpVersionOption } from './options.js';
 import { Reporter } from './checks/report.js';
 import { checkTimes } from './checks/time.js';
+import { checkPmEvent } from './checks/pm.js';
 import { checkSyscall } from './checks/syscalls.js';
 import { checkPackets } from './checks/packets.js';
 import { checkAnyTarget, checkTarget, TARGET_FEATURES, type TargetFeatures } from './checks/target.js';
@@ -33,6 +34,7 @@ export function checkScript(script: Script, opts: CheckOptions = {}): Diagnostic
   checkTimes(script, r);
   for (const event of script.events) {
     if (event.action.kind === 'syscall') checkSyscall(event.action, r);
+    if (event.action.kind === 'pmEvent') checkPmEvent(event.action, r);
   }
   checkPackets(script, opts.ipVersion ?? scriptIpVersion(script), r);
   if (opts.target) checkTarget(script, opts.target, opts.features ?? TARGET_FEATURES[opts.target], r);

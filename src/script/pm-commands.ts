@@ -4,8 +4,11 @@
 import type { PmCall } from './ast.js';
 import type { PmCommandName } from '../targets/pm.js';
 
-/** What an argument's value is: an address string, a number, flag names, a script fd. */
-export type PmArgKind = 'addr' | 'int' | 'flags' | 'fd';
+/**
+ * What an argument's value is: an address string, a number, flag names, a script fd, or a token
+ * (a number, or `sha256_32(NAME)` / `sha1_32(NAME)` of a key the packets named, as MP_JOIN's).
+ */
+export type PmArgKind = 'addr' | 'int' | 'flags' | 'fd' | 'token';
 
 export interface PmCallSpec {
   command: PmCommandName;
@@ -17,7 +20,7 @@ export interface PmCallSpec {
 }
 
 const endpoint = { addr: 'addr', id: 'int', port: 'int', flags: 'flags', ifindex: 'int' } as const;
-const connection = { conn: 'fd', token: 'int' } as const;
+const connection = { conn: 'fd', token: 'token' } as const;
 const subflow = { ...connection, addr: 'addr', id: 'int', port: 'int', flags: 'flags', ifindex: 'int', raddr: 'addr', rport: 'int' } as const;
 
 export const PM_CALLS: Readonly<Record<PmCall, PmCallSpec>> = {

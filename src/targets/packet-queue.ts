@@ -2,11 +2,12 @@
 // a waiter resolves at the next packet or with null at its deadline on the target's clock.
 import type { Clock, SentPacket, Usecs } from './target.js';
 
-interface Waiter { resolve: (p: SentPacket | null) => void; deadline: Usecs; timer?: NodeJS.Timeout }
+interface Waiter<T> { resolve: (p: T | null) => void; deadline: Usecs; timer?: NodeJS.Timeout }
 
-export class PacketQueue {
-  private readonly queue: SentPacket[] = [];
-  private readonly waiters: Waiter[] = [];
+/** Also the queue of a target's path-manager events (`T` = PmEvent). */
+export class PacketQueue<T = SentPacket> {
+  private readonly queue: T[] = [];
+  private readonly waiters: Waiter<T>[] = [];
 
   constructor(private readonly clock: Clock) {}
 
@@ -15,17 +16,17 @@ export class PacketQueue {
     return this.queue.length;
   }
 
-  push(p: SentPacket): void {
+  push(p: T): void {
     const w = this.waiters.shift();
     if (w) { clearTimeout(w.timer); w.resolve(p); } else this.queue.push(p);
   }
 
-  next(deadline: Usecs): Promise<SentPacket | null> {
+  next(deadline: Usecs): Promise<T | null> {
     const p = this.queue.shift();
     if (p) return Promise.resolve(p);
     if (deadline <= this.clock.now()) return Promise.resolve(null);
     return new Promise((resolve) => {
-      const w: Waiter = { resolve, deadline };
+      const w: Waiter<T> = { resolve, deadline };
       this.waiters.push(w);
       this.arm(w);
     });
@@ -37,7 +38,7 @@ export class PacketQueue {
   }
 
   /** Resolves the waiter with null at its deadline (re-arming when the timer fires early). */
-  private arm(w: Waiter): void {
+  private arm(w: Waiter<T>): void {
     const ms = Math.max(0, (w.deadline - this.clock.now()) / 1000);
     w.timer = setTimeout(() => {
       if (this.clock.now() < w.deadline) { this.arm(w); return; }

@@ -52,3 +52,18 @@ export interface PmResult {
   /** The target does not model this command (the script is a skip, with this reason). */
   unmodelled?: string;
 }
+
+/** One `mptcp_pm_events` notification as a target saw it (docs/language.md §6.5). */
+export interface PmEvent {
+  /** The event's name as the language writes it (`created`, `sub_closed`, ...; `event_N` for one the language lacks). */
+  type: string;
+  /** MPTCP_ATTR_* decoded, by the language's names: numbers, `saddr`/`daddr` as address text. */
+  attrs: Record<string, number | string>;
+  /** Script time the target saw it. */
+  time: number;
+}
+
+/** An event as one line of text (`created token=1234 saddr=192.0.2.1 ...`), for traces and reports. */
+export function pmEventText(e: Pick<PmEvent, 'type' | 'attrs'>): string {
+  return [e.type, ...Object.entries(e.attrs).map(([k, v]) => `${k}=${v}`)].join(' ');
+}

@@ -6,7 +6,7 @@
 // engine decodes and encodes them with src/wire), socket option values and structs as raw bytes
 // in Linux x86-64 layout (src/sys/structs.ts), errno by name. So a new stack is one new file.
 
-import type { PmRequest, PmResult } from './pm.js';
+import type { PmEvent, PmRequest, PmResult } from './pm.js';
 
 /** Script time in microseconds since the script's time 0. */
 export type Usecs = number;
@@ -212,6 +212,19 @@ export interface Target {
    * script with PM commands (a skip).
    */
   pmCommand?(req: PmRequest): PmResult;
+
+  /**
+   * Starts listening to the path manager's events (`mptcp_pm_events`) of the test's network,
+   * before the clock starts; only for a script that expects events (a listener makes Linux's
+   * userspace PM active). A target without it cannot run such a script (a skip).
+   */
+  subscribePmEvents?(): void;
+
+  /** The next path-manager event, waiting until script time `deadline` at most; null when none came. */
+  nextPmEvent?(deadline: Usecs): Promise<PmEvent | null>;
+
+  /** The token of the MPTCP connection of target fd `fd` (mptcpi_token), if it has one. */
+  connectionToken?(fd: number): number | undefined;
 
   /** Runs a shell command inside the test's network (namespace or emulation). */
   shell(command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ShellResult>;

@@ -49,6 +49,7 @@ syn keyword pktSyscall socket bind listen accept accept4 connect read recv recvf
 syn keyword pktSyscall sendto writev sendmsg recvmsg close shutdown setsockopt getsockopt fcntl
 syn keyword pktSyscall ioctl poll epoll_create epoll_create1 epoll_ctl epoll_wait pipe splice
 syn keyword pktSyscall sendfile open cap_set psp_rx_assoc psp_tx_assoc mib mib_delta
+syn match pktSyscall "\<event\s\+\(created\|established\|closed\|announced\|removed\|sub_established\|sub_closed\|sub_priority\|listener_created\|listener_closed\)\>\ze\s*("
 syn keyword pktSyscall pm_add_addr pm_del_addr pm_flush_addrs pm_set_limits pm_set_flags pm_announce pm_remove pm_subflow_create pm_subflow_destroy
 
 " Symbolic constants (SOCK_STREAM, EINPROGRESS, ...)

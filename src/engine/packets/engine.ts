@@ -226,6 +226,11 @@ export class PacketEngine implements PacketPort {
     return [...subs].reverse().find((s) => s.local.address === localAddress && sameEndpoint(s.remote, remote))?.local.port;
   }
 
+  keyToken(name: string, alg: 'sha1' | 'sha256'): number | undefined {
+    const key = this.env.world.keys.get(name);
+    return key === undefined ? undefined : keyToken(key, alg === 'sha1' ? 0 : 1);
+  }
+
   isTestTraffic(live: IpPacket): boolean {
     const { world, ctx } = this.env;
     if (live.raw) return false;

@@ -11,7 +11,8 @@ function absolute(p: TimePoint, ref: number): number {
 }
 
 function isOutboundPacket(e: Event): boolean {
-  return e.action.kind === 'packet' && e.action.direction === 'outbound';
+  // An expected path-manager event is timed like a packet the stack sends (§6.5).
+  return (e.action.kind === 'packet' && e.action.direction === 'outbound') || e.action.kind === 'pmEvent';
 }
 
 export function checkTimes(script: Script, r: Reporter): void {

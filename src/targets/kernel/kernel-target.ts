@@ -10,8 +10,9 @@ import {
   type ShellResult, type CounterRead,
 } from '../target.js';
 import { readKernelCounters } from './counters.js';
-import { KernelPathManager } from './mptcp-pm.js';
-import type { PmRequest, PmResult } from '../pm.js';
+import { KernelPathManager, tokenOf } from './mptcp-pm.js';
+import { KernelPmEvents } from './mptcp-pm-events.js';
+import type { PmEvent, PmRequest, PmResult } from '../pm.js';
 import { PacketQueue } from '../packet-queue.js';
 import { call, F_GETFL, notRealtime, O_NONBLOCK, openTun, realtime } from './libc.js';
 import { configureNetwork } from './net-setup.js';
@@ -57,6 +58,8 @@ export class KernelTarget implements Target {
   private readonly shells = new ShellRunner();
   /** The namespace's `mptcp_pm` generic netlink socket, opened at the first PM command. */
   private readonly pm = new KernelPathManager();
+  /** The `mptcp_pm_events` listener, for a script that expects events. */
+  private events: KernelPmEvents | undefined;
   /** Calls sent to the blocking pool, with the pool's id of each. */
   private readonly poolCalls = new WeakMap<SyscallRequest, number>();
 
@@ -160,11 +163,28 @@ export class KernelTarget implements Target {
     return this.pm.run(req);
   }
 
+  subscribePmEvents(): void {
+    this.events ??= new KernelPmEvents(this.clock);
+    this.events.subscribe();
+  }
+
+  nextPmEvent(deadline: Usecs): Promise<PmEvent | null> {
+    if (!this.events) return Promise.resolve(null);
+    this.events.drain();
+    return this.events.queue.next(deadline);
+  }
+
+  connectionToken(fd: number): number | undefined {
+    return tokenOf(fd) || undefined;
+  }
+
   async close(): Promise<void> {
     if (this.realtime) notRealtime();
     this.realtime = false;
     this.shells.killAll();
     this.pm.close();
+    this.events?.close();
+    this.events = undefined;
     // Calls blocked in a worker (accept, recv...) return once their socket is shut down.
     if ((this.threads?.pool.busy ?? 0) > 0) for (const fd of this.fds) call('shutdown', fd, SHUT_RDWR);
     for (const fd of this.fds) {

@@ -54,7 +54,7 @@ function addressAttr(type: number, a: PmAddress): Uint8Array {
 }
 
 /** The token MPTCP_INFO reports for socket `fd` (0 when it has none: not MPTCP, or closed). */
-function tokenOf(fd: number): number {
+export function tokenOf(fd: number): number {
   const buf = new Uint8Array(MPTCP_INFO_LAYOUT.size);
   const len = u32(MPTCP_INFO_LAYOUT.size);
   if (call('getsockopt', fd, SOL_MPTCP, MPTCP_INFO, buf, len).ret < 0) return 0;
