@@ -1,5 +1,5 @@
 // Path-manager event expectations (docs/language.md §6.5): what `check` says about an event line,
-// that a target without events skips such a script (the bundled stack, for now), and on the live
+// the bundled stack's events (a target without events skips such a script), and on the live
 // kernel: events matched in order with their attributes, a wrong attribute failing at its line
 // with both sides shown, an unexpected event traced and failing under --strict-tail, and the
 // listener making the userspace PM active (the peer's ADD_ADDR echoed).
@@ -13,6 +13,7 @@ import { prepareRun } from '../src/engine/prepare.js';
 import { runScript } from '../src/engine/run.js';
 import { createTsTarget } from '../src/targets/ts-target.js';
 import { decodePmEvent } from '../src/targets/kernel/mptcp-pm-events.js';
+import type { Target } from '../src/targets/target.js';
 import { pkt, scriptFile } from './fakes/run-helpers.js';
 import { runCli } from './helpers/cli.js';
 import { repoRoot } from './helpers/paths.js';
@@ -48,13 +49,35 @@ test('an event as the kernel sends it is decoded by attribute: addresses as text
   t.is(decodePmEvent(99, new Map()).type, 'event_99');
 });
 
-test('on ts: a script expecting events is a skip that says why (the bundled stack sends none yet)', async (t) => {
-  const file = scriptFile();
-  const text = pkt('0 socket(..., SOCK_STREAM, IPPROTO_MPTCP) = 3', '+0 bind(3, ..., ...) = 0', '+0 listen(3, 1) = 0', '+0 event listener_created(sport=8080)');
-  const loaded = checkText(file, text, { target: 'ts', cli: {} });
-  const r = await runScript(loaded, createTsTarget({ seed: 1 }), prepareRun(loaded.options!, 'ts', { seed: 1 }));
-  t.is(r.status, 'skip');
-  t.regex((r.skipReasons ?? []).join('\n'), /:4: the ts target does not report path-manager events/);
+test('on ts: the events of a listener and a connection, in order, with their attributes; a wrong attribute fails; no listener on a target without events', async (t) => {
+  const base = [
+    '--tolerance_usecs=100000',
+    '--local_ip=192.168.77.1',
+    '0 socket(..., SOCK_STREAM, IPPROTO_MPTCP) = 3',
+    '+0 bind(3, ..., ...) = 0',
+    '+0 listen(3, 1) = 0',
+    '+0 event listener_created(family=2, saddr="192.168.77.1", sport=8080)',
+    '+0 < S 0:0(0) win 65535 <mss 1460, sackOK, TS val 100 ecr 0, nop, wscale 8, mpcapable v1 flags[flag_h] nokey>',
+    '+0 > S. 0:0(0) ack 1 <mss 1460, sackOK, TS val 200 ecr 100, nop, wscale 7, mpcapable v1 flags[flag_h] key[skey]>',
+    '+0.01 < . 1:1(0) ack 1 win 256 <nop, nop, TS val 101 ecr 200, mpcapable v1 flags[flag_h] key[ckey=2, skey]>',
+    '+0 event created(token=sha256_32(skey), saddr="192.168.77.1", daddr="192.0.2.1", sport=8080, server_side=1)',
+  ];
+  const run = async (text: string, target = createTsTarget({ seed: 1 })) => {
+    const file = scriptFile();
+    const loaded = checkText(file, text, { target: 'ts', cli: {} });
+    return runScript(loaded, target, prepareRun(loaded.options!, 'ts', { seed: 1 }));
+  };
+  const ok = await run(pkt(...base, '+0 event established(token=sha256_32(skey))', '+0 accept(3, ..., ...) = 4'));
+  t.is(ok.status, 'pass', ok.failure?.message);
+  t.deepEqual(ok.trace.filter((e) => e.kind === 'event').map((e) => e.kind === 'event' && e.type), ['listener_created', 'created', 'established']);
+  const wrong = await run(pkt(...base, '+0 event established(token=sha256_32(skey), sport=8081)'));
+  t.is(wrong.status, 'fail');
+  t.is(wrong.failure?.message, 'error handling event: event established field sport: expected: 8081 vs actual: 8080');
+  const target = createTsTarget({ seed: 1 });
+  const without: Target = Object.assign(Object.create(Object.getPrototypeOf(target) as object) as Target, target, { subscribePmEvents: undefined });
+  const none = await run(pkt(...base), without);
+  t.is(none.status, 'skip');
+  t.regex((none.skipReasons ?? []).join('\n'), /:6: the ts target does not report path-manager events/);
 });
 
 const root = process.getuid?.() === 0;

@@ -106,6 +106,7 @@ export class Host {
       onMpcBlackhole: () => this.mpcBlackhole.disable(this.clock.now(), this.blackholeTimeout),
       mib: this.mib,
       userspacePm: this.sysctls.int('net.mptcp.pm_type') === 1,
+      userspaceDaemon: () => this.pm.events !== undefined,
     };
   }
 

@@ -20,7 +20,8 @@ import { SysctlFile, type StandInFiles } from '../stack/shell-stand-ins.js';
 import { Stack } from '../stack/socket-api.js';
 import { isStackCounter, STACK_COUNTERS } from '../stack/mib.js';
 import { PmCommands, PmUnmodelled } from '../stack/mptcp/pm-commands.js';
-import type { PmRequest, PmResult } from './pm.js';
+import { PmEventLog } from '../stack/mptcp/pm-events.js';
+import type { PmEvent, PmRequest, PmResult } from './pm.js';
 import type { CounterRead, NetworkConfig, SentPacket, ShellResult, SyscallRequest, SyscallResult, Target, TargetCapabilities, Usecs } from './target.js';
 
 let standIns: string | undefined;
@@ -144,6 +145,29 @@ export class TsTarget implements Target {
     } finally {
       this.stack.kick();
     }
+  }
+
+  /** From now on the stack's path manager records its events (src/stack/mptcp/pm-events.ts). */
+  subscribePmEvents(): void {
+    this.stack.pm.events ??= new PmEventLog(this.stack.host);
+  }
+
+  /** The next event, looking every virtual millisecond (which runs the stack's timers) until `deadline`. */
+  async nextPmEvent(deadline: Usecs): Promise<PmEvent | null> {
+    const log = this.stack.pm.events;
+    if (!log) return null;
+    for (;;) {
+      this.stack.pm.scanEvents();
+      const e = log.queue.shift();
+      if (e) return e;
+      const now = this.clock.now();
+      if (now >= deadline) return null;
+      await this.clock.sleepUntil(Math.min(deadline, now + 1000));
+    }
+  }
+
+  connectionToken(fd: number): number | undefined {
+    return this.stack.pm.connectionOf(this.stack.connectionOf(fd))?.mptcp?.local.token;
   }
 
   async shell(command: string, opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<ShellResult> {

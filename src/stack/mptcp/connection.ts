@@ -293,8 +293,8 @@ export class MptcpConnection extends MptcpSock {
     if (!bytesEqual(want, o.hmac)) return;
     this.settings.mib?.inc('MPTcpExtAddAddr');
     // pm.c mptcp_pm_add_addr_received: without an active userspace daemon the address is dropped unechoed.
-    if (this.settings.userspacePm) { this.settings.mib?.inc('MPTcpExtAddAddrDrop'); return; }
-    this.addAddrReceived++;
+    if (this.settings.userspacePm && !this.settings.userspaceDaemon?.()) { this.settings.mib?.inc('MPTcpExtAddAddrDrop'); return; }
+    if (!this.settings.userspacePm) this.addAddrReceived++;
     const echo: AddAddr = { kind: 'mptcp', subtype: 'add_addr', version: 1, echo: true, addressId: o.addressId, address: o.address };
     if (o.port !== undefined) echo.port = o.port;
     this.pendingEchoes.push(echo);

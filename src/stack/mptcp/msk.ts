@@ -33,6 +33,8 @@ export interface MptcpSettings {
    * announces nothing, echoes no ADD_ADDR and takes no join (pm.c mptcp_pm_allow_new_subflow).
    */
   userspacePm?: boolean;
+  /** A daemon listens to the PM's events (src/stack/mptcp/pm-events.ts): the userspace PM is active. */
+  userspaceDaemon?: () => boolean;
 }
 
 /** The mapping a stretch of written data is sent under (repeated on every segment cut from it). */

@@ -12,6 +12,7 @@ import type { Timer } from '../virtual-clock.js';
 import { JoinSubflow } from './join.js';
 import { numberSubflow } from './subflow-info.js';
 import { PathManagerConfig, type Endpoint } from './pm.js';
+import type { PmEventLog } from './pm-events.js';
 
 /** Linux repeats an unechoed ADD_ADDR up to this many times (pm.c, ADD_ADDR_RETRANS_MAX). */
 const ADD_ADDR_RETRANS_MAX = 3;
@@ -33,8 +34,13 @@ interface ConnPm {
 
 const isV6 = (a: string): boolean => a.includes(':');
 
+/** States of a join we closed or that died: it left the connection's list (6.18 __mptcp_close_ssk: list_del). */
+export const LEFT_STATES: ReadonlySet<string> = new Set(['FIN_WAIT1', 'FIN_WAIT2', 'CLOSING', 'TIME_WAIT', 'LAST_ACK', 'CLOSED']);
+
 export class PathManager extends PathManagerConfig {
   private readonly state = new Map<TcpConnection, ConnPm>();
+  /** The events of `mptcp_pm_events`, while a script listens (pm-events.ts). */
+  events: PmEventLog | undefined;
 
   constructor(private readonly host: Host) {
     super();
@@ -82,13 +88,20 @@ export class PathManager extends PathManagerConfig {
   // ---- the worker ---------------------------------------------------------------------------
 
   work(): void {
+    // What the input changed comes first (a connection fully established by the packet that also
+    // carried an ADD_ADDR: ESTABLISHED before ANNOUNCED, as 6.18 sends them).
+    this.scanEvents();
     for (const [c, st] of this.state) if (c.state === 'CLOSED') { st.current?.timer?.cancel(); this.state.delete(c); }
     for (const c of this.masters()) {
       const m = c.mptcp!;
       if (!m.fullyEstablished || c.state !== 'ESTABLISHED') continue;
       // The in-kernel PM's work below is a userspace daemon's under pm_type=1 (none runs here);
       // what the peer removes still closes its subflows.
-      if (m.userspacePm) { m.peerAnnounced.splice(0); this.applyPeerRemovals(c); continue; }
+      if (m.userspacePm) {
+        for (const a of m.peerAnnounced.splice(0)) this.events?.announced(c, a.addressId, a.address, a.port);
+        this.applyPeerRemovals(c);
+        continue;
+      }
       const st = this.stateOf(c);
       // The PM worker handles a received ADD_ADDR before the established event (6.18 order:
       // with a fullmesh endpoint the join to the announced address goes out first).
@@ -116,11 +129,18 @@ export class PathManager extends PathManagerConfig {
       this.applyPeerRemovals(c);
       for (const p of m.peerPrio.splice(0)) this.onPeerPrio(c, p.addressId, p.backup);
     }
+    this.scanEvents();
+  }
+
+  /** Events of what changed since the last look, while a script listens (pm-events.ts). */
+  scanEvents(): void {
+    this.events?.scan(this.masters(), (c) => this.joinsOf(c));
   }
 
   /** REMOVE_ADDR from the peer: the subflows to those addresses close (id 0: the initial one). */
   private applyPeerRemovals(c: TcpConnection): void {
     const removed = c.mptcp!.peerRemoved.splice(0);
+    for (const id of removed) this.events?.removed(c, id);
     if (removed.length) for (const j of this.joinsOf(c)) if (removed.includes(j.join!.remoteAddressId)) j.closeSubflow();
     if (removed.includes(0)) this.closeInitial(c);
   }
@@ -258,7 +278,9 @@ export class PathManager extends PathManagerConfig {
     env.closed = (x) => { closed(x); m.joins.delete(x); };
     // Linux refuses (reason 3) a join it has no room for, or on a connection not fully established.
     env.admitJoin = () => {
-      const admitted = m.fullyEstablished && !m.fallback && !m.userspacePm && m.joins.size < this.subflows;
+      // A userspace PM takes a join only while a daemon listens to its events, with no limit of its own.
+      const room = m.userspacePm ? this.events !== undefined : m.joins.size < this.subflows;
+      const admitted = m.fullyEstablished && !m.fallback && room;
       // subflow.c subflow_syn_recv_sock: counted once mptcp_finish_join took the subflow.
       if (admitted) this.host.mib.inc('MPTcpExtMPJoinAckRx');
       return admitted;
@@ -309,8 +331,11 @@ export class PathManager extends PathManagerConfig {
    * The withdrawal on one connection (6.18 mptcp_pm_remove_addrs): one REMOVE_ADDR of the ids
    * announced there or used by a subflow, and those subflows close.
    */
-  withdrawFrom(c: TcpConnection, gone: Endpoint[], announced: ReadonlySet<number>, initialToo = false): void {
-    const subs = this.joinsOf(c).filter((j) => gone.some((e) => e.address === j.tuple.localIp));
+  withdrawFrom(c: TcpConnection, gone: Endpoint[], announced: ReadonlySet<number>, initialToo = false, liveOnly = false): void {
+    // liveOnly (the userspace PM's REMOVE, pm_userspace.c): a join already closed left the
+    // connection's list, so its address counts as unused (no REMOVE_ADDR for it).
+    const live = (j: TcpConnection): boolean => !liveOnly || !LEFT_STATES.has(j.state);
+    const subs = this.joinsOf(c).filter((j) => live(j) && gone.some((e) => e.address === j.tuple.localIp));
     const initial = initialToo && !c.detached && gone.some((e) => e.address === c.tuple.localIp) && c.mptcp!.joins.size > 0;
     const removed = gone.filter((e) => announced.has(e.id) || subs.some((j) => j.tuple.localIp === e.address) || initial && e.address === c.tuple.localIp).map((e) => (e.address === c.tuple.localIp ? 0 : e.id));
     for (const i of removed) c.mptcp!.unechoed.delete(i);
@@ -357,9 +382,7 @@ export class PathManager extends PathManagerConfig {
 
   /** MPTCP_PM_CMD_SUBFLOW_DESTROY: the subflow on this four-tuple closes; false when none is. */
   destroySubflow(c: TcpConnection, localIp: string, localPort: number, remoteIp: string, remotePort: number): boolean {
-    // A join closed by us already left the connection's list (6.18 __mptcp_close_ssk: list_del).
-    const gone = ['FIN_WAIT1', 'FIN_WAIT2', 'CLOSING', 'TIME_WAIT', 'LAST_ACK', 'CLOSED'];
-    const on = (s: TcpConnection): boolean => !gone.includes(s.state) && s.tuple.localIp === localIp && s.tuple.localPort === localPort && s.tuple.remoteIp === remoteIp && s.tuple.remotePort === remotePort;
+    const on = (s: TcpConnection): boolean => !LEFT_STATES.has(s.state) && s.tuple.localIp === localIp && s.tuple.localPort === localPort && s.tuple.remoteIp === remoteIp && s.tuple.remotePort === remotePort;
     const sub = [...(c.detached ? [] : [c]), ...this.joinsOf(c)].find(on);
     if (!sub) return false;
     this.host.mib.inc('MPTcpExtRmSubflow');

@@ -153,7 +153,7 @@ export class PmCommands {
     const i = st.locals.findIndex((e) => e.id === id);
     if (i < 0) return EINVAL;
     const [e] = st.locals.splice(i, 1);
-    this.pm.withdrawFrom(c, [{ id: e!.id, address: e!.address, port: e!.port, flags: [], dev: undefined }], st.announced);
+    this.pm.withdrawFrom(c, [{ id: e!.id, address: e!.address, port: e!.port, flags: [], dev: undefined }], st.announced, false, true);
     st.announced.delete(id);
     return OK;
   }
