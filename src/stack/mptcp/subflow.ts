@@ -4,11 +4,11 @@
 // hook gives TCP's default. The initial subflow stands for the MPTCP socket (its receive queue,
 // state and DATA_FIN bookkeeping); a join delivers into its `master`'s queue. The socket-level
 // sending (scheduler, reinjection, MPTCP-level retransmission) is in subflow-socket.ts.
-import type { TcpOption, TcpSegment } from '../../wire/packet.js';
+import type { MptcpOption, TcpOption, TcpSegment } from '../../wire/packet.js';
 import { TcpFlag } from '../../wire/packet.js';
 import type { OutgoingSegment, SubflowHooks } from '../tcp/hooks.js';
 import { INITIAL_RTO_US, MAX_RTO_US } from '../tcp/rtt.js';
-import { mptcpOptions, readSynOptions } from '../tcp/options.js';
+import { readSynOptions } from '../tcp/options.js';
 import { seqAdd, seqDiff } from '../tcp/seq.js';
 import { canSend, type TcpState } from '../tcp/state.js';
 import { MS, TcpConnection, type ConnEnv, type SocketSettings } from '../tcp/connection.js';
@@ -17,6 +17,9 @@ import type { Timer } from '../virtual-clock.js';
 import { add64, RESET_MIDDLEBOX, type MptcpConnection, type SubflowRxMap, type TxMapping } from './connection.js';
 import { ChecksumHold } from './csum-hold.js';
 import { fourthAckVerdict, RESET_EUNSPEC, RESET_NO_RESOURCES, RESET_UNSPECIFIED, type JoinSubflow } from './join.js';
+
+/** The MPTCP options among a segment's (what mptcp_incoming_options reads). */
+const mptcpOptions = (opts: readonly TcpOption[]): MptcpOption[] => opts.filter((o): o is MptcpOption => o.kind === 'mptcp');
 
 /** What a subflow's send queue knows of its bytes: the mapping they go under. */
 export interface TxTag {

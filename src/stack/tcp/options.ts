@@ -1,5 +1,6 @@
 // TCP options the way Linux writes them (tcp_options_write order: MSS, SACK-permitted +
-// timestamps, NOP+wscale, SACK blocks, MPTCP last) and what a received SYN negotiated.
+// timestamps, NOP+wscale, SACK blocks, the upper layer's (MPTCP's) last) and what a received SYN
+// negotiated.
 import { mptcpOptionLength, tcpOptionsLength } from '../../wire/codec.js';
 import type { MptcpOption, TcpOption } from '../../wire/packet.js';
 
@@ -13,7 +14,7 @@ export interface SynChoices {
   tsEcr: number;
 }
 
-export function synOptions(c: SynChoices, mptcp: TcpOption[]): TcpOption[] {
+export function synOptions(c: SynChoices, upper: TcpOption[]): TcpOption[] {
   const out: TcpOption[] = [{ kind: 'mss', mss: c.mss }];
   if (c.timestamps) {
     if (c.sack) out.push({ kind: 'sack_permitted' });
@@ -23,18 +24,18 @@ export function synOptions(c: SynChoices, mptcp: TcpOption[]): TcpOption[] {
     out.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack_permitted' });
   }
   if (c.wscale !== undefined) out.push({ kind: 'nop' }, { kind: 'wscale', shift: c.wscale });
-  return [...out, ...mptcp];
+  return [...out, ...upper];
 }
 
-/** Options of a non-SYN segment: NOP NOP TS, SACK blocks (in what room is left), MPTCP. */
-export function segmentOptions(ts: { val: number; ecr: number } | undefined, sack: Array<[number, number]>, mptcp: TcpOption[]): TcpOption[] {
+/** Options of a non-SYN segment: NOP NOP TS, SACK blocks (in what room is left), the upper layer's. */
+export function segmentOptions(ts: { val: number; ecr: number } | undefined, sack: Array<[number, number]>, upper: TcpOption[]): TcpOption[] {
   const out: TcpOption[] = [];
   if (ts) out.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', val: ts.val, ecr: ts.ecr });
-  const used = (ts ? 12 : 0) + optionBytes(mptcp);
+  const used = (ts ? 12 : 0) + optionBytes(upper);
   const room = Math.floor((40 - used - 4) / 8);
   const blocks = sack.slice(0, Math.max(0, room));
   if (blocks.length > 0) out.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack', blocks });
-  return [...out, ...mptcp];
+  return [...out, ...upper];
 }
 
 /** Size in bytes of an option list as written (for payload sizing). */
@@ -73,6 +74,3 @@ export function findTimestamp(opts: readonly TcpOption[]): { val: number; ecr: n
   return undefined;
 }
 
-export function mptcpOptions(opts: readonly TcpOption[]): MptcpOption[] {
-  return opts.filter((o): o is MptcpOption => o.kind === 'mptcp');
-}

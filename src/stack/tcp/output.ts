@@ -120,9 +120,9 @@ export abstract class TcpOutput<Tag = unknown> extends TcpSock<Tag> {
     return this.ulp?.txOptions({ tag, payloadLen, fin, seq }) ?? [];
   }
 
-  protected payloadRoom(mptcpOpts: TcpOption[]): number {
+  protected payloadRoom(upper: TcpOption[]): number {
     const sack = this.sackOk && this.ooo.size > 0 ? 0 : 0;
-    const opt = (this.tsOk ? 12 : 0) + optionBytes(mptcpOpts) + sack;
+    const opt = (this.tsOk ? 12 : 0) + optionBytes(upper) + sack;
     return this.mssNoOptions - ((opt + 3) & ~3);
   }
 
@@ -176,11 +176,11 @@ export abstract class TcpOutput<Tag = unknown> extends TcpSock<Tag> {
     this.transmitAck([...this.ulpOptions(undefined, 0, false, this.sndNxt), ...extra], 0, undefined, staleTs);
   }
 
-  protected transmitAck(mptcp: TcpOption[], len: number, data?: { seq: number; flags: number; payload: Uint8Array }, staleTs = false): void {
+  protected transmitAck(upper: TcpOption[], len: number, data?: { seq: number; flags: number; payload: Uint8Array }, staleTs = false): void {
     if (len > 0 || data) this.clockCache = this.now;
     const ts = this.tsOk ? { val: this.tsVal(staleTs), ecr: this.tsRecent } : undefined;
     const sack = this.sackOk ? this.ooo.sackBlocks(4) : [];
-    const options = segmentOptions(ts, sack, mptcp);
+    const options = segmentOptions(ts, sack, upper);
     this.transmit({
       flags: data?.flags ?? TcpFlag.ACK,
       seq: data?.seq ?? this.sndNxt,
