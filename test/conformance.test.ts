@@ -105,17 +105,20 @@ test('each conformance script is in the kernel manifest and has a twin', (t) => 
   }
 });
 
-test('every expected failure names an index script and starts with the id of a clause listing it', (t) => {
+test('every expected failure names index scripts; a deviation starts with the id of a clause listing its one script', (t) => {
   const xfail = loadXfail(join(repoRoot, CONFORMANCE_XFAIL), false);
   t.deepEqual(xfail.errors, []);
   t.true(xfail.entries.length > 0);
   const scripts = indexScripts(index.clauses);
   for (const e of xfail.entries) {
     const matched = scripts.filter((s) => globMatches(e.glob, s));
-    t.is(matched.length, 1, `${e.source}: ${e.pattern} matches ${matched.length} index scripts`);
-    const id = /^(8684-\S+):/.exec(e.reason)?.[1];
+    t.true(matched.length > 0, `${e.source}: ${e.pattern} matches no index script`);
+    const id = /^((?:8684|6824)-\S+):/.exec(e.reason)?.[1];
+    // Without a clause id the entry is a known failure of a target (e.g. v0 on Linux), no finding.
+    if (id === undefined) continue;
+    t.is(matched.length, 1, `${e.source}: a deviation entry matches ${matched.length} index scripts`);
     const clause = index.clauses.find((c) => c.id === id);
-    t.truthy(clause, `${e.source}: the reason does not start with a clause id`);
+    t.truthy(clause, `${e.source}: ${id} is no clause of the index`);
     if (clause?.coverage.kind === 'scripts') t.true(clause.coverage.scripts.includes(matched[0]!), `${e.source}: ${id} does not list ${matched[0]}`);
   }
 });

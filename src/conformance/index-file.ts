@@ -37,7 +37,9 @@ export interface ClauseIndex {
 
 export const INDEX_PATH = 'test/conformance/rfc8684.tsv';
 const COLUMNS = ['id', 'section', 'keyword', 'role', 'quote', 'tests'];
-const ID = /^8684-(\d+(?:\.\d+)*)-([msy])\d{2,}$/;
+// RFC 8684 clauses: 8684-SECTION-KN, SECTION being the RFC's. The MPTCP v0 differences (RFC 6824,
+// which only the bundled stack's v0 mode speaks) are 6824-SECTION-KN in the section `v0`.
+const ID = /^(8684|6824)-(\d+(?:\.\d+)*)-([msy])\d{2,}$/;
 const KEYWORD_LETTER: Record<Keyword, string> = { MUST: 'm', 'MUST NOT': 'm', REQUIRED: 'm', SHOULD: 's', 'SHOULD NOT': 's', MAY: 'y' };
 
 /** A script named in the index, as a path relative to the repository root. */
@@ -56,10 +58,10 @@ function parseLine(fields: string[], line: number, where: string): Clause | stri
   if (fields.length !== COLUMNS.length) return `${where}: ${fields.length} columns, not ${COLUMNS.length} (${COLUMNS.join(', ')})`;
   const [id, section, keyword, role, quote, tests] = fields as [string, string, string, string, string, string];
   const m = ID.exec(id);
-  if (!m) return `${where}: id '${id}' is not 8684-SECTION-KN (K = m, s or y)`;
-  if (m[1] !== section) return `${where}: id '${id}' does not name its section ${section}`;
+  if (!m) return `${where}: id '${id}' is not 8684-SECTION-KN or 6824-SECTION-KN (K = m, s or y)`;
+  if ((m[1] === '8684' ? m[2] : 'v0') !== section) return `${where}: id '${id}' does not name its section ${section}`;
   if (!(KEYWORDS as readonly string[]).includes(keyword)) return `${where}: keyword '${keyword}' is none of ${KEYWORDS.join(', ')}`;
-  if (KEYWORD_LETTER[keyword as Keyword] !== m[2]) return `${where}: id '${id}' does not match keyword ${keyword} (letter ${KEYWORD_LETTER[keyword as Keyword]})`;
+  if (KEYWORD_LETTER[keyword as Keyword] !== m[3]) return `${where}: id '${id}' does not match keyword ${keyword} (letter ${KEYWORD_LETTER[keyword as Keyword]})`;
   if (!(ROLES as readonly string[]).includes(role)) return `${where}: role '${role}' is none of ${ROLES.join(', ')}`;
   if (quote.trim() === '') return `${where}: the quote is empty`;
   const coverage = parseCoverage(tests.trim());

@@ -72,8 +72,10 @@ function rangeText(entry: XfailEntry): string | undefined {
   return entry.versions?.map((c) => `${c.op}${c.version.join('.')}`).join(',');
 }
 
-/** Sections in numeric order (3 < 3.1 < 3.3 < 3.3.1 < 3.10 < 5). */
+/** Sections in numeric order (3 < 3.1 < 3.3 < 3.3.1 < 3.10 < 5), then the named ones (v0). */
 export function compareSections(a: string, b: string): number {
+  const named = Number(!/^\d/.test(a)) - Number(!/^\d/.test(b));
+  if (named !== 0 || !/^\d/.test(a)) return named || a.localeCompare(b);
   const x = a.split('.').map(Number);
   const y = b.split('.').map(Number);
   for (let i = 0; i < Math.max(x.length, y.length); i++) {

@@ -11,7 +11,7 @@ import type { ScriptResult } from './run.js';
 export type VerdictName = 'conforms' | 'deviates' | 'known failure' | 'fails' | 'not run' | 'untestable' | 'todo';
 
 /** An expected-failure reason that makes a failure a deviation from the RFC: it names its clause. */
-const DEVIATION_REASON = /^8684-\S+:/;
+const DEVIATION_REASON = /^(?:8684|6824)-\S+:/;
 
 /** Where a script failed and what the stack did there. */
 export interface Evidence {
