@@ -13,8 +13,10 @@ const ERRNO: Readonly<Record<string, number>> = { ECONNRESET: 104, ETIMEDOUT: 11
 
 export class PmEventLog {
   readonly queue: PmEvent[] = [];
-  private readonly listeners = new Set<object>();
+  private readonly listeners = new Map<object, Record<string, number | string>>();
   private readonly conns = new Map<Conn, { established: boolean; closed: boolean }>();
+  /** The peer's backup wish last seen on each subflow (a change is an MP_PRIO received). */
+  private readonly prio = new Map<Conn, boolean>();
   /** Join subflows seen established, with their connection, until SUB_CLOSED went out. */
   private readonly joins = new Map<Conn, Conn>();
 
@@ -38,8 +40,15 @@ export class PmEventLog {
   scan(masters: readonly Conn[], joinsOf: (c: Conn) => Conn[]): void {
     for (const l of this.host.listeners) {
       if (!l.mptcp || this.listeners.has(l)) continue;
-      this.listeners.add(l);
-      this.push('listener_created', { family: l.family === 6 ? 10 : 2, sport: l.port, saddr: l.address ?? (l.family === 6 ? '::' : '0.0.0.0') });
+      const attrs = { family: l.family === 6 ? 10 : 2, sport: l.port, saddr: l.address ?? (l.family === 6 ? '::' : '0.0.0.0') };
+      this.listeners.set(l, attrs);
+      this.push('listener_created', attrs);
+    }
+    // protocol.c mptcp_check_listen_stop: the listener's close.
+    for (const [l, attrs] of this.listeners) {
+      if (this.host.listeners.includes(l as never)) continue;
+      this.listeners.delete(l);
+      this.push('listener_closed', attrs);
     }
     for (const c of masters) {
       const m = c.mptcp!;
@@ -57,6 +66,18 @@ export class PmEventLog {
         if (this.joins.has(j) || j.state !== 'ESTABLISHED') continue;
         this.joins.set(j, c);
         this.push('sub_established', this.joinAttrs(c, j));
+      }
+      // pm.c mptcp_pm_mp_prio_received (seen here as a change of the peer's wish: an MP_PRIO
+      // repeating the current one is missed).
+      for (const sub of [c, ...joinsOf(c)]) {
+        const was = this.prio.get(sub) ?? false;
+        this.prio.set(sub, sub.peerBackup);
+        if (sub.peerBackup !== was) this.push('sub_priority', { ...this.joinAttrs(c, sub), backup: sub.peerBackup ? 1 : 0 });
+      }
+      // protocol.c __mptcp_close: the application closed the socket.
+      if (!st.closed && c.orphaned) {
+        st.closed = true;
+        this.push('closed', { token: m.local.token });
       }
     }
     // A join that went (reset, closed) may have left the host's table already.
@@ -85,7 +106,7 @@ export class PmEventLog {
   private joinAttrs(c: Conn, j: Conn): Record<string, number | string> {
     return {
       token: c.mptcp!.local.token, family: j.tuple.family === 6 ? 10 : 2, saddr: j.tuple.localIp, daddr: j.tuple.remoteIp,
-      sport: j.tuple.localPort, dport: j.tuple.remotePort, loc_id: j.join!.addressId, rem_id: j.join!.remoteAddressId, backup: j.join!.backup ? 1 : 0,
+      sport: j.tuple.localPort, dport: j.tuple.remotePort, loc_id: j.join?.addressId ?? 0, rem_id: j.join?.remoteAddressId ?? 0, backup: j.join?.backup ? 1 : 0,
     };
   }
 }
