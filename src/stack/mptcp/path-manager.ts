@@ -139,9 +139,16 @@ export class PathManager extends PathManagerConfig {
 
   /** REMOVE_ADDR from the peer: the subflows to those addresses close (id 0: the initial one). */
   private applyPeerRemovals(c: TcpConnection): void {
-    const removed = c.mptcp!.peerRemoved.splice(0);
+    const m = c.mptcp!;
+    const removed = m.peerRemoved.splice(0);
     for (const id of removed) this.events?.removed(c, id);
-    if (removed.length) for (const j of this.joinsOf(c)) if (removed.includes(j.join!.remoteAddressId)) j.closeSubflow();
+    for (const id of removed) {
+      const closing = this.joinsOf(c).filter((j) => j.join!.remoteAddressId === id && !j.shutWr);
+      for (const j of closing) j.closeSubflow();
+      // 6.18 mptcp_pm_nl_rm_addr_or_subflow (pm_kernel.c): closing a join this side opened to a
+      // removed address (never id 0) gives its accepted announcement back, in-kernel PM only.
+      if (id !== 0 && !m.userspacePm && m.addAddrAccepted > 0 && closing.some((j) => j.join!.role === 'joiner')) m.addAddrAccepted--;
+    }
     if (removed.includes(0)) this.closeInitial(c);
   }
 
