@@ -49,8 +49,6 @@ export interface PmRequest {
 export interface PmResult {
   ret: 0 | -1;
   errno?: string;
-  /** The target does not model this command (the script is a skip, with this reason). */
-  unmodelled?: string;
 }
 
 /** One `mptcp_pm_events` notification as a target saw it (docs/language.md §6.5). */

@@ -19,7 +19,7 @@ import { isolation, TsShellHost, writeStandInFiles } from './ts-shell-host.js';
 import { SysctlFile, type StandInFiles } from '../stack/shell-stand-ins.js';
 import { Stack } from '../stack/socket-api.js';
 import { isStackCounter, STACK_COUNTERS } from '../stack/mib.js';
-import { PmCommands, PmUnmodelled } from '../stack/mptcp/pm-commands.js';
+import { PmCommands } from '../stack/mptcp/pm-commands.js';
 import { PmEventLog } from '../stack/mptcp/pm-events.js';
 import type { PmEvent, PmRequest, PmResult } from './pm.js';
 import type { CounterRead, NetworkConfig, SentPacket, ShellResult, SyscallRequest, SyscallResult, Target, TargetCapabilities, Usecs } from './target.js';
@@ -137,14 +137,9 @@ export class TsTarget implements Target {
   /** A path-manager command on the stack's path manager (src/stack/mptcp/pm-commands.ts). */
   pmCommand(req: PmRequest): PmResult {
     this.pmCommands ??= new PmCommands(this.stack.pm, (a) => this.stack.host.addresses.add(a));
-    try {
-      return this.pmCommands.run(req, (fd) => this.stack.connectionOf(fd));
-    } catch (e) {
-      if (e instanceof PmUnmodelled) return { ret: -1, unmodelled: e.message };
-      throw e;
-    } finally {
-      this.stack.kick();
-    }
+    const r = this.pmCommands.run(req, (fd) => this.stack.connectionOf(fd));
+    this.stack.kick();
+    return r;
   }
 
   /** From now on the stack's path manager records its events (src/stack/mptcp/pm-events.ts). */

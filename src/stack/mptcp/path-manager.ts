@@ -387,6 +387,21 @@ export class PathManager extends PathManagerConfig {
     return true;
   }
 
+  /**
+   * MP_PRIO from a userspace PM (pm_kernel.c mptcp_pm_nl_mp_prio_send_ack): on the first active
+   * subflow from `local` to `remote` (ports compared when given), even when its flag is already
+   * that; false when there is none.
+   */
+  sendPrio(c: TcpConnection, local: { address: string; port: number | undefined }, remote: { address: string; port: number | undefined }, backup: boolean): boolean {
+    const matches = (s: TcpConnection): boolean => s.state === 'ESTABLISHED' && s.tuple.localIp === local.address && (local.port === undefined || s.tuple.localPort === local.port)
+      && s.tuple.remoteIp === remote.address && (remote.port === undefined || s.tuple.remotePort === remote.port);
+    const sub = [...(c.detached ? [] : [c]), ...this.joinsOf(c)].find(matches);
+    if (!sub) return false;
+    if (sub.join) sub.join.backup = backup;
+    sub.sendAck(padded({ kind: 'mptcp', subtype: 'mp_prio', backup }), true);
+    return true;
+  }
+
   /** MPTCP_PM_CMD_SUBFLOW_DESTROY: the subflow on this four-tuple closes; false when none is. */
   destroySubflow(c: TcpConnection, localIp: string, localPort: number, remoteIp: string, remotePort: number): boolean {
     const on = (s: TcpConnection): boolean => !LEFT_STATES.has(s.state) && s.tuple.localIp === localIp && s.tuple.localPort === localPort && s.tuple.remoteIp === remoteIp && s.tuple.remotePort === remotePort;

@@ -13,9 +13,6 @@ const OK: PmResult = { ret: 0 };
 const fail = (errno: string): PmResult => ({ ret: -1, errno });
 const EINVAL = fail('EINVAL');
 
-/** A command the stack does not model: the script is a skip with this reason. */
-export class PmUnmodelled extends Error {}
-
 function flagNames(flags: number): EndpointFlag[] {
   return (['signal', 'subflow', 'backup', 'fullmesh'] as const).filter((f) => (flags & PM_FLAGS[f]) !== 0);
 }
@@ -39,7 +36,7 @@ export class PmCommands {
       case 'del_addr': return this.delAddr(req.local ?? {});
       case 'flush_addrs': this.pm.flushEndpoints(); return OK;
       case 'set_limits': return this.setLimits(req);
-      case 'set_flags': return this.setFlags(req);
+      case 'set_flags': return this.setFlags(req, connOf);
       default: return this.perConnection(req, connOf);
     }
   }
@@ -82,8 +79,8 @@ export class PmCommands {
     return OK;
   }
 
-  private setFlags(req: PmRequest): PmResult {
-    if (req.token !== undefined || req.conn !== undefined) throw new PmUnmodelled('pm_set_flags on a connection (userspace PM) is not modelled by the TypeScript stack');
+  private setFlags(req: PmRequest, connOf: (fd: number) => TcpConnection | undefined): PmResult {
+    if (req.token !== undefined || req.conn !== undefined) return this.perConnection(req, connOf);
     const a = req.local ?? {};
     const byId = a.id !== undefined && a.id !== 0;
     const e = this.pm.endpoints.find((x) => (byId ? x.id === a.id : x.address === a.address && x.port === (a.port || undefined)));
@@ -100,7 +97,8 @@ export class PmCommands {
   // ---- userspace PM -----------------------------------------------------------------------------
 
   private perConnection(req: PmRequest, connOf: (fd: number) => TcpConnection | undefined): PmResult {
-    const needed = req.command === 'remove' ? req.locId !== undefined : req.command === 'announce' ? req.local !== undefined : req.local !== undefined && req.remote !== undefined;
+    // mptcp_userspace_pm_set_flags reads the token first, the addresses after the checks below.
+    const needed = req.command === 'remove' ? req.locId !== undefined : req.command === 'announce' ? req.local !== undefined : req.command === 'set_flags' || (req.local !== undefined && req.remote !== undefined);
     if (!needed || (req.token === undefined && req.conn === undefined)) return EINVAL;
     const c = req.conn !== undefined ? this.pm.connectionOf(connOf(req.conn)) : this.pm.connectionByToken(req.token!);
     if (!c) return EINVAL;
@@ -111,6 +109,7 @@ export class PmCommands {
       case 'announce': return this.announce(c, st, req.local!);
       case 'remove': return this.remove(c, st, req.locId!);
       case 'subflow_create': return this.subflowCreate(c, st, req.local!, req.remote!);
+      case 'set_flags': return this.setPrio(c, req.local, req.remote);
       default: return this.subflowDestroy(c, st, req.local!, req.remote!);
     }
   }
@@ -156,6 +155,13 @@ export class PmCommands {
     this.pm.withdrawFrom(c, [{ id: e!.id, address: e!.address, port: e!.port, flags: [], dev: undefined }], st.announced, false, true);
     st.announced.delete(id);
     return OK;
+  }
+
+  /** mptcp_userspace_pm_set_flags: both addresses needed; MP_PRIO on the first active subflow between them. */
+  private setPrio(c: TcpConnection, l: PmAddress | undefined, r: PmAddress | undefined): PmResult {
+    if (l?.address === undefined || r?.address === undefined) return EINVAL;
+    const backup = ((l.flags ?? 0) & PM_FLAGS.backup) !== 0;
+    return this.pm.sendPrio(c, { address: l.address, port: l.port || undefined }, { address: r.address, port: r.port || undefined }, backup) ? OK : EINVAL;
   }
 
   private subflowCreate(c: TcpConnection, st: { locals: LocalEntry[] }, l: PmAddress, r: PmAddress): PmResult {
