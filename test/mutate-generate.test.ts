@@ -373,3 +373,11 @@ test('a DATA_FIN added to a mapping whose bad checksum the stack answers with MP
   const noFail = generateMutants(checkText(file, loaded.text.replace(', mp_fail dsn8=101>', '>'), { target: 'ts' }), { validate: false });
   t.true(noFail.mutants.some((m) => m.line === 20 && m.kind === 'in.mptcp.dss.fin'), noFail.mutants.filter((m) => m.line === 20).map((m) => m.kind).join(' '));
 });
+
+test('an inbound MP_CAPABLE after the stack sent a DSS negotiates nothing: its flag A does not turn checksums on for the mutants', (t) => {
+  // Line 22 injects an MP_CAPABLE with A once fully established; the first data's longer DLL
+  // (line 18) stays equivalent as in a script without checksums.
+  const g = generate(`${repoRoot}test/scripts/mptcp/conformance/3.1/mpc-after-established-ignored.pkt`);
+  t.true(g.skipped.some((s) => s.startsWith('18:') && s.includes('inbound-dll-longer mp_capable.mpcdatalen')), g.skipped.join('\n'));
+  t.false(g.raw.mutants.some((m) => m.line === 18 && m.kind === 'in.mptcp.mp_capable.mpcdatalen'));
+});

@@ -929,6 +929,7 @@ export function generateMutants(loaded: LoadedScript, opts: GenerateOptions = {}
   const gen = new Generator(src, loaded, opts);
   /** Where the stack's MP_CAPABLE SYN went (the endpoint text), '' when written without endpoints. */
   let initialPeer: string | undefined;
+  let stackSentDss = false;
   for (const ev of script.events) {
     const a = ev.action;
     if ((a.kind === 'packet' && a.direction === 'outbound') || a.kind === 'syscall' || a.kind === 'code') gen.lastExpectation = ev.range.start.offset;
@@ -937,9 +938,13 @@ export function generateMutants(loaded: LoadedScript, opts: GenerateOptions = {}
       if (a.body.options.some((o) => o.kind === 'mp_capable') && a.body.flags & TcpFlag.SYN && initialPeer === undefined) initialPeer = dst ?? '';
       if (a.body.options.some((o) => o.kind === 'mp_join_syn') && (dst === undefined || initialPeer === undefined || initialPeer === '' || dst === initialPeer)) gen.joins = true;
     }
-    // Checksums are negotiated by any MP_CAPABLE with A but an inbound SYN's (a listener ignores it).
+    // Checksums are negotiated by any MP_CAPABLE with A but an inbound SYN's (a listener ignores
+    // it) and an inbound one after the stack sent a DSS (fully established: Linux reads
+    // MP_CAPABLE in the handshake paths only, subflow.c).
     const inboundSyn = a.kind === 'packet' && a.direction === 'inbound' && a.body.kind === 'tcp' && (a.body.flags & TcpFlag.SYN) !== 0 && (a.body.flags & TcpFlag.ACK) === 0;
-    if (a.kind === 'packet' && !inboundSyn && a.body.kind === 'tcp' && Array.isArray(a.body.options) && a.body.options.some((o) => o.kind === 'mp_capable' && (o.flags & 0x80) !== 0)) gen.checksums = true;
+    const late = a.kind === 'packet' && a.direction === 'inbound' && stackSentDss;
+    if (a.kind === 'packet' && !inboundSyn && !late && a.body.kind === 'tcp' && Array.isArray(a.body.options) && a.body.options.some((o) => o.kind === 'mp_capable' && (o.flags & 0x80) !== 0)) gen.checksums = true;
+    if (a.kind === 'packet' && a.direction === 'outbound' && a.body.kind === 'tcp' && Array.isArray(a.body.options) && a.body.options.some((o) => o.kind === 'dss')) stackSentDss = true;
   }
   findSynStarts(script.events, src, gen.synStarts);
   gen.supersededDacks = supersededDataAcks(script.events, loaded.text);
