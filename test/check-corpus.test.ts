@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 import type { Event, Expr, Script, TcpOptionSpec } from '../src/script/ast.js';
 import { findScripts, loadScript, type LoadedScript } from '../src/script/load.js';
+import { PM_EVENT_TYPES } from '../src/script/pm-events.js';
 
 const root = new URL('../../test/', import.meta.url).pathname;
 const corpusDir = `${root}scripts`;
@@ -47,7 +48,7 @@ test('every statement form and time form appears', (t) => {
   t.true(scripts.some((s) => s.initCommand !== undefined), 'init command');
   t.true(scripts.some((s) => s.cleanupCommand !== undefined), 'cleanup command');
   const kinds = new Set(events.map((e) => e.action.kind));
-  t.deepEqual([...kinds].sort(), ['code', 'packet', 'shell', 'syscall']);
+  t.deepEqual([...kinds].sort(), ['code', 'packet', 'pmEvent', 'shell', 'syscall']);
   const times = new Set(events.map((e) => {
     const x = e.time;
     if (x.kind === 'any') return 'any';
@@ -68,8 +69,14 @@ test('every system call of docs/language.md §6.2 appears', (t) => {
     'socket', 'bind', 'listen', 'accept', 'connect', 'read', 'readv', 'recv', 'recvfrom', 'recvmsg', 'write', 'writev',
     'send', 'sendto', 'sendmsg', 'fcntl', 'ioctl', 'close', 'shutdown', 'getsockopt', 'setsockopt', 'poll', 'epoll_create',
     'epoll_ctl', 'epoll_wait', 'pipe', 'splice', 'sendfile', 'open', 'cap_set', 'psp_rx_assoc', 'psp_tx_assoc', 'mib', 'mib_delta',
+    'pm_add_addr', 'pm_del_addr', 'pm_flush_addrs', 'pm_set_limits', 'pm_set_flags', 'pm_announce', 'pm_remove', 'pm_subflow_create', 'pm_subflow_destroy',
   ];
   t.deepEqual(wanted.filter((c) => !calls.has(c as never)), []);
+});
+
+test('every path-manager event type of docs/language.md §6.5 is expected somewhere', (t) => {
+  const types = new Set(events.flatMap((e) => (e.action.kind === 'pmEvent' ? [e.action.type] : [])));
+  t.deepEqual(Object.keys(PM_EVENT_TYPES).filter((n) => !types.has(n)), []);
 });
 
 function exprs(e: Expr): Expr[] {
