@@ -381,3 +381,15 @@ test('an inbound MP_CAPABLE after the stack sent a DSS negotiates nothing: its f
   t.true(g.skipped.some((s) => s.startsWith('18:') && s.includes('inbound-dll-longer mp_capable.mpcdatalen')), g.skipped.join('\n'));
   t.false(g.raw.mutants.some((m) => m.line === 18 && m.kind === 'in.mptcp.mp_capable.mpcdatalen'));
 });
+
+test("a DLL one longer on a mapping whose next data, without a DSS, stays inside it and is the last: the extra byte never comes (equivalent)", (t) => {
+  const g = generate(`${repoRoot}test/scripts/mptcp/conformance/3.3.1/mapping-spans-segments.pkt`);
+  t.true(g.skipped.some((s) => s.startsWith('19:') && s.includes('inbound-dll-longer dss.dll')), g.skipped.join('\n'));
+  // The bare segment one byte longer (it runs past the mapping as written, not past the longer
+  // one): the longer DLL now maps that byte, so it is mutated.
+  const file = `${repoRoot}test/scripts/mptcp/conformance/3.3.1/mapping-spans-segments.pkt`;
+  const text = loadScript(file, { target: 'ts' }).text;
+  t.true(text.includes('+0    < P. 101:201(100) ack 1'));
+  const past = generateMutants(checkText(file, text.replace('+0    < P. 101:201(100) ack 1', '+0    < P. 101:202(101) ack 1'), { target: 'ts' }), { validate: false });
+  t.true(past.mutants.some((m) => m.line === 19 && m.kind === 'in.mptcp.dss.dll'), past.skipped.filter((s) => s.line === 19).map((s) => s.reason).join(' '));
+});

@@ -118,7 +118,7 @@ export class InboundMappings {
 
   /**
    * A DLL one longer changes nothing Linux shows: the mapping carries no DATA_FIN, and the next
-   * data on its subflow is none, or comes under a mapping that starts where the longer one ends
+   * data on its subflow past the segments it maps is none, or comes under a mapping that starts where the longer one ends
    * and gives that byte the same DSN.
    */
   longerDllEquivalent(at: number, noJoin: boolean): boolean {
@@ -127,7 +127,8 @@ export class InboundMappings {
     const list = this.bySubflow.get(where.subflow)!;
     const m = list[where.index]!.mapping!;
     if (m.fin || m.dsn === undefined || !covers(m)) return false;
-    const next = list.slice(where.index + 1).find((x) => x.payload > 0);
+    // Segments without a DSS inside the mapping as written are read under it either way.
+    const next = list.slice(where.index + 1).find((x) => x.payload > 0 && !(x.mapping === undefined && x.seq >= m.ssn && x.seq + x.payload <= m.ssn + m.dll));
     if (!next) return true;
     const n = next.mapping;
     // Next data with no mapping at all (a stripped DSS) and more than the one byte: the rest stays
