@@ -393,3 +393,12 @@ test("a DLL one longer on a mapping whose next data, without a DSS, stays inside
   const past = generateMutants(checkText(file, text.replace('+0    < P. 101:201(100) ack 1', '+0    < P. 101:202(101) ack 1'), { target: 'ts' }), { validate: false });
   t.true(past.mutants.some((m) => m.line === 19 && m.kind === 'in.mptcp.dss.dll'), past.skipped.filter((s) => s.line === 19).map((s) => s.reason).join(' '));
 });
+
+test("a join SYN/ACK with a wrong literal HMAC is not dropped by a mutant: a missing MP_JOIN resets the join the same way", (t) => {
+  const g = generate(`${repoRoot}test/scripts/mptcp/conformance/3.2/client-bad-synack-hmac.pkt`);
+  t.true(g.skipped.some((s) => s.startsWith('20:') && s.includes('inbound-join-synack-bad-hmac')), g.skipped.filter((s) => s.startsWith('20:')).join('\n'));
+  t.false(g.mutants.some((m) => m.startsWith('20:') && m.includes('in.mptcp.drop')));
+  // A join SYN/ACK with a computed HMAC keeps its drop mutant.
+  const good = generate(`${repoRoot}test/scripts/mptcp/join/client-join.pkt`);
+  t.true(good.mutants.some((m) => m.includes('in.mptcp.drop') && m.includes('mp_join_syn_ack')), good.mutants.filter((m) => m.includes('in.mptcp')).join('\n'));
+});

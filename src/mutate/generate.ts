@@ -366,6 +366,10 @@ class Generator {
     // A wrong HMAC or no MP_JOIN ACK at all: the join resets with MP_TCPRST 1 either way
     // (subflow.c subflow_syn_recv_sock: subflow_hmac_valid, fallback_is_fatal).
     if (spec.kind === 'mp_join_ack' && spec.hmac.kind === 'literal') return 'inbound-join-ack-bad-hmac';
+    // The same on the active side: a join SYN/ACK with a wrong HMAC or without MP_JOIN is reset
+    // with MP_TCPRST 1 (subflow.c subflow_finish_connect; checked on 6.18 with
+    // conformance/3.2/client-bad-synack-hmac.pkt).
+    if (spec.kind === 'mp_join_syn_ack' && spec.hmac.kind === 'literal') return 'inbound-join-synack-bad-hmac';
     return undefined;
   }
 
