@@ -402,3 +402,10 @@ test("a join SYN/ACK with a wrong literal HMAC is not dropped by a mutant: a mis
   const good = generate(`${repoRoot}test/scripts/mptcp/join/client-join.pkt`);
   t.true(good.mutants.some((m) => m.includes('in.mptcp.drop') && m.includes('mp_join_syn_ack')), good.mutants.filter((m) => m.includes('in.mptcp')).join('\n'));
 });
+
+test("a listener's peer: flag C on its MP_CAPABLE SYN is not mutated when the stack joins only other addresses of the peer", (t) => {
+  // The server joins the client's announced address (addr[c1]), never the SYN's source (addr[c0]).
+  const g = generate(`${repoRoot}test/scripts/mptcp/pm/userspace-daemon-server.pkt`);
+  t.true(g.skipped.some((s) => s.startsWith('17:') && s.includes('inbound-flag-c')), g.skipped.filter((s) => s.startsWith('17:')).join('\n'));
+  t.false(g.mutants.some((m) => m.startsWith('17:') && m.includes('+flag_c')));
+});

@@ -942,6 +942,11 @@ export function generateMutants(loaded: LoadedScript, opts: GenerateOptions = {}
       if (a.body.options.some((o) => o.kind === 'mp_capable') && a.body.flags & TcpFlag.SYN && initialPeer === undefined) initialPeer = dst ?? '';
       if (a.body.options.some((o) => o.kind === 'mp_join_syn') && (dst === undefined || initialPeer === undefined || initialPeer === '' || dst === initialPeer)) gen.joins = true;
     }
+    // A listener's peer: its initial address is where its MP_CAPABLE SYN came from.
+    if (a.kind === 'packet' && a.direction === 'inbound' && a.body.kind === 'tcp' && Array.isArray(a.body.options) && initialPeer === undefined
+      && (a.body.flags & TcpFlag.SYN) !== 0 && (a.body.flags & TcpFlag.ACK) === 0 && a.body.options.some((o) => o.kind === 'mp_capable')) {
+      initialPeer = a.tuple?.src ? src.slice(a.tuple.src.range.start.offset, a.tuple.src.range.end.offset) : '';
+    }
     // Checksums are negotiated by any MP_CAPABLE with A but an inbound SYN's (a listener ignores
     // it) and an inbound one after the stack sent a DSS (fully established: Linux reads
     // MP_CAPABLE in the handshake paths only, subflow.c).
