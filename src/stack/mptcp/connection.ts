@@ -17,6 +17,7 @@ import { findCapable, validCapable } from './capable.js';
 import { dataSpan, mappingCoversSegment } from './mapping.js';
 import { decideFallback, RESET_MIDDLEBOX, type MappingProblem } from './fallback.js';
 import type { Mib } from '../mib.js';
+import { TCP_RTO_MIN_US } from './data-fin-timer.js';
 import { add64, MptcpSock, type RxMapping, type RxVerdict, type SubflowRxMap, type TxMapping, type TxSegmentInfo } from './msk.js';
 
 export { add64, RESET_MIDDLEBOX, type MptcpSettings, type RxMapping, type RxVerdict, type SubflowRxMap, type TxMapping, type TxSegmentInfo } from './msk.js';
@@ -107,6 +108,8 @@ export class MptcpConnection extends MptcpSock {
     if (retransmit) { this.stats.bytesRetrans += BigInt(bytes); this.stats.retransmits++; }
     else this.stats.bytesSent += BigInt(bytes);
     if (bytes > 0) this.stats.lastDataSent = this.now();
+    // New data sets the timer interval again (mptcp_set_timeout: no subflow timer pending yet).
+    if (bytes > 0 && !retransmit) this.rtxIvalUs = TCP_RTO_MIN_US;
     if (bytes > 0 && this.mpFail.sendInfiniteMap) {
       this.mpFail.sendInfiniteMap = false;
       this.settings.mib?.inc('MPTcpExtInfiniteMapTx'); // protocol.c mptcp_update_infinite_map
@@ -337,6 +340,9 @@ export class MptcpConnection extends MptcpSock {
     this.sndUna = ack;
     this.txq.trim(ack);
     if (this.dataFinDsn !== undefined && ack === add64(this.dataFinDsn, 1)) this.dataFinAcked = true;
+    // Everything sent is acknowledged before any DATA_FIN: __mptcp_clean_una stops the timer and
+    // mptcp_stop_rtx_timer zeroes its interval.
+    if (this.dataFinDsn === undefined && ack === this.writeSeq) this.rtxIvalUs = 0;
   }
 
   /**

@@ -9,6 +9,7 @@ import { FLAG_A_CHECKSUM, FLAG_C_NO_JOIN_INITIAL, localFlags, validCapable } fro
 import type { KeyMaterial } from './keys.js';
 import { material } from './keys.js';
 import { DataTxQueue } from './tx-queue.js';
+import { TCP_RTO_MIN_US } from './data-fin-timer.js';
 import { MpFailExchange, RESET_MIDDLEBOX } from './fallback.js';
 import type { Mib } from '../mib.js';
 
@@ -107,6 +108,8 @@ export class MptcpSock {
   rcvNxt = 0n;
   dataFinDsn: bigint | undefined;
   dataFinAcked = false;
+  /** Linux's msk->timer_ival, where a DATA_FIN's retransmissions start (data-fin-timer.ts). */
+  rtxIvalUs = TCP_RTO_MIN_US;
   peerDataFin = false;
   protected peerDataFinDsn: bigint | undefined;
   /** DSN of the latest mapping received (Linux's subflow->map_seq, what our MP_FAIL names). */

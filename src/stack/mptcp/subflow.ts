@@ -7,7 +7,7 @@
 import type { MptcpOption, TcpOption, TcpSegment } from '../../wire/packet.js';
 import { TcpFlag } from '../../wire/packet.js';
 import type { OutgoingSegment, SubflowHooks } from '../tcp/hooks.js';
-import { INITIAL_RTO_US, MAX_RTO_US } from '../tcp/rtt.js';
+import { INITIAL_RTO_US } from '../tcp/rtt.js';
 import { readSynOptions } from '../tcp/options.js';
 import { seqAdd, seqDiff } from '../tcp/seq.js';
 import { canSend, type TcpState } from '../tcp/state.js';
@@ -16,6 +16,7 @@ import type { FourTuple } from '../tcp/endpoint.js';
 import type { Timer } from '../virtual-clock.js';
 import { add64, RESET_MIDDLEBOX, type MptcpConnection, type SubflowRxMap, type TxMapping } from './connection.js';
 import { ChecksumHold } from './csum-hold.js';
+import { dataFinRetransmitDelay } from './data-fin-timer.js';
 import { fourthAckVerdict, RESET_EUNSPEC, RESET_NO_RESOURCES, RESET_UNSPECIFIED, type JoinSubflow } from './join.js';
 
 /** The MPTCP options among a segment's (what mptcp_incoming_options reads). */
@@ -39,7 +40,9 @@ export abstract class SubflowBase extends TcpConnection<TxTag> implements Subflo
   /** A join closed by REMOVE_ADDR (either way): 6.18 stops counting it in mptcpi_subflows at once. */
   removedByPm = false;
   protected dataFinTimer: Timer | undefined;
+  /** Retransmissions of our DATA_FIN so far, and the interval they started from (data-fin-timer.ts). */
   private dataFinBackoff = 0;
+  private dataFinFirstIvalUs = 0;
   /** Bytes of a mapping whose DSS checksum is not checked yet. */
   private readonly csumHold = new ChecksumHold();
   /** The mapping this subflow is receiving under (its own, whatever the other subflows receive). */
@@ -143,8 +146,9 @@ export abstract class SubflowBase extends TcpConnection<TxTag> implements Subflo
     // Sent by the MPTCP socket (tcp_send_ack on each subflow) without refreshing the subflow's
     // clock: 6.18 puts the TS val of the subflow's last event on it.
     this.transmitAck(this.mptcpTx(undefined, 0, false, true), 0, undefined, true);
-    const rto = Math.min(MAX_RTO_US, this.rtt.rtoUs * 2 ** this.dataFinBackoff);
-    this.dataFinTimer = this.env.clock.schedule(this.now + rto, () => {
+    if (this.dataFinBackoff === 0) this.dataFinFirstIvalUs = this.mptcp!.rtxIvalUs;
+    const delay = dataFinRetransmitDelay(this.dataFinFirstIvalUs, this.dataFinBackoff);
+    this.dataFinTimer = this.env.clock.schedule(this.now + delay, () => {
       this.dataFinTimer = undefined;
       if (this.state === 'CLOSED' || this.mptcp!.dataFinAcked || this.mptcp!.fallback) return;
       this.dataFinBackoff++;
