@@ -15,8 +15,8 @@ export class PmEventLog {
   readonly queue: PmEvent[] = [];
   private readonly listeners = new Map<object, Record<string, number | string>>();
   private readonly conns = new Map<Conn, { established: boolean; closed: boolean }>();
-  /** The peer's backup wish last seen on each subflow (a change is an MP_PRIO received). */
-  private readonly prio = new Map<Conn, boolean>();
+  /** MP_PRIO options counted on each subflow at the last look (each new one is an event). */
+  private readonly prio = new Map<Conn, number>();
   /** Join subflows seen established, with their connection, until SUB_CLOSED went out. */
   private readonly joins = new Map<Conn, Conn>();
 
@@ -67,12 +67,11 @@ export class PmEventLog {
         this.joins.set(j, c);
         this.push('sub_established', this.joinAttrs(c, j));
       }
-      // pm.c mptcp_pm_mp_prio_received (seen here as a change of the peer's wish: an MP_PRIO
-      // repeating the current one is missed).
+      // pm.c mptcp_pm_mp_prio_received: every MP_PRIO, also one repeating the current wish (6.18).
       for (const sub of [c, ...joinsOf(c)]) {
-        const was = this.prio.get(sub) ?? false;
-        this.prio.set(sub, sub.peerBackup);
-        if (sub.peerBackup !== was) this.push('sub_priority', { ...this.joinAttrs(c, sub), backup: sub.peerBackup ? 1 : 0 });
+        const seen = this.prio.get(sub) ?? 0;
+        this.prio.set(sub, sub.prioReceived);
+        for (let i = seen; i < sub.prioReceived; i++) this.push('sub_priority', { ...this.joinAttrs(c, sub), backup: sub.peerBackup ? 1 : 0 });
       }
       // protocol.c __mptcp_close: the application closed the socket.
       if (!st.closed && c.orphaned) {

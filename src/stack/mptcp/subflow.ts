@@ -35,6 +35,8 @@ export abstract class SubflowBase extends TcpConnection<TxTag> implements Subflo
   master: SubflowBase | undefined;
   /** The peer's MP_PRIO on this subflow: send here only when no other subflow is usable. */
   peerBackup = false;
+  /** MP_PRIO options received on this subflow (each is a SUB_PRIORITY event: pm.c mptcp_pm_mp_prio_received). */
+  prioReceived = 0;
   /** MPTCP: the only subflow was reset without MP_FASTCLOSE; the connection lives on, empty. */
   subflowLost = false;
   /** A join closed by REMOVE_ADDR (either way): 6.18 stops counting it in mptcpi_subflows at once. */
@@ -240,7 +242,7 @@ export abstract class SubflowBase extends TcpConnection<TxTag> implements Subflo
       this.mptcp!.hadJoin = true;
     }
     const prio = mopts.find((o) => o.subtype === 'mp_prio' && o.addressId === undefined);
-    if (prio && prio.subtype === 'mp_prio') { this.peerBackup = prio.backup; if (this.join) this.join.peerBackup = prio.backup; }
+    if (prio && prio.subtype === 'mp_prio') { this.peerBackup = prio.backup; this.prioReceived++; if (this.join) this.join.peerBackup = prio.backup; }
     if (this.mptcp) {
       const una = this.mptcp.sndUna;
       const verdict = this.mptcp.onSegment(mopts, seg.payload, seqDiff(seg.seq, this.rxSsnBase), inOrder, this.join !== undefined, this.rxMap);
