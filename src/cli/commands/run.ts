@@ -229,6 +229,8 @@ export async function runRun(argv: string[], io: RunIo = processIo()): Promise<n
     lates.push(result.failure.testerLateUs);
     result = await attempt(await newKernelTarget());
   }
+  // The kernel target's threads, woken to end now rather than joined at exit (threads.ts).
+  if (targetName === 'kernel') await (await import('../../targets/kernel/threads.js')).stopKernelThreads();
   if (lates.length > 0) {
     const { timingRetryNote } = await import('../../suite/executor.js');
     result.warnings.push(timingRetryNote(lates, result.status === 'pass'));

@@ -9,6 +9,7 @@
 // descriptors of the calls they get, so the namespace they were started in does not matter;
 // workers started during a script (more blocking calls at once than warm workers) are ended by
 // release() when the script ends.
+import { settlesWithin } from './settles-within.js';
 import { Worker } from 'node:worker_threads';
 import type { SyscallRequest, SyscallResult } from '../target.js';
 import { readFileSync } from 'node:fs';
@@ -153,7 +154,7 @@ export class BlockingPool {
     let clean = true;
     await Promise.all(this.slots.map(async (s) => {
       if (s.busyId === undefined) return;
-      const returned = await Promise.race([s.idle!.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), RELEASE_WAIT_MS))]);
+      const returned = await settlesWithin(s.idle!, RELEASE_WAIT_MS);
       if (!returned) {
         clean = false;
         await this.end(s);

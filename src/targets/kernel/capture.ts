@@ -1,6 +1,7 @@
 // The kernel target's capture thread (capture-worker.ts), started once per process and attached
 // to one script's tun device (and packet socket) at a time: starting a thread that loads its
 // modules costs a hundred milliseconds or more, which a suite no longer pays per script.
+import { settlesWithin } from './settles-within.js';
 import { Worker } from 'node:worker_threads';
 import { errnoName } from '../../sys/symbols.js';
 import { call, O_CLOEXEC } from './libc.js';
@@ -107,7 +108,7 @@ export class PacketCapture {
       Atomics.store(this.ctl, CTL_CMD, CMD_STOP);
       Atomics.add(this.ctl, CTL_SEQ, 1);
       call('write', this.wake[1], new Uint8Array(1), 1);
-      const stopped = await Promise.race([this.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), STOP_MS))]);
+      const stopped = await settlesWithin(this.exited, STOP_MS);
       if (!stopped) await this.worker.terminate();
     }
     for (const fd of this.wake) call('close', fd);

@@ -1,6 +1,7 @@
 // The kernel target's injection thread (injector-worker.ts), started once per process: a packet
 // handed over ahead of its time is written to the tun device at that time to within the
 // kernel's timer precision, whatever the JS event loop is doing meanwhile.
+import { settlesWithin } from './settles-within.js';
 import { Worker } from 'node:worker_threads';
 import {
   DATA_AT, MAX_PACKET, SHARED_SIZE, SLOT_DEADLINE, SLOT_ERRNO, SLOT_FD, SLOT_LEN, SLOT_RECEIVED, SLOT_RET, SLOT_STAMP, SLOT_STAMPFD, SLOT_STATE,
@@ -101,7 +102,7 @@ export class Injector {
     if (!this.alive) return;
     Atomics.store(this.i32, SLOT_STATE, STATE_STOP);
     Atomics.notify(this.i32, SLOT_STATE);
-    const stopped = await Promise.race([this.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), STOP_MS))]);
+    const stopped = await settlesWithin(this.exited, STOP_MS);
     if (!stopped) await this.worker.terminate();
   }
 }

@@ -179,6 +179,7 @@ export class KernelTarget implements Target {
   }
 
   async close(): Promise<void> {
+    this.clock.endSleeps();
     if (this.realtime) notRealtime();
     this.realtime = false;
     this.shells.killAll();

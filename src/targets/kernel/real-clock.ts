@@ -10,8 +10,12 @@ const SPIN_US = 1500;
 export class RealClock implements Clock {
   readonly kind = 'real' as const;
   private t0 = process.hrtime.bigint();
+  /** Sleeps waiting on a timer, ended by endSleeps(). */
+  private readonly sleeps = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  private ended = false;
 
   start(): void {
+    this.ended = false;
     testerLateRunStarted();
     this.t0 = process.hrtime.bigint();
   }
@@ -35,10 +39,29 @@ export class RealClock implements Clock {
     if (late > 0) t += late;
     for (;;) {
       const left = t - this.now();
-      if (left <= 0) return;
-      if (left > SPIN_US) await new Promise((r) => setTimeout(r, (left - SPIN_US) / 1000));
+      if (left <= 0 || this.ended) return;
+      if (left > SPIN_US) {
+        await new Promise<void>((wake) => {
+          const sleep = { timer: setTimeout(() => { this.sleeps.delete(sleep); wake(); }, (left - SPIN_US) / 1000), wake };
+          this.sleeps.add(sleep);
+        });
+      }
       // setImmediate lets packet reads and worker replies run while spinning.
       else await new Promise((r) => setImmediate(r));
     }
+  }
+
+  /**
+   * The run is over (the target closes): sleeps still pending return now. Their callers lost a
+   * race (a packet came first) and are gone, but their timers held the process open at exit for
+   * as long as the longest (most of a second after a single `run --target kernel FILE`).
+   */
+  endSleeps(): void {
+    this.ended = true;
+    for (const s of this.sleeps) {
+      clearTimeout(s.timer);
+      s.wake();
+    }
+    this.sleeps.clear();
   }
 }

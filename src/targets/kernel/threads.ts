@@ -49,3 +49,14 @@ export async function kernelThreadsHealthy(): Promise<boolean> {
   const t = threads ? await threads.catch(() => null) : null;
   return t !== null && t.capture.running && t.injector.running;
 }
+
+/**
+ * Ends the threads, each woken to leave at once. Without this a process that is done still waits
+ * at exit for the capture thread's poll() to time out (up to a second: capture-worker.ts), which
+ * was most of a single `run --target kernel FILE`'s wall time after its script.
+ */
+export async function stopKernelThreads(): Promise<void> {
+  const t = threads ? await threads.catch(() => null) : null;
+  threads = null;
+  if (t) await Promise.all([t.capture.stop(), t.injector.stop(), t.pool.close()]).catch(() => undefined);
+}

@@ -1,6 +1,7 @@
 // The tun device's reader thread (tun-reader-worker.ts), started and stopped in one place for
 // every user of a tun device: the kernel target and `mptcpdrill interop`. Packets arrive with
 // the monotonic time the thread read them; a wake-up pipe stops the thread's poll().
+import { settlesWithin } from './settles-within.js';
 import { Worker } from 'node:worker_threads';
 import { errnoName } from '../../sys/symbols.js';
 import { call, O_CLOEXEC } from './libc.js';
@@ -53,7 +54,7 @@ export class TunReader {
   /** Wakes the thread up to stop, terminates it if it does not, and closes the pipe. */
   async stop(): Promise<void> {
     if (this.wake.length) call('write', this.wake[1]!, new Uint8Array(1), 1);
-    const stopped = await Promise.race([this.done.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), STOP_MS))]);
+    const stopped = await settlesWithin(this.done, STOP_MS);
     if (!stopped) await this.worker.terminate();
     for (const fd of this.wake.splice(0)) call('close', fd);
   }

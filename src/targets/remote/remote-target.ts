@@ -120,6 +120,7 @@ export class RemoteTarget implements Target {
   }
 
   async close(): Promise<void> {
+    this.clock.endSleeps();
     this.shells.killAll();
     this.capture?.close();
     this.capture = null;
