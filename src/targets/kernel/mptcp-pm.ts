@@ -2,6 +2,7 @@
 // family "mptcp_pm" of the script's namespace (include/uapi/linux/mptcp_pm.h; the policy in
 // net/mptcp/mptcp_pm_gen.c), one request per command, the kernel's errno as the result. A
 // connection named by its socket (`conn=FD`) is sent with the token MPTCP_INFO reports for it.
+import { AF_INET, AF_INET6 } from '../../sys/structs.js';
 import { decodeStruct } from '../../sys/struct-layout.js';
 import { MPTCP_INFO_LAYOUT } from '../../sys/mptcp-structs.js';
 import { errnoName } from '../../sys/symbols.js';
@@ -31,8 +32,6 @@ const ADDR_PORT = 5;
 const ADDR_FLAGS = 6;
 const ADDR_IF_IDX = 7;
 const NLA_F_NESTED = 0x8000;
-const AF_INET = 2;
-const AF_INET6 = 10;
 const SOL_MPTCP = 284;
 const MPTCP_INFO = 1;
 

@@ -32,7 +32,7 @@ export async function kernelThreads(): Promise<KernelThreads> {
   if (threads) {
     const t = await threads.catch(() => null);
     if (t && t.capture.running && t.injector.running) return t;
-    if (t) await Promise.all([t.capture.stop(), t.injector.stop(), t.pool.close()]).catch(() => undefined);
+    if (t) await stopAll(t);
     threads = null;
   }
   threads ??= start();
@@ -58,5 +58,9 @@ export async function kernelThreadsHealthy(): Promise<boolean> {
 export async function stopKernelThreads(): Promise<void> {
   const t = threads ? await threads.catch(() => null) : null;
   threads = null;
-  if (t) await Promise.all([t.capture.stop(), t.injector.stop(), t.pool.close()]).catch(() => undefined);
+  if (t) await stopAll(t);
+}
+
+function stopAll(t: KernelThreads): Promise<unknown> {
+  return Promise.all([t.capture.stop(), t.injector.stop(), t.pool.close()]).catch(() => undefined);
 }
