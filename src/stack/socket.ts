@@ -18,10 +18,17 @@ export class Socket {
   reuseAddr = false;
   reusePort = false;
   linger: { onoff: number; linger: number } = { onoff: 0, linger: 0 };
-  congestion: string;
   deferAccept = 0;
   notsentLowat = 0;
   settings: SocketSettings;
+  /** TCP_CONGESTION: kept in the settings its connections read (tcp/congestion.ts). */
+  get congestion(): string {
+    return this.settings.congestion ?? 'cubic';
+  }
+
+  set congestion(name: string) {
+    this.settings.congestion = name;
+  }
 
   constructor(
     readonly family: 4 | 6,
@@ -30,8 +37,7 @@ export class Socket {
     defaults: { rcvBuf: number; sndBuf: number; congestion: string; keepalive: { idle: number; intvl: number; cnt: number } },
   ) {
     this.nonblock = nonblock;
-    this.congestion = defaults.congestion;
-    this.settings = { nodelay: false, cork: false, userMss: 0, rcvBuf: defaults.rcvBuf, sndBuf: defaults.sndBuf, keepalive: { on: false, ...defaults.keepalive } };
+    this.settings = { nodelay: false, cork: false, userMss: 0, rcvBuf: defaults.rcvBuf, sndBuf: defaults.sndBuf, keepalive: { on: false, ...defaults.keepalive }, congestion: defaults.congestion };
   }
 
   /** The peer's connection is gone or refused: sk_err pending on the socket or its connection. */

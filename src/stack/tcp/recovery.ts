@@ -1,5 +1,5 @@
-// Loss recovery and congestion control (tcp_recovery.c, tcp_cong.c): the congestion window's
-// growth, fast retransmit on three duplicate ACKs, retransmission of segments marked lost, and a
+// Loss recovery (tcp_recovery.c): the congestion window's growth (by the socket's algorithm,
+// congestion.ts), fast retransmit on three duplicate ACKs, retransmission of segments marked lost, and a
 // lowered path MTU's resend (tcp_simple_retransmit).
 import { seqAdd } from './seq.js';
 import type { InFlight } from './sock.js';
@@ -10,17 +10,14 @@ export abstract class TcpRecovery<Tag = unknown> extends TcpHandshake<Tag> {
     // Only a window that limited the sender grows (tcp_is_cwnd_limited).
     const limited = this.cwnd < 2 * Math.max(this.maxPacketsOut, packetsOutBefore);
     this.maxPacketsOut = this.inflight.length;
-    if (!limited) return;
-    if (this.cwnd < this.ssthresh) { this.cwnd = Math.min(this.cwnd + acked, Math.max(this.ssthresh, this.cwnd)); return; }
-    this.cwndCount += acked;
-    if (this.cwndCount >= this.cwnd) { this.cwndCount -= this.cwnd; this.cwnd++; }
+    this.ca.congAvoid(this.sndUna, acked, limited);
   }
 
   protected onDupAck(): void {
     this.dupAcks++;
     if (this.dupAcks !== 3) return;
-    // Fast retransmit: halve (cubic's beta is close enough for the visible sequence), resend the head.
-    this.ssthresh = Math.max(Math.floor((this.inflight.length * 717) / 1024), 2);
+    // Fast retransmit: the algorithm's threshold (congestion.ts), resend the head.
+    this.ssthresh = this.ca.ssthresh();
     this.cwnd = this.ssthresh;
     this.caState = 3;
     const head = this.inflight[0];

@@ -10,6 +10,7 @@ import type { Prng } from '../prng.js';
 import type { Sysctls } from '../sysctl.js';
 import type { Timer, VirtualClock } from '../virtual-clock.js';
 import { ipPacket, type FourTuple } from './endpoint.js';
+import { createCongestion, type CongestionOps, type CongestionSock } from './congestion.js';
 import type { SubflowHooks } from './hooks.js';
 import { Reassembly } from './reassembly.js';
 import { RttEstimator } from './rtt.js';
@@ -74,6 +75,8 @@ export interface SocketSettings {
    * TCP_FASTOPEN_NO_COOKIE and the socket's own TCP_FASTOPEN_KEY keys.
    */
   fastOpen?: { qlen?: number; connect?: boolean; noCookie?: boolean; keys?: Uint8Array[] };
+  /** TCP_CONGESTION, or net.ipv4.tcp_congestion_control when the socket was made. */
+  congestion?: string;
 }
 
 
@@ -124,7 +127,9 @@ export abstract class TcpSock<Tag = unknown> {
   totalRetrans = 0;
   cwnd = INITIAL_CWND;
   ssthresh = 0x7fffffff;
-  protected cwndCount = 0;
+  cwndCount = 0;
+  /** tp->prior_cwnd: the window when the current reduction began (undo restores from it). */
+  priorCwnd = 0;
   protected dupAcks = 0;
   protected inflight: InFlight[] = [];
   protected maxPacketsOut = 0;
@@ -225,6 +230,30 @@ export abstract class TcpSock<Tag = unknown> {
 
   protected get now(): number {
     return this.env.clock.now();
+  }
+
+  private caOps: CongestionOps | undefined;
+  /** The socket's congestion control (congestion.ts); a new TCP_CONGESTION name starts afresh (tcp_reinit_congestion_control). */
+  protected get ca(): CongestionOps {
+    const name = this.settings.congestion ?? this.env.sysctls.get('net.ipv4.tcp_congestion_control') ?? 'cubic';
+    if (this.caOps?.name !== name) this.caOps = createCongestion(name, this.caSock());
+    return this.caOps;
+  }
+
+  private caSock(): CongestionSock {
+    const t = this;
+    return {
+      get cwnd() { return t.cwnd; },
+      set cwnd(v: number) { t.cwnd = v; },
+      get ssthresh() { return t.ssthresh; },
+      set ssthresh(v: number) { t.ssthresh = v; },
+      get cwndCount() { return t.cwndCount; },
+      set cwndCount(v: number) { t.cwndCount = v; },
+      get priorCwnd() { return t.priorCwnd; },
+      get sndNxt() { return t.sndNxt; },
+      get sndUna() { return t.sndUna; },
+      get nowUs() { return t.now; },
+    };
   }
 
   protected tsVal(stale = false): number {

@@ -68,7 +68,7 @@ export abstract class TcpTimers<Tag = unknown> extends TcpRecovery<Tag> {
       return;
     }
     // RTO: everything outstanding is lost; slow start from one segment.
-    this.ssthresh = Math.max(Math.floor((this.cwnd * 717) / 1024), 2);
+    this.ssthresh = this.ca.ssthresh();
     this.cwnd = 1;
     this.cwndCount = 0;
     this.caState = 4;
