@@ -443,6 +443,10 @@ export class PktParser extends CstParser {
       { ALT: () => { this.CONSUME(K.md5, { LABEL: 'kind' }); this.OPTION(() => this.SUBRULE(this.cookie)); } },
       { ALT: () => { this.CONSUME(K.FO, { LABEL: 'kind' }); this.OPTION2(() => this.SUBRULE2(this.cookie)); } },
       { ALT: () => { this.CONSUME(K.FOEXP, { LABEL: 'kind' }); this.OPTION3(() => this.SUBRULE3(this.cookie)); } },
+      // `raw KIND HEX...`: any option as bytes (kind, computed length, data), e.g. an MPTCP option
+      // of a subtype no keyword writes (docs/language.md §7.3). The data may be split in groups:
+      // a 0x number is at most 64 bits to the lexer.
+      { ALT: () => { this.CONSUME(K.raw, { LABEL: 'kind' }); this.SUBRULE6(this.intValue, { LABEL: 'rawKind' }); this.MANY3(() => this.SUBRULE4(this.cookie, { LABEL: 'rawData' })); } },
       {
         ALT: () => {
           this.CONSUME(K.ECN, { LABEL: 'kind' });

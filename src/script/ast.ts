@@ -313,6 +313,8 @@ export type TcpOptionSpec =
   | ({ kind: 'md5'; digest?: Uint8Array } & Node)
   /** AccECN [google]: field order chooses the option kind; kept as written. */
   | ({ kind: 'accecn'; fields: Array<{ name: 'e0b' | 'ceb' | 'e1b'; value: number }> } & Node)
+  /** `raw KIND [HEX]` [ext]: one option as bytes, its length byte computed (2 + data). */
+  | ({ kind: 'raw'; code: number; data: Uint8Array } & Node)
   | MptcpOptionSpec;
 
 // ---- MPTCP options [mptcp] ----------------------------------------------------------------

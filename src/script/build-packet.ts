@@ -231,6 +231,14 @@ export function tcpOption(v: V, ctx: Ctx): TcpOptionSpec {
       const digest = cookieBytes();
       return digest ? { kind: 'md5', digest, range } : { kind: 'md5', range };
     }
+    case 'raw': {
+      const code = int(v, ctx, 'rawKind', 'option kind', U8)!;
+      const data = Uint8Array.from(nodes(ctx, 'rawData').flatMap((n) => [...v.sub<Uint8Array>(n)!]));
+      // The length byte counts kind and length too: 2 + data must fit in it, and in 40 bytes.
+      if (data.length > 38) v.sink.error('bad-raw-option', range, `a raw option carries at most 38 data bytes, not ${data.length}`);
+      if (code === 0 || code === 1) v.sink.error('bad-raw-option', range, `raw ${code}: kinds 0 (eol) and 1 (nop) have no length byte; write eol or nop`);
+      return { kind: 'raw', code, data, range };
+    }
     case 'FO':
     case 'FOEXP': {
       const c = cookieBytes();

@@ -5,6 +5,7 @@
 import type { MptcpOptionSpec, TcpOptionSpec } from '../../script/ast.js';
 import type { TcpOption } from '../../wire/packet.js';
 import { TcpFlag } from '../../wire/packet.js';
+import { decodeTcpOptions } from '../../wire/tcp-options.js';
 import type { Line } from './line.js';
 import { buildMptcpOption } from './mptcp-build.js';
 import { PacketLineError } from './types.js';
@@ -41,6 +42,12 @@ export function plainTcpOption(spec: TcpOptionSpec): TcpOption | undefined {
         data[i * 3 + 2] = f.value & 0xff;
       });
       return { kind: 'unknown', code, data };
+    }
+    case 'raw': {
+      // Decoded from its bytes, so a receiving stack sees what the wire says (an MP_CAPABLE of
+      // version 2, an MPTCP option of an unassigned subtype) and the bytes go out unchanged.
+      const bytes = Uint8Array.of(spec.code, 2 + spec.data.length, ...spec.data);
+      return decodeTcpOptions(bytes)[0];
     }
     default:
       return undefined;

@@ -7,6 +7,7 @@ import type { TcpOptionSpec } from '../../script/ast.js';
 import type { TcpOption } from '../../wire/packet.js';
 import { bytesEqual, toHex } from '../../wire/bytes.js';
 import { renderTcpOption } from '../../wire/render.js';
+import { encodeTcpOptions } from '../../wire/tcp-options.js';
 import type { Line } from './line.js';
 import { matchMptcpOption } from './mptcp-match.js';
 import { fieldMismatch, numberMismatch, type FieldMismatch } from './types.js';
@@ -27,6 +28,7 @@ const MPTCP_SUBTYPE: Record<string, string> = {
 
 /** A name for an option's kind that is equal for a spec and the wire option it describes. */
 function specKind(s: TcpOptionSpec): string {
+  if (s.kind === 'raw') return `code:${s.code}`;
   if (s.kind === 'fastopen') return s.experimental ? 'fastopen-exp' : 'fastopen';
   if (s.kind === 'accecn') return s.fields[0]?.name === 'e1b' ? 'unknown:174' : 'unknown:172';
   return MPTCP_SUBTYPE[s.kind] ?? s.kind;
@@ -50,7 +52,8 @@ export function matchTcpOptions(line: Line, live: TcpOption[], payload: Uint8Arr
   if (want === 'any') return;
   const specs = want === 'none' ? [] : want;
   const wantKinds = specs.map(specKind);
-  const liveKinds = live.map(liveKind);
+  // A `raw KIND` option is matched by its kind byte: the live option is named that way too.
+  const liveKinds = live.map((o, i) => (specs[i]?.kind === 'raw' ? `code:${encodeTcpOptions([o])[0]}` : liveKind(o)));
   if (wantKinds.join() !== liveKinds.join()) {
     // Padding: NOPs anywhere, EOL (some stacks pad with it) too.
     const strip = (ks: string[]) => ks.filter((k) => k !== 'nop' && k !== 'eol').join();
@@ -100,6 +103,12 @@ function matchTcpOption(line: Line, spec: TcpOptionSpec, live: TcpOption, payloa
         if (w !== got.join(' ')) out.push(fieldMismatch('tcp_option_accecn', w, got.join(' ')));
       }
       return;
+    case 'raw': {
+      // Byte for byte: the data after the kind and length bytes, whatever the codec made of it.
+      const got = encodeTcpOptions([live]).subarray(2);
+      if (!bytesEqual(spec.data, got)) out.push(fieldMismatch('tcp_option_raw', toHex(spec.data) || '(no data)', toHex(got) || '(no data)'));
+      return;
+    }
     default:
       if (live.kind === 'mptcp') matchMptcpOption(line, spec, live, payload, out);
   }

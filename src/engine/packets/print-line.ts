@@ -3,6 +3,7 @@
 
 import type { DssField, Endpoint, HmacSpec, KeyRef, PacketAction, SeqValue, TcpOptionSpec, TokenSpec } from '../../script/ast.js';
 import { renderTcpOption } from '../../wire/render.js';
+import { toHex } from '../../wire/bytes.js';
 import { plainTcpOption } from './options-build.js';
 
 function seqValue(v: SeqValue): string {
@@ -44,7 +45,7 @@ function keyRef(k: KeyRef, lookup: KeyLookup | undefined): string {
 }
 
 export function optionText(o: TcpOptionSpec, lookup?: KeyLookup): string {
-  const plain = o.kind !== 'accecn' ? plainTcpOption(o) : undefined;
+  const plain = o.kind !== 'accecn' && o.kind !== 'raw' ? plainTcpOption(o) : undefined;
   if (plain) return renderTcpOption(plain);
   switch (o.kind) {
     case 'sack':
@@ -53,6 +54,8 @@ export function optionText(o: TcpOptionSpec, lookup?: KeyLookup): string {
       return `TS val ${o.val} ecr ${o.ecr}`;
     case 'accecn':
       return `ECN ${o.fields.map((f) => `${f.name} ${f.value}`).join(' ')}`;
+    case 'raw':
+      return `raw ${o.code}${o.data.length > 0 ? ` 0x${toHex(o.data)}` : ''}`;
     case 'mp_capable': {
       const flags = o.flags === 0 ? 'no_flags' : FLAG_NAMES.filter((_, i) => o.flags & (1 << i)).reverse().join(', ');
       const keys = o.keys.length ? `key[${o.keys.map((k) => keyRef(k, lookup)).join(', ')}]` : 'nokey';

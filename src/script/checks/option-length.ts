@@ -48,6 +48,8 @@ function wireShape(o: TcpOptionSpec, ctx: LengthContext, outbound: boolean): Tcp
       return { kind: 'fastopen', experimental: o.experimental, cookie: o.cookie ?? NONE };
     case 'md5':
       return { kind: 'md5', digest: o.digest ?? NONE };
+    case 'raw':
+      return { kind: 'unknown', code: o.code, data: o.data };
     case 'accecn':
       // Not in the codec: kind, length and 3 bytes per counter.
       return { kind: 'unknown', code: 172, data: new Uint8Array(3 * o.fields.length) };
