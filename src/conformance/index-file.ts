@@ -12,9 +12,27 @@ export type Keyword = (typeof KEYWORDS)[number];
 export const ROLES = ['sender', 'receiver', 'initiator', 'responder', 'both'] as const;
 export type Role = (typeof ROLES)[number];
 
+/**
+ * The part the stack under test plays in one script (`ROLE:path` in the tests column): its
+ * connection's client or server (the MP_CAPABLE initiator or responder), or a join's initiator
+ * or responder, or the sender or receiver of the option the clause is about.
+ */
+export const SCRIPT_ROLES = ['client', 'server', 'initiator', 'responder', 'sender', 'receiver'] as const;
+export type ScriptRole = (typeof SCRIPT_ROLES)[number];
+
+/** The role tags that show a stack playing a clause's role (an MP_CAPABLE initiator is a client). */
+export const PLAYS: Record<Exclude<Role, 'both'>, readonly ScriptRole[]> = {
+  initiator: ['initiator', 'client'],
+  responder: ['responder', 'server'],
+  sender: ['sender', 'client', 'server'],
+  receiver: ['receiver', 'client', 'server'],
+};
+/** The two sides of a `both` clause: tested from both when one tag of a pair and the other are there. */
+export const SIDES: ReadonlyArray<readonly [ScriptRole, ScriptRole]> = [['client', 'server'], ['initiator', 'responder'], ['sender', 'receiver']];
+
 /** How a clause is covered: scripts, or a stated reason it is untestable, or work not done yet. */
 export type Coverage =
-  | { kind: 'scripts'; scripts: string[] }
+  | { kind: 'scripts'; scripts: string[]; roles: Record<string, ScriptRole> }
   | { kind: 'untestable'; reason: string }
   | { kind: 'todo'; what: string };
 
@@ -47,11 +65,40 @@ export function scriptPath(name: string): string {
   return name.startsWith('test/') ? name : `test/scripts/${name}`;
 }
 
-function parseCoverage(text: string): Coverage | undefined {
+function parseCoverage(text: string): Coverage | string | undefined {
   const m = /^(untestable|todo):\s*(.*)$/.exec(text);
   if (m) return m[2] ? (m[1] === 'untestable' ? { kind: 'untestable', reason: m[2] } : { kind: 'todo', what: m[2] }) : undefined;
-  const scripts = text.split(/\s+/).filter((s) => s.length > 0).map(scriptPath);
-  return scripts.length > 0 ? { kind: 'scripts', scripts } : undefined;
+  const scripts: string[] = [];
+  const roles: Record<string, ScriptRole> = {};
+  for (const word of text.split(/\s+/).filter((w) => w.length > 0)) {
+    const tag = /^([a-z]+):(.+)$/.exec(word);
+    if (tag && !(SCRIPT_ROLES as readonly string[]).includes(tag[1]!)) return `role tag '${tag[1]}' of ${tag[2]} is none of ${SCRIPT_ROLES.join(', ')}`;
+    const path = scriptPath(tag ? tag[2]! : word);
+    if (scripts.includes(path)) return `${path} is listed twice`;
+    scripts.push(path);
+    if (tag) roles[path] = tag[1] as ScriptRole;
+  }
+  return scripts.length > 0 ? { kind: 'scripts', scripts, roles } : undefined;
+}
+
+/** Why the role tags do not fit the clause's role, or undefined when they do. */
+function roleProblem(role: Role, roles: Record<string, ScriptRole>): string | undefined {
+  if (role === 'both') return undefined;
+  const wrong = Object.entries(roles).filter(([, r]) => !PLAYS[role].includes(r));
+  return wrong.length > 0 ? `the clause binds the ${role}, but ${wrong.map(([p, r]) => `${p} is tagged ${r}`).join(', ')}` : undefined;
+}
+
+/** The sides of a `both` clause its tagged scripts test, e.g. ['client', 'server']. */
+export function sidesTested(c: Clause): ScriptRole[] {
+  if (c.coverage.kind !== 'scripts') return [];
+  const tags = new Set(Object.values(c.coverage.roles));
+  return SCRIPT_ROLES.filter((r) => tags.has(r));
+}
+
+/** A `both` clause tested from both sides: both tags of one pair are present. */
+export function bothSidesTested(c: Clause): boolean {
+  const tags = sidesTested(c);
+  return SIDES.some(([a, b]) => tags.includes(a) && tags.includes(b));
 }
 
 function parseLine(fields: string[], line: number, where: string): Clause | string {
@@ -66,6 +113,9 @@ function parseLine(fields: string[], line: number, where: string): Clause | stri
   if (quote.trim() === '') return `${where}: the quote is empty`;
   const coverage = parseCoverage(tests.trim());
   if (!coverage) return `${where}: ${id} has neither a script nor an "untestable: WHY" reason`;
+  if (typeof coverage === 'string') return `${where}: ${id}: ${coverage}`;
+  const misfit = coverage.kind === 'scripts' ? roleProblem(role as Role, coverage.roles) : undefined;
+  if (misfit) return `${where}: ${id}: ${misfit}`;
   return { id, section, keyword: keyword as Keyword, role: role as Role, quote, coverage, line };
 }
 

@@ -3,6 +3,7 @@
 // check committed files for staleness without a kernel.
 
 import type { SuiteTarget } from '../suite/types.js';
+import { SCRIPT_ROLES, type ScriptRole } from './index-file.js';
 import type { ClauseReport, ConformanceReport, DeviationReport } from './report.js';
 import type { Verdict, VerdictName } from './verdict.js';
 
@@ -30,21 +31,59 @@ function verdictCell(v: Verdict | undefined): string {
 function coverageCell(c: ClauseReport): string {
   if (c.untestable !== undefined) return `untestable: ${c.untestable}`;
   if (c.todo !== undefined) return `todo: ${c.todo}`;
-  return c.scripts.map((s) => `\`${shortScript(s)}\``).join(' ');
+  return c.scripts.map((s) => `${c.roles[s] ? `${c.roles[s]}:` : ''}\`${shortScript(s)}\``).join(' ');
+}
+
+/** The clause's verdict on a target, then each tagged role's own (`client: conforms`). */
+function targetCell(c: ClauseReport, t: SuiteTarget): string {
+  const roles = Object.entries(c.roleVerdicts[t] ?? {});
+  const main = verdictCell(c.verdicts[t]);
+  return roles.length > 0 ? `${main}; ${roles.map(([r, v]) => `${r}: ${v}`).join(', ')}` : main;
+}
+
+/** Per role the stack plays: clauses with a script tagged so, and how many conform or deviate per target. */
+function rolesTable(report: ConformanceReport): string[] {
+  const t = report.targets;
+  const lines = [`| stack plays | clauses | ${t.map((x) => `${x}: conforms / deviates / other`).join(' | ')} |`, `|---|---:|${t.map(() => '---|').join('')}`];
+  for (const role of SCRIPT_ROLES) {
+    const own = report.clauses.filter((c) => Object.values(c.roles).includes(role));
+    if (own.length === 0) continue;
+    const counts = (x: SuiteTarget): string => {
+      const v = own.map((c) => c.roleVerdicts[x]?.[role as ScriptRole]);
+      const conf = v.filter((n) => n === 'conforms').length;
+      const dev = v.filter((n) => n === 'deviates').length;
+      return `${conf} / ${dev} / ${v.length - conf - dev}`;
+    };
+    lines.push(`| ${role} | ${own.length} | ${t.map(counts).join(' | ')} |`);
+  }
+  return lines;
+}
+
+/** The `both` clauses, with the sides their scripts test. */
+function bothTable(report: ConformanceReport): string[] {
+  const both = report.clauses.filter((c) => c.bothSides !== undefined);
+  const lines = [
+    `${both.filter((c) => c.bothSides).length} of ${both.length} clauses that bind both sides are tested from both; the others from one side only.`,
+    '',
+    '| id | sides tested | both |',
+    '|---|---|---|',
+  ];
+  for (const c of both) lines.push(`| ${c.id} | ${[...new Set(Object.values(c.roles))].join(', ') || '(no role tags)'} | ${c.bothSides ? 'yes' : '**no**'} |`);
+  return lines;
 }
 
 function totalsTable(report: ConformanceReport): string[] {
   const t = report.targets;
   const lines = [
-    `| § | clauses | testable | untestable | todo | scripts | ${t.map((x) => `${x}: ${COUNTED.join(' / ')}`).join(' | ')} |`,
-    `|---|---:|---:|---:|---:|---:|${t.map(() => '---|').join('')}`,
+    `| § | clauses | testable | untestable | todo | scripts | both sides | ${t.map((x) => `${x}: ${COUNTED.join(' / ')}`).join(' | ')} |`,
+    `|---|---:|---:|---:|---:|---:|---:|${t.map(() => '---|').join('')}`,
   ];
   const counts = (v: Partial<Record<VerdictName, number>> | undefined): string => COUNTED.map((n) => String(v?.[n] ?? 0)).join(' / ');
-  for (const s of report.sections) lines.push(`| ${s.section} | ${s.clauses} | ${s.testable} | ${s.untestable} | ${s.todo} | ${s.scripts} | ${t.map((x) => counts(s.verdicts[x])).join(' | ')} |`);
-  const sum = (k: 'clauses' | 'testable' | 'untestable' | 'todo'): number => report.sections.reduce((n, s) => n + s[k], 0);
+  for (const s of report.sections) lines.push(`| ${s.section} | ${s.clauses} | ${s.testable} | ${s.untestable} | ${s.todo} | ${s.scripts} | ${s.bothSides} of ${s.bothClauses} | ${t.map((x) => counts(s.verdicts[x])).join(' | ')} |`);
+  const sum = (k: 'clauses' | 'testable' | 'untestable' | 'todo' | 'bothSides' | 'bothClauses'): number => report.sections.reduce((n, s) => n + s[k], 0);
   const scripts = new Set(report.clauses.flatMap((c) => c.scripts)).size;
   const all = (x: SuiteTarget): string => COUNTED.map((n) => String(report.clauses.filter((c) => c.verdicts[x]?.verdict === n).length)).join(' / ');
-  lines.push(`| **all** | ${sum('clauses')} | ${sum('testable')} | ${sum('untestable')} | ${sum('todo')} | ${scripts} | ${t.map(all).join(' | ')} |`);
+  lines.push(`| **all** | ${sum('clauses')} | ${sum('testable')} | ${sum('untestable')} | ${sum('todo')} | ${scripts} | ${sum('bothSides')} of ${sum('bothClauses')} | ${t.map(all).join(' | ')} |`);
   return lines;
 }
 
@@ -73,11 +112,23 @@ export function conformanceMarkdown(report: ConformanceReport): string {
     '',
     ...totalsTable(report),
     '',
+    '## Per role',
+    '',
+    'The role the stack under test plays in a script is its tag in the index (`client:path`); a',
+    "clause's verdict per role is that of its scripts with that tag. Untagged scripts count only in",
+    'the clause verdict.',
+    '',
+    ...rolesTable(report),
+    '',
+    '## Clauses that bind both sides',
+    '',
+    ...bothTable(report),
+    '',
     '## Clauses',
     '',
     `| id | keyword | role | statement | tested by | ${t.join(' | ')} |`,
     `|---|---|---|---|---|${t.map(() => '---|').join('')}`,
-    ...report.clauses.map((c) => `| ${c.id} | ${c.keyword} | ${c.role} | ${cell(c.quote)} | ${cell(coverageCell(c))} | ${t.map((x) => cell(verdictCell(c.verdicts[x]))).join(' | ')} |`),
+    ...report.clauses.map((c) => `| ${c.id} | ${c.keyword} | ${c.role} | ${cell(c.quote)} | ${cell(coverageCell(c))} | ${t.map((x) => cell(targetCell(c, x))).join(' | ')} |`),
     '',
     '## Deviations',
     '',

@@ -6,10 +6,10 @@
 import type { SuiteTarget } from '../suite/types.js';
 import type { XfailEntry } from '../suite/xfail.js';
 import { findXfail } from '../suite/xfail.js';
-import type { Clause, Keyword, Role } from './index-file.js';
-import { INDEX_PATH } from './index-file.js';
+import type { Clause, Keyword, Role, ScriptRole } from './index-file.js';
+import { bothSidesTested, INDEX_PATH } from './index-file.js';
 import type { ScriptResult } from './run.js';
-import { verdictOf, type Verdict, type VerdictName } from './verdict.js';
+import { roleVerdicts, verdictOf, type Verdict, type VerdictName } from './verdict.js';
 
 export interface ClauseReport {
   id: string;
@@ -18,9 +18,15 @@ export interface ClauseReport {
   role: Role;
   quote: string;
   scripts: string[];
+  /** The role the stack plays in each tagged script (`ROLE:path` in the index). */
+  roles: Record<string, ScriptRole>;
+  /** A `both` clause: whether its tags cover two opposite sides (client and server, ...). */
+  bothSides?: boolean;
   untestable?: string;
   todo?: string;
   verdicts: Partial<Record<SuiteTarget, Verdict>>;
+  /** Per target, the verdict of each tagged role's scripts alone. */
+  roleVerdicts: Partial<Record<SuiteTarget, Partial<Record<ScriptRole, VerdictName>>>>;
 }
 
 export interface SectionTotals {
@@ -30,6 +36,9 @@ export interface SectionTotals {
   scripts: number;
   untestable: number;
   todo: number;
+  /** `both` clauses with scripts, and how many of them are tested from both sides. */
+  bothClauses: number;
+  bothSides: number;
   /** Per target: how many clauses got each verdict. */
   verdicts: Partial<Record<SuiteTarget, Partial<Record<VerdictName, number>>>>;
 }
@@ -105,6 +114,8 @@ function sectionTotals(clauses: readonly ClauseReport[], targets: readonly Suite
       scripts: new Set(own.flatMap((c) => c.scripts)).size,
       untestable: own.filter((c) => c.untestable !== undefined).length,
       todo: own.filter((c) => c.todo !== undefined).length,
+      bothClauses: own.filter((c) => c.bothSides !== undefined).length,
+      bothSides: own.filter((c) => c.bothSides === true).length,
       verdicts,
     };
   });
@@ -114,10 +125,18 @@ export function buildReport(input: ReportInput): ConformanceReport {
   const targets = [...input.results.keys()];
   const clauses: ClauseReport[] = input.clauses.map((c) => {
     const verdicts: ClauseReport['verdicts'] = {};
-    for (const [t, results] of input.results) verdicts[t] = verdictOf(c, results);
+    const byRole: ClauseReport['roleVerdicts'] = {};
+    for (const [t, results] of input.results) {
+      verdicts[t] = verdictOf(c, results);
+      byRole[t] = roleVerdicts(c, results);
+    }
+    const scripted = c.coverage.kind === 'scripts';
     return {
       id: c.id, section: c.section, keyword: c.keyword, role: c.role, quote: c.quote,
       scripts: c.coverage.kind === 'scripts' ? c.coverage.scripts : [],
+      roles: c.coverage.kind === 'scripts' ? c.coverage.roles : {},
+      ...(c.role === 'both' && scripted ? { bothSides: bothSidesTested(c) } : {}),
+      roleVerdicts: byRole,
       ...(c.coverage.kind === 'untestable' ? { untestable: c.coverage.reason } : {}),
       ...(c.coverage.kind === 'todo' ? { todo: c.coverage.what } : {}),
       verdicts,

@@ -5,7 +5,7 @@
 // differs from Linux, not from the RFC), fails (a script fails with no entry: the index or the
 // stack is wrong), not run (skipped, or could not run), untestable, or todo.
 
-import type { Clause } from './index-file.js';
+import type { Clause, ScriptRole } from './index-file.js';
 import type { ScriptResult } from './run.js';
 
 export type VerdictName = 'conforms' | 'deviates' | 'known failure' | 'fails' | 'not run' | 'untestable' | 'todo';
@@ -63,4 +63,16 @@ export function verdictOf(clause: Clause, results: ReadonlyMap<string, ScriptRes
   const xfails = runs.filter((r) => r.outcome === 'xfail');
   if (xfails.length > 0) return { verdict: 'deviates', evidence: xfails.map(evidenceOf), fixed };
   return { verdict: 'conforms', evidence: [], fixed };
+}
+
+/** The verdict of each role a clause's scripts are tagged with: its tagged scripts alone. */
+export function roleVerdicts(clause: Clause, results: ReadonlyMap<string, ScriptResult>): Partial<Record<ScriptRole, VerdictName>> {
+  const cov = clause.coverage;
+  if (cov.kind !== 'scripts') return {};
+  const out: Partial<Record<ScriptRole, VerdictName>> = {};
+  for (const role of new Set(Object.values(cov.roles))) {
+    const scripts = cov.scripts.filter((s) => cov.roles[s] === role);
+    out[role] = verdictOf({ ...clause, coverage: { kind: 'scripts', scripts, roles: cov.roles } }, results).verdict;
+  }
+  return out;
 }
