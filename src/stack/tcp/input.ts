@@ -5,6 +5,8 @@ import type { TcpSegment } from '../../wire/packet.js';
 import { TcpFlag } from '../../wire/packet.js';
 import { readFastOpen, TFO_DATA_NOT_ACKED, TFO_SYN_RETRANSMITTED } from '../fastopen.js';
 import { findTimestamp, readSynOptions } from './options.js';
+import type { AckContext } from './recovery.js';
+import { sackBlocks } from './sack.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from './seq.js';
 import { canReceive, type TcpState } from './state.js';
 import { DEFAULT_PEER_MSS, DELACK_US, MAX_QUICKACKS, TIME_WAIT_US } from './sock.js';
@@ -85,7 +87,7 @@ export abstract class TcpInput<Tag = unknown> extends TcpTimers<Tag> {
     if (!dataLeft) return false;
     this.fastOpenClientFail = this.totalRetrans > 0 ? TFO_SYN_RETRANSMITTED : TFO_DATA_NOT_ACKED;
     for (const e of this.inflight) if (!e.syn) e.lost = true;
-    this.retransmitLost(Infinity);
+    this.retransmitLost(Infinity, true);
     return true;
   }
 
@@ -173,6 +175,9 @@ export abstract class TcpInput<Tag = unknown> extends TcpTimers<Tag> {
     const ack = seg.ack;
     if (seqGt(ack, this.sndNxt)) { this.sendAck(); return false; }
     const window = seg.window << this.sndWscale;
+    // FLAG_DATA | FLAG_WIN_UPDATE: such an ACK is no duplicate (tcp_ack's FLAG_NOT_DUP).
+    const notDup = seg.payload.length > 0 || seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && window > this.sndWnd);
+    const ctx = this.ackStart(ack, sackBlocks(seg.options), notDup);
     if (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack))) {
       const opened = window > this.sndWnd;
       this.sndWnd = window;
@@ -184,15 +189,19 @@ export abstract class TcpInput<Tag = unknown> extends TcpTimers<Tag> {
     if (seqGt(ack, this.sndUna)) {
       this.lastAckRecv = this.now;
       this.dupAcks = 0;
-      this.ackedUpTo(ack);
+      this.ackedUpTo(ack, ctx);
     } else if (ack === this.sndUna && seg.payload.length === 0 && this.inflight.length > 0 && window === this.sndWnd && !(seg.flags & TcpFlag.FIN)) {
       this.onDupAck();
     }
+    this.ackEnd(ctx);
     return true;
   }
 
-  /** New data acknowledged up to `ack`: RTT, congestion window, timers, FIN states. */
-  protected ackedUpTo(ack: number): void {
+  /**
+   * New data acknowledged up to `ack`: RTT, congestion window, timers, FIN states. An ACK
+   * processed with its context (`ctx`) leaves the window and the timers to ackEnd (recovery.ts).
+   */
+  protected ackedUpTo(ack: number, ctx?: AckContext): void {
     const wasOut = this.inflight.length;
     let ackedPkts = 0;
     let rttSample: number | undefined;
@@ -201,6 +210,7 @@ export abstract class TcpInput<Tag = unknown> extends TcpTimers<Tag> {
       const end = seqAdd(e.seq, e.len + (e.syn ? 1 : 0) + (e.fin ? 1 : 0));
       if (seqGt(end, ack)) break;
       this.inflight.shift();
+      ctx?.acked.push(e);
       ackedPkts++;
       if (!e.retrans) rttSample = this.now - e.sentAt;
     }
@@ -215,10 +225,11 @@ export abstract class TcpInput<Tag = unknown> extends TcpTimers<Tag> {
     if (rttSample !== undefined) this.rtt.sample(rttSample);
     this.backoff = 0;
     this.retransmits = 0;
-    if (ackedPkts > 0 && this.state !== 'SYN_SENT' && this.state !== 'SYN_RECV') this.growCwnd(ackedPkts, wasOut);
-    if (this.caState !== 0 && this.inflight.every((e) => !e.lost)) this.caState = 0;
-    if (this.inflight.length === 0) { this.rtxTimer?.cancel(); this.rtxTimer = undefined; }
-    else this.armRtx(this.rtt.rtoUs);
+    if (!ctx) {
+      if (ackedPkts > 0 && this.state !== 'SYN_SENT' && this.state !== 'SYN_RECV') this.growCwnd(ackedPkts, wasOut);
+      if (this.inflight.length === 0) { this.rtxTimer?.cancel(); this.rtxTimer = undefined; }
+      else this.armRtx(this.rtt.rtoUs);
+    }
     if (this.finSent && seqGt(ack, this.finSeq)) this.onFinAcked();
   }
 

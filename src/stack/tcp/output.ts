@@ -4,6 +4,7 @@ import type { TcpOption } from '../../wire/packet.js';
 import { TcpFlag } from '../../wire/packet.js';
 import { optionBytes, segmentOptions } from './options.js';
 import { seqAdd, seqDiff, seqGt, seqLe, seqLt } from './seq.js';
+import { packetsInFlight } from './sack.js';
 import { canSend } from './state.js';
 import { DELACK_US, type SendChunk } from './sock.js';
 import { TcpSock } from './sock.js';
@@ -15,6 +16,10 @@ export abstract class TcpOutput<Tag = unknown> extends TcpSock<Tag> {
   protected abstract armProbe(): void;
   /** The retransmission timer, due in `us` (timers.ts). */
   protected abstract armRtx(us: number): void;
+  /** New data went out: PRR counts it, the loss probe moves after it (recovery.ts); `probe`: it was the probe. */
+  protected abstract newDataSent(probe: boolean): void;
+  /** output() is sending a loss probe (one segment, past the congestion window). */
+  private probing = false;
 
   /** Queues application data; returns the number of bytes taken (bounded by the send buffer). */
   write(data: Uint8Array): number {
@@ -68,17 +73,24 @@ export abstract class TcpOutput<Tag = unknown> extends TcpSock<Tag> {
     this.output();
   }
 
-  /** Sends what the windows and Nagle allow; then the FIN (and the upper layer's signals) when due. */
-  output(): void {
+  /**
+   * Sends what the windows and Nagle allow; then the FIN (and the upper layer's signals) when due.
+   * `probe`: one new segment for a loss probe, past the congestion window and Nagle
+   * (tcp_write_xmit with push_one 2).
+   */
+  output(probe = false): void {
     if (this.offWire) return;
     const fastOpenChild = this.passiveFastOpen && this.state === 'SYN_RECV';
     if (!canSend(this.state) && !fastOpenChild && this.state !== 'FIN_WAIT1' && this.state !== 'LAST_ACK' && this.state !== 'CLOSING') return;
-    this.retransmitLost(Infinity);
+    if (!probe) this.retransmitLost(Infinity);
+    this.probing = probe;
     for (;;) {
       const dataEnd = this.finQueued ? this.finSeq : this.sndEnd;
       const avail = seqDiff(dataEnd, this.sndNxt);
       if (avail <= 0) break;
-      if (this.inflight.length >= this.cwnd) break;
+      // tcp_cwnd_test counts what is in flight: neither sacked nor lost and not resent.
+      if (!probe && packetsInFlight(this.inflight) >= this.cwnd) break;
+      if (probe && !this.probing) break;
       const chunk = this.chunkAt(this.sndNxt);
       const tag = this.ulp?.liveTag(chunk?.tag);
       const mp = this.ulpOptions(tag, 1, false);
@@ -91,7 +103,7 @@ export abstract class TcpOutput<Tag = unknown> extends TcpSock<Tag> {
       if (len > wndRoom) {
         len = wndRoom;
       }
-      if (len < mss && len === avail) {
+      if (len < mss && len === avail && !probe) {
         // tcp_nagle_check with tcp_minshall_check: a small segment not yet acknowledged and sent.
         const nagle = !this.settings.nodelay && seqGt(this.sndSml, this.sndUna) && seqLe(this.sndSml, this.sndNxt) && this.inflight.length > 0;
         if (this.settings.cork || nagle) break;
@@ -102,7 +114,9 @@ export abstract class TcpOutput<Tag = unknown> extends TcpSock<Tag> {
       if (withFin) this.finSent = true;
       if (len < mss) this.sndSml = this.sndNxt;
     }
-    if (this.finQueued && !this.finSent && this.sndNxt === this.finSeq) {
+    const probeSent = probe && !this.probing;
+    this.probing = false;
+    if (this.finQueued && !this.finSent && this.sndNxt === this.finSeq && !probeSent) {
       this.sendData(this.sndNxt, 0, true, false);
       this.sndNxt = seqAdd(this.sndNxt, 1);
       this.finSent = true;
@@ -160,7 +174,11 @@ export abstract class TcpOutput<Tag = unknown> extends TcpSock<Tag> {
       // Pingpong: data sent shortly after data arrived (tcp_event_data_sent).
       if (this.lastRcvTime >= 0 && this.now - this.lastRcvTime < Math.max(this.ato, DELACK_US)) this.pingpong = true;
     }
-    if (!retrans) this.trackInFlight(seq, len, false, fin, false);
+    if (!retrans) {
+      this.trackInFlight(seq, len, false, fin, false);
+      this.newDataSent(this.probing);
+      this.probing = false;
+    }
     this.maxPacketsOut = Math.max(this.maxPacketsOut, this.inflight.length);
     if (!this.rtxTimer) this.armRtx(this.rtt.rtoUs);
   }

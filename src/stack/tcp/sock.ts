@@ -56,6 +56,10 @@ export interface InFlight {
   sentAt: number;
   retrans: boolean;
   lost: boolean;
+  /** Sacked by the peer (TCPCB_SACKED_ACKED): never sent again (sack.ts). */
+  sacked?: boolean;
+  /** Resent and not yet (s)acked nor found lost again (TCPCB_SACKED_RETRANS); `lost` is cleared by the resend. */
+  rtxOut?: boolean;
 }
 
 export interface SocketSettings {

@@ -72,7 +72,7 @@ export abstract class TcpTimers<Tag = unknown> extends TcpRecovery<Tag> {
     this.cwnd = 1;
     this.cwndCount = 0;
     this.caState = 4;
-    for (const e of this.inflight) e.lost = true;
+    this.markAllLost();
     this.retransmits++;
     this.backoff++;
     this.retransmitLost(1);
