@@ -223,6 +223,7 @@ export abstract class TcpInput<Tag = unknown> extends TcpTimers<Tag> {
       this.chunks.shift();
     }
     if (rttSample !== undefined) this.rtt.sample(rttSample);
+    if (ackedPkts > 0) this.ca.pktsAcked?.({ pktsAcked: ackedPkts, rttUs: rttSample ?? -1, inFlight: this.inflight.length });
     this.backoff = 0;
     this.retransmits = 0;
     if (!ctx) {

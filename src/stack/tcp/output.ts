@@ -83,6 +83,7 @@ export abstract class TcpOutput<Tag = unknown> extends TcpSock<Tag> {
     const fastOpenChild = this.passiveFastOpen && this.state === 'SYN_RECV';
     if (!canSend(this.state) && !fastOpenChild && this.state !== 'FIN_WAIT1' && this.state !== 'LAST_ACK' && this.state !== 'CLOSING') return;
     if (!probe) this.retransmitLost(Infinity);
+    const sentBefore = this.sndNxt;
     this.probing = probe;
     for (;;) {
       const dataEnd = this.finQueued ? this.finSeq : this.sndEnd;
@@ -121,6 +122,8 @@ export abstract class TcpOutput<Tag = unknown> extends TcpSock<Tag> {
       this.sndNxt = seqAdd(this.sndNxt, 1);
       this.finSent = true;
     }
+    const cwndLimited = packetsInFlight(this.inflight) >= this.cwnd;
+    if (this.sndNxt !== sentBefore || cwndLimited) this.cwndUsage.validate(cwndLimited, this.inflight.length, this.sndUna, this.sndNxt);
     this.ulp?.afterOutput();
   }
 
@@ -167,6 +170,8 @@ export abstract class TcpOutput<Tag = unknown> extends TcpSock<Tag> {
     if (this.state === 'SYN_RECV' && !this.passiveFastOpen) flags = TcpFlag.ACK;
     this.transmitAck(mp, len, { seq, flags, payload });
     if (len > 0) {
+      // tcp_event_data_sent: the first segment after an idle time (nothing in flight).
+      if (!retrans && this.inflight.length === 0) this.ca.cwndEvent?.('tx-start');
       this.dataSegsOut++;
       this.lastDataSent = this.now;
       if (retrans) this.bytesRetrans += len; else this.bytesSent += len;
@@ -179,7 +184,6 @@ export abstract class TcpOutput<Tag = unknown> extends TcpSock<Tag> {
       this.newDataSent(this.probing);
       this.probing = false;
     }
-    this.maxPacketsOut = Math.max(this.maxPacketsOut, this.inflight.length);
     if (!this.rtxTimer) this.armRtx(this.rtt.rtoUs);
   }
 

@@ -42,11 +42,9 @@ export abstract class TcpRecovery<Tag = unknown> extends TcpHandshake<Tag> {
   /** What the retransmission timer (icsk_retransmit_timer) is armed for now. */
   private xmitPending: 'rto' | 'reo' | 'tlp' = 'rto';
 
-  protected growCwnd(acked: number, packetsOutBefore: number): void {
+  protected growCwnd(acked: number, _packetsOutBefore: number): void {
     // Only a window that limited the sender grows (tcp_is_cwnd_limited).
-    const limited = this.cwnd < 2 * Math.max(this.maxPacketsOut, packetsOutBefore);
-    this.maxPacketsOut = this.inflight.length;
-    this.ca.congAvoid(this.sndUna, acked, limited);
+    this.ca.congAvoid(this.sndUna, acked, this.cwndUsage.limits(this.cwnd, this.ssthresh));
   }
 
   /** A peer without SACK: the third duplicate ACK proves the head lost (tcp_newreno_mark_lost). */

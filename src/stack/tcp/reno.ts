@@ -30,6 +30,15 @@ export function congAvoidAi(sk: CongestionSock, w: number, acked: number): void 
   }
 }
 
+/**
+ * The start every cong_avoid shares: nothing unless the window limited the sender, then slow
+ * start; returns the ACKed segments left for congestion avoidance (0: none).
+ */
+export function slowStartFirst(sk: CongestionSock, acked: number, cwndLimited: boolean): number {
+  if (!cwndLimited) return 0;
+  return inSlowStart(sk) ? slowStart(sk, acked) : acked;
+}
+
 export class Reno implements CongestionOps {
   constructor(
     protected readonly sk: CongestionSock,
@@ -43,13 +52,8 @@ export class Reno implements CongestionOps {
 
   /** tcp_reno_cong_avoid. */
   congAvoid(_ack: number, acked: number, cwndLimited: boolean): void {
-    if (!cwndLimited) return;
-    let left = acked;
-    if (inSlowStart(this.sk)) {
-      left = slowStart(this.sk, left);
-      if (left === 0) return;
-    }
-    congAvoidAi(this.sk, this.sk.cwnd, left);
+    const left = slowStartFirst(this.sk, acked, cwndLimited);
+    if (left > 0) congAvoidAi(this.sk, this.sk.cwnd, left);
   }
 
   /** tcp_reno_undo_cwnd. */

@@ -10,7 +10,7 @@ import type { Prng } from '../prng.js';
 import type { Sysctls } from '../sysctl.js';
 import type { Timer, VirtualClock } from '../virtual-clock.js';
 import { ipPacket, type FourTuple } from './endpoint.js';
-import { createCongestion, type CongestionOps, type CongestionSock } from './congestion.js';
+import { createCongestion, CwndUsage, type CongestionOps, type CongestionSock } from './congestion.js';
 import type { SubflowHooks } from './hooks.js';
 import { Reassembly } from './reassembly.js';
 import { RttEstimator } from './rtt.js';
@@ -136,7 +136,8 @@ export abstract class TcpSock<Tag = unknown> {
   priorCwnd = 0;
   protected dupAcks = 0;
   protected inflight: InFlight[] = [];
-  protected maxPacketsOut = 0;
+  /** tcp_cwnd_validate's record of the window sent (congestion.ts). */
+  protected readonly cwndUsage = new CwndUsage();
   caState = 0;
 
   protected rtxTimer: Timer | undefined;
@@ -257,6 +258,9 @@ export abstract class TcpSock<Tag = unknown> {
       get sndNxt() { return t.sndNxt; },
       get sndUna() { return t.sndUna; },
       get nowUs() { return t.now; },
+      get lastSendUs() { return t.lastDataSent; },
+      get mss() { return t.sndMss; },
+      get srttUs() { return t.rtt.srttUs; },
     };
   }
 

@@ -4,7 +4,7 @@
 import { TcpFlag } from '../../wire/packet.js';
 import { segmentOptions } from './options.js';
 import { MAX_RTO_US } from './rtt.js';
-import { seqAdd, seqDiff } from './seq.js';
+import { seqAdd, seqDiff, seqGt } from './seq.js';
 import { TIME_WAIT_US } from './sock.js';
 import { TcpRecovery } from './recovery.js';
 
@@ -68,10 +68,15 @@ export abstract class TcpTimers<Tag = unknown> extends TcpRecovery<Tag> {
       return;
     }
     // RTO: everything outstanding is lost; slow start from one segment.
-    this.ssthresh = this.ca.ssthresh();
+    // tcp_enter_loss: a new threshold from Open or Disorder, or once recovery's point was reached,
+    // or in Loss before a retransmission counted; a timeout repeating in Loss keeps it.
+    if (this.caState <= 1 || !seqGt(this.highSeq, this.sndUna) || (this.caState === 4 && this.retransmits === 0)) {
+      this.priorCwnd = this.cwnd;
+      this.ssthresh = this.ca.ssthresh();
+    }
     this.cwnd = 1;
     this.cwndCount = 0;
-    this.caState = 4;
+    this.setCaState(4);
     this.markAllLost();
     this.retransmits++;
     this.backoff++;
