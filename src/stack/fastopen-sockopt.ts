@@ -2,14 +2,13 @@
 // TCP_FASTOPEN (a listener's queue of children not yet acknowledged), TCP_FASTOPEN_CONNECT,
 // TCP_FASTOPEN_NO_COOKIE and TCP_FASTOPEN_KEY.
 import type { SyscallResult } from '../targets/target.js';
-import { decodeInt, encodeInt } from '../sys/structs.js';
+import { decodeInt } from '../sys/structs.js';
 import { TCP_FASTOPEN, TCP_FASTOPEN_CONNECT, TCP_FASTOPEN_KEY, TCP_FASTOPEN_NO_COOKIE, TFO_CLIENT_ENABLE } from './fastopen.js';
 import type { Host } from './host.js';
 import type { Socket } from './socket.js';
+import { fail, intOpt, ok, opt } from './sockopt-value.js';
 
 const KEY_LENGTH = 16;
-const fail = (errno: string): SyscallResult => ({ ret: -1, errno });
-const ok: SyscallResult = { ret: 0 };
 
 export const isFastOpenOption = (name: number): boolean =>
   name === TCP_FASTOPEN || name === TCP_FASTOPEN_CONNECT || name === TCP_FASTOPEN_NO_COOKIE || name === TCP_FASTOPEN_KEY;
@@ -46,10 +45,7 @@ export function setFastOpenOption(host: Host, s: Socket, name: number, value: Ui
 export function getFastOpenOption(host: Host, s: Socket, name: number, optlen: number): SyscallResult {
   if (optlen < 0) return fail('EINVAL');
   const fo = s.settings.fastOpen;
-  const int = (v: number): SyscallResult => {
-    const n = Math.min(optlen, 4);
-    return { ret: 0, out: { kind: 'opt', value: encodeInt(v).slice(0, n), optlen: n } };
-  };
+  const int = (v: number): SyscallResult => intOpt(v, optlen);
   switch (name) {
     case TCP_FASTOPEN: return int(fo?.qlen ?? 0);
     case TCP_FASTOPEN_CONNECT: return int(fo?.connect ? 1 : 0);
@@ -58,8 +54,7 @@ export function getFastOpenOption(host: Host, s: Socket, name: number, optlen: n
       const keys = host.fastOpenKeys.keys(fo?.keys);
       const all = new Uint8Array(keys.length * KEY_LENGTH);
       keys.forEach((k, i) => all.set(k, i * KEY_LENGTH));
-      const n = Math.min(optlen, all.length);
-      return { ret: 0, out: { kind: 'opt', value: all.slice(0, n), optlen: n } };
+      return opt(all, optlen);
     }
   }
 }

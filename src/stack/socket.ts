@@ -63,7 +63,8 @@ export class Socket {
     // writable so that the application's write sends the SYN with data.
     const fastOpenChild = c?.passiveFastOpen === true && state === 'SYN_RECV';
     if ((state !== 'SYN_SENT' && state !== 'SYN_RECV') || fastOpenChild) {
-      if (c && c.rcvQueued > 0) mask |= POLLIN | POLLRDNORM;
+      // tcp_epollin_ready: SO_RCVLOWAT bytes, or fewer once the window left is no more than an MSS.
+      if (c && c.rcvQueued > 0 && (c.rcvQueued >= (this.settings.rcvLowat ?? 1) || c.advertisedWindow() <= c.rcvMss)) mask |= POLLIN | POLLRDNORM;
       if (!sndShut) {
         const free = c ? c.sendBufferFree() : this.settings.sndBuf;
         const queued = c ? this.settings.sndBuf - free : 0;

@@ -12,11 +12,11 @@ export interface FourTuple {
 
 export const tupleKey = (t: FourTuple): string => `${t.localIp}|${t.localPort}|${t.remoteIp}|${t.remotePort}`;
 
-/** Wraps a segment in the IP header Linux would use (DF set, TTL/hop limit 64, id 0). */
-export function ipPacket(t: FourTuple, tcp: TcpSegment, tos = 0): IpPacket {
+/** Wraps a segment in the IP header Linux would use (DF set unless `df` is false, TTL/hop limit 64, id 0). */
+export function ipPacket(t: FourTuple, tcp: TcpSegment, tos = 0, df = true): IpPacket {
   if (t.family === 4) {
     return {
-      ip: { version: 4, tos, id: 0, fragment: 0x4000, ttl: 64, protocol: IPPROTO_TCP, src: t.localIp, dst: t.remoteIp, options: new Uint8Array(0) },
+      ip: { version: 4, tos, id: 0, fragment: df ? 0x4000 : 0, ttl: 64, protocol: IPPROTO_TCP, src: t.localIp, dst: t.remoteIp, options: new Uint8Array(0) },
       tcp,
       errors: [],
     };

@@ -7,6 +7,7 @@ import { MAX_RTO_US } from './rtt.js';
 import { seqAdd, seqDiff, seqGt } from './seq.js';
 import { TIME_WAIT_US } from './sock.js';
 import { TcpRecovery } from './recovery.js';
+import { clampRtoToUserTimeout, orphanRetries, retransmitsTimedOut } from './write-timeout.js';
 
 export abstract class TcpTimers<Tag = unknown> extends TcpRecovery<Tag> {
   /** Runs `fire` after `us` on the delayed-ACK timer (an ACK sent meanwhile cancels it). */
@@ -58,15 +59,15 @@ export abstract class TcpTimers<Tag = unknown> extends TcpRecovery<Tag> {
       this.sendSynAck();
       return;
     }
-    const limit = this.orphaned && s.int('net.ipv4.tcp_orphan_retries') > 0 ? s.int('net.ipv4.tcp_orphan_retries') : s.int('net.ipv4.tcp_retries2');
-    if (this.retransmits >= limit) {
-      this.sendReset(this.sndNxt, true, this.ulp?.rstOptions(false) ?? []);
+    if (this.writeTimedOut()) {
+      // tcp_write_err: ETIMEDOUT and tcp_done, no RST (measured on 6.18: timers/user-timeout.pkt).
       if (this.ulp?.retriesExhausted()) return;
       this.error = 'ETIMEDOUT';
       this.aborted = true;
       this.becomeClosed();
       return;
     }
+    if (this.retransmits === 0) this.retransStamp = this.now;
     // RTO: everything outstanding is lost; slow start from one segment.
     // tcp_enter_loss: a new threshold from Open or Disorder, or once recovery's point was reached,
     // or in Loss before a retransmission counted; a timeout repeating in Loss keeps it.
@@ -81,7 +82,36 @@ export abstract class TcpTimers<Tag = unknown> extends TcpRecovery<Tag> {
     this.retransmits++;
     this.backoff++;
     this.retransmitLost(1);
-    this.armRtx(Math.min(MAX_RTO_US, this.rtt.rtoUs * 2 ** this.backoff));
+    this.armRtx(clampRtoToUserTimeout(Math.min(MAX_RTO_US, this.rtt.rtoUs * 2 ** this.backoff), this.retransStamp, this.now, this.settings.userTimeoutMs ?? 0));
+  }
+
+  /** tcp_retransmit_skb's retrans_stamp: when the first retransmission of the current run went. */
+  protected retransStamp = 0;
+
+  /** tcp_write_timeout after SYN_RECV: tcp_retries2 (an orphan's own retries) or TCP_USER_TIMEOUT, as a time. */
+  private writeTimedOut(): boolean {
+    const s = this.env.sysctls;
+    const alive = this.rtt.rtoUs * 2 ** this.backoff < MAX_RTO_US;
+    const boundary = this.orphaned ? orphanRetries(s.int('net.ipv4.tcp_orphan_retries'), alive) : s.int('net.ipv4.tcp_retries2');
+    return retransmitsTimedOut(this.retransmits, this.retransStamp, this.now, boundary, this.settings.userTimeoutMs ?? 0);
+  }
+
+  /** TCP_QUICKACK reads "not in pingpong mode" (inet_csk_in_pingpong_mode). */
+  get inPingpong(): boolean {
+    return this.pingpong;
+  }
+
+  /**
+   * TCP_QUICKACK (__tcp_sock_set_quickack): 0 enters pingpong mode (ACKs are delayed); another
+   * value leaves it and sends a scheduled ACK at once, an even one entering pingpong again after.
+   */
+  setQuickAck(v: number): void {
+    if (v === 0) { this.pingpong = true; return; }
+    this.pingpong = false;
+    if ((this.state === 'ESTABLISHED' || this.state === 'CLOSE_WAIT') && this.delackTimer) {
+      this.sendAck();
+      if ((v & 1) === 0) this.pingpong = true;
+    }
   }
 
   /**
