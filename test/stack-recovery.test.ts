@@ -1,14 +1,15 @@
 // The pieces of the bundled stack's loss recovery on their own (issue 18): the SACK scoreboard
 // (src/stack/tcp/sack.ts), RACK's loss detection and reordering window (rack.ts), PRR's window
-// (prr.ts) and the loss probe's timeout (tlp.ts), with the numbers Linux's tcp_input.c,
-// tcp_recovery.c and tcp_output.c give. The kernel-first scripts of test/scripts/tcp/recovery/
-// check them together against Linux.
+// (prr.ts), the loss probe's timeout (tlp.ts) and undo's evidence (undo.ts), with the numbers
+// Linux's tcp_input.c, tcp_recovery.c and tcp_output.c give. The kernel-first scripts of
+// test/scripts/tcp/recovery/ check them together against Linux.
 import test from 'ava';
 import { Prr } from '../src/stack/tcp/prr.js';
 import { Rack } from '../src/stack/tcp/rack.js';
 import { packetsInFlight, sackTag, scoreboard } from '../src/stack/tcp/sack.js';
 import type { InFlight } from '../src/stack/tcp/sock.js';
 import { probeTimeoutUs } from '../src/stack/tcp/tlp.js';
+import { UndoState } from '../src/stack/tcp/undo.js';
 
 /** Ten 1000-byte segments from sequence 1, sent at `t` (microseconds). */
 function flight(t = 0): InFlight[] {
@@ -102,4 +103,29 @@ test('the probe timeout: 2 SRTT + 2 ms, or + the minimum RTO with one segment, i
   t.is(probeTimeoutUs(100_000, true, 1, 200_000, 300_000), 300_000);
   t.is(probeTimeoutUs(1_000, true, 10, 200_000, 201_000), 12_000);
   t.is(probeTimeoutUs(0, false, 3, 200_000, 3_000_000), 1_000_000);
+});
+
+test('undo: a timestamp echo older than the first retransmission, or D-SACKs for every one', (t) => {
+  const u = new UndoState();
+  u.init(1, 0);
+  t.is(u.retrans, -1);
+  t.false(u.mayUndo(undefined));
+  u.retransmitted(310);
+  u.retransmitted(320);
+  t.is(u.stamp, 310);
+  t.is(u.retrans, 2);
+  t.true(u.mayUndo(210));
+  t.false(u.mayUndo(310));
+  t.false(u.mayUndo(0));
+  const q = flight();
+  // Below the cumulative ACK: counted in segments of the MSS.
+  u.dsack(1, 1001, 5001, 1000, q);
+  t.is(u.retrans, 1);
+  // Above it: a retransmitted segment it covers.
+  q[6]!.retrans = true;
+  u.dsack(6001, 7001, 5001, 1000, q);
+  t.is(u.retrans, 0);
+  t.true(u.mayUndo(undefined));
+  u.marker = undefined;
+  t.false(u.mayUndo(210));
 });

@@ -6,7 +6,6 @@ import { TcpFlag } from '../../wire/packet.js';
 import { readFastOpen, TFO_DATA_NOT_ACKED, TFO_SYN_RETRANSMITTED } from '../fastopen.js';
 import { findTimestamp, readSynOptions } from './options.js';
 import type { AckContext } from './recovery.js';
-import { sackBlocks } from './sack.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from './seq.js';
 import { canReceive, type TcpState } from './state.js';
 import { DEFAULT_PEER_MSS, DELACK_US, MAX_QUICKACKS, TIME_WAIT_US } from './sock.js';
@@ -177,7 +176,7 @@ export abstract class TcpInput<Tag = unknown> extends TcpTimers<Tag> {
     const window = seg.window << this.sndWscale;
     // FLAG_DATA | FLAG_WIN_UPDATE: such an ACK is no duplicate (tcp_ack's FLAG_NOT_DUP).
     const notDup = seg.payload.length > 0 || seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && window > this.sndWnd);
-    const ctx = this.ackStart(ack, sackBlocks(seg.options), notDup);
+    const ctx = this.ackStart(ack, seg.options, notDup);
     if (seqLt(this.sndWl1, seg.seq) || (this.sndWl1 === seg.seq && seqLe(this.sndWl2, ack))) {
       const opened = window > this.sndWnd;
       this.sndWnd = window;

@@ -1,23 +1,16 @@
 // Loss recovery (tcp_recovery.c, tcp_input.c tcp_fastretrans_alert): the congestion window's
 // growth (by the socket's algorithm, congestion.ts), the SACK scoreboard (sack.ts), RACK loss
 // detection and its reordering timer (rack.ts), Proportional Rate Reduction while recovering
-// (prr.ts), the tail loss probe (tlp.ts), retransmission of segments marked lost, fast retransmit
-// on three duplicate ACKs for a peer without SACK, and a lowered path MTU's resend
-// (tcp_simple_retransmit).
+// (prr.ts), the tail loss probe (tlp.ts), undoing a spurious reduction (undo.ts),
+// retransmission of segments marked lost, fast retransmit on three duplicate ACKs for a peer
+// without SACK, and a lowered path MTU's resend (tcp_simple_retransmit).
 import { seqAdd, seqGe, seqGt, seqLt } from './seq.js';
 import type { InFlight } from './sock.js';
-import { TcpHandshake } from './connect.js';
-import { Prr } from './prr.js';
-import { Rack } from './rack.js';
-import { packetsInFlight, sackTag, scoreboard, segEnd, type SackTagResult } from './sack.js';
-import { jiffiesUs, probeTimeoutUs, TIMEOUT_MIN_US, TlpState } from './tlp.js';
-
-/** tcpi_ca_state values (enum tcp_ca_state). */
-const CA_OPEN = 0;
-const CA_DISORDER = 1;
-const CA_CWR = 2;
-const CA_RECOVERY = 3;
-const CA_LOSS = 4;
+import { CA_CWR, CA_DISORDER, CA_LOSS, CA_OPEN, CA_RECOVERY, TcpCaState } from './ca-state.js';
+import type { TcpOption } from '../../wire/packet.js';
+import { findTimestamp } from './options.js';
+import { packetsInFlight, sackBlocks, sackTag, scoreboard, segEnd, type SackTagResult } from './sack.js';
+import { jiffiesUs, probeTimeoutUs, TIMEOUT_MIN_US } from './tlp.js';
 
 /** What one ACK did, gathered before and during its processing (tcp_ack's prior_* and flag). */
 export interface AckContext {
@@ -31,14 +24,11 @@ export interface AckContext {
   notDup: boolean;
   /** The end of the highest sacked segment once the blocks are tagged (tcp_highest_sack_seq), if any. */
   fack: number | undefined;
+  /** The TS echo reply of the ACK (undo's tcp_packet_delayed), if it had timestamps. */
+  tsEcr: number | undefined;
 }
 
-export abstract class TcpRecovery<Tag = unknown> extends TcpHandshake<Tag> {
-  protected readonly rack = new Rack();
-  protected readonly prr = new Prr();
-  protected readonly tlp = new TlpState();
-  /** tp->high_seq: snd_nxt when recovery or loss began; reaching it ends them. */
-  protected highSeq = 0;
+export abstract class TcpRecovery<Tag = unknown> extends TcpCaState<Tag> {
   /** What the retransmission timer (icsk_retransmit_timer) is armed for now. */
   private xmitPending: 'rto' | 'reo' | 'tlp' = 'rto';
 
@@ -61,10 +51,14 @@ export abstract class TcpRecovery<Tag = unknown> extends TcpHandshake<Tag> {
   }
 
   /** The start of an ACK's processing: the SACK blocks mark the scoreboard (before the cumulative ACK, as tcp_ack). */
-  protected ackStart(ack: number, blocks: Array<[number, number]>, notDup: boolean): AckContext {
-    const ctx: AckContext = { priorUna: this.sndUna, sack: undefined, acked: [], priorPacketsOut: this.inflight.length, notDup, fack: undefined };
+  protected ackStart(ack: number, options: TcpOption[], notDup: boolean): AckContext {
+    const tsEcr = this.tsOk ? findTimestamp(options)?.ecr : undefined;
+    const ctx: AckContext = { priorUna: this.sndUna, sack: undefined, acked: [], priorPacketsOut: this.inflight.length, notDup, fack: undefined, tsEcr };
+    const blocks = sackBlocks(options);
     if (this.sackOk && blocks.length > 0) {
       ctx.sack = sackTag(this.inflight, blocks, ack);
+      const d = ctx.sack.dsack ? blocks[0] : undefined;
+      if (d) this.undo.dsack(d[0], d[1], this.sndUna, this.sndMss, this.inflight);
       if (ctx.sack.reordered) this.rack.reordSeen = true;
       for (const e of ctx.sack.newly) this.rack.advance(e, this.now, this.rtt.minRttUs);
     }
@@ -95,7 +89,7 @@ export abstract class TcpRecovery<Tag = unknown> extends TcpHandshake<Tag> {
       // Without SACK: recovery ends once nothing lost waits to be resent.
       if (this.caState !== CA_OPEN && this.inflight.every((e) => !e.lost)) this.setCaState(CA_OPEN);
     } else if (dubious) {
-      const r = this.fastRetransAlert();
+      const r = this.fastRetransAlert(unaAdvanced, ctx.tsEcr);
       newlyLost = r.newlyLost;
       if (r.reoArmed) setTimer = false;
     }
@@ -107,24 +101,37 @@ export abstract class TcpRecovery<Tag = unknown> extends TcpHandshake<Tag> {
     else if (setTimer) this.setXmitTimer();
   }
 
-  /** tcp_fastretrans_alert with RACK (Linux's default loss detection), without undo. */
-  private fastRetransAlert(): { newlyLost: number; reoArmed: boolean } {
-    if (this.caState !== CA_OPEN && seqGe(this.sndUna, this.highSeq)) {
-      // Recovery or loss is over: the window is what the reduction aimed at (tcp_end_cwnd_reduction).
-      if (this.caState === CA_RECOVERY || (this.caState === CA_CWR && this.sndUna !== this.highSeq)) this.cwnd = this.ssthresh;
-      if (this.caState !== CA_DISORDER) this.setCaState(CA_OPEN);
+  /**
+   * tcp_fastretrans_alert with RACK (Linux's default loss detection): the end of recovery, the
+   * undo checks, loss detection and entering recovery.
+   */
+  private fastRetransAlert(unaAdvanced: boolean, tsEcr: number | undefined): { newlyLost: number; reoArmed: boolean } {
+    const none = { newlyLost: 0, reoArmed: false };
+    if (this.caState === CA_OPEN) this.undo.stamp = 0;
+    else if (seqGe(this.sndUna, this.highSeq)) {
+      if (this.caState === CA_CWR && this.sndUna !== this.highSeq) { this.endCwndReduction(); this.setCaState(CA_OPEN); }
+      else if (this.caState === CA_RECOVERY) { this.tryUndoRecovery(tsEcr); this.endCwndReduction(); }
     }
-    const r = this.rackMarkLost();
-    if (this.caState === CA_RECOVERY || this.caState === CA_LOSS) return r;
-    if (scoreboard(this.inflight).lost === 0) { this.tryKeepOpen(); return r; }
-    this.enterRecovery();
-    return r;
-  }
-
-  /** tcp_set_ca_state: the algorithm hears of the change first. */
-  protected setCaState(state: number): void {
-    this.ca.setState?.(state);
-    this.caState = state;
+    switch (this.caState) {
+      case CA_RECOVERY: {
+        if (unaAdvanced && this.tryUndoPartial(tsEcr)) return none;
+        if (this.tryUndoDsack()) this.tryKeepOpen();
+        const r = this.rackMarkLost();
+        if ((this.caState as number) !== CA_RECOVERY && scoreboard(this.inflight).lost > 0) this.enterRecovery();
+        return r;
+      }
+      case CA_LOSS:
+        // tcp_process_loss without F-RTO nor undo (an RTO episode keeps no undo marker here).
+        if (seqGe(this.sndUna, this.highSeq)) { this.setCaState(CA_OPEN); return none; }
+        return this.rackMarkLost();
+      default: {
+        if (this.caState <= CA_DISORDER) this.tryUndoDsack();
+        const r = this.rackMarkLost();
+        if (scoreboard(this.inflight).lost === 0) { this.tryToOpen(); return r; }
+        this.enterRecovery();
+        return r;
+      }
+    }
   }
 
   /** tcp_rack_mark_lost: detection when something was delivered; the reordering timer for the rest. */
@@ -136,50 +143,6 @@ export abstract class TcpRecovery<Tag = unknown> extends TcpHandshake<Tag> {
     const { lost, waitUs } = this.rack.detectLoss(this.inflight, this.now, reo);
     if (waitUs > 0) this.armXmit('reo', jiffiesUs(waitUs + TIMEOUT_MIN_US));
     return { newlyLost: lost.length, reoArmed: waitUs > 0 };
-  }
-
-  /** tcp_try_keep_open: Disorder while anything is sacked, lost or resent, else Open. */
-  private tryKeepOpen(): void {
-    if (this.caState === CA_CWR) return;
-    const s = scoreboard(this.inflight);
-    const state = s.sacked > 0 || s.lost > 0 || s.retrans > 0 || (this.inflight[0]?.retrans ?? false) ? CA_DISORDER : CA_OPEN;
-    if (this.caState !== state) { this.setCaState(state); this.highSeq = this.sndNxt; }
-  }
-
-  /** tcp_init_cwnd_reduction: the algorithm's threshold, PRR from the current window. */
-  private initCwndReduction(): void {
-    this.highSeq = this.sndNxt;
-    this.tlp.highSeq = 0;
-    this.cwndCount = 0;
-    this.priorCwnd = this.cwnd;
-    this.prr.start(this.cwnd);
-    this.ssthresh = this.ca.ssthresh();
-  }
-
-  /** tcp_enter_recovery. */
-  private enterRecovery(): void {
-    if (this.caState !== CA_CWR) this.initCwndReduction();
-    this.setCaState(CA_RECOVERY);
-  }
-
-  /**
-   * tcp_process_tlp_ack: an ACK at or beyond the probe. A probe of new data, or one both copies
-   * of which arrived (a duplicate ACK), ends the episode; an ACK beyond a resent probe means a
-   * loss that the probe repaired: the window is reduced once (CWR).
-   */
-  private processTlpAck(unaAdvanced: boolean, notDup: boolean, sacked: boolean): void {
-    if (seqLt(this.sndUna, this.tlp.highSeq) && !(this.sndUna === this.tlp.highSeq)) {
-      if (unaAdvanced || notDup || sacked) return;
-    }
-    if (!this.tlp.retrans) { this.tlp.highSeq = 0; return; }
-    if (seqGt(this.sndUna, this.tlp.highSeq)) {
-      this.initCwndReduction();
-      this.setCaState(CA_CWR);
-      this.cwnd = this.ssthresh;
-      this.tryKeepOpen();
-      return;
-    }
-    if (!unaAdvanced && !notDup && !sacked) this.tlp.highSeq = 0;
   }
 
   /** tcp_set_xmit_timer: the loss probe when it may go, else the RTO. */
@@ -278,6 +241,7 @@ export abstract class TcpRecovery<Tag = unknown> extends TcpHandshake<Tag> {
     for (const e of this.inflight) { if (!e.sacked) e.lost = true; e.rtxOut = false; }
     this.highSeq = this.sndNxt;
     this.tlp.highSeq = 0;
+    this.undo.marker = undefined;
   }
 
   /**
@@ -322,6 +286,7 @@ export abstract class TcpRecovery<Tag = unknown> extends TcpHandshake<Tag> {
       e.rtxOut = true;
       e.retrans = true;
       e.sentAt = this.now;
+      this.undo.retransmitted(this.tsVal());
       this.totalRetrans++;
       if (this.caState !== CA_LOSS) this.prr.out++;
       this.sendData(e.seq, e.len, e.fin, true);
