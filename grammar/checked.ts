@@ -7,3 +7,10 @@
 declare const MPTCPDRILL_GRAMMAR_CHECKED: boolean | undefined;
 
 export const grammarChecked: boolean = typeof MPTCPDRILL_GRAMMAR_CHECKED === 'boolean' && MPTCPDRILL_GRAMMAR_CHECKED;
+
+// The grammar's recording and lookahead paths (grammar/analysis.ts), JSON, made by the same
+// bundling from the same checked grammar; undefined outside the bundle, where the parser records
+// and analyses as Chevrotain does.
+declare const MPTCPDRILL_GRAMMAR_ANALYSIS: string | undefined;
+
+export const storedAnalysisJson: string | undefined = typeof MPTCPDRILL_GRAMMAR_ANALYSIS === 'string' ? MPTCPDRILL_GRAMMAR_ANALYSIS : undefined;

@@ -2,25 +2,49 @@
 // language (docs/language.md §3-§9). The visitor in src/script/build.ts gives the tree meaning.
 // Gates only look ahead; they never change what a rule builds.
 
-import { CstParser, EOF, tokenMatcher, type IToken, type TokenType } from 'chevrotain';
+import { CstParser, EOF, tokenMatcher, type IToken, type Rule, type TokenType } from 'chevrotain';
 import * as T from './tokens.js';
 import { pktErrorMessages } from './messages.js';
-import { grammarChecked } from './checked.js';
+import { grammarChecked, storedAnalysisJson } from './checked.js';
 import { LazyLookahead } from './lazy-lookahead.js';
+import { replayGast, type GrammarAnalysis } from './analysis.js';
+import { StoredLookahead } from './stored-lookahead.js';
 
 const K = T.K;
+export const MAX_LOOKAHEAD = 2;
 
 export class PktParser extends CstParser {
-  constructor() {
+  /**
+   * With `analysis` (the bundle's, grammar/analysis.ts) the grammar is not recorded nor analysed
+   * again: its GAST is rebuilt from the data and its lookahead functions made from stored paths.
+   */
+  constructor(analysis?: GrammarAnalysis) {
+    const tokens = new Map([...T.allTokens, EOF].map((t) => [t.name, t]));
     super(T.allTokens, {
       recoveryEnabled: false,
       nodeLocationTracking: 'full',
-      maxLookahead: 2,
-      lookaheadStrategy: new LazyLookahead(2),
+      maxLookahead: MAX_LOOKAHEAD,
+      lookaheadStrategy: analysis ? new StoredLookahead(analysis.paths, tokens, MAX_LOOKAHEAD) : new LazyLookahead(MAX_LOOKAHEAD),
       errorMessageProvider: pktErrorMessages,
       skipValidations: grammarChecked,
     });
+    if (analysis) {
+      const gast = replayGast(analysis.rules, tokens);
+      // performSelfAnalysis() records each rule through this method (Chevrotain's GastRecorder):
+      // an own property answering from the stored GAST replaces the recording run.
+      // Nothing is recorded, so the recording mode's method swaps are skipped too.
+      Object.assign(this, {
+        topLevelRuleRecord: (name: string): Rule => {
+          const rule = gast.get(name);
+          if (!rule) throw new Error(`the stored grammar analysis has no rule ${name}: rebuild (npm run build)`);
+          return rule;
+        },
+        enableRecording: () => undefined,
+        disableRecording: () => undefined,
+      });
+    }
     this.performSelfAnalysis();
+    if (analysis) for (const k of ['topLevelRuleRecord', 'enableRecording', 'disableRecording']) delete (this as unknown as Record<string, unknown>)[k];
   }
 
   /** True when LA(1) is a word that is not an MP_CAPABLE flag name (legacy key names). */
@@ -834,4 +858,4 @@ export function tokenIs(token: IToken, type: TokenType): boolean {
 }
 
 /** The one parser of the process: Chevrotain parsers are costly to build and reusable. */
-export const pktParser = new PktParser();
+export const pktParser = new PktParser(storedAnalysisJson === undefined ? undefined : (JSON.parse(storedAnalysisJson) as GrammarAnalysis));

@@ -151,8 +151,11 @@ async function main(): Promise<number> {
   }
   // The grammar with every Chevrotain check on (they throw on an ambiguous or broken grammar):
   // the bundle then skips them at each start (grammar/checked.ts).
-  await import(pathToFileURL(join(DIST, 'grammar', 'parser.js')).href);
+  const { pktParser, MAX_LOOKAHEAD } = (await import(pathToFileURL(join(DIST, 'grammar', 'parser.js')).href)) as typeof import('../grammar/parser.js');
   await import(pathToFileURL(join(DIST, 'grammar', 'lexer.js')).href);
+  // Its recording and lookahead paths, embedded so the bundle's parser skips both (grammar/analysis.ts).
+  const { analyseGrammar } = (await import(pathToFileURL(join(DIST, 'grammar', 'analysis.js')).href)) as typeof import('../grammar/analysis.js');
+  const analysis = JSON.stringify(analyseGrammar(pktParser.getGAstProductions(), MAX_LOOKAHEAD));
   // Built aside and swapped in, so a concurrent `mptcpdrill` never sees half a bundle.
   const tmp = join(DIST, `.bundle-${process.pid}`);
   const old = join(DIST, `.bundle-old-${process.pid}`);
@@ -171,7 +174,7 @@ async function main(): Promise<number> {
       // No import() left in the file: the launcher compiles it as a plain script.
       supported: { 'dynamic-import': false },
       plugins: [onlyListedPackages, keepModuleUrls],
-      define: { MPTCPDRILL_GRAMMAR_CHECKED: 'true' },
+      define: { MPTCPDRILL_GRAMMAR_CHECKED: 'true', MPTCPDRILL_GRAMMAR_ANALYSIS: JSON.stringify(analysis) },
       banner: { js: `"use strict";\nconst ${URL_OF} = (rel) => require("node:url").pathToFileURL(require("node:path").join(__dirname, rel)).href;` },
       metafile: true,
       logLevel: 'warning',
