@@ -4,7 +4,7 @@
 // kernel-first scripts).
 import test from 'ava';
 import { call, newStack } from './stack-harness.js';
-import { clampRtoToUserTimeout, modelTimeoutMs, orphanRetries, retransmitsTimedOut } from '../src/stack/tcp/write-timeout.js';
+import { clampProbe0ToUserTimeout, clampRtoToUserTimeout, modelTimeoutMs, orphanRetries, probesTimedOut, retransmitsTimedOut } from '../src/stack/tcp/write-timeout.js';
 
 const int = (v: number): Uint8Array => new Uint8Array(new Int32Array([v]).buffer);
 const SOL_SOCKET = 1;
@@ -62,5 +62,15 @@ test('the write timeout counts from the first retransmission and clamps the next
   t.true(retransmitsTimedOut(1, 0, 200_000, 0, 0)); // boundary 0: 200 ms
   t.is(clampRtoToUserTimeout(1_680_000, 210_000, 1_470_000, 2000), 740_000);
   t.is(clampRtoToUserTimeout(1_680_000, 210_000, 1_470_000, 0), 1_680_000);
-  t.is(clampRtoToUserTimeout(400_000, 0, 5_000_000, 2000), 1000); // past its end: the next jiffy
+  t.is(clampRtoToUserTimeout(400_000, 0, 5_000_000, 2000), 4000); // past its end: the next jiffy (HZ 250)
+});
+
+test('the zero-window probe timer: the user timeout counts from the first probe timer, at least 2 jiffies away', (t) => {
+  t.is(clampProbe0ToUserTimeout(420_000, undefined, 210_000, 1000), 420_000); // before the first probe timer
+  t.is(clampProbe0ToUserTimeout(840_000, 210_000, 630_000, 1000), 580_000);
+  t.is(clampProbe0ToUserTimeout(840_000, 210_000, 1_209_000, 1000), 8000);
+  t.is(clampProbe0ToUserTimeout(840_000, 210_000, 630_000, 0), 840_000);
+  t.false(probesTimedOut(210_000, 1_209_999, 1000));
+  t.true(probesTimedOut(210_000, 1_210_000, 1000));
+  t.false(probesTimedOut(0, 1e12, 0));
 });

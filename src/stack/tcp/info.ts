@@ -24,7 +24,7 @@ export function tcpInfoValues(c: TcpConnection | undefined, now: number, pmtu: n
     tcpi_state: LINUX_STATE_NUMBER[c.state === 'TIME_WAIT' ? 'CLOSED' : c.state],
     tcpi_ca_state: c.caState,
     tcpi_retransmits: c.retransmits,
-    tcpi_probes: 0,
+    tcpi_probes: c.probesOut,
     tcpi_backoff: c.backoff,
     tcpi_options: options,
     tcpi_snd_wscale: c.sndWscale,

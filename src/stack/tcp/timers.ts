@@ -7,7 +7,7 @@ import { MAX_RTO_US } from './rtt.js';
 import { seqAdd, seqDiff, seqGt } from './seq.js';
 import { TIME_WAIT_US } from './sock.js';
 import { TcpRecovery } from './recovery.js';
-import { clampRtoToUserTimeout, orphanRetries, retransmitsTimedOut } from './write-timeout.js';
+import { clampProbe0ToUserTimeout, clampRtoToUserTimeout, orphanRetries, probesTimedOut, retransmitsTimedOut, RTO_MIN_US } from './write-timeout.js';
 
 export abstract class TcpTimers<Tag = unknown> extends TcpRecovery<Tag> {
   /** Runs `fire` after `us` on the delayed-ACK timer (an ACK sent meanwhile cancels it). */
@@ -147,24 +147,52 @@ export abstract class TcpTimers<Tag = unknown> extends TcpRecovery<Tag> {
     this.armKeepalive();
   }
 
-  /** Zero-window probe: an ACK with an old sequence number (tcp_xmit_probe_skb). */
+  /**
+   * Zero-window probe (tcp_probe_timer, tcp_send_probe0): an ACK with an old sequence number
+   * (tcp_xmit_probe_skb) at max(RTO, TCP_RTO_MIN), doubling (the backoff stops growing at
+   * tcp_retries2); the connection ends with ETIMEDOUT, no RST, after tcp_retries2 unanswered
+   * probes (an orphan's own retries) or TCP_USER_TIMEOUT after the first probe.
+   */
   protected armProbe(): void {
     if (this.probeTimer || this.inflight.length > 0) return;
-    const wait = Math.min(MAX_RTO_US, this.rtt.rtoUs * 2 ** this.backoff);
+    const when = Math.min(MAX_RTO_US, Math.max(this.rtt.rtoUs, RTO_MIN_US) * 2 ** this.backoff);
+    const wait = clampProbe0ToUserTimeout(when, this.probesStamp, this.now, this.settings.userTimeoutMs ?? 0);
     this.probeTimer = this.env.clock.schedule(this.now + wait, () => {
       this.probeTimer = undefined;
       if (this.state === 'CLOSED' || this.sndWnd > 0) return;
-      this.backoff++;
+      if (this.probesStamp === undefined) this.probesStamp = this.now;
+      else if (probesTimedOut(this.probesStamp, this.now, this.settings.userTimeoutMs ?? 0)) { this.probesExpired(); return; }
+      const s = this.env.sysctls;
+      const retries2 = s.int('net.ipv4.tcp_retries2');
+      const alive = when < MAX_RTO_US;
+      const maxProbes = this.orphaned ? orphanRetries(s.int('net.ipv4.tcp_orphan_retries'), alive) : retries2;
+      if (this.orphaned && !alive && this.backoff >= maxProbes) { this.probesExpired(); return; }
+      if (this.probesOut >= maxProbes) { this.probesExpired(); return; }
+      this.probesOut++;
+      if (this.backoff < retries2) this.backoff++;
       const ts = this.tsOk ? { val: this.tsVal(), ecr: this.tsRecent } : undefined;
       this.transmit({ flags: TcpFlag.ACK, seq: seqAdd(this.sndUna, -1 >>> 0), ack: this.rcvNxt, window: this.windowField(), options: segmentOptions(ts, [], this.ulpOptions(undefined, 0, false)), payload: new Uint8Array(0) });
       this.armProbe();
     });
   }
 
+  /** icsk_probes_out (tcpi_probes) and icsk_probes_tstamp: the probes of the current closed window. */
+  probesOut = 0;
+  protected probesStamp: number | undefined;
+
+  /** tcp_write_err from the probe timer: ETIMEDOUT, no RST. */
+  private probesExpired(): void {
+    this.error = 'ETIMEDOUT';
+    this.aborted = true;
+    this.becomeClosed();
+  }
+
   protected cancelProbeIfAny(): void {
     this.probeTimer?.cancel();
     this.probeTimer = undefined;
     this.backoff = 0;
+    this.probesOut = 0;
+    this.probesStamp = undefined;
   }
 
   protected armEnd(us: number): void {
