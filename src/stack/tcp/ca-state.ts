@@ -88,7 +88,6 @@ export abstract class TcpCaState<Tag = unknown> extends TcpHandshake<Tag> {
 
   /** tcp_try_keep_open: Disorder while anything is sacked, lost or resent, else Open. */
   protected tryKeepOpen(): void {
-    if (this.caState === CA_CWR) return;
     const s = scoreboard(this.inflight);
     const state = s.sacked > 0 || s.lost > 0 || this.anyRetransDone() ? CA_DISORDER : CA_OPEN;
     if (this.caState !== state) { this.setCaState(state); this.highSeq = this.sndNxt; }
@@ -121,9 +120,7 @@ export abstract class TcpCaState<Tag = unknown> extends TcpHandshake<Tag> {
    * loss that the probe repaired: the window is reduced once (CWR).
    */
   protected processTlpAck(unaAdvanced: boolean, notDup: boolean, sacked: boolean): void {
-    if (seqLt(this.sndUna, this.tlp.highSeq) && !(this.sndUna === this.tlp.highSeq)) {
-      if (unaAdvanced || notDup || sacked) return;
-    }
+    if (seqLt(this.sndUna, this.tlp.highSeq)) return;
     if (!this.tlp.retrans) { this.tlp.highSeq = 0; return; }
     if (seqGt(this.sndUna, this.tlp.highSeq)) {
       this.initCwndReduction();
