@@ -22,7 +22,7 @@ import { repoRoot } from './helpers/paths.js';
 const index = loadIndex(repoRoot);
 const read = (path: string): string => readFileSync(join(repoRoot, path), 'utf8');
 // Testable clauses still without a script: may only go down (raise it only with a reason).
-const TODO_CEILING = 1;
+const TODO_CEILING = 0;
 // Clauses binding both sides that are tested from one side only: may only go down.
 const ONE_SIDED_CEILING = 1;
 
