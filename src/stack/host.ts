@@ -142,9 +142,13 @@ export class Host {
     return lo ?? 32768;
   }
 
+  /** The IP ECN field of the packet being processed (tcp/ecn.ts). */
+  private rxIpEcn = 0;
+
   /** A packet arrives on the test interface. */
   input(bytes: Uint8Array): void {
     const pkt = decodeIp(bytes);
+    this.rxIpEcn = (pkt.ip.version === 4 ? pkt.ip.tos : pkt.ip.trafficClass) & 3;
     const seg = pkt.tcp;
     if (pkt.other && !pkt.raw) { this.icmpInput(pkt.ip.version, pkt.other.protocol, pkt.other.bytes); this.onChange(); return; }
     if (!seg || pkt.raw) return;
@@ -155,7 +159,7 @@ export class Host {
     if (seg.options.some((o) => o.kind === 'md5')) return;
     const conn = this.conns.get(tupleKey(tuple));
     if (conn && this.acceptQueueOverflow(conn, tuple, seg)) { this.onChange(); return; }
-    if (conn) { this.inputTo = conn; try { conn.input(seg); } finally { this.inputTo = undefined; } this.pm.work(); this.onChange(); return; }
+    if (conn) { this.inputTo = conn; try { conn.input(seg, this.rxIpEcn); } finally { this.inputTo = undefined; } this.pm.work(); this.onChange(); return; }
     const l = this.findListener(tuple);
     if (l) { this.listenerInput(l, tuple, seg); this.onChange(); return; }
     if (this.endpointPortJoin(tuple, seg)) { this.onChange(); return; }
@@ -236,7 +240,7 @@ export class Host {
     }
     this.register(child);
     this.inputTo = child;
-    try { child.acceptSyn(seg, fastOpen); } finally { this.inputTo = undefined; }
+    try { child.acceptSyn(seg, fastOpen, this.rxIpEcn); } finally { this.inputTo = undefined; }
     // A Fast Open child is in the accept queue from its SYN on.
     if (fastOpen?.child) this.onChildEstablished(l, child);
   }

@@ -101,6 +101,7 @@ export abstract class TcpCaState<Tag = unknown> extends TcpHandshake<Tag> {
     this.priorCwnd = this.cwnd;
     this.prr.start(this.cwnd);
     this.ssthresh = this.ca.ssthresh();
+    this.ecn.reduced();
   }
 
   /** tcp_enter_recovery: undo starts from here; the threshold to restore is tcp_current_ssthresh. */

@@ -69,7 +69,9 @@ export abstract class TcpHandshake<Tag = unknown> extends TcpOutput<Tag> {
     const fo = first && this.fastOpen?.option ? synOptions(choices, [...fastOpenOption(this.fastOpen.option), ...mp]) : undefined;
     if (fo && optionBytes(fo) <= 40) { opts = fo; this.synFastOpen = true; }
     const payload = first && this.synData > 0 ? this.bytesAt(seqAdd(this.iss, 1), this.synData) : new Uint8Array(0);
-    this.transmit({ flags: TcpFlag.SYN, seq: this.iss, ack: 0, window: synWindowField(this.rcvWnd), options: opts, payload });
+    const s = this.env.sysctls;
+    const ecn = this.ecn.synFlags(s.int('net.ipv4.tcp_ecn'), this.synRetrans > 0, s.int('net.ipv4.tcp_ecn_fallback') > 0);
+    this.transmit({ flags: TcpFlag.SYN | ecn, seq: this.iss, ack: 0, window: synWindowField(this.rcvWnd), options: opts, payload });
     this.trackInFlight(this.iss, 0, true, false, this.synRetrans > 0);
     if (payload.length > 0) {
       this.trackInFlight(seqAdd(this.iss, 1), payload.length, false, false, false);
@@ -91,8 +93,9 @@ export abstract class TcpHandshake<Tag = unknown> extends TcpOutput<Tag> {
    * Passive open: the listener accepted this SYN; answers with a SYN/ACK. A Fast Open child
    * (`fastOpen.child`) takes the SYN's data at once and the SYN/ACK acknowledges it.
    */
-  acceptSyn(seg: TcpSegment, fastOpen?: ServerVerdict): void {
+  acceptSyn(seg: TcpSegment, fastOpen?: ServerVerdict, ipEcn = 0): void {
     const s = this.env.sysctls;
+    this.ecn.synReceived(seg.flags, ipEcn, s.int('net.ipv4.tcp_ecn'));
     const peer = readSynOptions(seg.options);
     this.irs = seg.seq;
     this.rcvNxt = seqAdd(seg.seq, 1);
@@ -142,7 +145,7 @@ export abstract class TcpHandshake<Tag = unknown> extends TcpOutput<Tag> {
       this.tsOk = false;
       opts = synOptions({ ...choices, timestamps: false }, [...fo, ...mp]);
     }
-    this.transmit({ flags: TcpFlag.SYN | TcpFlag.ACK, seq: this.iss, ack: this.rcvNxt, window: synWindowField(this.rcvWnd), options: opts, payload: new Uint8Array(0) });
+    this.transmit({ flags: TcpFlag.SYN | TcpFlag.ACK | this.ecn.synAckFlags(), seq: this.iss, ack: this.rcvNxt, window: synWindowField(this.rcvWnd), options: opts, payload: new Uint8Array(0) });
     this.trackInFlight(this.iss, 0, true, false, this.synRetrans > 0);
     this.armRtx(Math.min(MAX_RTO_US, INITIAL_RTO_US * 2 ** this.synRetrans));
   }

@@ -6,6 +6,8 @@ import { LINUX_STATE_NUMBER } from './state.js';
 export const TCPI_OPT_TIMESTAMPS = 1;
 export const TCPI_OPT_SACK = 2;
 export const TCPI_OPT_WSCALE = 4;
+export const TCPI_OPT_ECN = 8;
+export const TCPI_OPT_ECN_SEEN = 16;
 export const TCPI_OPT_SYN_DATA = 32;
 export const TCPI_OPT_TFO_CHILD = 128;
 
@@ -15,6 +17,7 @@ export function tcpInfoValues(c: TcpConnection | undefined, now: number, pmtu: n
   if (!c) return { tcpi_state: LINUX_STATE_NUMBER.CLOSED, tcpi_rto: 1_000_000, tcpi_snd_mss: 536, tcpi_rcv_mss: 536, tcpi_snd_cwnd: 10, tcpi_snd_ssthresh: 0x7fffffff, tcpi_reordering: 3, tcpi_pmtu: pmtu };
   // A passive Fast Open child stays one (tp->syn_fastopen_child), and says whether its SYN's data was taken.
   const options = (c.tsOk ? TCPI_OPT_TIMESTAMPS : 0) | (c.sackOk ? TCPI_OPT_SACK : 0) | (c.wscaleOk ? TCPI_OPT_WSCALE : 0)
+    | (c.ecn.ok ? TCPI_OPT_ECN : 0) | (c.ecn.seen ? TCPI_OPT_ECN_SEEN : 0)
     | (c.passiveFastOpen ? TCPI_OPT_TFO_CHILD : 0) | (c.passiveFastOpen && c.synDataAccepted ? TCPI_OPT_SYN_DATA : 0);
   // 6.18 takes the timestamp option off advmss when the handshake completes (tcp_rcv_state_process
   // in SYN_RECV, tcp_rcv_synsent_state_process): a Fast Open child read before its third ACK still has it whole.

@@ -5,6 +5,7 @@ import type { TcpSegment } from '../../wire/packet.js';
 import { TcpFlag } from '../../wire/packet.js';
 import { readFastOpen, TFO_DATA_NOT_ACKED, TFO_SYN_RETRANSMITTED } from '../fastopen.js';
 import { findTimestamp, readSynOptions } from './options.js';
+import { CA_CWR } from './ca-state.js';
 import type { AckContext } from './recovery.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from './seq.js';
 import { canReceive, type TcpState } from './state.js';
@@ -12,7 +13,8 @@ import { DEFAULT_PEER_MSS, DELACK_US, MAX_QUICKACKS, TIME_WAIT_US } from './sock
 import { TcpTimers } from './timers.js';
 
 export abstract class TcpInput<Tag = unknown> extends TcpTimers<Tag> {
-  input(seg: TcpSegment): void {
+  input(seg: TcpSegment, ipEcn = 0): void {
+    this.rxIpEcn = ipEcn;
     this.segsIn++;
     this.lastHeard = this.now;
     this.clockCache = this.now;
@@ -41,6 +43,7 @@ export abstract class TcpInput<Tag = unknown> extends TcpTimers<Tag> {
     }
     if (!(f & TcpFlag.SYN) || !(f & TcpFlag.ACK)) return;
     if (this.ulp && !this.ulp.synAckReceived(seg)) return;
+    this.ecn.synAckReceived(f);
     const peer = readSynOptions(seg.options);
     this.irs = seg.seq;
     this.rcvNxt = seqAdd(seg.seq, 1);
@@ -169,6 +172,20 @@ export abstract class TcpInput<Tag = unknown> extends TcpTimers<Tag> {
     this.becomeClosed();
   }
 
+  /** tcp_ecn_check_ce: a new CE mark, or an unmarked resend after marks, asks for quick ACKs. */
+  private ecnCheckCe(): void {
+    if (this.ecn.checkCe(this.rxIpEcn)) { this.quick = Math.max(this.quick, 2); this.pingpong = false; }
+  }
+
+  /** tcp_enter_cwr: an ECE reduces the window once a window (CWR state, PRR), resending nothing. */
+  private enterCwr(): void {
+    this.undo.priorSsthresh = 0;
+    if (this.caState >= CA_CWR) return;
+    this.undo.marker = undefined;
+    this.initCwndReduction();
+    this.setCaState(CA_CWR);
+  }
+
   /** Returns false when the segment must be dropped (an ACK of data never sent). */
   protected processAck(seg: TcpSegment): boolean {
     const ack = seg.ack;
@@ -192,7 +209,9 @@ export abstract class TcpInput<Tag = unknown> extends TcpTimers<Tag> {
     } else if (ack === this.sndUna && seg.payload.length === 0 && this.inflight.length > 0 && window === this.sndWnd && !(seg.flags & TcpFlag.FIN)) {
       this.onDupAck();
     }
+    if (this.ecn.echoed(seg.flags)) this.enterCwr();
     this.ackEnd(ctx);
+    if (this.ecn.acceptCwr(seg.flags, seg.payload.length > 0)) this.ackNow = true;
     return true;
   }
 
@@ -258,12 +277,14 @@ export abstract class TcpInput<Tag = unknown> extends TcpTimers<Tag> {
       }
       if (payload.length >= this.rcvMss) this.rcvMss = Math.min(payload.length, this.advMss);
       if (seq !== this.rcvNxt) {
+        this.ecnCheckCe();
         this.ooo.insert(seq, payload.slice());
         if (fin) this.pendingFinSeq = seqAdd(seq, payload.length);
         this.quick = Math.max(this.quick, 1);
         this.ackNow = true;
         return;
       }
+      this.ecnCheckCe();
       const hadHole = this.ooo.size > 0;
       this.deliver(payload);
       for (const more of this.ooo.take(this.rcvNxt)) this.deliver(more);

@@ -4,7 +4,7 @@
 // tcp_input.c, tcp_timer.c and tcp_recovery.c: output.ts, connect.ts, recovery.ts, timers.ts,
 // input.ts, and connection.ts (the socket calls). An upper layer (MPTCP) reaches the connection
 // only through hooks.ts.
-import type { IpPacket, TcpOption, TcpSegment } from '../../wire/packet.js';
+import { TcpFlag, type IpPacket, type TcpOption, type TcpSegment } from '../../wire/packet.js';
 import type { ActiveFastOpen, FastOpenOption } from '../fastopen.js';
 import type { Prng } from '../prng.js';
 import type { Sysctls } from '../sysctl.js';
@@ -13,9 +13,10 @@ import { ipPacket, type FourTuple } from './endpoint.js';
 import { createCongestion, CwndUsage, type CongestionOps, type CongestionSock } from './congestion.js';
 import type { SubflowHooks } from './hooks.js';
 import { dontFragment, type SocketOptionSettings } from './socket-options.js';
+import { TcpEcn } from './ecn.js';
 import { Reassembly } from './reassembly.js';
 import { RttEstimator } from './rtt.js';
-import { seqAdd, seqDiff } from './seq.js';
+import { seqAdd, seqDiff, seqLt } from './seq.js';
 import type { TcpState } from './state.js';
 
 export const MS = 1000;
@@ -139,6 +140,9 @@ export abstract class TcpSock<Tag = unknown> {
   protected inflight: InFlight[] = [];
   /** tcp_cwnd_validate's record of the window sent (congestion.ts). */
   protected readonly cwndUsage = new CwndUsage();
+  /** ECN (ecn.ts); `rxIpEcn`: the IP ECN field of the segment being processed. */
+  readonly ecn = new TcpEcn();
+  protected rxIpEcn = 0;
   caState = 0;
 
   protected rtxTimer: Timer | undefined;
@@ -320,12 +324,14 @@ export abstract class TcpSock<Tag = unknown> {
 
   protected transmit(s: { flags: number; seq: number; ack: number; window: number; options: TcpOption[]; payload: Uint8Array }): void {
     if (this.offWire) return;
+    // tcp_ecn_send: ECT(0) on new data, ECE while echoing a CE mark (SYNs set their own flags).
+    const ecn = s.flags & TcpFlag.SYN ? { flags: 0, ipEcn: 0 } : this.ecn.send(s.payload.length > 0 && !seqLt(s.seq, this.sndNxt));
     const seg: TcpSegment = {
       srcPort: this.tuple.localPort,
       dstPort: this.tuple.remotePort,
       seq: s.seq >>> 0,
       ack: s.ack >>> 0,
-      flags: s.flags,
+      flags: s.flags | ecn.flags,
       window: s.window,
       urgent: 0,
       options: s.options,
@@ -333,7 +339,7 @@ export abstract class TcpSock<Tag = unknown> {
     };
     this.segsOut++;
     this.env.transmitted?.(seg, this.state);
-    this.env.send(ipPacket(this.tuple, seg, this.settings.tos ?? 0, dontFragment(this.settings)));
+    this.env.send(ipPacket(this.tuple, seg, ((this.settings.tos ?? 0) & ~3) | ecn.ipEcn, dontFragment(this.settings)));
   }
 
   /** Window field: the free receive space, scaled, never moving the right edge back. */

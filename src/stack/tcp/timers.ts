@@ -78,6 +78,7 @@ export abstract class TcpTimers<Tag = unknown> extends TcpRecovery<Tag> {
     this.cwnd = 1;
     this.cwndCount = 0;
     this.setCaState(4);
+    this.ecn.reduced();
     this.markAllLost();
     this.retransmits++;
     this.backoff++;
