@@ -177,12 +177,17 @@ export class MptcpConnection extends MptcpSock {
     }
     if (dss?.dataAck !== undefined) this.onDataAck(dss.dataAck64 ? dss.dataAck : expandSeq32(Number(dss.dataAck), this.sndUna));
     let mapping: RxMapping | undefined;
+    let mapDsn64 = true;
     let checksumPresent = false;
     const mpc = findCapable(opts);
     if (dss?.dsn !== undefined && dss.ssn !== undefined && dss.dll !== undefined) {
       const dsn = dss.dsn64 ? dss.dsn : expandSeq32(Number(dss.dsn), this.rcvNxt);
-      // A bare DATA_FIN on a zero-length segment does not change the DATA_ACK size (§4.2).
-      if (!(dss.dataFin && payload.length === 0)) this.use64bitAck = dss.dsn64;
+      // The DATA_ACK's size follows the width of the last mapping taken in subflow order
+      // (subflow.c get_mapping_status sets msk->use_64bit_ack as data leaves the subflow's queue):
+      // an out-of-order or duplicate segment's mapping changes nothing until its data is in
+      // order (subflow.ts toDataLevel). A bare DATA_FIN on a zero-length segment does not either.
+      mapDsn64 = dss.dsn64;
+      if (inOrder && !(dss.dataFin && payload.length === 0)) this.use64bitAck = dss.dsn64;
       checksumPresent = dss.checksum !== undefined;
       mapping = { dsn, ssn: dss.ssn, dll: dss.dll, checksum: dss.checksum, dataFin: dss.dataFin, parts: [], got: 0 };
       if (dss.dataFin && (payload.length > 0 || dss.dll === 1)) this.peerDataFinDsn = add64(dsn, dss.dll - 1);
@@ -199,7 +204,7 @@ export class MptcpConnection extends MptcpSock {
       // An infinite mapping: the peer fell back (subflow.c get_mapping_status counts it).
       if (payload.length > 0) { problem = 'invalid'; this.settings.mib?.inc('MPTcpExtInfiniteMapRx'); }
     } else if (mapping && (payload.length > 0 || !mapping.dataFin)) {
-      this.lastMapping = { dsn: mapping.dsn, ssn: mapping.ssn, dll: mapping.dll };
+      this.lastMapping = { dsn: mapping.dsn, ssn: mapping.ssn, dll: mapping.dll, dsn64: mapDsn64 };
       this.lastRxMapDsn = mapping.dsn;
       const previous = rx.window;
       rx.window = dataSpan(mapping.ssn, mapping.dll, mapping.dataFin);

@@ -137,7 +137,7 @@ export class MptcpSock {
   /** Local `subflow` endpoints the established event took (pm.local_addr_used; joins made in answer to an ADD_ADDR do not count). */
   localAddrUsed = 0;
   /** The mapping the last segment given to onSegment carried (DSN expanded to 64 bits). */
-  lastMapping: { dsn: bigint; ssn: number; dll: number } | undefined;
+  lastMapping: { dsn: bigint; ssn: number; dll: number; dsn64: boolean } | undefined;
   /** Data-level reassembly across subflows: bytes that arrived ahead of rcv_nxt, by DSN. */
   protected readonly ahead = new Map<bigint, Uint8Array>();
   /** Established join subflows (the initial subflow is not counted, as mptcpi_subflows). */

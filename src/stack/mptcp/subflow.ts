@@ -53,7 +53,7 @@ export abstract class SubflowBase extends TcpConnection<TxTag> implements Subflo
   /** The mapping this subflow is receiving under (its own, whatever the other subflows receive). */
   private readonly rxMap: SubflowRxMap = {};
   /** Mappings received on this subflow (the latest few), to place its bytes in data order. */
-  private rxMappings: Array<{ dsn: bigint; ssn: number; dll: number }> = [];
+  private rxMappings: Array<{ dsn: bigint; ssn: number; dll: number; dsn64: boolean }> = [];
 
   declare readonly env: ConnEnv<SubflowBase> & { admitJoin?(conn: SubflowBase): boolean };
 
@@ -347,6 +347,7 @@ export abstract class SubflowBase extends TcpConnection<TxTag> implements Subflo
     if (m && !m.fallback) {
       const map = this.rxMappings.find((x) => rel >= x.ssn && rel < x.ssn + x.dll);
       if (map) {
+        m.use64bitAck = map.dsn64;
         for (const piece of m.reorder(add64(map.dsn, rel - map.ssn), data)) socket.queueReceived(piece);
         return;
       }
