@@ -8,6 +8,7 @@ import { packetsInFlight } from './sack.js';
 import { canSend } from './state.js';
 import { DELACK_US, type SendChunk } from './sock.js';
 import { TcpSock } from './sock.js';
+import { tsoSegs } from './gso.js';
 
 export abstract class TcpOutput<Tag = unknown> extends TcpSock<Tag> {
   /** Resends up to `max` segments marked lost (recovery.ts). */
@@ -85,6 +86,8 @@ export abstract class TcpOutput<Tag = unknown> extends TcpSock<Tag> {
     if (!probe) this.retransmitLost(Infinity);
     const sentBefore = this.sndNxt;
     this.probing = probe;
+    // Segments left in the current TSO packet (tcp_write_xmit: min(cwnd quota, tcp_tso_segs)).
+    let burstLeft = 0;
     for (;;) {
       const dataEnd = this.finQueued ? this.finSeq : this.sndEnd;
       const avail = seqDiff(dataEnd, this.sndNxt);
@@ -110,7 +113,12 @@ export abstract class TcpOutput<Tag = unknown> extends TcpSock<Tag> {
         if (this.settings.cork || nagle) break;
       }
       const withFin = this.finQueued && seqAdd(this.sndNxt, len) === this.finSeq;
+      if (burstLeft === 0) burstLeft = tag ? 1 : this.burstSegments(Math.min(avail, wndRoom), mss, probe);
+      // The last segment of a TSO packet of two or more gets PSH (tcp_transmit_skb).
+      this.gsoPush = burstLeft === 1 && this.burstLen > 1;
+      burstLeft--;
       this.sendData(this.sndNxt, len, withFin, false);
+      this.gsoPush = false;
       this.sndNxt = seqAdd(this.sndNxt, len + (withFin ? 1 : 0));
       if (withFin) this.finSent = true;
       if (len < mss) this.sndSml = this.sndNxt;
@@ -125,6 +133,23 @@ export abstract class TcpOutput<Tag = unknown> extends TcpSock<Tag> {
     const cwndLimited = packetsInFlight(this.inflight) >= this.cwnd;
     if (this.sndNxt !== sentBefore || cwndLimited) this.cwndUsage.validate(cwndLimited, this.inflight.length, this.sndUna, this.sndNxt);
     this.ulp?.afterOutput();
+  }
+
+  /** The segment being sent ends a TSO packet of more than one segment (PSH, tcp_transmit_skb). */
+  private gsoPush = false;
+  /** Segments of the TSO packet being sent. */
+  private burstLen = 0;
+
+  /**
+   * The segments of the next TSO packet (tcp_write_xmit / tcp_mss_split_point): at most
+   * tcp_tso_autosize's count and the congestion window's room, within the bytes the send window
+   * lets go; a loss probe sends one.
+   */
+  private burstSegments(bytes: number, mss: number, probe: boolean): number {
+    const quota = probe ? 1 : Math.max(1, this.cwnd - packetsInFlight(this.inflight));
+    const segs = tsoSegs({ mss, cwnd: this.cwnd, ssthresh: this.ssthresh, packetsOut: this.inflight.length, srttUs: this.rtt.srttUs, minRttUs: this.rtt.hasSample ? this.rtt.minRttUs : undefined });
+    this.burstLen = Math.max(1, Math.min(segs, quota, Math.ceil(bytes / mss)));
+    return this.burstLen;
   }
 
   protected chunkAt(seq: number): SendChunk<Tag> | undefined {
@@ -164,7 +189,7 @@ export abstract class TcpOutput<Tag = unknown> extends TcpSock<Tag> {
     const tag = this.ulp?.liveTag(chunk?.tag);
     const payload = this.bytesAt(seq, len);
     const end = seqAdd(seq, len);
-    const push = len > 0 && (fin || this.chunks.some((c) => c.push && seqAdd(c.seq, c.data.length) === end) || end === this.sndEnd);
+    const push = len > 0 && (fin || this.gsoPush || this.chunks.some((c) => c.push && seqAdd(c.seq, c.data.length) === end) || end === this.sndEnd);
     const mp = this.ulpOptions(tag, len, fin, seq);
     let flags = TcpFlag.ACK | (fin ? TcpFlag.FIN : 0) | (push ? TcpFlag.PSH : 0);
     if (this.state === 'SYN_RECV' && !this.passiveFastOpen) flags = TcpFlag.ACK;
