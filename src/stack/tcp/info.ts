@@ -50,7 +50,9 @@ export function tcpInfoValues(c: TcpConnection | undefined, now: number, pmtu: n
     tcpi_snd_cwnd: c.cwnd,
     tcpi_advmss: c.advMss - (c.tsOk && !handshaking ? 12 : 0),
     tcpi_reordering: 3,
-    tcpi_rcv_space: c.rcvWnd,
+    // tcp_init_buffer_space: min(rcv_ssthresh, rcv_wnd, TCP_INIT_CWND * advmss); its growth as data are
+    // read (tcp_rcv_space_adjust) is not modelled.
+    tcpi_rcv_space: Math.min(c.rcvWnd, 10 * (c.advMss - (c.tsOk ? 12 : 0))),
     tcpi_total_retrans: c.totalRetrans,
     tcpi_bytes_acked: BigInt(c.bytesAcked),
     tcpi_bytes_received: BigInt(c.bytesReceived),
