@@ -25,6 +25,8 @@ export abstract class TcpCaState<Tag = unknown> extends TcpHandshake<Tag> {
   protected readonly undo = new UndoState();
   /** tp->high_seq: snd_nxt when recovery or loss began; reaching it ends them. */
   protected highSeq = 0;
+  /** tp->frto: F-RTO (RFC 5682) runs in this loss episode. */
+  protected frto = false;
 
   /** tcp_end_cwnd_reduction: the window is what the reduction aimed at, unless it was undone. */
   protected endCwndReduction(): void {
@@ -49,6 +51,30 @@ export abstract class TcpCaState<Tag = unknown> extends TcpHandshake<Tag> {
     this.undoCwndReduction(true);
     this.tryKeepOpen();
     return false;
+  }
+
+  /** tcp_try_undo_loss: a timeout proved spurious (F-RTO, `frtoUndo`) or undoable: back to Open. */
+  protected tryUndoLoss(frtoUndo: boolean, tsEcr: number | undefined): boolean {
+    if (!frtoUndo && !this.undo.mayUndo(tsEcr)) return false;
+    this.undoCwndReduction(true);
+    this.retransmits = 0;
+    this.setCaState(CA_OPEN);
+    return true;
+  }
+
+  /**
+   * tcp_enter_loss's F-RTO choice, before the state becomes Loss: on (net.ipv4.tcp_frto) for a
+   * timeout that starts a new recovery or repeats one.
+   */
+  protected frtoOnRto(): void {
+    this.frto = this.env.sysctls.int('net.ipv4.tcp_frto') > 0 && (this.caState < CA_RECOVERY || this.retransmits > 0);
+  }
+
+  /** tcp_enter_loss when it takes a new threshold: what undo restores (tcp_current_ssthresh) and from where. */
+  protected initLossUndo(): void {
+    const reducing = this.caState === CA_CWR || this.caState === CA_RECOVERY;
+    this.undo.priorSsthresh = reducing ? this.ssthresh : Math.max(this.ssthresh, (this.cwnd >> 1) + (this.cwnd >> 2));
+    this.undo.init(this.sndUna, scoreboard(this.inflight).retrans);
   }
 
   /** tcp_try_undo_dsack: every retransmission was reported duplicate. */

@@ -29,6 +29,8 @@ export interface AckContext {
 }
 
 export abstract class TcpRecovery<Tag = unknown> extends TcpCaState<Tag> {
+  /** F-RTO asked for new data before any retransmission on this ACK (REXMIT_NEW). */
+  private newDataFirst = false;
   /** What the retransmission timer (icsk_retransmit_timer) is armed for now. */
   private xmitPending: 'rto' | 'reo' | 'tlp' = 'rto';
 
@@ -89,7 +91,9 @@ export abstract class TcpRecovery<Tag = unknown> extends TcpCaState<Tag> {
       // Without SACK: recovery ends once nothing lost waits to be resent.
       if (this.caState !== CA_OPEN && this.inflight.every((e) => !e.lost)) this.setCaState(CA_OPEN);
     } else if (dubious) {
-      const r = this.fastRetransAlert(unaAdvanced, ctx.tsEcr);
+      // FLAG_ORIG_SACK_ACKED: a segment never resent was (s)acked now (F-RTO's proof).
+      const origAcked = [...ackedData, ...(ctx.sack?.newly ?? [])].some((e) => !e.retrans);
+      const r = this.fastRetransAlert(unaAdvanced, ctx.tsEcr, origAcked, newlySacked > 0, !unaAdvanced && !ctx.notDup);
       newlyLost = r.newlyLost;
       if (r.reoArmed) setTimer = false;
     }
@@ -105,7 +109,7 @@ export abstract class TcpRecovery<Tag = unknown> extends TcpCaState<Tag> {
    * tcp_fastretrans_alert with RACK (Linux's default loss detection): the end of recovery, the
    * undo checks, loss detection and entering recovery.
    */
-  private fastRetransAlert(unaAdvanced: boolean, tsEcr: number | undefined): { newlyLost: number; reoArmed: boolean } {
+  private fastRetransAlert(unaAdvanced: boolean, tsEcr: number | undefined, origAcked: boolean, dataSacked: boolean, dupAck: boolean): { newlyLost: number; reoArmed: boolean } {
     const none = { newlyLost: 0, reoArmed: false };
     if (this.caState === CA_OPEN) this.undo.stamp = 0;
     else if (seqGe(this.sndUna, this.highSeq)) {
@@ -121,8 +125,7 @@ export abstract class TcpRecovery<Tag = unknown> extends TcpCaState<Tag> {
         return r;
       }
       case CA_LOSS:
-        // tcp_process_loss without F-RTO nor undo (an RTO episode keeps no undo marker here).
-        if (seqGe(this.sndUna, this.highSeq)) { this.setCaState(CA_OPEN); return none; }
+        if (this.processLoss(unaAdvanced, origAcked, dataSacked, dupAck, tsEcr)) return none;
         return this.rackMarkLost();
       default: {
         if (this.caState <= CA_DISORDER) this.tryUndoDsack();
@@ -236,12 +239,34 @@ export abstract class TcpRecovery<Tag = unknown> extends TcpCaState<Tag> {
     this.rearmRto();
   }
 
+  /**
+   * tcp_process_loss with F-RTO (RFC 5682, SACK-enhanced): after the timeout's retransmission
+   * is acknowledged, new data goes instead of more retransmissions; an ACK of a segment never
+   * resent then proves the timeout spurious and undoes it. Returns true when the ACK is done.
+   */
+  private processLoss(unaAdvanced: boolean, origAcked: boolean, dataSacked: boolean, dupAck: boolean, tsEcr: number | undefined): boolean {
+    const recovered = seqGe(this.sndUna, this.highSeq);
+    if (unaAdvanced && this.tryUndoLoss(false, tsEcr)) return true;
+    if (this.frto) {
+      if (origAcked && this.tryUndoLoss(true, tsEcr)) return true;
+      if (seqGt(this.sndNxt, this.highSeq)) {
+        if (dataSacked || dupAck) this.frto = false;
+      } else if (unaAdvanced && !recovered) {
+        this.highSeq = this.sndNxt;
+        // REXMIT_NEW: new data if there is some and the peer's window takes it.
+        if (this.notSentBytes > 0 && seqGt(seqAdd(this.sndUna, this.sndWnd), this.sndNxt)) { this.newDataFirst = true; return true; }
+        this.frto = false;
+      }
+    }
+    if (recovered) { this.tryUndoRecovery(tsEcr); return true; }
+    return false;
+  }
+
   /** tcp_enter_loss's marking (the RTO): every segment not sacked is lost, no resend is in flight. */
   protected markAllLost(): void {
     for (const e of this.inflight) { if (!e.sacked) e.lost = true; e.rtxOut = false; }
     this.highSeq = this.sndNxt;
     this.tlp.highSeq = 0;
-    this.undo.marker = undefined;
   }
 
   /**
@@ -277,6 +302,11 @@ export abstract class TcpRecovery<Tag = unknown> extends TcpCaState<Tag> {
    * timer is pending.
    */
   protected retransmitLost(max: number, forceFirst = false): void {
+    if (this.newDataFirst) {
+      // F-RTO's new data goes first; retransmissions only if none went (tcp_xmit_recovery).
+      this.newDataFirst = false;
+      if (!forceFirst) return;
+    }
     let sent = 0;
     for (const e of this.inflight) {
       if (sent >= max) break;

@@ -71,7 +71,9 @@ export abstract class TcpTimers<Tag = unknown> extends TcpRecovery<Tag> {
     // RTO: everything outstanding is lost; slow start from one segment.
     // tcp_enter_loss: a new threshold from Open or Disorder, or once recovery's point was reached,
     // or in Loss before a retransmission counted; a timeout repeating in Loss keeps it.
+    this.frtoOnRto();
     if (this.caState <= 1 || !seqGt(this.highSeq, this.sndUna) || (this.caState === 4 && this.retransmits === 0)) {
+      this.initLossUndo();
       this.priorCwnd = this.cwnd;
       this.ssthresh = this.ca.ssthresh();
     }
