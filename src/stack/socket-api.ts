@@ -429,7 +429,8 @@ export class Stack {
       if (how !== K.SHUT_WR) {
         // Shutting down the read side of a listener disconnects it: it stops listening.
         this.host.listeners.splice(this.host.listeners.indexOf(l), 1);
-        for (const c of [...l.queue, ...l.pending]) c.close(true);
+        for (const c of l.queue) c.forgetByListener();
+        for (const c of l.pending) c.close(true);
         s.listener = undefined;
       }
       return ok();

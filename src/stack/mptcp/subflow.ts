@@ -125,6 +125,19 @@ export abstract class SubflowBase extends TcpConnection<TxTag> implements Subflo
     return this.mptcp ? this.mptcp.txOptions({ payloadLen: 0, seqRel: 0, fin: false, dataFin: false, rst: rst.fastclose || rst.reason !== undefined ? rst : undefined }) : [];
   }
 
+  /**
+   * A listener stops (shutdown of its read side) with this connection established and not
+   * accepted: as close() with SO_LINGER 0 (MP_FASTCLOSE), and then, while MPTCP, the subflow's
+   * own reset without MPTCP options (6.18 protocol.c mptcp_check_listen_stop closes the msk, then
+   * inet_csk_listen_stop's tcp_disconnect resets the subflow again; measured on the kernel).
+   */
+  forgetByListener(): void {
+    const again = this.mptcpActive && this.state !== 'SYN_RECV' && this.state !== 'CLOSED';
+    const seq = this.sndNxt;
+    this.close(true);
+    if (again) this.sendReset(seq, true, []);
+  }
+
   /** RST|ACK with MPTCP's fast close or MP_TCPRST `reason`. */
   protected resetWith(rst: { fastclose: boolean; reason: number | undefined }): void {
     this.sendReset(this.sndNxt, true, this.mptcpRst(rst));
