@@ -9,6 +9,7 @@
 import type { Expr, StructExpr, SyscallAction } from '../script/ast.js';
 import { MPTCP_FULL_INFO_HEADER_LAYOUT, MPTCP_INFO_LAYOUT, MPTCP_SUBFLOW_INFO_LAYOUT } from '../sys/mptcp-structs.js';
 import { TCP_INFO_LAYOUT } from '../sys/tcp-info.js';
+import { scalarSize, type StructLayout } from '../sys/struct-layout.js';
 
 /** include/net/tcp.h TCP_CA_NAME_MAX: the longest congestion control name getsockopt copies. */
 const TCP_CA_NAME_MAX = 16;
@@ -25,10 +26,52 @@ const SIZE_LIMITS: Record<string, number> = {
   size_tcpinfo_user: TCP_INFO_LAYOUT.size,
 };
 
+/**
+ * Options read as an int (`[VALUE]`) whose length Linux also writes back as passed up to its own
+ * size: sk_getsockopt (net/core/sock.c: len = min(len, lv)), do_tcp_getsockopt and
+ * do_ipv6_getsockopt (min(len, sizeof(int))). Not SOL_IP: do_ip_getsockopt answers a short
+ * length with one byte (len = 1). SO_TIMESTAMPING's value is a struct so_timestamping (8 bytes).
+ */
+const INT_LEVELS = new Set(['SOL_SOCKET', 'SOL_TCP', 'IPPROTO_TCP', 'SOL_IPV6', 'IPPROTO_IPV6']);
+const INT_SIZE_EXCEPTIONS: Record<string, number | undefined> = {
+  SO_TIMESTAMPING: 8,
+  SO_TIMESTAMPING_OLD: 8,
+  SO_TIMESTAMPING_NEW: 8,
+  // Not ints, or not echoed (SO_COOKIE wants 8 bytes or EINVAL): never treated as echoed.
+  SO_COOKIE: undefined,
+  SO_LINGER: undefined,
+  SO_PEERCRED: undefined,
+};
+
+/** The struct layouts whose compared fields tell how many bytes a getsockopt must return. */
+const STRUCT_LAYOUTS: Record<string, StructLayout> = { TCP_INFO: TCP_INFO_LAYOUT, MPTCP_INFO: MPTCP_INFO_LAYOUT };
+
 /** The largest value a getsockopt's optlen is echoed up to, for the option the call names. */
 export function optlenLimit(a: SyscallAction): number | undefined {
-  const name = a.args[2];
-  return name?.kind === 'symbol' ? OPTLEN_LIMITS[name.name] : undefined;
+  const [, level, name, value] = a.args;
+  if (name?.kind !== 'symbol') return undefined;
+  if (OPTLEN_LIMITS[name.name] !== undefined) return OPTLEN_LIMITS[name.name];
+  const isInt = value?.kind === 'array' && value.items.length === 1 && ['int', 'symbol', 'or'].includes(value.items[0]!.kind);
+  if (!isInt || level?.kind !== 'symbol' || !INT_LEVELS.has(level.name)) return undefined;
+  return name.name in INT_SIZE_EXCEPTIONS ? INT_SIZE_EXCEPTIONS[name.name] : 4;
+}
+
+/**
+ * The bytes a getsockopt must return for the struct fields the script compares (TCP_INFO,
+ * MPTCP_INFO), when fewer than it passes: one less than that is the mutant that cuts a compared
+ * field, where one less than the passed length reads the same fields (equivalent).
+ */
+export function optlenNeeded(a: SyscallAction): number | undefined {
+  const [, , name, value] = a.args;
+  const layout = name?.kind === 'symbol' ? STRUCT_LAYOUTS[name.name] : undefined;
+  if (!layout || value?.kind !== 'struct') return undefined;
+  let end = 0;
+  for (const field of value.fields) {
+    const placed = field.name === undefined ? undefined : layout.byName.get(field.name);
+    if (!placed) return undefined;
+    end = Math.max(end, placed.offset + scalarSize(placed.type));
+  }
+  return end > 0 ? end : undefined;
 }
 
 /**

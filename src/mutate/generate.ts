@@ -18,7 +18,7 @@ import { TcpFlag } from '../wire/packet.js';
 import { covers, InboundMappings } from './inbound-mapping.js';
 import { disabledLines } from './disable-comments.js';
 import { supersededDataAcks } from './inbound-dack.js';
-import { echoedUp, optlenLimit, structFieldLimit } from './echoed-length.js';
+import { echoedUp, optlenLimit, optlenNeeded, structFieldLimit } from './echoed-length.js';
 import { capableParsed, FLAG_BITS, isSynChecksumFlag, shapeOf, type CapableSegment } from './inbound-capable.js';
 import { applyEdit, isNumberTok, ScriptText, stepAddress, stepHexText, stepNumber, type Tok } from './text.js';
 import type { Edit, Mutant, Skipped, SkipCode } from './types.js';
@@ -766,7 +766,9 @@ class Generator {
         if (args[3]) this.expr(args[3], args[3].kind === 'struct' ? 'call.struct' : 'call.optval', 'optval');
         if (args[4]) {
           const len = args[4].kind === 'array' && args[4].items.length === 1 ? args[4].items[0]! : args[4];
-          this.expr(args[4], 'call.optlen', 'optlen', echoedUp(len, optlenLimit(a)));
+          const needed = optlenNeeded(a);
+          const down = needed !== undefined && len.kind === 'int' && BigInt(needed) < len.value ? BigInt(needed - 1) : undefined;
+          this.expr(args[4], 'call.optlen', 'optlen', echoedUp(len, optlenLimit(a)), down);
         }
         return;
       case 'ioctl':
@@ -808,9 +810,10 @@ class Generator {
 
   /**
    * Every value leaf of an expectation expression, one step away; `upEchoed`: a length Linux
-   * echoes one up (echoed-length.ts), mutated one down only.
+   * echoes one up (echoed-length.ts), mutated one down only; `down`: the value to use instead of
+   * one less (a length that cuts a compared field, where one less would not).
    */
-  expr(e: Expr, kind: string, label: string, upEchoed = false): void {
+  expr(e: Expr, kind: string, label: string, upEchoed = false, down?: bigint): void {
     const at = e.range.start.offset;
     const whole = (value: bigint | undefined): void => {
       if (value === undefined) return;
@@ -827,7 +830,7 @@ class Generator {
         if (!/^-?(0[xX][0-9A-Fa-f]+|\d+)$/.test(image)) return; // from a define: not the text
         const hex = /^0[xX]/.test(image);
         if (upEchoed) this.skip('echoed-length', at, label);
-        const tries = (upEchoed ? [-1n] : [1n, -1n]).map((d) => (hex ? stepNumber(image, d) : String(BigInt(image) + d)));
+        const tries = (upEchoed ? [-1n] : [1n, -1n]).map((d) => (d < 0n && down !== undefined ? String(down) : hex ? stepNumber(image, d) : String(BigInt(image) + d)));
         this.add(kind, at, ...tries.map((t) => (t === undefined ? undefined : { edit: { start: at, end: e.range.end.offset, text: t }, description: `${label} ${image} → ${t}` })));
         return;
       }
@@ -850,7 +853,7 @@ class Generator {
         return;
       }
       case 'array':
-        for (const item of e.items) this.expr(item, kind, label, upEchoed);
+        for (const item of e.items) this.expr(item, kind, label, upEchoed, down);
         return;
       case 'struct':
         for (const f of e.fields) this.expr(f.value, kind, f.name ?? label, echoedUp(f.value, structFieldLimit(e, f.name)));

@@ -43,6 +43,9 @@ export const bits = (type: ScalarType, ...parts: Array<readonly [string, number]
 export const pad = (size: number): FieldDecl => ({ kind: 'pad', size });
 export const alignTo = (to: number): FieldDecl => ({ kind: 'align', to });
 
+/** Bytes of one scalar field. */
+export const scalarSize = (type: ScalarType): number => SIZE[type];
+
 const roundUp = (n: number, a: number): number => Math.ceil(n / a) * a;
 
 /** Places the fields as GCC does on x86-64 and computes the padded struct size. */
