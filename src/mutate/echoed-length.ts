@@ -56,12 +56,34 @@ export function optlenLimit(a: SyscallAction): number | undefined {
   return name.name in INT_SIZE_EXCEPTIONS ? INT_SIZE_EXCEPTIONS[name.name] : 4;
 }
 
+/** The value of an int option written `[VALUE]`, when it is a plain number or a constant. */
+function intValue(e: Expr | undefined): bigint | undefined {
+  const item = e?.kind === 'array' && e.items.length === 1 ? e.items[0] : undefined;
+  if (item?.kind === 'int') return item.value;
+  if (item?.kind === 'symbol' && item.value !== undefined) return item.value;
+  return undefined;
+}
+
+/**
+ * The bytes a getsockopt must return for what the script compares, when fewer than it passes:
+ * the struct fields of TCP_INFO and MPTCP_INFO, or the significant bytes of an int value whose
+ * length is echoed (optlenLimit: `[0x18]` passed 4 bytes compares the same at 3; at 0 it is cut).
+ * One less than that is the mutant that cuts what is compared, where one less than the passed
+ * length is equivalent; 0 when the value is 0 (no length cuts it).
+ */
+export function optlenNeeded(a: SyscallAction): number | undefined {
+  const value = a.args[3];
+  const int = optlenLimit(a) !== undefined && OPTLEN_LIMITS[(a.args[2] as { name?: string } | undefined)?.name ?? ''] === undefined ? intValue(value) : undefined;
+  if (int !== undefined) return int < 0n ? undefined : Math.ceil(int.toString(16).replace(/^0$/, '').length / 2);
+  return structNeeded(a);
+}
+
 /**
  * The bytes a getsockopt must return for the struct fields the script compares (TCP_INFO,
  * MPTCP_INFO), when fewer than it passes: one less than that is the mutant that cuts a compared
  * field, where one less than the passed length reads the same fields (equivalent).
  */
-export function optlenNeeded(a: SyscallAction): number | undefined {
+function structNeeded(a: SyscallAction): number | undefined {
   const [, , name, value] = a.args;
   const layout = name?.kind === 'symbol' ? STRUCT_LAYOUTS[name.name] : undefined;
   if (!layout || value?.kind !== 'struct') return undefined;

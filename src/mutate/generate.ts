@@ -605,7 +605,9 @@ class Generator {
         continue;
       }
       if (t.image === 'nocs' || t.image === 'fin') {
-        if (t.image === 'nocs' && outbound && spec.kind === 'dss' && !spec.dsn) {
+        // Without a mapping a DSS has no checksum either way: outbound it is not compared; inbound
+        // Linux parses both lengths and reads no checksum (options.c mptcp_parse_option).
+        if (t.image === 'nocs' && spec.kind === 'dss' && !spec.dsn) {
           this.skip('dss-csum-no-mapping', t.start, 'dss.checksum');
           continue;
         }
@@ -767,8 +769,14 @@ class Generator {
         if (args[4]) {
           const len = args[4].kind === 'array' && args[4].items.length === 1 ? args[4].items[0]! : args[4];
           const needed = optlenNeeded(a);
+          const echoed = echoedUp(len, optlenLimit(a));
+          if (needed === 0 && echoed) {
+            // A 0 compared through an echoed length: no length cuts it (echoed-length.ts).
+            this.skip('echoed-length', args[4].range.start.offset, 'optlen');
+            return;
+          }
           const down = needed !== undefined && len.kind === 'int' && BigInt(needed) < len.value ? BigInt(needed - 1) : undefined;
-          this.expr(args[4], 'call.optlen', 'optlen', echoedUp(len, optlenLimit(a)), down);
+          this.expr(args[4], 'call.optlen', 'optlen', echoed, down);
         }
         return;
       case 'ioctl':

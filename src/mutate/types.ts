@@ -58,7 +58,7 @@ export const SKIP_REASONS = {
   name: 'key and address names: bound or learned, not values',
   'dss-no-value': 'dack/dsn written without a value: not compared',
   'dss-bare': 'bare `dss`: only the option\'s presence is compared',
-  'dss-csum-no-mapping': 'DSS checksum of a DSS without a mapping: not compared',
+  'dss-csum-no-mapping': 'DSS checksum of a DSS without a mapping: not compared outbound; inbound Linux reads no checksum without a mapping (options.c mptcp_parse_option; equivalent mutant)',
   'version-default': 'MP_CAPABLE version `none` or a legacy spelling: the default, not a written value',
   'failed-call-output': 'an output of a call expected to fail: nothing is written back, nothing compared',
   'mp-fail-width': "MP_FAIL's DSN is 64-bit on the wire: dsn4 compares its low 32 bits (equivalent mutant)",
