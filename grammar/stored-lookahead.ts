@@ -39,31 +39,43 @@ export class StoredLookahead implements ILookaheadStrategy {
     this.fallback.initialize(options);
   }
 
-  private paths(rule: string, kind: string, occurrence: number): Paths[] | undefined {
+  /**
+   * The stored paths of a decision as token types, or undefined (recorded in `missing`). Only the
+   * key is looked up here: Chevrotain asks for every decision when the parser is built, and a
+   * script reaches a few dozen, so the paths are converted when the decision is first taken.
+   */
+  private paths(rule: string, kind: string, occurrence: number): (() => Paths[]) | undefined {
     const key = decisionKey(rule, kind, occurrence);
     const names = this.stored[key];
     if (!names) {
       this.missing.push(key);
       return undefined;
     }
-    const token = (n: string): TokenType => {
+    return () => names.map((alt) => alt.map((path) => path.map((n) => {
       const t = this.tokensByName.get(n);
       if (!t) throw new Error(`stored lookahead: token ${n} is not in the grammar`);
       return t;
-    };
-    return names.map((alt) => alt.map((path) => path.map(token)));
+    })));
   }
 
   buildLookaheadForAlternation(options: AlternationOptions): AlternationLookahead {
     const alts = this.paths(options.rule.name, 'Alternation', options.prodOccurrence);
     if (!alts) return this.fallback.buildLookaheadForAlternation(options);
-    return alternativesLookahead(alts, options.hasPredicates, options.dynamicTokensEnabled);
+    let built: AlternationLookahead | undefined;
+    return function (this: Lookahead, orAlts) {
+      built ??= alternativesLookahead(alts(), options.hasPredicates, options.dynamicTokensEnabled);
+      return built.call(this, orAlts);
+    };
   }
 
   buildLookaheadForOptional(options: OptionalOptions): () => boolean {
     const alts = this.paths(options.rule.name, String(options.prodType), options.prodOccurrence);
     if (!alts) return this.fallback.buildLookaheadForOptional(options);
-    return singleAlternativeLookahead(alts[0] ?? [], options.dynamicTokensEnabled);
+    let built: (() => boolean) | undefined;
+    return function (this: Lookahead) {
+      built ??= singleAlternativeLookahead(alts()[0] ?? [], options.dynamicTokensEnabled);
+      return built.call(this);
+    };
   }
 }
 

@@ -212,11 +212,6 @@ export abstract class TcpOutput<Tag = unknown> extends TcpSock<Tag> {
     if (!this.rtxTimer) this.armRtx(this.rtt.rtoUs);
   }
 
-  /** TCP_QUICKACK: send the ACK a delayed-ACK timer is holding. */
-  sendAckIfPending(): void {
-    if (this.delackTimer) this.sendAck();
-  }
-
   /** A pure ACK (with the options the upper layer puts on it). */
   sendAck(extra: TcpOption[] = [], staleTs = false): void {
     if (this.state === 'CLOSED' || this.state === 'SYN_SENT' || this.state === 'LISTEN') return;
